@@ -1,3 +1,41 @@
+"""The `microcred` command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
 import typer
 
-app = typer.Typer()
+from microcred import __version__
+from microcred.cli import demo, spec
+
+app = typer.Typer(
+    name="microcred",
+    help=(
+        "European micro-credentials: define them to the EU standard, issue them as signed "
+        "Open Badges 3.0 credentials, keep them in a wallet and verify them anywhere."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(spec.app, name="spec")
+app.command("demo")(demo.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"microcred {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """microcred command line."""

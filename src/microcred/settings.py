@@ -1,0 +1,70 @@
+"""Settings, read in one place: environment variables, then an optional TOML file, then defaults.
+
+Only the CLI and web layers call `load_settings`; everything below them gets
+the values it needs as parameters.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_PREFIX = "MICROCRED_"
+
+
+class SettingsError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    base_url: str = "http://localhost:8000"
+    secret_key: str | None = None
+    trust_list: Path | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.home / "secret.key"
+
+
+def default_home() -> Path:
+    return Path.home() / ".microcred"
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
+    env = os.environ if env is None else env
+    home = home or Path(env.get(f"{ENV_PREFIX}HOME") or default_home()).expanduser()
+    config_path = Path(env.get(f"{ENV_PREFIX}CONFIG") or home / "config.toml")
+    file_values: dict[str, object] = {}
+    if config_path.is_file():
+        try:
+            file_values = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{config_path}: not valid TOML ({exc})") from None
+
+    def value(name: str) -> str | None:
+        from_env = env.get(f"{ENV_PREFIX}{name.upper()}")
+        if from_env:
+            return from_env
+        raw = file_values.get(name)
+        return None if raw is None else str(raw)
+
+    database_url = value("database_url") or f"sqlite:///{home / 'microcred.db'}"
+    trust_list = value("trust_list")
+    hosts = value("allowed_hosts")
+    return Settings(
+        home=home,
+        database_url=database_url,
+        base_url=(value("base_url") or "http://localhost:8000").rstrip("/"),
+        secret_key=value("secret_key"),
+        trust_list=Path(trust_list) if trust_list else None,
+        allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()) if hosts else (),
+        extra={k: v for k, v in file_values.items() if k not in {"database_url", "base_url"}},
+    )
