@@ -1,0 +1,211 @@
+"""JSON-LD -> RDF (pyld, offline, safe mode) -> RDFC-1.0 canonical N-Quads (pyoxigraph)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyoxigraph
+from pyld import jsonld as _pyld
+from pyld.canon import URDNA2015
+
+from microcred.jsonld.errors import (
+    DocumentTooComplexError,
+    JsonLdError,
+    UndefinedTermError,
+)
+from microcred.jsonld.loader import (
+    OfflineDocumentLoader,
+    _depth,
+    find_unknown_context,
+    offline_document_loader,
+)
+
+__all__ = [
+    "MAX_DEPTH",
+    "Canonicalizer",
+    "canonicalize",
+    "canonicalize_nquads",
+    "expand",
+    "to_nquads",
+]
+
+MAX_DEPTH = 64
+"""Maximum nesting depth (objects and arrays) of an input document."""
+
+Canonicalizer = Callable[[dict[str, Any]], str]
+"""A canonicalization function: JSON-LD document -> canonical N-Quads."""
+
+
+def _raise_dropped(expanded_property: str | None) -> None:
+    if expanded_property is None:
+        raise UndefinedTermError("<a term mapped to null>")
+    raise UndefinedTermError(str(expanded_property))
+
+
+def _is_absolute(value: Any) -> bool:
+    return isinstance(value, str) and bool(_pyld._is_absolute_iri(value))
+
+
+def _check_expanded(expanded: Any) -> None:
+    """Safe mode: every key, @type and @id of the expanded form must be absolute."""
+    stack: list[Any] = [expanded]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        is_value = "@value" in item
+        for key, value in item.items():
+            if key == "@type":
+                types = value if isinstance(value, list) else [value]
+                for t in types:
+                    if is_value and t == "@json":
+                        continue
+                    if not _is_absolute(t):
+                        raise UndefinedTermError(str(t), "type")
+            elif key == "@id":
+                if not _is_absolute(value):
+                    raise UndefinedTermError(str(value), "@id (relative IRI)")
+            elif key.startswith("@"):
+                if key != "@value":
+                    stack.append(value)
+            elif key.startswith("_:"):
+                raise UndefinedTermError(key, "property (blank node predicate)")
+            else:
+                stack.append(value)
+
+
+class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
+    """A pyld processor that fails on dropped terms and relative IRIs."""
+
+    def __init__(self) -> None:
+        super().__init__(on_property_dropped=_raise_dropped)
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        expanded = super().expand(input_, options)
+        _check_expanded(expanded)
+        return expanded
+
+
+def _prepare(doc: Any, loader: OfflineDocumentLoader | None) -> tuple[Any, dict[str, Any]]:
+    if not isinstance(doc, dict):
+        raise JsonLdError("a JSON-LD document must be a JSON object")
+    if _depth(doc) > MAX_DEPTH:
+        raise DocumentTooComplexError(f"document is nested deeper than {MAX_DEPTH} levels")
+    active = loader if loader is not None else offline_document_loader
+    options: dict[str, Any] = {
+        "documentLoader": active,
+        "contextResolver": active.context_resolver(),
+        "base": "",
+        "processingMode": "json-ld-1.1",
+    }
+    return doc, options
+
+
+def _run(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except JsonLdError:
+        raise
+    except RecursionError as cause:
+        raise DocumentTooComplexError("JSON-LD processing recursed too deeply") from cause
+    except _pyld.JsonLdError as cause:
+        unknown = find_unknown_context(cause)
+        if unknown is not None:
+            raise unknown from None
+        raise JsonLdError(f"JSON-LD processing failed: {_describe(cause)}") from cause
+
+
+def _describe(error: BaseException) -> str:
+    parts: list[str] = []
+    current: BaseException | None = error
+    while current is not None and len(parts) < 4:
+        text = current.args[0] if current.args else type(current).__name__
+        parts.append(str(text))
+        current = current.__cause__
+    return " <- ".join(parts)
+
+
+def expand(doc: dict[str, Any], *, loader: OfflineDocumentLoader | None = None) -> list[Any]:
+    """JSON-LD expansion (offline, safe mode)."""
+    doc, options = _prepare(doc, loader)
+    result: list[Any] = _run(lambda: _SafeProcessor().expand(doc, options))
+    return result
+
+
+def to_nquads(doc: dict[str, Any], *, loader: OfflineDocumentLoader | None = None) -> str:
+    """JSON-LD -> N-Quads with pyld (not canonical: blank node labels are arbitrary)."""
+    doc, options = _prepare(doc, loader)
+    options["format"] = "application/n-quads"
+    result: str = _run(lambda: _SafeProcessor().to_rdf(doc, options))
+    return result
+
+
+def _term(term: Any) -> dict[str, str]:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return {"type": "IRI", "value": term.value}
+    if isinstance(term, pyoxigraph.BlankNode):
+        return {"type": "blank node", "value": "_:" + term.value}
+    if isinstance(term, pyoxigraph.Literal):
+        out = {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+        if term.language:
+            out["language"] = term.language
+        return out
+    raise JsonLdError(f"unsupported RDF term {term!r}")
+
+
+def _reference_labels(dataset: pyoxigraph.Dataset) -> str:
+    """Canonical N-Quads labelled by pyld's RDFC-1.0 (URDNA2015) implementation."""
+    graphs: dict[str, list[dict[str, Any]]] = {}
+    for quad in dataset:
+        graph = quad.graph_name
+        if isinstance(graph, pyoxigraph.DefaultGraph):
+            name = "@default"
+        else:
+            name = _term(graph)["value"]
+        graphs.setdefault(name, []).append(
+            {
+                "subject": _term(quad.subject),
+                "predicate": _term(quad.predicate),
+                "object": _term(quad.object),
+            }
+        )
+    labelled: str = URDNA2015().main(graphs, {"format": "application/n-quads"})
+    return labelled
+
+
+def canonicalize_nquads(nquads: str) -> str:
+    """RDFC-1.0 canonical N-Quads of an N-Quads dataset.
+
+    pyoxigraph computes the canonical labels, except for datasets with named graphs: there
+    pyoxigraph 0.5 de-duplicates the *hash to related blank nodes* lists of Hash N-Degree
+    Quads (a blank node related through several quads of one blank-node graph), whereas the
+    reference implementations (rdf-canonize / jsonld.js, pyld) keep the repetitions; the two
+    then disagree whenever N-degree hashing is needed. Named-graph datasets (embedded
+    proofs, presentations) are therefore labelled with pyld's implementation. In every case
+    the output is serialised by pyoxigraph (RDF 1.2 canonical N-Quads escaping, identical
+    to rdf-canonize) and sorted in code point order.
+    """
+    try:
+        dataset = pyoxigraph.Dataset(
+            pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS, lenient=True)
+        )
+        if any(not isinstance(q.graph_name, pyoxigraph.DefaultGraph) for q in dataset):
+            dataset = pyoxigraph.Dataset(
+                pyoxigraph.parse(
+                    _reference_labels(dataset), format=pyoxigraph.RdfFormat.N_QUADS, lenient=True
+                )
+            )
+        else:
+            dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    except (SyntaxError, ValueError) as cause:
+        raise JsonLdError(f"the RDF produced from the document is invalid: {cause}") from cause
+    return "".join(sorted([f"{quad} .\n" for quad in dataset]))
+
+
+def canonicalize(doc: dict[str, Any], *, loader: OfflineDocumentLoader | None = None) -> str:
+    """RDFC-1.0 canonical N-Quads of a JSON-LD document (offline, safe mode)."""
+    return canonicalize_nquads(to_nquads(doc, loader=loader))
