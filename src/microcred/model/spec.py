@@ -100,7 +100,7 @@ def _check_amount(value: Decimal) -> Decimal:
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise ValueError(f"{value} has more than 2 decimals; round it, e.g. {round(value, 2)}")
-    return value.normalize() if value == value.to_integral() else value
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
 
 
 def _serialize_amount(value: Decimal) -> int | float:
