@@ -1,0 +1,51 @@
+"""Errors raised by the proofs layer (issuing raises; only the verifier turns them into results)."""
+
+from __future__ import annotations
+
+
+class ProofError(Exception):
+    """Base class for every error raised by ``microcred.proofs``."""
+
+
+class InvalidSignature(ProofError):
+    """A signature does not verify against the given data and public key."""
+
+
+class UnsupportedCryptosuite(ProofError):
+    """The proof uses a cryptosuite or algorithm that the verifier does not allow."""
+
+
+class MalformedProof(ProofError):
+    """A proof (or JWT) is missing a field or has a malformed one."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class ProofPurposeMismatch(ProofError):
+    """The proof purpose, challenge or domain is not the one the verifier expects."""
+
+
+class MultibaseError(ProofError, ValueError):
+    """A multibase / multikey string cannot be decoded."""
+
+
+class KeyUsageError(ProofError):
+    """A key cannot be used as asked (missing private key, wrong type, bad key file)."""
+
+
+class KeyExportError(KeyUsageError):
+    """Exporting a private key without encryption was not explicitly allowed."""
+
+
+class KeyDecryptionError(KeyUsageError):
+    """An encrypted private key cannot be decrypted (wrong key or passphrase, or tampered)."""
+
+
+class DidError(ProofError):
+    """A DID is malformed or cannot be resolved."""
+
+
+class VerificationMethodError(ProofError):
+    """A verification method cannot be found or is not authorised for the proof purpose."""

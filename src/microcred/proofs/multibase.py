@@ -1,0 +1,71 @@
+"""Multibase (base58btc) and multicodec-prefixed public / private keys (Multikey)."""
+
+from __future__ import annotations
+
+import base58
+
+from microcred.proofs.errors import MultibaseError
+
+__all__ = [
+    "ED25519_PRIV",
+    "ED25519_PUB",
+    "MULTICODECS",
+    "P256_PRIV",
+    "P256_PUB",
+    "decode_base58btc",
+    "decode_multikey",
+    "encode_base58btc",
+    "encode_multikey",
+]
+
+ED25519_PUB = b"\xed\x01"
+ED25519_PRIV = b"\x80\x26"
+P256_PUB = b"\x80\x24"
+P256_PRIV = b"\x86\x26"
+
+MULTICODECS: dict[str, tuple[bytes, int]] = {
+    "ed25519-pub": (ED25519_PUB, 32),
+    "ed25519-priv": (ED25519_PRIV, 32),
+    "p256-pub": (P256_PUB, 33),
+    "p256-priv": (P256_PRIV, 32),
+}
+"""multicodec name -> (varint prefix, raw key length)."""
+
+MAX_MULTIBASE_LENGTH = 4096
+
+
+def encode_base58btc(data: bytes) -> str:
+    """Multibase base58btc: ``z`` + base58 (Bitcoin alphabet)."""
+    return "z" + base58.b58encode(data).decode("ascii")
+
+
+def decode_base58btc(value: str) -> bytes:
+    """Decode a ``z``-prefixed multibase base58btc string."""
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise MultibaseError("expected a multibase base58btc string starting with 'z'")
+    if len(value) > MAX_MULTIBASE_LENGTH:
+        raise MultibaseError("multibase string is too long")
+    try:
+        return base58.b58decode(value[1:].encode("ascii"))
+    except ValueError as cause:
+        raise MultibaseError(f"invalid base58btc: {cause}") from None
+
+
+def encode_multikey(codec: str, raw: bytes) -> str:
+    """Multibase(base58btc, multicodec prefix || raw key)."""
+    prefix, length = MULTICODECS[codec]
+    if len(raw) != length:
+        raise MultibaseError(f"{codec} key must be {length} bytes, got {len(raw)}")
+    return encode_base58btc(prefix + raw)
+
+
+def decode_multikey(value: str) -> tuple[str, bytes]:
+    """Decode a Multikey string into ``(multicodec name, raw key bytes)``."""
+    data = decode_base58btc(value)
+    for codec, (prefix, length) in MULTICODECS.items():
+        if data.startswith(prefix):
+            raw = data[len(prefix) :]
+            if len(raw) != length:
+                raise MultibaseError(f"{codec} key must be {length} bytes, got {len(raw)}")
+            return codec, raw
+    raise MultibaseError("unsupported multicodec prefix (expected an Ed25519 or P-256 key)")
