@@ -99,7 +99,7 @@ def _prepare(doc: Any, loader: OfflineDocumentLoader | None) -> tuple[Any, dict[
     options: dict[str, Any] = {
         "documentLoader": active,
         "contextResolver": active.context_resolver(),
-        "base": "",
+        "base": None,
         "processingMode": "json-ld-1.1",
     }
     return doc, options
