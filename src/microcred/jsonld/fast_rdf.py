@@ -321,18 +321,16 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> str:
     elif kind is bool:
         text = "true" if value else "false"
         datatype = datatype or _XSD_BOOLEAN
-    elif kind is int:
-        if datatype == _XSD_DOUBLE or abs(value) >= 10**21:
-            raise _Fallback
-        text = str(value)
-        datatype = datatype or _XSD_INTEGER
-    elif kind is float:
-        if value != value or value in (float("inf"), float("-inf")):
-            raise _Fallback
-        if not value.is_integer():
+    elif kind is int or kind is float:
+        if kind is float and not value.is_integer():  # includes inf and nan
             return f'"{_canonicalize_double(value)}"^^<{datatype or _XSD_DOUBLE}>'
-        if datatype == _XSD_DOUBLE or abs(value) >= 1e21:
-            raise _Fallback
+        try:
+            if datatype == _XSD_DOUBLE:
+                return f'"{_canonicalize_double(float(value))}"^^<{_XSD_DOUBLE}>'
+            if abs(value) >= 1e21:
+                return f'"{_canonicalize_double(value)}"^^<{datatype or _XSD_DOUBLE}>'
+        except OverflowError as cause:  # pyld fails too
+            raise _Fallback from cause
         text = str(int(value))
         datatype = datatype or _XSD_INTEGER
     else:
