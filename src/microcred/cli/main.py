@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from microcred import __version__
-from microcred.cli import demo, spec
+from microcred.cli import contexts, demo, issue, keys, spec, verify
 
 app = typer.Typer(
     name="microcred",
@@ -20,6 +20,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(spec.app, name="spec")
+app.add_typer(keys.app, name="keys")
+app.add_typer(contexts.app, name="contexts")
+app.command("issue")(issue.issue)
+app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
 
 

@@ -1,0 +1,126 @@
+"""`microcred verify`: check a credential and explain the result."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from microcred.cli.common import read_json_file, settings
+from microcred.cli.output import EXIT_INVALID, EXIT_OK, console, fail_usage, print_json
+from microcred.verify import (
+    TrustList,
+    VerificationReport,
+    VerifierContext,
+    load_trust_list,
+    verify_credential,
+)
+from microcred.verify.inputs import MAX_INPUT_BYTES
+from microcred.verify.trust import TrustListError
+
+MARKS = {
+    "pass": "[green]✓ pass[/]",
+    "fail": "[red]✗ fail[/]",
+    "warn": "[yellow]! warn[/]",
+    "skip": "[dim]– skip[/]",
+}
+HEADLINES = {
+    "valid": "[bold green]Valid[/]: the credential is authentic, unaltered and in force.",
+    "invalid": "[bold red]Not valid[/]: see the failed checks below.",
+    "revoked": "[bold red]Revoked[/]: the issuer has withdrawn this credential.",
+    "suspended": "[bold yellow]Suspended[/]: the issuer has suspended this credential for now.",
+    "expired": "[bold yellow]Expired[/]: the credential is authentic but no longer valid.",
+}
+
+
+def _read_input(file: str) -> bytes:
+    try:
+        if file == "-":
+            return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        path = Path(file)
+        with path.open("rb") as handle:
+            return handle.read(MAX_INPUT_BYTES + 1)  # bounded: a 50 MB file is never read whole
+    except FileNotFoundError:
+        fail_usage(f"{file}: no such file")
+    except IsADirectoryError:
+        fail_usage(f"{file}: is a directory, not a credential")
+    except OSError as exc:
+        fail_usage(f"{file}: cannot read ({exc.strerror})")
+
+
+def parse_resolve(items: list[str]) -> dict[str, dict[str, Any]]:
+    documents: dict[str, dict[str, Any]] = {}
+    for item in items:
+        url, sep, file = item.partition("=")
+        if not sep or not url or not file:
+            fail_usage(f"--resolve expects URL=FILE, got '{item}'")
+        doc = read_json_file(Path(file), f"the document for {url}")
+        if not isinstance(doc, dict):
+            fail_usage(f"{file}: the document for {url} must be a JSON object")
+        documents[url] = doc
+    return documents
+
+
+def render(report: VerificationReport) -> None:
+    console.print(HEADLINES[report.status])
+    summary = report.summary
+    if summary:
+        issuer = summary.get("issuer") or {}
+        console.print(
+            f"  credential: {summary.get('name') or '-'}  ({summary.get('id') or 'no id'})",
+            highlight=False,
+        )
+        where = f", {issuer.get('country')}" if issuer.get("country") else ""
+        console.print(
+            f"  issuer:     {issuer.get('name') or '-'}{where}  ({issuer.get('id')})",
+            highlight=False,
+        )
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("what it means")
+    for check in report.checks:
+        table.add_row(check.id, MARKS[check.status], check.message)
+    console.print(table)
+
+
+def verify(
+    file: Annotated[str, typer.Argument(help="Credential file (JSON-LD or JWT), or - for stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--resolve", help="Use a local file for a remote document: URL=FILE (repeatable)."
+        ),
+    ] = None,
+    trust_list: Annotated[Path | None, typer.Option(help="Trust list file (JSON).")] = None,
+) -> None:
+    """Verify a credential offline and explain each check. Exit 0 if valid, 1 if not, 2 on usage errors."""
+    documents = parse_resolve(resolve or [])
+    config = settings()
+    trust = TrustList.empty()
+    path = trust_list or config.trust_list
+    if path is not None:
+        try:
+            trust = load_trust_list(path)
+        except TrustListError as exc:
+            fail_usage(str(exc))
+    raw = _read_input(file)
+    from microcred.services.issuing import default_canonicalizer
+
+    context = VerifierContext(
+        now=datetime.now(UTC),
+        documents=documents,
+        trust=trust,
+        canonicalize=default_canonicalizer(),
+    )
+    report = verify_credential(raw, context)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        render(report)
+    raise typer.Exit(EXIT_OK if report.valid else EXIT_INVALID)

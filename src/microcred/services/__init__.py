@@ -1,0 +1,1 @@
+"""Services: issuing, verifying, wallet, stacking, status. The only layer that commits."""

@@ -1,0 +1,62 @@
+"""Finding the documents a verification needs, offline first, and saying what was not found."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from microcred.proofs.did import did_web_to_url, resolve_did_key
+from microcred.proofs.errors import DidError
+
+Fetch = Callable[[str], dict[str, Any] | None]
+
+
+class DocumentUnavailable(DidError):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(f"{url} is not available offline")
+
+
+class DocumentFinder:
+    """Looks a URL or DID up in supplied documents, then an optional fetcher (store / allow-list).
+
+    Remembers every document it could not find, so that a check can say what
+    could not be verified instead of passing silently.
+    """
+
+    def __init__(
+        self, documents: Mapping[str, dict[str, Any]] | None = None, fetch: Fetch | None = None
+    ) -> None:
+        self._documents = dict(documents or {})
+        self._fetch = fetch
+        self.unavailable: list[str] = []
+
+    def get(self, url: str) -> dict[str, Any] | None:
+        doc = self._documents.get(url)
+        if doc is None and self._fetch is not None:
+            doc = self._fetch(url)
+        if doc is None and url not in self.unavailable:
+            self.unavailable.append(url)
+        return doc
+
+    # DidResolver protocol: also serves plain controller-document URLs.
+    def resolve(self, did: str) -> dict[str, Any]:
+        if did.startswith("did:key:"):
+            return resolve_did_key(did)
+        doc = self._documents.get(did)
+        if doc is None and did.startswith("did:web:"):
+            url = did_web_to_url(did)
+            doc = (
+                self._documents.get(url)
+                or (self._fetch(url) if self._fetch else None)
+                or (self._fetch(did) if self._fetch else None)
+            )
+            if doc is None:
+                self.unavailable.append(url)
+                raise DocumentUnavailable(url)
+            return doc
+        if doc is None:
+            doc = self.get(did)
+        if doc is None:
+            raise DocumentUnavailable(did)
+        return doc
