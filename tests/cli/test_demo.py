@@ -14,3 +14,5 @@ def test_demo_json_summary(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["specs_valid"] == len(summary["specs"]) >= 4
+    assert summary["verification"] == {"issued": "valid", "tampered": "invalid"}
+    assert (tmp_path / "d" / "credentials" / "anna-berzina.json").is_file()

@@ -27,6 +27,63 @@ def _step_validate_examples(say: Any) -> dict[str, Any]:
     return {"specs": results, "specs_valid": sum(r["valid"] for r in results)}
 
 
+def _step_issue_and_verify(home: Path, say: Any, as_json: bool) -> dict[str, Any]:
+    import copy
+    import json
+    from datetime import UTC, datetime
+
+    from microcred.model.validation import parse_award
+    from microcred.proofs.did import did_key_for
+    from microcred.proofs.keys import Ed25519KeyPair
+    from microcred.services.issuing import default_canonicalizer, issue_award
+    from microcred.verify import TrustedIssuer, TrustList, VerifierContext, verify_credential
+
+    spec_path = next(p for p in example_spec_paths() if p.name == "university-data-analysis.yaml")
+    key = Ed25519KeyPair.generate()
+    award = parse_award(
+        {
+            "spec": load_data(spec_path),
+            "learner": {"name": "Anna Bērziņa", "identifier": "mailto:anna.berzina@example.lv"},
+            "issued_on": datetime.now(UTC).replace(microsecond=0),
+            "grade": "9 (excellent)",
+        }
+    )
+    credential = issue_award(award, key)
+    assert isinstance(credential, dict)
+    out = home / "credentials"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "anna-berzina.json").write_text(json.dumps(credential, ensure_ascii=False, indent=2))
+    say(f"  issued {award.id} to {award.learner.name}, signed by {did_key_for(key)}")
+    say(f"  written to {out / 'anna-berzina.json'}")
+    # The demo instance trusts its own issuer, as an instance trusts its own organisations.
+    trust = TrustList.of([TrustedIssuer(did_key_for(key), "University of Latvia (demo)", "LV")])
+    context = VerifierContext(
+        now=datetime.now(UTC), trust=trust, canonicalize=default_canonicalizer()
+    )
+    report = verify_credential(credential, context)
+    tampered = copy.deepcopy(credential)
+    tampered["credentialSubject"]["achievement"]["creditsAvailable"] = 30
+    (out / "anna-berzina-tampered.json").write_text(
+        json.dumps(tampered, ensure_ascii=False, indent=2)
+    )
+    tampered_report = verify_credential(tampered, context)
+    if not as_json:
+        from microcred.cli.verify import render
+
+        say("\n[bold]   The credential as issued:[/]")
+        render(report)
+        say("\n[bold]   The same credential with its ECTS changed from 5 to 30:[/]")
+        render(tampered_report)
+    return {
+        "issued": {
+            "id": award.id,
+            "issuer": did_key_for(key),
+            "file": str(out / "anna-berzina.json"),
+        },
+        "verification": {"issued": report.status, "tampered": tampered_report.status},
+    }
+
+
 def demo(
     home: Annotated[
         Path, typer.Option(help="Where the demo instance lives (created fresh).")
@@ -44,6 +101,10 @@ def demo(
     summary: dict[str, Any] = {"home": str(home.resolve())}
     say("[bold]1. The EU standard:[/] validating the example specifications")
     summary.update(_step_validate_examples(say))
+    say(
+        "\n[bold]2. Signed credentials:[/] issuing an Open Badges 3.0 micro-credential and verifying it"
+    )
+    summary.update(_step_issue_and_verify(home, say, as_json))
     if as_json:
         print_json(summary)
     else:
