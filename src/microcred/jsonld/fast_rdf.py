@@ -322,17 +322,20 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> str:
         text = "true" if value else "false"
         datatype = datatype or _XSD_BOOLEAN
     elif kind is int or kind is float:
-        if kind is float and not value.is_integer():  # includes inf and nan
-            return f'"{_canonicalize_double(value)}"^^<{datatype or _XSD_DOUBLE}>'
         try:
-            if datatype == _XSD_DOUBLE:
-                return f'"{_canonicalize_double(float(value))}"^^<{_XSD_DOUBLE}>'
-            if abs(value) >= 1e21:
-                return f'"{_canonicalize_double(value)}"^^<{datatype or _XSD_DOUBLE}>'
+            if kind is float and not value.is_integer():  # includes inf and nan
+                text = _canonicalize_double(value)
+                datatype = datatype or _XSD_DOUBLE
+            elif datatype == _XSD_DOUBLE:
+                text = _canonicalize_double(float(value))
+            elif abs(value) >= 1e21:
+                text = _canonicalize_double(value)
+                datatype = datatype or _XSD_DOUBLE
+            else:
+                text = str(int(value))
+                datatype = datatype or _XSD_INTEGER
         except OverflowError as cause:  # pyld fails too
             raise _Fallback from cause
-        text = str(int(value))
-        datatype = datatype or _XSD_INTEGER
     else:
         raise _Fallback
     if datatype == _RDF_LANGSTRING:
