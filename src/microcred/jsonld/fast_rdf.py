@@ -173,7 +173,7 @@ class _Ctx:
         return self._prev
 
     def vocab_iri(self, value: str) -> str | None:
-        """``_expand_iri(value, vocab=True, base='')`` if that needs no base resolution."""
+        """``_expand_iri(value, vocab=True)`` if absolute (else None: fall back)."""
         try:
             return self.types[value]
         except KeyError:
@@ -186,7 +186,7 @@ class _Ctx:
         return iri
 
     def id_iri(self, value: str) -> str | None:
-        """``_expand_iri(value, base='')`` (vocab false) if that needs no base resolution."""
+        """``_expand_iri(value)`` (vocab false) if absolute (else None: fall back)."""
         colon = value.find(":")
         if colon <= 0:
             return None
@@ -258,7 +258,7 @@ class _Compiler:
         return {
             "documentLoader": loader,
             "contextResolver": loader.context_resolver(),
-            "base": "",
+            "base": None,  # as the general path: relative IRIs stay relative
             "processingMode": "json-ld-1.1",
         }
 
