@@ -209,6 +209,15 @@ def _proof_check(
         return Check("proof", "fail", f"malformed proof: {exc}", "proof.malformed"), None
     except ProofError as exc:
         return Check("proof", "fail", f"proof rejected: {exc}", "proof.rejected"), None
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        # Hostile JSON-LD can make the JSON-LD processor itself fail; the verifier
+        # still answers with a failed check instead of raising.
+        return Check(
+            "proof",
+            "fail",
+            f"cannot be checked, the document is not valid JSON-LD ({type(exc).__name__})",
+            "proof.jsonld",
+        ), None
     first = results[0]
     suites = ", ".join(sorted({r.cryptosuite for r in results}))
     return Check(
