@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from microcred.jsonld.canonical import canonicalize as _default_canonicalize
+# The compiled fast path for documents over the bundled contexts; it falls back to
+# the general pyld path for anything it does not compile, and differential tests
+# (tests/jsonld/test_fast_rdf.py) prove both give the same bytes.
+from microcred.jsonld.fast_rdf import canonicalize_fast as _default_canonicalize
 from microcred.proofs.errors import (
     MalformedProof,
     MultibaseError,

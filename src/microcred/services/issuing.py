@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from microcred.formats.ob3 import award_to_ob3
-from microcred.jsonld.canonical import canonicalize as general_canonicalize
+from microcred.jsonld.fast_rdf import canonicalize_fast
 from microcred.model.award import Award
 from microcred.proofs.dataintegrity import add_proof
 from microcred.proofs.did import did_key_for
@@ -33,11 +33,7 @@ def suite_for(key: KeyPair) -> str:
 
 
 def default_canonicalizer() -> Callable[[dict[str, Any]], str]:
-    """The compiled fast path when present (proven identical by differential tests)."""
-    try:
-        from microcred.jsonld.fast_rdf import canonicalize_fast
-    except ImportError:  # pragma: no cover - the fast path is optional
-        return general_canonicalize
+    """The compiled fast path (falls back to the general path; proven identical by differential tests)."""
     return canonicalize_fast
 
 

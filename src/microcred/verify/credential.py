@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from microcred.formats.ob3 import MANDATORY_ELEMENTS, read_ob3
-from microcred.jsonld.canonical import canonicalize as general_canonicalize
 from microcred.jsonld.contexts import BUNDLED_CONTEXT_URLS
 from microcred.jsonld.errors import JsonLdError, UnknownContextError
+from microcred.jsonld.fast_rdf import canonicalize_fast
 from microcred.proofs.dataintegrity import DEFAULT_SUITES, verify_proofs
 from microcred.proofs.did import key_resolver, resolve_verification_method
 from microcred.proofs.errors import (
@@ -47,7 +47,7 @@ class VerifierContext:
     trust: TrustList = field(default_factory=TrustList.empty)
     clock_skew: timedelta = timedelta(minutes=5)
     allowed_suites: Collection[str] = DEFAULT_SUITES
-    canonicalize: Callable[[dict[str, Any]], str] = general_canonicalize
+    canonicalize: Callable[[dict[str, Any]], str] = canonicalize_fast
 
 
 def _skip_rest(checks: list[Check], after: str, reason: str) -> None:
