@@ -98,6 +98,12 @@ def verify(
         ),
     ] = None,
     trust_list: Annotated[Path | None, typer.Option(help="Trust list file (JSON).")] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host", help="Allow fetching documents over HTTPS from this host (repeatable)."
+        ),
+    ] = None,
 ) -> None:
     """Verify a credential offline and explain each check. Exit 0 if valid, 1 if not, 2 on usage errors."""
     documents = parse_resolve(resolve or [])

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from microcred.proofs.did import did_web_document
+from microcred.proofs.keys import Ed25519KeyPair
+from microcred.services.issuing import issue_award
+from microcred.verify import VerifierContext, verify_credential
+from microcred.verify.http_fetch import AllowListedFetcher
+from tests.verify.conftest import NOW, make_award
+
+
+def _client(routes: dict[str, object], seen: list[str]) -> httpx.Client:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        body = routes.get(str(request.url))
+        if body is None:
+            return httpx.Response(404)
+        return httpx.Response(
+            200, content=body if isinstance(body, bytes) else json.dumps(body).encode()
+        )
+
+    return httpx.Client(transport=httpx.MockTransport(handler))
+
+
+def test_did_web_issuer_resolved_over_https_only_when_allow_listed():
+    key = Ed25519KeyPair.generate()
+    did = "did:web:university.example.lv"
+    document = did_web_document(did, [("key-1", key)])
+    credential = issue_award(make_award(), key, issuer_id=did, verification_method=f"{did}#key-1")
+    seen: list[str] = []
+    routes = {"https://university.example.lv/.well-known/did.json": document}
+
+    allowed = AllowListedFetcher(["university.example.lv"], client=_client(routes, seen))
+    report = verify_credential(credential, VerifierContext(now=NOW, fetch=allowed))
+    assert report.status == "valid", report.to_json()
+    assert seen == ["https://university.example.lv/.well-known/did.json"]
+
+    seen.clear()
+    other = AllowListedFetcher(["elsewhere.example"], client=_client(routes, seen))
+    report = verify_credential(credential, VerifierContext(now=NOW, fetch=other))
+    assert seen == []  # a host not on the allow-list is never contacted
+    assert report.check("proof").status == "warn" and not report.valid
+
+
+def test_fetcher_limits():
+    seen: list[str] = []
+    routes = {
+        "https://a.example/big": b"{" + b" " * 2_000_000 + b"}",
+        "https://a.example/list": [1, 2],
+    }
+    fetch = AllowListedFetcher(["a.example"], client=_client(routes, seen), max_bytes=1_000_000)
+    assert (
+        fetch("https://a.example/big") is None and "larger" in fetch.errors["https://a.example/big"]
+    )
+    assert fetch("https://a.example/list") is None
+    assert fetch("https://a.example/missing") is None
+    assert fetch("http://a.example/big") is None  # plain HTTP is never used
