@@ -9,7 +9,7 @@ documents, extra contexts) and ``did:key`` documents; anything else fails with
 
 Reusable from any test::
 
-    from interop.jsref import js_sign, js_verify
+    from tests.interop.jsref import js_sign, js_verify
 
     signed = js_sign(credential, keyfile, "ecdsa-rdfc-2019")
     result = js_verify(signed)            # JsResult(verified=True, ...)
