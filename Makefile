@@ -35,8 +35,17 @@ lint: install
 typecheck: install
 	$(BIN)/mypy src/microcred/model src/microcred/proofs src/microcred/jsonld
 
-unit: install interop-deps
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+# A PostgreSQL server for the tests (loopback, port 54329, data in /tmp/microcred-pg),
+# installed and started by the script; its URL goes to .pg-test-url.
+.PHONY: pg-test-server pg-test-server-stop
+pg-test-server:
+	@url="$$(bash scripts/postgres-test-server.sh)" && printf '%s\n' "$$url" > .pg-test-url && echo "$$url"
+
+pg-test-server-stop:
+	bash scripts/postgres-test-server.sh stop
+
+unit: install interop-deps pg-test-server
+	MICROCRED_TEST_POSTGRES_URL=$$(cat .pg-test-url) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 test: lint typecheck unit
 
