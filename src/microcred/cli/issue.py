@@ -26,14 +26,34 @@ class OutputFormat(StrEnum):
 
 
 def issue(
-    spec: Annotated[Path, typer.Option(help="Specification file (YAML or JSON).")],
-    key: Annotated[Path, typer.Option(help="Key file from `microcred keys new`.")],
+    spec: Annotated[
+        str,
+        typer.Option(
+            help="With --org: a specification version id (or spec key). With --key: a spec file."
+        ),
+    ],
     learner_name: Annotated[str, typer.Option(help="The learner's full name.")],
     learner_id: Annotated[
         str, typer.Option(help="The learner's DID, e-mail (mailto:) or other URI.")
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the credential.")],
+    org: Annotated[
+        str | None,
+        typer.Option(
+            help="Issue as this organisation of the instance (database, status list, audit)."
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option(help="Key file from `microcred keys new` (file-based issuing).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Where to write the credential.")
+    ] = None,
     grade: Annotated[str | None, typer.Option(help="Grade or result achieved.")] = None,
+    narrative: Annotated[str | None, typer.Option(help="What the learner did (optional).")] = None,
+    evidence_url: Annotated[str | None, typer.Option(help="Link to evidence (optional).")] = None,
+    row_key: Annotated[
+        str | None, typer.Option(help="Idempotency key (default: learner + spec version + date).")
+    ] = None,
     issued_on: Annotated[
         str | None, typer.Option(help="Date of issue (YYYY-MM-DD); default: now.")
     ] = None,
@@ -42,12 +62,36 @@ def issue(
         typer.Option("--format", help="ob3: JSON-LD with a Data Integrity proof; jwt: VC-JOSE."),
     ] = OutputFormat.OB3,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the issued credential's id as JSON.")
+        bool, typer.Option("--json", help="Print the issued credential as JSON (with its id).")
     ] = False,
 ) -> None:
-    """Issue a signed Open Badges 3.0 micro-credential from a spec file and a key file."""
+    """Issue a signed Open Badges 3.0 micro-credential to one learner.
+
+    Either as an organisation of this instance (--org, --spec SPEC_ID) or from
+    files alone (--spec FILE --key KEYFILE --out FILE).
+    """
+    if org is not None:
+        _issue_as_org(
+            org,
+            spec,
+            learner_name,
+            learner_id,
+            grade,
+            narrative,
+            evidence_url,
+            row_key,
+            issued_on,
+            fmt,
+            out,
+            as_json,
+        )
+        return
+    if key is None or out is None:
+        fail_usage(
+            "give --org ORG (issue from this instance), or --key KEYFILE and --out FILE (file-based)"
+        )
     try:
-        spec_data = load_data(spec)
+        spec_data = load_data(Path(spec))
     except SpecFileError as exc:
         fail_usage(str(exc))
     key_data = read_json_file(key, "a key file")
@@ -66,6 +110,8 @@ def issue(
                 "learner": {"name": learner_name, "identifier": learner_id},
                 "issued_on": issued_on or datetime.now(UTC).replace(microsecond=0),
                 **({"grade": grade} if grade else {}),
+                **({"narrative": narrative} if narrative else {}),
+                **({"evidence_url": evidence_url} if evidence_url else {}),
             }
         )
     except SpecificationError as exc:
@@ -85,3 +131,56 @@ def issue(
         print_json({"id": award.id, "file": str(out), "format": fmt.value})
     else:
         err_console.print(f"Issued {award.id} to {award.learner.name}: {out}")
+
+
+def _issue_as_org(
+    org: str,
+    spec: str,
+    learner_name: str,
+    learner_id: str,
+    grade: str | None,
+    narrative: str | None,
+    evidence_url: str | None,
+    row_key: str | None,
+    issued_on: str | None,
+    fmt: OutputFormat,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    from microcred.cli.instance import open_instance
+    from microcred.services import credentials
+    from microcred.services.organisations import OrganisationError
+
+    request = credentials.IssueRequest(
+        learner_name=learner_name,
+        learner_id=learner_id,
+        issued_on=issued_on or datetime.now(UTC).replace(microsecond=0),
+        grade=grade,
+        narrative=narrative,
+        evidence_url=evidence_url,
+        row_key=row_key,
+    )
+    try:
+        result = credentials.issue(open_instance(), org, spec, request, fmt=fmt.value)
+    except SpecificationError as exc:
+        fail_usage("cannot issue: " + "; ".join(f"{p.path}: {p.message}" for p in exc.problems))
+    except (OrganisationError, IssuingError, JsonLdError) as exc:
+        fail_usage(f"cannot issue: {exc}")
+    if out is not None:
+        document = result.credential()
+        write_text(
+            out,
+            (
+                document
+                if isinstance(document, str)
+                else json.dumps(document, ensure_ascii=False, indent=2)
+            )
+            + "\n",
+        )
+    if as_json:
+        print_json(result.to_json())
+    else:
+        state = "issued" if result.created else "already issued earlier (same row key)"
+        err_console.print(
+            f"{result.id} {state} to {result.learner_name}" + (f": {out}" if out else "")
+        )

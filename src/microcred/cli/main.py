@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from microcred import __version__
-from microcred.cli import contexts, demo, issue, keys, spec, verify
+from microcred.cli import contexts, credentials, demo, issue, keys, org, spec, verify
 
 app = typer.Typer(
     name="microcred",
@@ -22,7 +22,13 @@ app = typer.Typer(
 app.add_typer(spec.app, name="spec")
 app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="contexts")
+app.add_typer(org.app, name="org")
 app.command("issue")(issue.issue)
+app.command("issue-bulk")(credentials.issue_bulk)
+app.command("revoke")(credentials.revoke)
+app.command("suspend")(credentials.suspend)
+app.command("unsuspend")(credentials.unsuspend)
+app.command("audit")(credentials.audit)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
 

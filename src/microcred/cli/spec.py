@@ -108,3 +108,61 @@ def _print_result(path: Path, result: dict[str, object]) -> None:
 
 
 __all__ = ["Problem", "app"]
+
+
+@app.command("publish")
+def publish(
+    file: Annotated[Path, typer.Argument(help="Specification file (YAML or JSON).")],
+    org: Annotated[str, typer.Option(help="Organisation slug or id.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the stored version as JSON.")
+    ] = False,
+) -> None:
+    """Store a validated specification as a new version for an organisation."""
+    from microcred.cli.instance import open_instance
+    from microcred.model.validation import SpecificationError
+    from microcred.services import specifications
+    from microcred.services.organisations import OrganisationError
+
+    try:
+        data = load_data(file)
+    except SpecFileError as exc:
+        fail_usage(str(exc))
+    try:
+        stored = specifications.publish(open_instance(), org, data)
+    except SpecificationError as exc:
+        for problem in exc.problems:
+            err_console.print(f"[red]✗[/] {problem.path}: {problem.message}", highlight=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except OrganisationError as exc:
+        fail_usage(str(exc))
+    if as_json:
+        print_json(stored.to_json())
+    else:
+        state = "published" if stored.created else "unchanged, already published"
+        console.print(
+            f"{stored.title}: version {stored.version} {state} (id {stored.id})", highlight=False
+        )
+
+
+@app.command("list")
+def list_specs(
+    org: Annotated[str, typer.Option(help="Organisation slug or id.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List an organisation's specifications and their versions."""
+    from microcred.cli.instance import open_instance
+    from microcred.services import specifications
+    from microcred.services.organisations import OrganisationError
+
+    try:
+        items = specifications.list_for(open_instance(), org)
+    except OrganisationError as exc:
+        fail_usage(str(exc))
+    if as_json:
+        print_json([s.to_json() for s in items])
+        return
+    table = Table("id", "version", "title", "spec_key", box=None)
+    for s in items:
+        table.add_row(s.id, str(s.version), s.title, s.spec_key)
+    console.print(table)

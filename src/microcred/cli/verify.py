@@ -88,6 +88,22 @@ def render(report: VerificationReport) -> None:
     console.print(table)
 
 
+def _local_instance(config: Any) -> Any:
+    """This instance's store, when there is one: its organisations' DID documents and
+    status lists are then checked locally, and its organisations are trusted."""
+    from microcred.services.instance import Instance
+
+    url = config.database_url
+    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).is_file():
+        return None
+    try:
+        instance = Instance(config)
+        _ = instance.engine
+        return instance
+    except Exception:  # noqa: BLE001 - verification works without a store
+        return None
+
+
 def verify(
     file: Annotated[str, typer.Argument(help="Credential file (JSON-LD or JWT), or - for stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -118,9 +134,31 @@ def verify(
     raw = _read_input(file)
     from microcred.services.issuing import default_canonicalizer
 
+    fetchers: list[Any] = []
+    local = _local_instance(config)
+    if local is not None:
+        from microcred.services.local_documents import fetcher
+        from microcred.services.local_documents import trust_list as instance_trust
+
+        fetchers.append(fetcher(local))
+        trust = trust.merged(instance_trust(local))
+    hosts = [*(allow_host or []), *config.allowed_hosts]
+    if hosts:
+        from microcred.verify.http_fetch import AllowListedFetcher
+
+        fetchers.append(AllowListedFetcher(hosts))
+
+    def fetch(url: str) -> dict[str, Any] | None:
+        for source in fetchers:
+            found = source(url)
+            if found is not None:
+                return dict(found)
+        return None
+
     context = VerifierContext(
         now=datetime.now(UTC),
         documents=documents,
+        fetch=fetch if fetchers else None,
         trust=trust,
         canonicalize=default_canonicalizer(),
     )

@@ -259,8 +259,13 @@ def award_to_ob3(
     issuer_id: str,
     achievement_id: str | None = None,
     credential_status: dict[str, Any] | list[dict[str, Any]] | None = None,
+    issuer_profile: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The unsigned `OpenBadgeCredential` for an award, issued by `issuer_id` (a DID or URL)."""
+    """The unsigned `OpenBadgeCredential` for an award, issued by `issuer_id` (a DID or URL).
+
+    `issuer_profile` describes the signing organisation when it is not the awarding
+    body itself (the awarding body is always `achievement.creator`).
+    """
     spec = award.spec
     learner = award.learner
     identifiers: list[dict[str, Any]] = [
@@ -323,7 +328,9 @@ def award_to_ob3(
         "id": award.id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": _text(spec.title),
-        "issuer": profile(spec.awarding_body, issuer_id),
+        "issuer": {**issuer_profile, "id": issuer_id}
+        if issuer_profile
+        else profile(spec.awarding_body, issuer_id),
         "validFrom": _timestamp(award.issued_on),
     }
     expires = award.expires_on()

@@ -63,6 +63,7 @@ def issue_award(
     fmt: Format = "ob3",
     credential_status: dict[str, Any] | list[dict[str, Any]] | None = None,
     created: datetime | None = None,
+    issuer_profile: dict[str, Any] | None = None,
 ) -> dict[str, Any] | str:
     """The award as a signed OB3 credential (Data Integrity) or a vc+jwt string."""
     if not key.has_private:
@@ -71,7 +72,9 @@ def issue_award(
     vm = verification_method or (
         f"{issuer}#{key.public_multibase}" if issuer.startswith("did:key:") else f"{issuer}#key-1"
     )
-    credential = award_to_ob3(award, issuer_id=issuer, credential_status=credential_status)
+    credential = award_to_ob3(
+        award, issuer_id=issuer, credential_status=credential_status, issuer_profile=issuer_profile
+    )
     if fmt == "jwt":
         return sign_vc_jwt(credential, key, kid=vm)
     return sign_credential(credential, key, verification_method=vm, created=created)

@@ -34,10 +34,17 @@ class DocumentFinder:
     def get(self, url: str) -> dict[str, Any] | None:
         doc = self._documents.get(url)
         if doc is None and self._fetch is not None:
-            doc = self._fetch(url)
+            doc = self._safe_fetch(url)
         if doc is None and url not in self.unavailable:
             self.unavailable.append(url)
         return doc
+
+    def _safe_fetch(self, url: str) -> dict[str, Any] | None:
+        assert self._fetch is not None
+        try:
+            return self._fetch(url)
+        except Exception:  # noqa: BLE001 - a failing source means "not available", never a crash
+            return None
 
     # DidResolver protocol: also serves plain controller-document URLs.
     def resolve(self, did: str) -> dict[str, Any]:
@@ -48,8 +55,8 @@ class DocumentFinder:
             url = did_web_to_url(did)
             doc = (
                 self._documents.get(url)
-                or (self._fetch(url) if self._fetch else None)
-                or (self._fetch(did) if self._fetch else None)
+                or (self._safe_fetch(url) if self._fetch else None)
+                or (self._safe_fetch(did) if self._fetch else None)
             )
             if doc is None:
                 self.unavailable.append(url)

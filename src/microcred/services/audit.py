@@ -1,0 +1,60 @@
+"""The audit log: who did what, when. Append-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microcred.store.tables import AuditEntry
+
+
+def record(
+    session: Session,
+    org_id: str,
+    actor: str,
+    action: str,
+    subject: str | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            org_id=org_id,
+            at=datetime.now(UTC),
+            actor=actor,
+            action=action,
+            subject=subject,
+            details=details or {},
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AuditView:
+    at: datetime
+    actor: str
+    action: str
+    subject: str | None
+    details: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "subject": self.subject,
+            "details": self.details,
+        }
+
+
+def entries(session: Session, org_id: str, limit: int = 1000) -> list[AuditView]:
+    rows = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.org_id == org_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return [AuditView(r.at, r.actor, r.action, r.subject, dict(r.details)) for r in rows]

@@ -1,0 +1,435 @@
+"""Bulk issuance from CSV: streaming, parallel, resumable and idempotent.
+
+Each row has a key (the `row_key` column, or a hash of learner id + spec
+version + date). The database holds at most one credential per key (unique
+constraint), so running the same CSV again, or after a crash at any point,
+issues exactly the rows still missing and rewrites any file that was not
+written. Work goes in chunks: allocate status indexes (committed), sign on
+every core, insert (committed), write files atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from microcred.model.spec import Specification
+from microcred.model.validation import SpecificationError
+from microcred.services import status_lists
+from microcred.services.audit import record
+from microcred.services.credentials import IssueRequest, build_award, default_row_key
+from microcred.services.instance import Instance
+from microcred.services.organisations import find, issuer_profile, signing_key
+from microcred.services.specifications import load
+from microcred.store.db import transaction
+from microcred.store.tables import IssuedCredential
+
+REQUIRED_COLUMNS = ("learner_name", "learner_id", "issued_on")
+OPTIONAL_COLUMNS = ("grade", "narrative", "evidence_url", "row_key")
+CHUNK_ROWS = 1000
+MAX_FIELD_BYTES = 64 * 1024
+
+
+class BulkError(Exception):
+    """The run cannot start (bad header, unreadable file); nothing was issued."""
+
+
+@dataclass
+class BulkSummary:
+    total_rows: int = 0
+    issued: int = 0
+    already_issued: int = 0
+    errors: int = 0
+    files_written: int = 0
+    out_dir: str = ""
+    error_report: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total_rows": self.total_rows,
+            "issued": self.issued,
+            "already_issued": self.already_issued,
+            "errors": self.errors,
+            "files_written": self.files_written,
+            "out_dir": self.out_dir,
+            "error_report": self.error_report,
+        }
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    row_key: str
+    learner_name: str
+    learner_id: str
+    award_data: dict[str, Any]
+
+
+def count_rows(path: Path) -> int:
+    with path.open("rb") as handle:
+        return max(0, sum(1 for _ in handle) - 1)
+
+
+def _read(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    csv.field_size_limit(MAX_FIELD_BYTES)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BulkError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise BulkError(f"{path}: cannot read ({exc.strerror})") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        try:
+            header = reader.fieldnames
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise BulkError(f"{path}: not a UTF-8 CSV file ({exc})") from None
+        if not header:
+            raise BulkError(
+                f"{path}: the file is empty; it needs a header row with {', '.join(REQUIRED_COLUMNS)}"
+            )
+        columns = [c.strip() for c in header]
+        unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+        if unknown:
+            raise BulkError(
+                f"{path}: unknown column(s) {', '.join(repr(c) for c in unknown)}; allowed: "
+                f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}. Nothing was issued."
+            )
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if missing:
+            raise BulkError(
+                f"{path}: missing required column(s) {', '.join(missing)}. Nothing was issued."
+            )
+        reader.fieldnames = columns
+        try:
+            for row in reader:
+                if None in row:
+                    yield reader.line_num, {"__error__": "the row has more fields than the header"}
+                    continue
+                yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+        except (UnicodeDecodeError, csv.Error) as exc:
+            yield reader.line_num, {"__error__": f"unreadable row ({exc})"}
+
+
+def _prepare(
+    spec: Specification, spec_version_id: str, line: int, values: dict[str, str]
+) -> _Row | str:
+    if "__error__" in values:
+        return values["__error__"]
+    if not values.get("learner_name"):
+        return "learner_name is empty"
+    if not values.get("learner_id"):
+        return "learner_id is empty: give an e-mail (mailto:) address, a DID or another URI"
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[0-9:.+\-Z]+)?", values.get("issued_on", "")):
+        return f"issued_on '{values.get('issued_on', '')}' is not an ISO date such as 2026-06-30"
+    request = IssueRequest(
+        learner_name=values["learner_name"],
+        learner_id=values["learner_id"],
+        issued_on=values["issued_on"],
+        grade=values.get("grade") or None,
+        narrative=values.get("narrative") or None,
+        evidence_url=values.get("evidence_url") or None,
+        row_key=values.get("row_key") or None,
+    )
+    try:
+        award = build_award(spec, request)
+    except SpecificationError as exc:
+        return "; ".join(
+            f"{p.path.replace('learner.identifier', 'learner_id').replace('learner.name', 'learner_name')}: {p.message}"
+            for p in exc.problems
+        )
+    row_key = request.row_key or default_row_key(
+        award.learner.identifier, spec_version_id, award.issued_on
+    )
+    data = award.model_dump(mode="json", exclude={"spec"})
+    return _Row(line, row_key, award.learner.name, award.learner.identifier, data)
+
+
+def file_name(row_key: str, learner_name: str) -> str:
+    ascii_name = re.sub(
+        r"[^a-z0-9]+", "-", learner_name.lower().encode("ascii", "ignore").decode()
+    ).strip("-")[:40]
+    return f"{ascii_name or 'learner'}-{hashlib.sha256(row_key.encode()).hexdigest()[:12]}.json"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --- worker side: signing runs in other processes ------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(
+    spec_data: dict[str, Any],
+    public: str,
+    private: str,
+    issuer: str,
+    vm: str,
+    profile: dict[str, Any],
+) -> None:
+    from microcred.model.validation import parse_specification
+    from microcred.proofs.keys import keypair_from_multibase
+
+    _WORKER.update(
+        spec=parse_specification(spec_data),
+        key=keypair_from_multibase(public, private),
+        issuer=issuer,
+        vm=vm,
+        profile=profile,
+    )
+
+
+def _sign(job: tuple[dict[str, Any], list[dict[str, Any]], str]) -> str:
+    from microcred.model.award import Award
+    from microcred.services.issuing import issue_award
+
+    award_data, status, created = job
+    award = Award.model_validate({**award_data, "spec": _WORKER["spec"]})
+    signed = issue_award(
+        award,
+        _WORKER["key"],
+        issuer_id=_WORKER["issuer"],
+        verification_method=_WORKER["vm"],
+        credential_status=status,
+        created=datetime.fromisoformat(created),
+        issuer_profile=_WORKER["profile"],
+    )
+    return json.dumps(signed, ensure_ascii=False)
+
+
+def issue_csv(
+    instance: Instance,
+    org_ref: str,
+    spec_ref: str,
+    csv_path: Path,
+    out_dir: Path,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    actor: str = "cli",
+) -> BulkSummary:
+    """Issue one credential per good CSV row; report bad rows with their line number."""
+    rows = _read(csv_path)
+    first = next(rows, None)  # reads the header: a bad one stops the run before anything is issued
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = BulkSummary(out_dir=str(out_dir))
+    error_path = out_dir / "errors.csv"
+    with transaction(instance.sessions) as session:
+        org = find(session, org_ref)
+        spec_row, spec = load(session, org.id, spec_ref)
+        key, vm = signing_key(instance, session, org)
+        org_id, issuer = org.id, org.did_web
+        org_obj = org
+        profile = issuer_profile(org)
+    private = key._private_multibase()  # handed to our own worker processes only, never stored
+    workers = workers or os.cpu_count() or 1
+    errors: list[tuple[int, str, str]] = []
+
+    def chunks() -> Iterator[list[tuple[int, dict[str, str]]]]:
+        batch: list[tuple[int, dict[str, str]]] = [] if first is None else [first]
+        for item in rows:
+            batch.append(item)
+            if len(batch) >= CHUNK_ROWS:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    pool = (
+        ProcessPoolExecutor(
+            max_workers=workers,
+            initializer=_init_worker,
+            initargs=(spec.to_data(), key.public_multibase, private, issuer, vm, profile),
+        )
+        if workers > 1
+        else None
+    )
+    if pool is None:
+        _init_worker(spec.to_data(), key.public_multibase, private, issuer, vm, profile)
+    pending: _Pending | None = None
+    pending_count = 0
+    try:
+        for batch in chunks():
+            prepared: list[_Row] = []
+            seen: set[str] = set()
+            for line, values in batch:
+                summary.total_rows += 1
+                result = _prepare(spec, spec_row.id, line, values)
+                if isinstance(result, str):
+                    errors.append((line, values.get("row_key", ""), result))
+                elif result.row_key in seen:
+                    errors.append(
+                        (
+                            line,
+                            result.row_key,
+                            "duplicate row: the same row key appears earlier in the file",
+                        )
+                    )
+                else:
+                    seen.add(result.row_key)
+                    prepared.append(result)
+            # Pipelined: this chunk signs on the workers while the previous one is stored.
+            started = _start_chunk(instance, org_id, org_obj, prepared, out_dir, pool, summary)
+            _finish_chunk(instance, org_id, spec_row.id, pending, out_dir, summary, actor)
+            if progress and pending_count:
+                progress(pending_count)
+            pending, pending_count = started, len(batch)
+        _finish_chunk(instance, org_id, spec_row.id, pending, out_dir, summary, actor)
+        if progress and pending_count:
+            progress(pending_count)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    summary.errors = len(errors)
+    if errors:
+        with error_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["line", "row_key", "reason"])
+            writer.writerows(errors)
+        summary.error_report = str(error_path)
+    elif error_path.exists():
+        error_path.unlink()
+    _write_atomic(out_dir / "summary.json", json.dumps(summary.to_json(), indent=2))
+    return summary
+
+
+@dataclass
+class _Pending:
+    rows: list[_Row]
+    slots: list[tuple[int, int]]
+    futures: list[Any]
+
+
+def _start_chunk(
+    instance: Instance,
+    org_id: str,
+    org: Any,
+    prepared: list[_Row],
+    out_dir: Path,
+    pool: ProcessPoolExecutor | None,
+    summary: BulkSummary,
+) -> _Pending | None:
+    """Skip rows already issued (rewriting missing files), allocate indexes, start signing."""
+    if not prepared:
+        return None
+    keys = [r.row_key for r in prepared]
+    with transaction(instance.sessions) as session:
+        done = {
+            row_key: (document, name)
+            for row_key, document, name in session.execute(
+                select(
+                    IssuedCredential.row_key,
+                    IssuedCredential.document,
+                    IssuedCredential.learner_name,
+                ).where(IssuedCredential.org_id == org_id, IssuedCredential.row_key.in_(keys))
+            )
+        }
+    for row_key, (document, name) in done.items():
+        summary.already_issued += 1
+        target = out_dir / file_name(row_key, name)
+        if not target.exists():
+            _write_atomic(target, document)
+            summary.files_written += 1
+    todo = [r for r in prepared if r.row_key not in done]
+    if not todo:
+        return None
+    with transaction(instance.sessions) as session:
+        slots = status_lists.allocate(session, org_id, len(todo))
+    created = datetime.now(UTC).replace(microsecond=0).isoformat()
+    jobs = [
+        (r.award_data, status_lists.entries(instance, org, list_id, index), created)
+        for r, (list_id, index) in zip(todo, slots, strict=True)
+    ]
+    if pool is None:
+        return _Pending(todo, slots, [_sign(j) for j in jobs])
+    size = max(1, len(jobs) // (4 * (pool._max_workers or 1)))  # a few tasks per worker
+    futures = [pool.submit(_sign_many, jobs[i : i + size]) for i in range(0, len(jobs), size)]
+    return _Pending(todo, slots, futures)
+
+
+def _sign_many(jobs: list[tuple[dict[str, Any], list[dict[str, Any]], str]]) -> list[str]:
+    return [_sign(job) for job in jobs]
+
+
+def _finish_chunk(
+    instance: Instance,
+    org_id: str,
+    spec_version_id: str,
+    pending: _Pending | None,
+    out_dir: Path,
+    summary: BulkSummary,
+    actor: str,
+) -> None:
+    """Wait for the signatures, insert the rows (one transaction), write the files."""
+    if pending is None:
+        return
+    if pending.futures and isinstance(pending.futures[0], str):
+        documents = list(pending.futures)
+    else:
+        documents = [doc for future in pending.futures for doc in future.result()]
+    now = datetime.now(UTC)
+    new_rows = [
+        IssuedCredential(
+            id=r.award_data["id"],
+            org_id=org_id,
+            spec_version_id=spec_version_id,
+            row_key=r.row_key,
+            learner_name=r.learner_name,
+            learner_id=r.learner_id,
+            issued_on=datetime.fromisoformat(r.award_data["issued_on"]),
+            format="ob3",
+            document=doc,
+            status_list_id=list_id,
+            status_index=index,
+            revoked_at=None,
+            revocation_reason=None,
+            suspended=False,
+            created_at=now,
+        )
+        for r, doc, (list_id, index) in zip(pending.rows, documents, pending.slots, strict=True)
+    ]
+    try:
+        with transaction(instance.sessions) as session:
+            session.add_all(new_rows)
+            record(
+                session,
+                org_id,
+                actor,
+                "credential.issue_bulk",
+                spec_version_id,
+                {"count": len(new_rows)},
+            )
+        inserted = new_rows
+    except IntegrityError:
+        # Another process issued some of these rows meanwhile: insert one by one, keep theirs.
+        inserted = []
+        for row in new_rows:
+            try:
+                with transaction(instance.sessions) as session:
+                    session.add(row)
+                    record(
+                        session, org_id, actor, "credential.issue", row.id, {"row_key": row.row_key}
+                    )
+                inserted.append(row)
+            except IntegrityError:
+                summary.already_issued += 1
+    for row in inserted:
+        _write_atomic(out_dir / file_name(row.row_key, row.learner_name), row.document)
+        summary.files_written += 1
+        summary.issued += 1

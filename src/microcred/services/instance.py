@@ -1,0 +1,40 @@
+"""An instance: its settings, database and secret, as the services see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from microcred.services.secrets import instance_key
+from microcred.settings import Settings
+from microcred.store.db import make_engine, migrate, session_factory
+
+
+@dataclass
+class Instance:
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = make_engine(self.settings.database_url)
+        migrate(engine)
+        return engine
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return session_factory(self.engine)
+
+    @cached_property
+    def secret(self) -> bytes:
+        return instance_key(self.settings.secret_key, self.settings.secret_key_file)
+
+    @property
+    def base_url(self) -> str:
+        return self.settings.base_url
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

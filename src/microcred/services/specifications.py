@@ -1,0 +1,141 @@
+"""Specifications as versioned records: an issued credential points to the exact version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from microcred.model.multilingual import pick
+from microcred.model.spec import Specification
+from microcred.model.validation import parse_specification
+from microcred.services.audit import record
+from microcred.services.instance import Instance
+from microcred.services.organisations import NotFound, find, slugify
+from microcred.store.db import transaction
+from microcred.store.tables import SpecificationVersion
+
+
+@dataclass(frozen=True)
+class SpecView:
+    id: str
+    org: str
+    spec_key: str
+    version: int
+    title: str
+    created_at: datetime
+    created: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "org": self.org,
+            "spec_key": self.spec_key,
+            "version": self.version,
+            "title": self.title,
+            "created_at": self.created_at.isoformat(),
+            "created": self.created,
+        }
+
+
+def _digest(spec: Specification) -> str:
+    return hashlib.sha256(
+        json.dumps(spec.to_data(), sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def publish(instance: Instance, org_ref: str, data: Any, *, actor: str = "cli") -> SpecView:
+    """Store a validated specification as a new version (or return the same latest version).
+
+    Raises SpecificationError with every problem when the data is not valid.
+    """
+    spec = parse_specification(data)
+    spec_key = spec.id or f"spec:{slugify(pick(spec.title))}"
+    digest = _digest(spec)
+    with transaction(instance.sessions) as session:
+        org = find(session, org_ref)
+        latest = session.scalar(
+            select(SpecificationVersion)
+            .where(SpecificationVersion.org_id == org.id, SpecificationVersion.spec_key == spec_key)
+            .order_by(SpecificationVersion.version.desc())
+            .limit(1)
+        )
+        if latest is not None and latest.digest == digest:
+            return SpecView(
+                latest.id,
+                org.slug,
+                spec_key,
+                latest.version,
+                latest.title,
+                latest.created_at,
+                False,
+            )
+        version = (latest.version + 1) if latest is not None else 1
+        row = SpecificationVersion(
+            id=str(uuid.uuid4()),
+            org_id=org.id,
+            spec_key=spec_key,
+            version=version,
+            title=pick(spec.title),
+            data=spec.to_data(),
+            digest=digest,
+            created_at=datetime.now(UTC),
+        )
+        session.add(row)
+        record(
+            session,
+            org.id,
+            actor,
+            "spec.publish",
+            row.id,
+            {"spec_key": spec_key, "version": version},
+        )
+        return SpecView(row.id, org.slug, spec_key, version, row.title, row.created_at, True)
+
+
+def load(
+    session: Session, org_id: str, spec_ref: str
+) -> tuple[SpecificationVersion, Specification]:
+    """A spec version by its id, or the latest version of a spec key; only within the org."""
+    row = session.scalar(
+        select(SpecificationVersion).where(
+            SpecificationVersion.org_id == org_id, SpecificationVersion.id == spec_ref
+        )
+    )
+    if row is None:
+        row = session.scalar(
+            select(SpecificationVersion)
+            .where(SpecificationVersion.org_id == org_id, SpecificationVersion.spec_key == spec_ref)
+            .order_by(SpecificationVersion.version.desc())
+            .limit(1)
+        )
+    if row is None:
+        raise NotFound(
+            f"no specification '{spec_ref}' for this organisation; see `microcred spec list`",
+            "spec",
+        )
+    return row, parse_specification(row.data)
+
+
+def list_for(instance: Instance, org_ref: str) -> list[SpecView]:
+    with transaction(instance.sessions) as session:
+        org = find(session, org_ref)
+        rows = session.scalars(
+            select(SpecificationVersion)
+            .where(SpecificationVersion.org_id == org.id)
+            .order_by(SpecificationVersion.spec_key, SpecificationVersion.version)
+        )
+        return [
+            SpecView(r.id, org.slug, r.spec_key, r.version, r.title, r.created_at, False)
+            for r in rows
+        ]
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(SpecificationVersion)) or 0)

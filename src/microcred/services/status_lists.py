@@ -1,0 +1,169 @@
+"""Status list indexes (allocation) and the signed list credentials (publication)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from microcred.formats.status_list import (
+    MIN_LIST_BITS,
+    new_bitstring,
+    set_bit,
+    status_entry,
+    status_list_credential,
+)
+from microcred.services.instance import Instance
+from microcred.services.organisations import NotFound, signing_key
+from microcred.services.status_index import permuted_index
+from microcred.store.db import transaction
+from microcred.store.tables import IssuedCredential, Organisation, PublishedStatusList, StatusList
+
+LIST_VALIDITY = timedelta(hours=24)
+PURPOSES = ("revocation", "suspension")
+
+
+def list_url(instance: Instance, org: Organisation, list_id: int, purpose: str) -> str:
+    return f"{instance.base_url}/status/{org.slug}/{list_id}/{purpose}"
+
+
+def entries(
+    instance: Instance, org: Organisation, list_id: int, index: int
+) -> list[dict[str, Any]]:
+    return [status_entry(list_url(instance, org, list_id, p), index, p) for p in PURPOSES]
+
+
+def allocate(
+    session: Session, org_id: str, count: int, size: int = MIN_LIST_BITS
+) -> list[tuple[int, int]]:
+    """`count` fresh (list id, index) pairs. Atomic in the database, so concurrent
+    issuers never share an index; the unique constraint on (list, index) backs it up."""
+    out: list[tuple[int, int]] = []
+    while len(out) < count:
+        current = session.scalar(
+            select(StatusList)
+            .where(StatusList.org_id == org_id, StatusList.full.is_(False))
+            .order_by(StatusList.id)
+            .limit(1)
+        )
+        if current is None:
+            now = datetime.now(UTC)
+            current = StatusList(
+                org_id=org_id,
+                size=size,
+                next_sequence=0,
+                permutation_key=secrets.token_hex(32),
+                full=False,
+                changed_at=now,
+                created_at=now,
+            )
+            session.add(current)
+            session.flush()
+        wanted = count - len(out)
+        # UPDATE ... RETURNING takes the row lock: the sequence range is ours alone.
+        end = session.execute(
+            update(StatusList)
+            .where(StatusList.id == current.id, StatusList.next_sequence + 1 <= StatusList.size)
+            .values(next_sequence=StatusList.next_sequence + wanted)
+            .returning(StatusList.next_sequence, StatusList.size, StatusList.permutation_key)
+        ).first()
+        if end is None:
+            session.execute(update(StatusList).where(StatusList.id == current.id).values(full=True))
+            continue
+        next_sequence, list_size, key = end
+        start = next_sequence - wanted
+        usable_end = min(next_sequence, list_size)
+        if next_sequence >= list_size:
+            session.execute(
+                update(StatusList)
+                .where(StatusList.id == current.id)
+                .values(next_sequence=list_size, full=True)
+            )
+        permutation_key = bytes.fromhex(key)
+        out.extend(
+            (current.id, permuted_index(permutation_key, seq, list_size))
+            for seq in range(start, usable_end)
+        )
+    return out
+
+
+def _bitstring(session: Session, list_row: StatusList, purpose: str) -> bytearray:
+    bits = new_bitstring(list_row.size)
+    condition = (
+        IssuedCredential.revoked_at.is_not(None)
+        if purpose == "revocation"
+        else IssuedCredential.suspended.is_(True)
+    )
+    for index in session.scalars(
+        select(IssuedCredential.status_index).where(
+            IssuedCredential.status_list_id == list_row.id, condition
+        )
+    ):
+        set_bit(bits, index, True)
+    return bits
+
+
+def published(
+    instance: Instance, org_slug: str, list_id: int, purpose: str, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The signed status list credential, re-signed when the list changed or is near expiry."""
+    import json
+
+    if purpose not in PURPOSES:
+        raise NotFound(
+            f"unknown status purpose '{purpose}'; use revocation or suspension", "purpose"
+        )
+    now = now or datetime.now(UTC)
+    with transaction(instance.sessions) as session:
+        org = session.scalar(select(Organisation).where(Organisation.slug == org_slug))
+        list_row = session.get(StatusList, list_id)
+        if org is None or list_row is None or list_row.org_id != org.id:
+            raise NotFound(f"no status list {org_slug}/{list_id}", "list")
+        cached = session.get(PublishedStatusList, (list_id, purpose))
+        fresh_until = now + LIST_VALIDITY / 2
+        if (
+            cached is not None
+            and cached.published_at >= _aware(list_row.changed_at)
+            and _aware(cached.valid_until) > fresh_until
+        ):
+            return dict(json.loads(cached.document))
+        key, vm = signing_key(instance, session, org)
+        url = list_url(instance, org, list_id, purpose)
+        unsigned = status_list_credential(
+            url,
+            issuer=org.did_web,
+            purpose=purpose,
+            bitstring=_bitstring(session, list_row, purpose),
+            valid_from=now,
+            valid_until=now + LIST_VALIDITY,
+        )
+        from microcred.services.issuing import sign_credential
+
+        document = sign_credential(
+            unsigned, key, verification_method=vm, created=now.replace(microsecond=0)
+        )
+        text = json.dumps(document, ensure_ascii=False)
+        if cached is None:
+            session.add(
+                PublishedStatusList(
+                    list_id=list_id,
+                    purpose=purpose,
+                    document=text,
+                    published_at=now,
+                    valid_until=now + LIST_VALIDITY,
+                )
+            )
+        else:
+            cached.document, cached.published_at, cached.valid_until = (
+                text,
+                now,
+                now + LIST_VALIDITY,
+            )
+        return document
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
