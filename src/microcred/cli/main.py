@@ -49,3 +49,7 @@ def main(
     ] = False,
 ) -> None:
     """microcred command line."""
+
+
+if __name__ == "__main__":
+    app()

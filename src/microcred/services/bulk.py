@@ -164,6 +164,20 @@ def file_name(row_key: str, learner_name: str) -> str:
     return f"{ascii_name or 'learner'}-{hashlib.sha256(row_key.encode()).hexdigest()[:12]}.json"
 
 
+def _remove_stale_temp_files(out_dir: Path) -> None:
+    """A run killed mid-write leaves `NAME.PID.tmp`; remove those whose process is gone."""
+    for tmp in out_dir.glob("*.tmp"):
+        pid_text = tmp.suffixes[-2].lstrip(".") if len(tmp.suffixes) >= 2 else ""
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except PermissionError:
+            continue
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -228,6 +242,7 @@ def issue_csv(
     rows = _read(csv_path)
     first = next(rows, None)  # reads the header: a bad one stops the run before anything is issued
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temp_files(out_dir)
     summary = BulkSummary(out_dir=str(out_dir))
     error_path = out_dir / "errors.csv"
     with transaction(instance.sessions) as session:
