@@ -16,3 +16,18 @@ def test_demo_json_summary(tmp_path):
     assert summary["specs_valid"] == len(summary["specs"]) >= 4
     assert summary["verification"] == {"issued": "valid", "tampered": "invalid"}
     assert (tmp_path / "d" / "credentials" / "anna-berzina.json").is_file()
+    issuer = summary["issuer"]
+    assert (issuer["specs_published"], issuer["issued"], issuer["errors"], issuer["revoked"]) == (
+        4,
+        50,
+        0,
+        1,
+    )
+    assert issuer["verification"] == {"valid": "valid", "revoked": "revoked"}
+    assert len(list((tmp_path / "d" / "issued").glob("*.json"))) == 51  # 50 credentials + summary
+
+
+def test_demo_refuses_to_wipe_a_folder_that_is_not_a_demo_home(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me")
+    result = CliRunner().invoke(app, ["demo", "--home", str(tmp_path), "--no-serve", "--json"])
+    assert result.exit_code == 2 and (tmp_path / "precious.txt").exists()

@@ -84,6 +84,100 @@ def _step_issue_and_verify(home: Path, say: Any, as_json: bool) -> dict[str, Any
     }
 
 
+def _step_issuer(home: Path, say: Any, as_json: bool) -> dict[str, Any]:
+    import json
+    from datetime import UTC, datetime
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from microcred.services import credentials, local_documents, organisations, specifications
+    from microcred.services.bulk import count_rows, issue_csv
+    from microcred.services.instance import Instance
+    from microcred.settings import Settings
+    from microcred.verify import VerifierContext, verify_credential
+
+    instance = Instance(Settings(home=home, database_url=f"sqlite:///{home / 'microcred.db'}"))
+    org = organisations.create(
+        instance,
+        name="Latvijas Universitāte",
+        country="LV",
+        url="https://www.lu.example.lv",
+        slug="lu",
+        actor="demo",
+    )
+    say(f"  organisation {org.name}: {org.did}")
+    published = {}
+    for path in example_spec_paths():
+        stored = specifications.publish(instance, org.slug, load_data(path), actor="demo")
+        published[path.name] = stored.id
+        say(f"  published {stored.title} (version {stored.version})")
+    learners = Path(str(resources.files("microcred").joinpath("data/examples/learners.csv")))
+    out_dir = home / "issued"
+    with Progress(
+        TextColumn("  bulk issuance"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=as_json,
+    ) as progress:
+        task = progress.add_task("bulk", total=count_rows(learners))
+        summary = issue_csv(
+            instance,
+            org.slug,
+            published["university-data-analysis.yaml"],
+            learners,
+            out_dir,
+            progress=lambda n: progress.advance(task, n),
+            actor="demo",
+        )
+    say(f"  {summary.issued} credentials issued into {out_dir}, {summary.errors} row errors")
+    issued = credentials.list_for(instance, org.slug, limit=2)
+    revoked = credentials.revoke(
+        instance, issued[0].id, reason="Demo: issued in error", actor="demo"
+    )
+    say(f"  revoked {revoked.id} ({revoked.learner_name})")
+    context = VerifierContext(
+        now=datetime.now(UTC),
+        fetch=local_documents.fetcher(instance),
+        trust=local_documents.trust_list(instance),
+    )
+    valid_report = verify_credential(issued[1].credential(), context)
+    revoked_report = verify_credential(json.loads(revoked.document), context)
+    say(
+        f"  verify {issued[1].learner_name}: [bold]{valid_report.status}[/]; "
+        f"verify {revoked.learner_name}: [bold]{revoked_report.status}[/] ({revoked_report.check('status').message})"
+    )
+    instance.close()
+    return {
+        "issuer": {
+            "organisation": org.slug,
+            "did": org.did,
+            "specs_published": len(published),
+            "bulk_rows": summary.total_rows,
+            "issued": summary.issued,
+            "errors": summary.errors,
+            "revoked": 1,
+            "verification": {"valid": valid_report.status, "revoked": revoked_report.status},
+        }
+    }
+
+
+def _fresh_home(home: Path) -> None:
+    """The demo builds its instance from scratch; it only ever deletes a demo home of its own."""
+    import shutil
+
+    marker = home / ".microcred-demo"
+    if home.exists() and any(home.iterdir()):
+        if not marker.exists():
+            from microcred.cli.output import fail_usage
+
+            fail_usage(f"{home} exists and is not a demo home; choose another --home")
+        shutil.rmtree(home)
+    home.mkdir(parents=True, exist_ok=True)
+    marker.write_text("created by `microcred demo`; deleted and rebuilt by the next run\n")
+
+
 def demo(
     home: Annotated[
         Path, typer.Option(help="Where the demo instance lives (created fresh).")
@@ -97,7 +191,7 @@ def demo(
         if not as_json:
             console.print(text, highlight=False)
 
-    home.mkdir(parents=True, exist_ok=True)
+    _fresh_home(home)
     summary: dict[str, Any] = {"home": str(home.resolve())}
     say("[bold]1. The EU standard:[/] validating the example specifications")
     summary.update(_step_validate_examples(say))
@@ -105,6 +199,10 @@ def demo(
         "\n[bold]2. Signed credentials:[/] issuing an Open Badges 3.0 micro-credential and verifying it"
     )
     summary.update(_step_issue_and_verify(home, say, as_json))
+    say(
+        "\n[bold]3. The issuer service:[/] an organisation, its specifications, a bulk issuance and a revocation"
+    )
+    summary.update(_step_issuer(home, say, as_json))
     if as_json:
         print_json(summary)
     else:
