@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from microcred import __version__
-from microcred.cli import contexts, credentials, demo, issue, keys, org, spec, verify
+from microcred.cli import contexts, credentials, demo, issue, keys, org, serve, spec, verify
 
 app = typer.Typer(
     name="microcred",
@@ -31,6 +31,8 @@ app.command("unsuspend")(credentials.unsuspend)
 app.command("audit")(credentials.audit)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
+app.add_typer(serve.token_app, name="token")
 
 
 def _version(value: bool) -> None:

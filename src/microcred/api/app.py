@@ -1,0 +1,57 @@
+"""The FastAPI application: ``create_app(settings)``, no module-level state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from microcred import __version__
+from microcred.api import errors
+from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
+from microcred.api.routes import credentials, orgs, public, specs, tokens, vcapi, verify
+from microcred.services.instance import Instance
+from microcred.settings import Settings, load_settings
+
+DESCRIPTION = """\
+Issue and verify European micro-credentials (Open Badges 3.0 / W3C VC 2.0 with Data
+Integrity proofs).
+
+* `/api/v1/orgs/{org}/...`: an organisation's specifications, credentials, audit log and
+  tokens, with a bearer token of that organisation (`Authorization: Bearer mc_...`;
+  `microcred token create` makes the first one).
+* `/api/v1/verify`, `/credentials/verify`, `/presentations/verify`: public verification.
+* `/credentials/issue`: W3C VC-API issuing with an organisation's token (scope `issue`).
+* `/orgs/{slug}/did.json`, `/status/...`, `/contexts/...`: the documents verifiers need.
+
+Every error is `{"error": {"code", "message", "field"}}`.
+"""
+
+
+def create_app(settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    instance = Instance(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        instance.close()
+
+    app = FastAPI(
+        title="microcred",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.instance = instance
+    errors.install(app)
+    for module in (orgs, specs, credentials, tokens, verify, vcapi, public):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The factory for ``uvicorn --factory microcred.api.app:app_from_env`` (settings from
+    the environment: MICROCRED_HOME, MICROCRED_DATABASE_URL, MICROCRED_BASE_URL, ...)."""
+    return create_app(load_settings())

@@ -1,0 +1,93 @@
+"""Dependencies: the instance of this app, and the organisation a bearer token speaks for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from microcred.api.errors import ApiError
+from microcred.services import tokens
+from microcred.services.instance import Instance
+from microcred.services.tokens import Principal
+
+bearer = HTTPBearer(auto_error=False, description="an organisation's API token (mc_...)")
+
+
+def get_instance(request: Request) -> Instance:
+    instance: Instance = request.app.state.instance
+    return instance
+
+
+InstanceDep = Annotated[Instance, Depends(get_instance)]
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(
+        401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer realm="microcred"'}
+    )
+
+
+async def get_principal(
+    instance: InstanceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("an API token is required: Authorization: Bearer mc_...")
+    principal = await run_in_threadpool(tokens.identify, instance, credentials.credentials)
+    if principal is None:
+        raise _unauthorized("the API token is not valid (unknown or revoked)")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def not_found_org(org: str) -> ApiError:
+    # The same answer whether the organisation exists or not: nothing is revealed.
+    return ApiError(404, "not_found", f"no organisation '{org[:100]}'", "org")
+
+
+def org_access(scope: str | None) -> Callable[..., Principal]:
+    """A dependency: the token is valid (401), its organisation is the one in the path
+    (404 otherwise, as for an organisation that does not exist), and it has ``scope`` (403)."""
+
+    def dependency(
+        principal: PrincipalDep,
+        org: Annotated[str, Path(description="organisation slug or id")],
+    ) -> Principal:
+        if org not in (principal.org_slug, principal.org_id):
+            raise not_found_org(org)
+        if scope is not None and scope not in principal.scopes:
+            raise ApiError(
+                403,
+                "forbidden",
+                f"this token does not have the '{scope}' scope",
+                "scope",
+            )
+        return principal
+
+    return dependency
+
+
+def token_scope(scope: str) -> Callable[..., Principal]:
+    """A dependency for routes without an organisation in the path (the VC-API)."""
+
+    def dependency(principal: PrincipalDep) -> Principal:
+        if scope not in principal.scopes:
+            raise ApiError(
+                403, "forbidden", f"this token does not have the '{scope}' scope", "scope"
+            )
+        return principal
+
+    return dependency
+
+
+OrgMember = Annotated[Principal, Depends(org_access(None))]
+CanRead = Annotated[Principal, Depends(org_access("read"))]
+CanIssue = Annotated[Principal, Depends(org_access("issue"))]
+CanRevoke = Annotated[Principal, Depends(org_access("revoke"))]
+CanAdmin = Annotated[Principal, Depends(org_access("admin"))]

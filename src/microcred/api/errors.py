@@ -1,0 +1,169 @@
+"""One error shape for every failure: ``{"error": {"code", "message", "field"}}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from microcred.jsonld.errors import JsonLdError
+from microcred.model.validation import SpecificationError
+from microcred.proofs.errors import ProofError
+from microcred.services.issuing import IssuingError
+from microcred.services.organisations import NotFound, OrganisationError
+from microcred.services.secrets import SecretKeyError
+
+log = logging.getLogger("microcred.api")
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers
+        self.extra = extra or {}
+
+
+def error_body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": field, **extra}}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, field, **extra), status, headers=headers)
+
+
+# What the award model calls a field, by the name the API request gives it.
+_AWARD_FIELDS = {
+    "learner.name": "learner_name",
+    "learner.identifier": "learner_id",
+    "learner": "learner_id",
+}
+
+
+def _field_from_loc(loc: tuple[Any, ...] | list[Any]) -> str | None:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(
+            exc.status, exc.code, exc.message, exc.field, headers=exc.headers, **exc.extra
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        for error in errors:
+            if error.get("type") == "json_invalid":
+                ctx = error.get("ctx") or {}
+                detail = ctx.get("error") if isinstance(ctx, dict) else None
+                return error_response(
+                    400,
+                    "malformed_json",
+                    "the request body is not valid JSON" + (f" ({detail})" if detail else ""),
+                )
+        first = errors[0] if errors else {}
+        field = _field_from_loc(first.get("loc", ()))
+        message = str(first.get("msg", "invalid input"))
+        if first.get("type") == "missing":
+            message = f"{field} is required" if field else "the request body is required"
+        elif field:
+            message = f"{field}: {message}"
+        problems = [
+            {"field": _field_from_loc(e.get("loc", ())), "message": str(e.get("msg", ""))}
+            for e in errors
+        ]
+        return error_response(422, "validation_error", message, field, problems=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if exc.status_code == 404 and message == "Not Found":
+            message = "no such resource"
+        return error_response(exc.status_code, code, message, headers=exc.headers)
+
+    @app.exception_handler(SpecificationError)
+    async def _spec(_request: Request, exc: SpecificationError) -> JSONResponse:
+        problems = [
+            {"field": _AWARD_FIELDS.get(p.path, p.path), "message": p.message} for p in exc.problems
+        ]
+        first = problems[0] if problems else {"field": None, "message": str(exc)}
+        return error_response(
+            422,
+            "validation_error",
+            f"{first['field']}: {first['message']}" if first["field"] else str(first["message"]),
+            first["field"],
+            problems=problems,
+        )
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:
+        return error_response(404, "not_found", str(exc), exc.field)
+
+    @app.exception_handler(OrganisationError)
+    async def _org_error(_request: Request, exc: OrganisationError) -> JSONResponse:
+        return error_response(400, "bad_request", str(exc), exc.field)
+
+    @app.exception_handler(JsonLdError)
+    async def _jsonld(_request: Request, exc: JsonLdError) -> JSONResponse:
+        return error_response(400, "invalid_jsonld", str(exc))
+
+    @app.exception_handler(ProofError)
+    async def _proof(_request: Request, exc: ProofError) -> JSONResponse:
+        return error_response(400, "proof_error", str(exc))
+
+    @app.exception_handler(IssuingError)
+    async def _issuing(_request: Request, exc: IssuingError) -> JSONResponse:
+        return error_response(400, "issuing_error", str(exc))
+
+    @app.exception_handler(SecretKeyError)
+    async def _secret(_request: Request, exc: SecretKeyError) -> JSONResponse:
+        log.error("instance secret: %s", exc)
+        return error_response(500, "server_misconfigured", "the instance secret is not usable")
+
+    @app.exception_handler(Exception)
+    async def _internal(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(500, "internal_error", "an internal error occurred")

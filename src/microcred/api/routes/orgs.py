@@ -1,0 +1,30 @@
+"""``/api/v1/orgs/{org}``: the organisation a token belongs to, and its audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from microcred.api.deps import CanRead, InstanceDep, OrgMember
+from microcred.api.schemas import AuditPublic, OrgPublic
+from microcred.services import audit, organisations
+from microcred.store.db import transaction
+
+router = APIRouter(prefix="/api/v1/orgs/{org}", tags=["organisations"])
+
+
+@router.get("", response_model=OrgPublic, summary="The organisation (public information)")
+def get_org(instance: InstanceDep, principal: OrgMember) -> OrgPublic:
+    return OrgPublic(**organisations.get(instance, principal.org_id).to_json())
+
+
+@router.get("/audit", response_model=list[AuditPublic], summary="The audit log, newest first")
+def get_audit(
+    instance: InstanceDep,
+    principal: CanRead,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditPublic]:
+    with transaction(instance.sessions) as session:
+        entries = audit.entries(session, principal.org_id, limit)
+    return [AuditPublic(**e.to_json()) for e in entries]

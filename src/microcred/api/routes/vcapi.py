@@ -1,0 +1,109 @@
+"""W3C VC-API (CCG): ``/credentials/issue``, ``/credentials/verify``, ``/presentations/verify``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from microcred.api.deps import InstanceDep, token_scope
+from microcred.api.errors import error_body
+from microcred.api.schemas import (
+    IssueCredentialRequest,
+    IssueCredentialResponse,
+    VerificationResult,
+    VerifyCredentialRequest,
+    VerifyPresentationRequest,
+)
+from microcred.services import vcapi
+from microcred.services.tokens import Principal
+
+router = APIRouter(tags=["W3C VC-API"])
+
+PROBLEM_BASE = "https://w3id.org/microcred/problems#"
+
+
+def _problem(check: dict[str, Any]) -> dict[str, str]:
+    return {
+        "type": PROBLEM_BASE + str(check["id"]),
+        "title": str(check["id"]),
+        "detail": str(check["message"]),
+    }
+
+
+def _result(checks: list[dict[str, Any]], verified: bool, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "verified": verified,
+        "checks": [c["id"] for c in checks if c["status"] == "pass"],
+        "warnings": [_problem(c) for c in checks if c["status"] == "warn"],
+        "errors": [_problem(c) for c in checks if c["status"] == "fail"],
+        **extra,
+    }
+    if not verified:
+        first = body["errors"][0]["detail"] if body["errors"] else "verification failed"
+        body.update(error_body("verification_failed", first, "verifiableCredential"))
+    return JSONResponse(body, 200 if verified else 400)
+
+
+@router.post(
+    "/credentials/issue",
+    response_model=IssueCredentialResponse,
+    status_code=201,
+    summary="Sign a credential as the token's organisation (Data Integrity)",
+)
+def issue_credential(
+    instance: InstanceDep,
+    principal: Annotated[Principal, Depends(token_scope("issue"))],
+    body: IssueCredentialRequest,
+) -> IssueCredentialResponse:
+    signed = vcapi.issue(
+        instance,
+        principal.org_id,
+        body.credential,
+        cryptosuite=body.options.cryptosuite,
+        actor=principal.actor,
+    )
+    return IssueCredentialResponse(verifiableCredential=signed)
+
+
+@router.post(
+    "/credentials/verify",
+    response_model=VerificationResult,
+    summary="Verify a credential (public): 200 when valid, 400 with the errors when not",
+    responses={400: {"model": VerificationResult, "description": "not valid, or bad input"}},
+)
+async def verify_credential(instance: InstanceDep, body: VerifyCredentialRequest) -> JSONResponse:
+    report = await run_in_threadpool(vcapi.verify, instance, body.verifiableCredential)
+    data = report.to_json()
+    return _result(data["checks"], report.valid, report=data)
+
+
+@router.post(
+    "/presentations/verify",
+    response_model=VerificationResult,
+    summary="Verify a presentation and the credentials in it (public)",
+    responses={400: {"model": VerificationResult, "description": "not valid, or bad input"}},
+)
+async def verify_presentation(
+    instance: InstanceDep, body: VerifyPresentationRequest
+) -> JSONResponse:
+    result = await run_in_threadpool(
+        vcapi.verify_presentation,
+        instance,
+        body.verifiablePresentation,
+        challenge=body.options.challenge,
+        domain=body.options.domain,
+    )
+    checks = list(result.checks)
+    for number, report in enumerate(result.credentials):
+        if report["valid"]:
+            checks.append(
+                {"id": f"credential[{number}]", "status": "pass", "message": report["status"]}
+            )
+        else:
+            failed = [c for c in report["checks"] if c["status"] == "fail"]
+            detail = "; ".join(f"{c['id']}: {c['message']}" for c in failed) or report["status"]
+            checks.append({"id": f"credential[{number}]", "status": "fail", "message": detail})
+    return _result(checks, result.verified, credentials=result.credentials)

@@ -1,0 +1,89 @@
+"""``POST /api/v1/verify``: the verification report, as ``microcred verify --json`` prints it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+
+from microcred.api.deps import InstanceDep
+from microcred.api.errors import ApiError
+from microcred.api.schemas import VerificationReportPublic
+from microcred.services import vcapi
+
+router = APIRouter(tags=["verification"])
+
+_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "object", "description": "a credential (JSON-LD)"},
+                        {
+                            "type": "object",
+                            "properties": {"verifiableCredential": {}},
+                            "required": ["verifiableCredential"],
+                        },
+                        {"type": "string", "description": "a vc+jwt"},
+                    ]
+                }
+            },
+            "text/plain": {"schema": {"type": "string", "description": "a vc+jwt or JSON"}},
+            "application/vc+jwt": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def parse_json_body(body: bytes) -> Any:
+    """A JSON body, or a 400 that says what is wrong with it."""
+    try:
+        return json.loads(body.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ApiError(400, "malformed_json", "the request body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400,
+            "malformed_json",
+            f"the request body is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+        ) from None
+    except RecursionError:
+        raise ApiError(400, "malformed_json", "the request body is nested too deeply") from None
+
+
+def credential_input(value: Any, field: str = "body") -> dict[str, Any] | str:
+    if isinstance(value, dict) and "verifiableCredential" in value and "@context" not in value:
+        value = value["verifiableCredential"]
+        field = "verifiableCredential"
+    if isinstance(value, dict | str):
+        return value
+    raise ApiError(
+        400,
+        "bad_request",
+        'send a credential: a JSON object, {"verifiableCredential": ...}, or a JWT string',
+        field,
+    )
+
+
+@router.post(
+    "/api/v1/verify",
+    response_model=VerificationReportPublic,
+    summary="Verify a credential (public); 200 with the report, valid or not",
+    openapi_extra=_BODY_DOC,
+)
+async def verify(request: Request, instance: InstanceDep) -> dict[str, Any]:
+    body = await request.body()
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw: dict[str, Any] | str | bytes
+    if media == "application/json" or media.endswith("+json"):
+        raw = credential_input(parse_json_body(body))
+    elif not body.strip():
+        raise ApiError(400, "bad_request", "the request body is empty; send a credential")
+    else:
+        raw = body  # text/plain or a JWT media type: the verifier reads JSON or a JWT
+    report = await run_in_threadpool(vcapi.verify, instance, raw)
+    return report.to_json()

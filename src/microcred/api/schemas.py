@@ -1,0 +1,199 @@
+"""Request (create) and response (public) schemas.
+
+No public schema has a field that could carry a key: organisations show their DIDs,
+tokens show their name and scopes (the secret only once, in ``TokenCreated``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Scope = Literal["issue", "revoke", "read", "admin"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- organisations
+
+
+class OrgPublic(BaseModel):
+    id: str
+    slug: str
+    name: str
+    country: str
+    url: str | None
+    did: str
+    did_key: str
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- specifications
+
+
+class SpecPublic(BaseModel):
+    id: str
+    org: str
+    spec_key: str
+    version: int
+    title: str
+    created_at: datetime
+    created: bool
+
+
+# ---------------------------------------------------------------- credentials
+
+
+class CredentialCreate(Strict):
+    spec_id: str = Field(min_length=1, max_length=500, description="spec version id or spec key")
+    learner_name: str = Field(min_length=1, max_length=300)
+    learner_id: str = Field(
+        min_length=1, max_length=500, description="DID, mailto: address or other URI"
+    )
+    issued_on: date | None = Field(None, description="date of issue (default: today)")
+    grade: str | None = Field(None, max_length=200)
+    narrative: str | None = Field(None, max_length=10_000)
+    evidence_url: str | None = Field(None, max_length=2000)
+    row_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="idempotency key: the same key returns the same credential",
+    )
+    format: Literal["ob3", "jwt"] = "ob3"
+
+
+class CredentialPublic(BaseModel):
+    id: str
+    org: str
+    spec_version_id: str
+    row_key: str
+    learner_name: str
+    learner_id: str
+    issued_on: datetime
+    format: str
+    status: Literal["active", "revoked", "suspended"]
+    created: bool
+    credential: dict[str, Any] | str | None = Field(
+        None, description="the signed credential (JSON-LD object, or a vc+jwt string)"
+    )
+
+
+class CredentialList(BaseModel):
+    items: list[CredentialPublic]
+    limit: int
+    offset: int
+
+
+class RevokeRequest(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class SuspendRequest(Strict):
+    reason: str | None = Field(None, max_length=2000)
+
+
+# ---------------------------------------------------------------- audit
+
+
+class AuditPublic(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    subject: str | None
+    details: dict[str, Any]
+
+
+# ---------------------------------------------------------------- tokens
+
+
+class TokenCreate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[Scope] = Field(min_length=1)
+
+
+class TokenPublic(BaseModel):
+    id: str
+    org: str
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreated(BaseModel):
+    token: TokenPublic
+    secret: str = Field(description="the bearer token; shown this once, never again")
+
+
+# ---------------------------------------------------------------- verification
+
+
+class CheckPublic(BaseModel):
+    id: str
+    status: Literal["pass", "fail", "warn", "skip"]
+    message: str
+
+
+class VerificationReportPublic(BaseModel):
+    valid: bool
+    status: Literal["valid", "invalid", "revoked", "suspended", "expired"]
+    checks: list[CheckPublic]
+
+
+# ---------------------------------------------------------------- W3C VC-API
+
+
+class IssueOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    cryptosuite: Literal["eddsa-rdfc-2022", "ecdsa-rdfc-2019"] | None = None
+
+
+class IssueCredentialRequest(BaseModel):
+    credential: dict[str, Any]
+    options: IssueOptions = Field(default_factory=IssueOptions)
+
+
+class IssueCredentialResponse(BaseModel):
+    verifiableCredential: dict[str, Any]
+
+
+class VerifyOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    challenge: str | None = None
+    domain: str | None = None
+
+
+class VerifyCredentialRequest(BaseModel):
+    verifiableCredential: dict[str, Any] | str
+    options: VerifyOptions = Field(default_factory=VerifyOptions)
+
+
+class VerifyPresentationRequest(BaseModel):
+    verifiablePresentation: dict[str, Any]
+    options: VerifyOptions = Field(default_factory=VerifyOptions)
+
+
+class ProblemDetails(BaseModel):
+    type: str
+    title: str
+    detail: str
+
+
+class VerificationResult(BaseModel):
+    verified: bool
+    checks: list[str] = Field(description="the checks that passed")
+    warnings: list[ProblemDetails]
+    errors: list[ProblemDetails]
+    report: dict[str, Any] | None = None
+    credentials: list[dict[str, Any]] | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]
