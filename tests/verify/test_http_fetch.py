@@ -58,3 +58,28 @@ def test_fetcher_limits():
     assert fetch("https://a.example/list") is None
     assert fetch("https://a.example/missing") is None
     assert fetch("http://a.example/big") is None  # plain HTTP is never used
+
+
+def test_cache_honours_the_documents_validity_and_loopback_http():
+    seen: list[str] = []
+    now = [1_000_000.0]
+    routes = {
+        "http://localhost:8000/status/x/1/revocation": {
+            "validUntil": "1970-01-12T13:50:00Z",
+            "x": 1,
+        },  # 1_000_200
+        "https://a.example/doc": {"x": 2},
+    }
+    fetch = AllowListedFetcher(
+        ["localhost", "a.example"], client=_client(routes, seen), clock=lambda: now[0]
+    )
+    assert fetch("http://localhost:8000/status/x/1/revocation") == {
+        "validUntil": "1970-01-12T13:50:00Z",
+        "x": 1,
+    }
+    assert fetch("http://localhost:8000/status/x/1/revocation") is not None
+    assert len(seen) == 1  # served from the cache while the list is valid
+    now[0] += 300
+    fetch("http://localhost:8000/status/x/1/revocation")
+    assert len(seen) == 2  # expired with the list's validUntil: fetched again
+    assert fetch("http://a.example/doc") is None  # plain HTTP only for loopback

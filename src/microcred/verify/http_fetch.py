@@ -8,7 +8,9 @@ did:web documents, controller documents and status lists.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +18,8 @@ import httpx
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 TIMEOUT_SECONDS = 5.0
+DEFAULT_CACHE_SECONDS = 300.0
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class AllowListedFetcher:
@@ -25,19 +29,47 @@ class AllowListedFetcher:
         *,
         client: httpx.Client | None = None,
         max_bytes: int = MAX_DOCUMENT_BYTES,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
         self._client = client or httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
         self._max_bytes = max_bytes
+        self._clock = clock
+        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self.errors: dict[str, str] = {}
 
     def allowed(self, url: str) -> bool:
+        """HTTPS to an allow-listed host; plain HTTP only to an allow-listed loopback host
+        (a development instance on this machine)."""
         parts = urlsplit(url)
-        return parts.scheme == "https" and (parts.hostname or "").lower() in self.allowed_hosts
+        host = (parts.hostname or "").lower()
+        if host not in self.allowed_hosts:
+            return False
+        return parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK)
+
+    def _expiry(self, document: dict[str, Any]) -> float:
+        """Cache a document until its own validUntil (status lists), at most 5 minutes."""
+        limit = self._clock() + DEFAULT_CACHE_SECONDS
+        until = document.get("validUntil")
+        if isinstance(until, str):
+            try:
+                return min(limit, datetime.fromisoformat(until.replace("Z", "+00:00")).timestamp())
+            except ValueError:
+                return self._clock()
+        return limit
 
     def __call__(self, url: str) -> dict[str, Any] | None:
         if not self.allowed(url):
             return None
+        cached = self._cache.get(url)
+        if cached is not None and cached[0] > self._clock():
+            return cached[1]
+        document = self._get(url)
+        if document is not None:
+            self._cache[url] = (self._expiry(document), document)
+        return document
+
+    def _get(self, url: str) -> dict[str, Any] | None:
         try:
             with self._client.stream(
                 "GET",
