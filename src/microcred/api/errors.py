@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from microcred.jsonld.errors import JsonLdError
@@ -122,6 +123,10 @@ def install(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":
             message = "no such resource"
+        if exc.status_code == 400 and message == "There was an error parsing the body":
+            # FastAPI's answer for a body json.loads could not take (not UTF-8, too deep).
+            code = "malformed_json"
+            message = "the request body is not valid JSON (not UTF-8 text, or nested too deeply)"
         return error_response(exc.status_code, code, message, headers=exc.headers)
 
     @app.exception_handler(SpecificationError)
@@ -162,6 +167,12 @@ def install(app: FastAPI) -> None:
     async def _secret(_request: Request, exc: SecretKeyError) -> JSONResponse:
         log.error("instance secret: %s", exc)
         return error_response(500, "server_misconfigured", "the instance secret is not usable")
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses (the routes check what they can before it gets here).
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        return error_response(400, "bad_request", "a value in the request cannot be stored")
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:

@@ -9,13 +9,43 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# scheme ":" then no white space: what a credentialSubject id or evidence id must be (JSON-LD
+# safe mode refuses relative IRIs when the credential is signed).
+ABSOLUTE_URI = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$"
 
 Scope = Literal["issue", "revoke", "read", "admin"]
 
 
+def nul_path(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) holding a NUL character, which no database stores."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return where
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                child = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and "\x00" in key:
+                    return child
+                stack.append((item, child))
+        elif isinstance(node, list):
+            stack.extend((item, f"{where}[{n}]") for n, item in enumerate(node))
+    return None
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if nul_path(value) is not None:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 # ---------------------------------------------------------------- organisations
@@ -52,12 +82,15 @@ class CredentialCreate(Strict):
     spec_id: str = Field(min_length=1, max_length=500, description="spec version id or spec key")
     learner_name: str = Field(min_length=1, max_length=300)
     learner_id: str = Field(
-        min_length=1, max_length=500, description="DID, mailto: address or other URI"
+        min_length=1,
+        max_length=500,
+        pattern=ABSOLUTE_URI,
+        description="DID, mailto: address or other absolute URI",
     )
     issued_on: date | None = Field(None, description="date of issue (default: today)")
     grade: str | None = Field(None, max_length=200)
     narrative: str | None = Field(None, max_length=10_000)
-    evidence_url: str | None = Field(None, max_length=2000)
+    evidence_url: str | None = Field(None, max_length=2000, pattern=r"^https?://[^\s]+$")
     row_key: str | None = Field(
         None,
         min_length=1,

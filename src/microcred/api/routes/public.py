@@ -58,6 +58,8 @@ def did_document(slug: str, instance: InstanceDep, request: Request) -> Response
         document = organisations.did_document(instance, slug)
     except organisations.NotFound:
         raise ApiError(404, "not_found", "no such organisation", "slug") from None
+    if not str(document.get("id", "")).endswith(f":orgs:{slug}"):  # looked up by id, not slug
+        raise ApiError(404, "not_found", "no such organisation", "slug")
     accept = request.headers.get("accept", "")
     media = "application/did+ld+json" if "application/did+ld+json" in accept else "application/json"
     return _json(document, media, {"Cache-Control": "max-age=300"})

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Body, Response
 
 from microcred.api.deps import CanIssue, CanRead, InstanceDep
-from microcred.api.schemas import SpecPublic
+from microcred.api.errors import ApiError
+from microcred.api.schemas import SpecPublic, nul_path
 from microcred.services import specifications
 
 router = APIRouter(prefix="/api/v1/orgs/{org}/specs", tags=["specifications"])
@@ -26,6 +27,9 @@ def publish_spec(
     response: Response,
     spec: dict[str, Any] = Body(..., description="the specification (as in `microcred spec new`)"),
 ) -> SpecPublic:
+    where = nul_path(spec)
+    if where is not None:
+        raise ApiError(422, "validation_error", f"{where}: must not contain NUL characters", where)
     view = specifications.publish(instance, principal.org_id, spec, actor=principal.actor)
     if not view.created:
         response.status_code = 200

@@ -9,13 +9,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from microcred.api.deps import InstanceDep, token_scope
-from microcred.api.errors import error_body
+from microcred.api.errors import ApiError, error_body
 from microcred.api.schemas import (
     IssueCredentialRequest,
     IssueCredentialResponse,
     VerificationResult,
     VerifyCredentialRequest,
     VerifyPresentationRequest,
+    nul_path,
 )
 from microcred.services import vcapi
 from microcred.services.tokens import Principal
@@ -58,6 +59,9 @@ def issue_credential(
     principal: Annotated[Principal, Depends(token_scope("issue"))],
     body: IssueCredentialRequest,
 ) -> IssueCredentialResponse:
+    where = nul_path(body.credential, "credential")
+    if where is not None:
+        raise ApiError(400, "bad_request", f"{where}: must not contain NUL characters", where)
     signed = vcapi.issue(
         instance,
         principal.org_id,
