@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from microcred import __version__
-from microcred.cli import contexts, credentials, demo, issue, keys, org, serve, spec, verify
+from microcred.cli import (
+    contexts,
+    convert,
+    credentials,
+    demo,
+    issue,
+    keys,
+    org,
+    serve,
+    spec,
+    verify,
+)
 
 app = typer.Typer(
     name="microcred",
@@ -29,6 +40,8 @@ app.command("revoke")(credentials.revoke)
 app.command("suspend")(credentials.suspend)
 app.command("unsuspend")(credentials.unsuspend)
 app.command("audit")(credentials.audit)
+app.command("export")(convert.export)
+app.command("convert")(convert.convert)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from microcred.formats.ob3 import MANDATORY_ELEMENTS, read_ob3
+from microcred.formats.jades import read_sealed
+from microcred.formats.ob3 import MANDATORY_ELEMENTS
+from microcred.formats.reading import is_sealed, kind_of, read_model
 from microcred.jsonld.contexts import BUNDLED_CONTEXT_URLS
 from microcred.jsonld.errors import JsonLdError, UnknownContextError
 from microcred.jsonld.fast_rdf import canonicalize_fast
@@ -109,11 +111,11 @@ def schema_problems(credential: dict[str, Any]) -> tuple[list[str], list[str]]:
     if not isinstance(subject, dict | list) or not subject:
         errors.append("credentialSubject is missing")
     v2 = context_list and context_list[0] == VC_V2
-    for key in ("validFrom", "validUntil") if v2 else ("issuanceDate", "expirationDate"):
+    for key in ("validFrom", "validUntil", "issuanceDate", "expirationDate"):
         if key in credential and _parse_time(credential[key]) is None:
             errors.append(f"{key} must be an XML Schema dateTime such as 2026-06-30T00:00:00Z")
-    if not v2 and "issuanceDate" not in credential:
-        errors.append("issuanceDate is required in a VC 1.1 credential")
+    if not v2 and "issuanceDate" not in credential and "validFrom" not in credential:
+        errors.append("issuanceDate (or validFrom) is required in a VC 1.1 credential")
     if types & OB_TYPES:
         ach = subject.get("achievement") if isinstance(subject, dict) else None
         if not isinstance(ach, dict):
@@ -128,16 +130,17 @@ def schema_problems(credential: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def _eu_check(credential: dict[str, Any], summary: dict[str, Any]) -> Check:
-    if not _types(credential) & OB_TYPES:
+    if kind_of(credential) == "vc":
         return Check(
             "eu_standard",
             "warn",
-            "not an Open Badges credential: the EU elements cannot be read from it",
+            "neither an Open Badges nor a European Learning Model credential: the EU elements cannot be read from it",
             "eu.not_ob3",
         )
-    reading = read_ob3(credential)
+    reading = read_model(credential)
     summary["elements"] = reading.data
     summary["missing"] = reading.missing
+    summary["format"] = reading.kind
     if reading.missing:
         names = ", ".join(f"{MANDATORY_ELEMENTS.get(m, m)} ({m})" for m in reading.missing)
         return Check("eu_standard", "warn", f"missing EU mandatory elements: {names}", "eu.missing")
@@ -387,6 +390,45 @@ def _jwt_credential(
     )
 
 
+def _seal_check(seal: Any) -> tuple[Check, str | None]:
+    if not seal.verified:
+        return Check(
+            "proof",
+            "fail",
+            f"the electronic seal does not verify: {seal.reason}",
+            "proof.invalid_signature",
+        ), None
+    period = ""
+    if seal.not_before and seal.not_after:
+        period = f" (certificate valid {seal.not_before.date()} to {seal.not_after.date()}"
+        period += ", now expired)" if seal.expired else ")"
+    return Check(
+        "proof",
+        "pass",
+        f"JAdES seal ({seal.algorithm}) verified with the certificate of {seal.organisation}{period}",
+        "proof.ok",
+    ), None
+
+
+def _seal_issuer_and_trust(seal: Any) -> list[Check]:
+    issuer = Check(
+        "issuer",
+        "pass" if seal.verified else "skip",
+        f"sealed by {seal.organisation} ({seal.subject})"
+        if seal.verified
+        else "not checked: the seal did not verify",
+        "issuer.seal",
+    )
+    trust = Check(
+        "trust",
+        "warn",
+        f"the sealing certificate of {seal.organisation} was not checked against the EU trusted lists (offline verifier)"
+        + ("; the certificate has expired" if seal.expired else ""),
+        "trust.eu_lists_not_checked",
+    )
+    return [issuer, trust]
+
+
 def verify_credential(
     raw: bytes | str | dict[str, Any], ctx: VerifierContext
 ) -> VerificationReport:
@@ -401,6 +443,7 @@ def verify_credential(
     finder = DocumentFinder(ctx.documents, ctx.fetch)
     proof: Check | None = None
     signer: str | None = None
+    sealed: Any = None
     if parsed.jwt is not None:
         credential, proof, signer = _jwt_credential(parsed.jwt, finder)
         if credential is None:
@@ -419,6 +462,28 @@ def verify_credential(
                 _skip_rest(checks, "parse", "not checked: the input could not be read")
                 return VerificationReport(False, "invalid", tuple(checks))
         checks.append(Check("parse", "pass", "read a VC-JOSE JWT (vc+jwt)", "parse.jwt"))
+    elif is_sealed(parsed.document):
+        assert parsed.document is not None
+        try:
+            credential, seal = read_sealed(parsed.document, now=ctx.now)
+        except ValueError as exc:
+            checks.append(
+                Check(
+                    "parse",
+                    "fail",
+                    f"a JAdES-sealed document whose payload cannot be read: {exc}",
+                    "parse.error",
+                )
+            )
+            _skip_rest(checks, "parse", "not checked: the input could not be read")
+            return VerificationReport(False, "invalid", tuple(checks))
+        checks.append(
+            Check(
+                "parse", "pass", "read a credential sealed with JAdES (Europass EDC)", "parse.jades"
+            )
+        )
+        proof, signer = _seal_check(seal)
+        sealed = seal
     else:
         credential = parsed.document
         assert credential is not None
@@ -448,8 +513,11 @@ def verify_credential(
     if proof.code in {"proof.unknown_context", "proof.jsonld"}:
         checks[1] = Check("schema", "fail", proof.message, "schema.jsonld")
     checks.append(proof)
-    checks.append(_issuer_check(issuer, signer, proof, finder))
-    checks.append(_trust_check(issuer, credential, ctx))
+    if sealed is not None:
+        checks.extend(_seal_issuer_and_trust(sealed))
+    else:
+        checks.append(_issuer_check(issuer, signer, proof, finder))
+        checks.append(_trust_check(issuer, credential, ctx))
     checks.append(_validity_check(credential, ctx))
     checks.append(check_status(credential, issuer, ctx, finder))
     status = _overall(checks)

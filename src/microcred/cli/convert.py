@@ -1,0 +1,158 @@
+"""`microcred export` and `microcred convert`: credentials between OB3, VC-JWT, ELM and the model."""
+
+from __future__ import annotations
+
+import base64
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from microcred.cli.common import write_text
+from microcred.cli.output import EXIT_INVALID, err_console, fail_usage, print_json
+from microcred.verify.inputs import InputError, parse_input
+
+
+class ExportFormat(StrEnum):
+    ELM = "elm"
+    OB3 = "ob3"
+    JWT = "jwt"
+
+
+class ConvertTarget(StrEnum):
+    ELM = "elm"
+    OB3 = "ob3"
+    MODEL = "model"
+
+
+def _dump(value: dict[str, Any] | str) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def export(
+    credential_id: Annotated[str, typer.Argument(help="An issued credential's id (urn:uuid:...).")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="elm (Europass / ELM v3), ob3 or jwt.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    org: Annotated[str | None, typer.Option(help="Only if issued by this organisation.")] = None,
+) -> None:
+    """Export a credential issued by this instance, signed with its organisation's key."""
+    from microcred.cli.instance import open_instance
+    from microcred.jsonld.errors import JsonLdError
+    from microcred.services.exporting import export as export_credential
+    from microcred.services.organisations import OrganisationError
+
+    try:
+        result = export_credential(open_instance(), credential_id, fmt.value, org_ref=org)
+    except (OrganisationError, JsonLdError) as exc:
+        fail_usage(f"cannot export: {exc}")
+    write_text(out, _dump(result) + "\n")
+    err_console.print(f"Wrote {out} ({fmt.value})")
+
+
+def _read_credential(file: Path) -> dict[str, Any]:
+    from microcred.formats.jades import read_sealed
+    from microcred.formats.reading import is_sealed
+
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        fail_usage(f"{file}: no such file")
+    except OSError as exc:
+        fail_usage(f"{file}: cannot read ({exc.strerror})")
+    try:
+        parsed = parse_input(raw)
+    except InputError as exc:
+        fail_usage(f"{file}: {exc}")
+    if parsed.jwt is not None:
+        try:
+            body = parsed.jwt.split(".")[1]
+            payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        except (ValueError, IndexError):
+            fail_usage(f"{file}: the JWT payload is not JSON")
+        if not isinstance(payload, dict):
+            fail_usage(f"{file}: the JWT payload is not a credential")
+        return payload
+    document = parsed.document
+    assert document is not None
+    if is_sealed(document):
+        try:
+            return read_sealed(document)[0]
+        except ValueError as exc:
+            fail_usage(f"{file}: {exc}")
+    return document
+
+
+def convert(
+    file: Annotated[
+        Path, typer.Argument(help="Any credential file: OB3, VC-JWT, ELM (also JAdES-sealed).")
+    ],
+    to: Annotated[
+        ConvertTarget, typer.Option("--to", help="elm, ob3, or model (our model as JSON).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    issuer: Annotated[
+        str | None,
+        typer.Option(help="Issuer id for the converted credential (default: the original's)."),
+    ] = None,
+) -> None:
+    """Convert a credential between formats. The result is unsigned (convert never signs):
+    use `microcred verify` on the original to check it."""
+    from microcred.formats.elm import award_to_elm
+    from microcred.formats.ob3 import MANDATORY_ELEMENTS, award_to_ob3
+    from microcred.formats.reading import read_model
+
+    credential = _read_credential(file)
+    reading = read_model(credential)
+    if to is ConvertTarget.MODEL:
+        data = reading.award.to_data() if reading.award is not None else reading.data
+        write_text(
+            out,
+            json.dumps(
+                {
+                    "format": reading.kind,
+                    "model": data,
+                    "missing": reading.missing,
+                    "problems": reading.problems,
+                },
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+            + "\n",
+        )
+        err_console.print(
+            f"Wrote {out}"
+            + (f"; missing EU elements: {', '.join(reading.missing)}" if reading.missing else "")
+        )
+        return
+    if reading.award is None:
+        gaps = ", ".join(
+            f"{MANDATORY_ELEMENTS.get(m, m)} ({m})" for m in reading.missing
+        ) or "; ".join(reading.problems)
+        err_console.print(
+            f"[red]cannot convert {file} to {to.value}:[/] the credential lacks {gaps}. "
+            "Use --to model to see what it carries.",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_INVALID)
+    original_issuer = credential.get("issuer")
+    issuer_id = issuer or (
+        original_issuer.get("id") if isinstance(original_issuer, dict) else original_issuer
+    )
+    if not isinstance(issuer_id, str):
+        fail_usage("the credential names no issuer; pass --issuer")
+    if to is ConvertTarget.ELM:
+        result = award_to_elm(
+            reading.award, issuer_id=issuer_id, credential_id=credential.get("id")
+        )
+    else:
+        result = award_to_ob3(reading.award, issuer_id=issuer_id)
+    write_text(out, _dump(result) + "\n")
+    err_console.print(f"Wrote {out} ({to.value}, unsigned)")
+
+
+__all__ = ["convert", "export", "print_json"]

@@ -1,0 +1,77 @@
+"""Exporting an issued credential as OB3, VC-JWT or a European Learning Model credential."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from microcred.formats.elm import award_to_elm
+from microcred.formats.ob3 import read_ob3
+from microcred.proofs.jose import sign_vc_jwt
+from microcred.services.credentials import _credential
+from microcred.services.instance import Instance
+from microcred.services.issuing import sign_credential
+from microcred.services.organisations import OrganisationError, signing_key
+from microcred.store.db import transaction
+
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
+STATUS_LIST_V1 = "https://www.w3.org/ns/credentials/status/v1"
+FORMATS = ("ob3", "jwt", "elm")
+
+
+def _stored_ob3(document: str, fmt: str) -> dict[str, Any]:
+    if fmt == "jwt":
+        import base64
+
+        body = document.split(".")[1]
+        return dict(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
+    return dict(json.loads(document))
+
+
+def export(
+    instance: Instance, credential_id: str, fmt: str, *, org_ref: str | None = None
+) -> dict[str, Any] | str:
+    """The credential in `fmt`; JWT and ELM are signed now with the organisation's key.
+
+    The ELM credential is secured with a Data Integrity proof (eddsa-rdfc-2022): a
+    qualified electronic seal, as Europass EDC uses, is outside what this instance can do.
+    """
+    if fmt not in FORMATS:
+        raise OrganisationError(
+            f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", "format"
+        )
+    with transaction(instance.sessions) as session:
+        row, org = _credential(session, credential_id, org_ref)
+        if fmt == row.format:
+            return row.document if fmt == "jwt" else dict(json.loads(row.document))
+        credential = _stored_ob3(row.document, row.format)
+        key, vm = signing_key(instance, session, org)
+        return _convert(session, credential, fmt, key, vm, org.did_web)
+
+
+def _convert(
+    session: Session, credential: dict[str, Any], fmt: str, key: Any, vm: str, issuer: str
+) -> dict[str, Any] | str:
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    if fmt == "jwt":
+        return sign_vc_jwt(unsigned, key, kid=vm)
+    if fmt == "ob3":
+        return sign_credential(unsigned, key, verification_method=vm)
+    reading = read_ob3(unsigned)
+    if reading.award is None:
+        raise OrganisationError(
+            "the stored credential cannot be read back into the model: "
+            + ", ".join(reading.missing + reading.problems)
+        )
+    elm = award_to_elm(reading.award, issuer_id=issuer, credential_id=unsigned.get("id"))
+    elm["@context"] = [*elm["@context"], DATA_INTEGRITY_V2]
+    if "credentialStatus" in unsigned:
+        # VC 1.1 has no Bitstring Status List terms: add their context to keep revocation working.
+        elm["@context"].insert(2, STATUS_LIST_V1)
+        elm["credentialStatus"] = unsigned["credentialStatus"]
+    return sign_credential(
+        elm, key, verification_method=vm, created=datetime.now(UTC).replace(microsecond=0)
+    )

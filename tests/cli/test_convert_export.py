@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from microcred.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+EDC = ROOT.parent / "shared" / "vectors" / "edc"
+SPEC = ROOT / "examples" / "specs" / "university-data-analysis.yaml"
+
+
+@pytest.fixture()
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("MICROCRED_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MICROCRED_SECRET_KEY", "test")
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("sample", sorted(p.name for p in EDC.iterdir()))
+def test_every_edc_sample_converts_to_the_model(cli, tmp_path, sample):
+    out = tmp_path / "model.json"
+    result = cli("convert", EDC / sample, "--to", "model", "--out", out)
+    assert result.exit_code == 0, result.output
+    model = json.loads(out.read_text())
+    assert set(model) == {"format", "model", "missing", "problems"}
+    if "certofpart" not in sample and "edci" not in sample:
+        assert model["model"]["spec"]["title"]
+        assert model["model"]["spec"]["awarding_body"]["country"]
+
+
+def test_annex1_sample_lists_the_missing_quality_assurance(cli, tmp_path):
+    out = tmp_path / "m.json"
+    cli("convert", EDC / "elm3-sample-mc-annex1-unsigned.jsonld", "--to", "model", "--out", out)
+    model = json.loads(out.read_text())
+    assert model["missing"] == ["quality_assurance"]
+    assert model["model"]["spec"]["workload"]["ects"] in (2, "2")
+    result = cli(
+        "convert",
+        EDC / "elm3-sample-mc-annex1-unsigned.jsonld",
+        "--to",
+        "ob3",
+        "--out",
+        tmp_path / "x.json",
+    )
+    assert result.exit_code == 1 and "quality assurance" in result.output
+
+
+def test_sealed_edc_sample_seal_verified_trust_warned(cli, tmp_path):
+    result = cli("verify", EDC / "elm3-sample-mc-annex1-signed-jades.jsonld", "--json")
+    report = json.loads(result.stdout)
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["proof"]["status"] == "pass" and "ORGANIZACION TEST" in checks["proof"]["message"]
+    assert "2025-05-10" in checks["proof"]["message"] and "expired" in checks["proof"]["message"]
+    assert checks["trust"]["status"] == "warn" and "EU trusted lists" in checks["trust"]["message"]
+    assert checks["eu_standard"]["status"] == "warn"
+    sealed = json.loads((EDC / "elm3-sample-mc-annex1-signed-jades.jsonld").read_text())
+    payload = json.loads(sealed["payload"])
+    payload["credentialSubject"]["fullName"] = {"en": "Mallory"}
+    sealed["payload"] = json.dumps(payload)
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(sealed))
+    report = json.loads(cli("verify", tampered, "--json").stdout)
+    assert report["valid"] is False
+    assert next(c for c in report["checks"] if c["id"] == "proof")["status"] == "fail"
+
+
+def test_own_credential_round_trips_through_elm_and_ob3(cli, tmp_path):
+    cred = tmp_path / "c.json"
+    key = tmp_path / "k.json"
+    cli("keys", "new", "--out", key)
+    cli(
+        "issue",
+        "--spec",
+        SPEC,
+        "--key",
+        key,
+        "--learner-name",
+        "Anna",
+        "--learner-id",
+        "anna@example.lv",
+        "--out",
+        cred,
+    )
+    elm, back, model = tmp_path / "e.json", tmp_path / "o.json", tmp_path / "m.json"
+    assert cli("convert", cred, "--to", "elm", "--out", elm).exit_code == 0
+    assert json.loads(elm.read_text())["type"] == [
+        "VerifiableCredential",
+        "EuropeanDigitalCredential",
+    ]
+    assert cli("convert", elm, "--to", "ob3", "--out", back).exit_code == 0
+    assert cli("convert", back, "--to", "model", "--out", model).exit_code == 0
+    assert json.loads(model.read_text())["missing"] == []
+
+
+def test_export_issued_credential_in_every_format(cli, tmp_path):
+    org = json.loads(cli("org", "create", "--name", "LU", "--country", "LV", "--json").stdout)
+    spec = json.loads(cli("spec", "publish", SPEC, "--org", org["slug"], "--json").stdout)
+    issued = json.loads(
+        cli(
+            "issue",
+            "--org",
+            org["slug"],
+            "--spec",
+            spec["id"],
+            "--learner-name",
+            "Anna",
+            "--learner-id",
+            "anna@example.lv",
+            "--json",
+        ).stdout
+    )
+    for fmt in ("elm", "jwt", "ob3"):
+        out = tmp_path / f"x.{fmt}"
+        assert cli("export", issued["id"], "--format", fmt, "--out", out).exit_code == 0
+        report = json.loads(cli("verify", out, "--json").stdout)
+        assert report["status"] == "valid", (fmt, report)
+    cli("revoke", issued["id"], "--reason", "test")
+    assert json.loads(cli("verify", tmp_path / "x.elm", "--json").stdout)["status"] == "revoked"
+    assert cli("export", "urn:uuid:nope", "--format", "elm", "--out", tmp_path / "n").exit_code == 2
