@@ -402,11 +402,21 @@ def _finish_chunk(
     now = datetime.now(UTC)
     new_rows = [
         {
-            "id": r.award_data["id"], "org_id": org_id, "spec_version_id": spec_version_id, "row_key": r.row_key,
-            "learner_name": r.learner_name, "learner_id": r.learner_id,
-            "issued_on": datetime.fromisoformat(r.award_data["issued_on"]), "format": "ob3", "document": doc,
-            "status_list_id": list_id, "status_index": index, "revoked_at": None, "revocation_reason": None,
-            "suspended": False, "created_at": now,
+            "id": r.award_data["id"],
+            "org_id": org_id,
+            "spec_version_id": spec_version_id,
+            "row_key": r.row_key,
+            "learner_name": r.learner_name,
+            "learner_id": r.learner_id,
+            "issued_on": datetime.fromisoformat(r.award_data["issued_on"]),
+            "format": "ob3",
+            "document": doc,
+            "status_list_id": list_id,
+            "status_index": index,
+            "revoked_at": None,
+            "revocation_reason": None,
+            "suspended": False,
+            "created_at": now,
         }
         for r, doc, (list_id, index) in zip(pending.rows, documents, pending.slots, strict=True)
     ]
@@ -414,7 +424,14 @@ def _finish_chunk(
         with transaction(instance.sessions) as session:
             # Core executemany: the ORM unit of work costs more than the signing saves.
             session.execute(insert(IssuedCredential), new_rows)
-            record(session, org_id, actor, "credential.issue_bulk", spec_version_id, {"count": len(new_rows)})
+            record(
+                session,
+                org_id,
+                actor,
+                "credential.issue_bulk",
+                spec_version_id,
+                {"count": len(new_rows)},
+            )
         inserted = new_rows
     except IntegrityError:
         # Another process issued some of these rows meanwhile: insert one by one, keep theirs.
@@ -423,11 +440,25 @@ def _finish_chunk(
             try:
                 with transaction(instance.sessions) as session:
                     session.execute(insert(IssuedCredential), [row])
-                    record(session, org_id, actor, "credential.issue", row["id"], {"row_key": row["row_key"]})
+                    record(
+                        session,
+                        org_id,
+                        actor,
+                        "credential.issue",
+                        row["id"],
+                        {"row_key": row["row_key"]},
+                    )
                 inserted.append(row)
             except IntegrityError:
                 summary.already_issued += 1
     # File writes are system calls: threads overlap them (the GIL is released meanwhile).
-    list(_FILE_WRITERS.map(lambda row: _write_atomic(out_dir / file_name(row["row_key"], row["learner_name"]), row["document"]), inserted))
+    list(
+        _FILE_WRITERS.map(
+            lambda row: _write_atomic(
+                out_dir / file_name(row["row_key"], row["learner_name"]), row["document"]
+            ),
+            inserted,
+        )
+    )
     summary.files_written += len(inserted)
     summary.issued += len(inserted)

@@ -16,7 +16,9 @@ import hashlib
 
 def _round(key: bytes, round_number: int, value: int, bits: int) -> int:
     # Keyed BLAKE2b is a PRF (and much cheaper per call than HMAC-SHA256).
-    digest = hashlib.blake2b(f"{round_number}:{value}".encode(), key=key[:64], digest_size=8).digest()
+    digest = hashlib.blake2b(
+        f"{round_number}:{value}".encode(), key=key[:64], digest_size=8
+    ).digest()
     return int.from_bytes(digest, "big") & ((1 << bits) - 1)
 
 
