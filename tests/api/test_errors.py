@@ -19,6 +19,7 @@ def test_malformed_bodies_on_organisation_routes(client, org, admin, published, 
         ("POST", "/specs", {"content": b"{not json"}, 400, None),
         ("POST", "/specs", {"content": b"[" * 100_000}, 400, None),
         ("POST", "/specs", {"content": b"\xff\xfe\x00"}, 400, None),
+        ("POST", "/specs", {"content": b'{"a": ' + b"9" * 10_000 + b"}"}, 400, None),
         ("POST", "/specs", {"content": b""}, None, None),
         ("POST", "/specs", {"json": [1, 2, 3]}, 422, None),
         ("POST", "/specs", {"json": "a string"}, 422, None),
@@ -200,6 +201,14 @@ def test_verify_endpoint_bad_input(client):
         ({"json": {"verifiableCredential": 3}}, 400),
         ({"content": b"", "headers": {"content-type": "text/plain"}}, 400),
         ({"content": b"[" * 100_000, "headers": {"content-type": "application/json"}}, 400),
+        ({"content": b"1" * 10_000, "headers": {"content-type": "application/json"}}, 400),
+        (
+            {
+                "content": b'{"a": ' + b"9" * 10_000 + b"}",
+                "headers": {"content-type": "application/json"},
+            },
+            400,
+        ),
     ]
     for kwargs, status in cases:
         assert_error_shape(client.post("/api/v1/verify", **kwargs), status)
@@ -269,3 +278,52 @@ def test_the_openapi_document_has_no_key_fields(client):
         assert not properties & {"d", "privateKey", "secret_key", "encrypted_private"}, name
     assert not private_members(document["components"]["schemas"])
     assert "/credentials/issue" in document["paths"] and "/api/v1/verify" in document["paths"]
+
+
+ODD_BODIES = [
+    None,
+    0,
+    -1,
+    1.5,
+    True,
+    "",
+    "x.y.z",
+    [],
+    [None],
+    {},
+    {"a": None},
+    {"@context": None},
+    {"@context": {"@vocab": None}},
+    {"spec_id": None, "learner_name": [], "learner_id": {}},
+    {"reason": None},
+    {"name": 1, "scopes": [None]},
+    {"verifiableCredential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "proof": "x"}},
+    {"verifiableCredential": {"@context": [], "type": [], "proof": [{}]}},
+    {"verifiablePresentation": {"type": "VerifiablePresentation", "verifiableCredential": {}}},
+    {"verifiablePresentation": {"@context": 1, "type": ["VerifiablePresentation"], "proof": {}}},
+    {"credential": {"@context": {}}},
+    {"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": 5}},
+    {"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "issuer": []}},
+    {"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"]}, "options": None},
+]
+
+
+def test_odd_json_bodies_never_break_a_route(client, org, admin, published):
+    base = f"/api/v1/orgs/{org.slug}"
+    routes = [
+        f"{base}/specs",
+        f"{base}/credentials",
+        f"{base}/credentials/x/revoke",
+        f"{base}/credentials/x/suspend",
+        f"{base}/tokens",
+        "/api/v1/verify",
+        "/credentials/issue",
+        "/credentials/verify",
+        "/presentations/verify",
+    ]
+    for path in routes:
+        for body in ODD_BODIES:
+            response = client.post(path, json=body, headers=admin)
+            assert response.status_code < 500, (path, body, response.text)
+            if response.status_code >= 400:
+                assert set(response.json()["error"]) >= {"code", "message", "field"}, (path, body)

@@ -127,7 +127,8 @@ def install(app: FastAPI) -> None:
             # FastAPI's answer for a body json.loads could not take (not UTF-8, too deep).
             code = "malformed_json"
             message = "the request body is not valid JSON (not UTF-8 text, or nested too deeply)"
-        return error_response(exc.status_code, code, message, headers=exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, code, message, headers=headers)
 
     @app.exception_handler(SpecificationError)
     async def _spec(_request: Request, exc: SpecificationError) -> JSONResponse:

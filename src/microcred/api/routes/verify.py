@@ -53,6 +53,10 @@ def parse_json_body(body: bytes) -> Any:
         ) from None
     except RecursionError:
         raise ApiError(400, "malformed_json", "the request body is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise ApiError(
+            400, "malformed_json", f"the request body is not usable JSON ({exc})"
+        ) from None
 
 
 def credential_input(value: Any, field: str = "body") -> dict[str, Any] | str:
