@@ -18,6 +18,7 @@ from microcred.cli import (
     serve,
     spec,
     verify,
+    wallet,
 )
 
 app = typer.Typer(
@@ -34,6 +35,8 @@ app.add_typer(spec.app, name="spec")
 app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="contexts")
 app.add_typer(org.app, name="org")
+app.add_typer(wallet.holder_app, name="holder")
+app.add_typer(wallet.app, name="wallet")
 app.command("issue")(issue.issue)
 app.command("issue-bulk")(credentials.issue_bulk)
 app.command("revoke")(credentials.revoke)

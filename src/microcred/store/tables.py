@@ -169,3 +169,78 @@ class AuditEntry(Base):
 
 
 Index("ix_audit_org_at", AuditEntry.org_id, AuditEntry.at)
+
+
+class Holder(Base):
+    """A learner's account: their wallet, with their own did:key for presentations."""
+
+    __tablename__ = "holders"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(300))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    did: Mapped[str] = mapped_column(String(200))
+    public_multibase: Mapped[str] = mapped_column(String(200))
+    encrypted_private: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HolderToken(Base):
+    __tablename__ = "holder_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    holder_id: Mapped[str] = mapped_column(ForeignKey("holders.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WalletCredential(Base):
+    """A credential a holder keeps: the original as imported, and what verification said."""
+
+    __tablename__ = "wallet_credentials"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    holder_id: Mapped[str] = mapped_column(ForeignKey("holders.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    original: Mapped[str] = mapped_column(Text)
+    credential_id: Mapped[str | None] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(500))
+    issuer_id: Mapped[str | None] = mapped_column(String(500))
+    issuer_name: Mapped[str | None] = mapped_column(String(500))
+    issuer_country: Mapped[str | None] = mapped_column(String(8))
+    issued_on: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ects: Mapped[str | None] = mapped_column(String(16))
+    hours: Mapped[str | None] = mapped_column(String(16))
+    eqf_level: Mapped[int | None] = mapped_column(Integer)
+    skills: Mapped[list[str]] = mapped_column(JSON)
+    model: Mapped[dict[str, object]] = mapped_column(JSON)
+    missing: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    report: Mapped[dict[str, object]] = mapped_column(JSON)
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("holder_id", "digest", name="uq_wallet_digest"),)
+
+
+class Share(Base):
+    """A share link: only the SHA-256 of its secret token is stored."""
+
+    __tablename__ = "shares"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    holder_id: Mapped[str] = mapped_column(ForeignKey("holders.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    credential_ids: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    view_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,71 @@
+"""Data protection: a holder downloads everything held about them, or deletes their account."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from microcred.services.holders import find, view
+from microcred.services.instance import Instance
+from microcred.services.wallet import to_item
+from microcred.store.db import transaction
+from microcred.store.tables import HolderToken, Share, WalletCredential
+
+
+def personal_data(instance: Instance, holder_ref: str) -> dict[str, Any]:
+    """Everything this instance holds about the holder (GDPR Art. 15 / 20): no secrets."""
+    with transaction(instance.sessions) as session:
+        holder = find(session, holder_ref)
+        credentials = [
+            to_item(r).to_json(full=True)
+            for r in session.scalars(
+                select(WalletCredential).where(WalletCredential.holder_id == holder.id)
+            )
+        ]
+        shares = [
+            {
+                "id": s.id,
+                "credential_ids": s.credential_ids,
+                "created_at": s.created_at.isoformat(),
+                "expires_at": s.expires_at.isoformat(),
+                "revoked": s.revoked_at is not None,
+                "view_count": s.view_count,
+            }
+            for s in session.scalars(select(Share).where(Share.holder_id == holder.id))
+        ]
+        tokens = [
+            {
+                "id": t.id,
+                "name": t.name,
+                "created_at": t.created_at.isoformat(),
+                "revoked": t.revoked_at is not None,
+            }
+            for t in session.scalars(select(HolderToken).where(HolderToken.holder_id == holder.id))
+        ]
+        return {
+            "exported_at": datetime.now(UTC).isoformat(),
+            "holder": view(holder).to_json(),
+            "credentials": credentials,
+            "shares": shares,
+            "api_tokens": tokens,
+        }
+
+
+def delete_holder(instance: Instance, holder_ref: str) -> dict[str, int]:
+    """Remove the holder, their wallet, shares and tokens. Issuers' records of what they
+    issued are theirs and stay."""
+    with transaction(instance.sessions) as session:
+        holder = find(session, holder_ref)
+        counts = {
+            "credentials": session.execute(
+                delete(WalletCredential).where(WalletCredential.holder_id == holder.id)
+            ).rowcount,
+            "shares": session.execute(delete(Share).where(Share.holder_id == holder.id)).rowcount,
+            "tokens": session.execute(
+                delete(HolderToken).where(HolderToken.holder_id == holder.id)
+            ).rowcount,
+        }
+        session.delete(holder)
+        return counts
