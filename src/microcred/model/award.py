@@ -25,10 +25,18 @@ def _learner_identifier(value: object) -> object:
     return value
 
 
+_ABSOLUTE_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
+
+
 def _check_identifier(value: str) -> str:
     if value.startswith("mailto:") and not _EMAIL.match(value[len("mailto:") :]):
         raise ValueError(
             f"'{value}' is not a valid e-mail address; write it as mailto:name@example.org"
+        )
+    if not _ABSOLUTE_URI.match(value):
+        raise ValueError(
+            f"'{value}' is not an e-mail address, a DID or a URI; write name@example.org, "
+            "did:... or https://..."
         )
     return value
 
