@@ -111,7 +111,7 @@ Amount = Annotated[
     Decimal,
     BeforeValidator(_to_decimal),
     AfterValidator(_check_amount),
-    PlainSerializer(_serialize_amount, return_type=float),
+    PlainSerializer(_serialize_amount, return_type=int | float),
 ]
 Uri = Annotated[str, AfterValidator(_check_uri)]
 HttpUrl = Annotated[str, AfterValidator(_check_http_url)]

@@ -152,6 +152,7 @@ def open_share(
         now = datetime.now(UTC)
         if share is None or share.revoked_at is not None or share.expires_at < now:
             raise ShareNotFound("no such share")
+        views = share.view_count + int(count_view)
         if count_view:
             session.execute(
                 update(Share).where(Share.id == share.id).values(view_count=Share.view_count + 1)
@@ -168,7 +169,7 @@ def open_share(
             share.created_at,
             share.expires_at,
             False,
-            share.view_count + int(count_view),
+            views,
         )
         holder_name = holder.name if holder else ""
     ordered = sorted(items, key=lambda i: view.credential_ids.index(i.id))
