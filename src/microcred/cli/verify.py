@@ -20,6 +20,7 @@ from microcred.verify import (
     verify_credential,
 )
 from microcred.verify.inputs import MAX_INPUT_BYTES
+from microcred.verify.presentation import PresentationReport, is_presentation, verify_presentation
 from microcred.verify.trust import TrustListError
 
 MARKS = {
@@ -34,6 +35,13 @@ HEADLINES = {
     "revoked": "[bold red]Revoked[/]: the issuer has withdrawn this credential.",
     "suspended": "[bold yellow]Suspended[/]: the issuer has suspended this credential for now.",
     "expired": "[bold yellow]Expired[/]: the credential is authentic but no longer valid.",
+}
+VP_HEADLINES = {
+    "valid": "[bold green]Valid[/]: presented by its holder, and every credential in it is valid.",
+    "invalid": "[bold red]Not valid[/]: see the failed checks below.",
+    "revoked": "[bold red]Revoked[/]: a credential in the presentation has been withdrawn.",
+    "suspended": "[bold yellow]Suspended[/]: a credential in the presentation is suspended.",
+    "expired": "[bold yellow]Expired[/]: a credential in the presentation is no longer valid.",
 }
 
 
@@ -88,6 +96,21 @@ def render(report: VerificationReport) -> None:
     console.print(table)
 
 
+def render_presentation(report: PresentationReport) -> None:
+    console.print(VP_HEADLINES[report.status])
+    console.print(f"  holder:     {report.summary.get('holder') or '-'}", highlight=False)
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("what it means")
+    for check in report.checks:
+        table.add_row(check.id, MARKS[check.status], check.message)
+    console.print(table)
+    for item in report.credentials:
+        console.print(f"\n[bold]{item.name}[/]", highlight=False)
+        render(item.report)
+
+
 def _local_instance(config: Any) -> Any:
     """This instance's store, when there is one: its organisations' DID documents and
     status lists are then checked locally, and its organisations are trusted."""
@@ -120,8 +143,15 @@ def verify(
             "--allow-host", help="Allow fetching documents over HTTPS from this host (repeatable)."
         ),
     ] = None,
+    challenge: Annotated[
+        str | None,
+        typer.Option(help="Presentations: the challenge (nonce) this verifier asked for."),
+    ] = None,
+    domain: Annotated[
+        str | None, typer.Option(help="Presentations: the domain (aud) this verifier asked for.")
+    ] = None,
 ) -> None:
-    """Verify a credential offline and explain each check. Exit 0 if valid, 1 if not, 2 on usage errors."""
+    """Verify a credential or presentation offline and explain each check. Exit 0 if valid, 1 if not, 2 on usage errors."""
     documents = parse_resolve(resolve or [])
     config = settings()
     trust = TrustList.empty()
@@ -162,6 +192,15 @@ def verify(
         trust=trust,
         canonicalize=default_canonicalizer(),
     )
+    if is_presentation(raw):
+        presented = verify_presentation(raw, context, challenge=challenge, domain=domain)
+        if as_json:
+            print_json(presented.to_json())
+        else:
+            render_presentation(presented)
+        raise typer.Exit(EXIT_OK if presented.valid else EXIT_INVALID)
+    if challenge is not None or domain is not None:
+        fail_usage("--challenge and --domain apply to presentations; FILE is not a presentation")
     report = verify_credential(raw, context)
     if as_json:
         print_json(report.to_json())

@@ -1,0 +1,645 @@
+"""Verifying a W3C VC 2.0 presentation: the holder's proof, holder binding, each credential.
+
+``verify_presentation`` never raises for bad input. Its report has four
+presentation checks, then one credential report (from ``verify_credential``)
+per embedded credential:
+
+* ``parse``: JSON (Data Integrity) or a compact ``vp+jwt``;
+* ``schema``: the VC 2.0 presentation data model;
+* ``proof``: the holder's signature, purpose ``authentication``, bound to the
+  challenge and domain the verifier expects (``nonce`` / ``aud`` in a ``vp+jwt``).
+  The caller passes the challenge it issued for this request, so a presentation
+  made for another request, or replayed, fails;
+* ``holder``: the key that signed is controlled by ``holder``, and every
+  credential whose subject has an ``id`` was issued to that holder.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from microcred.formats.presentation import ENVELOPED_TYPE, VC_JWT_DATA_URL
+from microcred.jsonld.contexts import BUNDLED_CONTEXT_URLS
+from microcred.jsonld.errors import JsonLdError, UnknownContextError
+from microcred.proofs.dataintegrity import verify_proofs
+from microcred.proofs.did import resolve_verification_method
+from microcred.proofs.errors import (
+    InvalidSignature,
+    MalformedProof,
+    ProofError,
+    ProofPurposeMismatch,
+    UnsupportedCryptosuite,
+    VerificationMethodError,
+)
+from microcred.proofs.jose import verify_vp_jwt
+from microcred.proofs.keys import KeyPair
+from microcred.verify.credential import VC_V1, VC_V2, VerifierContext, verify_credential
+from microcred.verify.inputs import InputError, parse_input
+from microcred.verify.report import CHECK_IDS, Check, OverallStatus, VerificationReport
+from microcred.verify.resolution import DocumentFinder
+
+__all__ = [
+    "PRESENTATION_CHECK_IDS",
+    "PresentationReport",
+    "PresentedCredential",
+    "is_presentation",
+    "verify_presentation",
+]
+
+PRESENTATION_CHECK_IDS = ("parse", "schema", "proof", "holder")
+MAX_CREDENTIALS = 100
+VP_JWT = "vp+jwt"
+_RANK: dict[str, int] = {"valid": 0, "expired": 1, "suspended": 2, "revoked": 3}
+
+
+@dataclass(frozen=True)
+class PresentedCredential:
+    """The report of one embedded credential, named by its id (or its place in the list)."""
+
+    name: str
+    report: VerificationReport
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.name, **self.report.to_json()}
+
+
+@dataclass(frozen=True)
+class PresentationReport:
+    valid: bool
+    status: OverallStatus
+    checks: tuple[Check, ...]
+    credentials: tuple[PresentedCredential, ...] = ()
+    presentation: dict[str, Any] | None = field(default=None, compare=False)
+    summary: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def check(self, check_id: str) -> Check:
+        return next(c for c in self.checks if c.id == check_id)
+
+    def credential(self, name: str) -> VerificationReport:
+        return next(c.report for c in self.credentials if c.name == name)
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly the shape the CLI's --json prints."""
+        return {
+            "valid": self.valid,
+            "status": self.status,
+            "checks": [c.to_json() for c in self.checks],
+            "credentials": [c.to_json() for c in self.credentials],
+        }
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _types(node: Any) -> set[str]:
+    value = node.get("type") if isinstance(node, dict) else None
+    if isinstance(value, str):
+        return {value}
+    return {t for t in value if isinstance(t, str)} if isinstance(value, list) else set()
+
+
+def _b64json(segment: str) -> Any:
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def _jwt_part(token: str, index: int) -> Any:
+    try:
+        return _b64json(token.split(".")[index])
+    except (ValueError, IndexError, UnicodeError, RecursionError):
+        return None
+
+
+def _holder_id(vp: dict[str, Any]) -> str | None:
+    holder = vp.get("holder")
+    if isinstance(holder, dict):
+        holder = holder.get("id")
+    return holder if isinstance(holder, str) and holder else None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def is_presentation(document_or_jwt: dict[str, Any] | str | bytes) -> bool:
+    """True for a ``VerifiablePresentation`` (JSON) or a JWT whose header ``typ`` is ``vp+jwt``."""
+    if not isinstance(document_or_jwt, dict | str | bytes):
+        return False
+    try:
+        parsed = parse_input(document_or_jwt)
+    except InputError:
+        return False
+    if parsed.jwt is not None:
+        header = _jwt_part(parsed.jwt, 0)
+        return isinstance(header, dict) and header.get("typ") == VP_JWT
+    return "VerifiablePresentation" in _types(parsed.document)
+
+
+# ------------------------------------------------------------------ checks
+
+
+def _schema_problems(vp: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    contexts = vp.get("@context")
+    context_list = contexts if isinstance(contexts, list) else [contexts]
+    if not contexts or context_list[0] not in (VC_V2, VC_V1):
+        errors.append(f"@context must start with {VC_V2} (or {VC_V1} for VC 1.1)")
+    for item in context_list:
+        if isinstance(item, str) and item not in BUNDLED_CONTEXT_URLS:
+            errors.append(
+                f"@context {item} is not one of the bundled contexts; nothing is fetched from "
+                "the network, so the presentation cannot be interpreted"
+            )
+        elif not isinstance(item, str | dict):
+            errors.append("@context entries must be URLs or objects")
+    if "VerifiablePresentation" not in _types(vp):
+        errors.append("type must include VerifiablePresentation")
+    holder = vp.get("holder")
+    if holder is not None and _holder_id(vp) is None:
+        errors.append("holder must be a URL/DID or an object with an id")
+    embedded = vp.get("verifiableCredential")
+    if embedded is not None:
+        items = [embedded] if isinstance(embedded, dict) else embedded
+        if not isinstance(items, list):
+            errors.append(
+                "verifiableCredential must be a list of credential objects, "
+                f"not a {type(embedded).__name__}"
+            )
+        elif not all(isinstance(item, dict) for item in items):
+            errors.append(
+                "every entry of verifiableCredential must be a credential object or an "
+                "EnvelopedVerifiableCredential (never a bare string, number or URL)"
+            )
+        elif len(items) > MAX_CREDENTIALS:
+            errors.append(
+                f"the presentation holds {len(items)} credentials; at most {MAX_CREDENTIALS} are verified"
+            )
+    return errors
+
+
+def _binding_problem(
+    got_challenge: Any, got_domain: Any, challenge: str | None, domain: str | None, *, jwt: bool
+) -> Check | None:
+    """A failed ``proof`` check when the challenge or domain is not the expected one."""
+    c_name = "nonce (challenge)" if jwt else "challenge"
+    d_name = "aud (domain)" if jwt else "domain"
+    if challenge is not None:
+        if got_challenge is None:
+            return Check(
+                "proof",
+                "fail",
+                f"the presentation carries no {c_name}; the verifier expected challenge "
+                f"{challenge!r}, so it may be a replay",
+                "proof.challenge_missing",
+            )
+        if got_challenge != challenge:
+            return Check(
+                "proof",
+                "fail",
+                f"the {c_name} {got_challenge!r} is not the expected challenge {challenge!r}: "
+                "the presentation was made for another request, or is replayed",
+                "proof.challenge_mismatch",
+            )
+    if domain is not None:
+        domains = got_domain if isinstance(got_domain, list) else [got_domain]
+        if got_domain is None:
+            return Check(
+                "proof",
+                "fail",
+                f"the presentation names no {d_name}; the verifier expected domain {domain!r}",
+                "proof.domain_missing",
+            )
+        if domain not in domains:
+            return Check(
+                "proof",
+                "fail",
+                f"the {d_name} {got_domain!r} is not the expected domain {domain!r}: "
+                "the presentation was made for another verifier",
+                "proof.domain_mismatch",
+            )
+    return None
+
+
+def _error_check(exc: Exception, finder: DocumentFinder) -> Check:
+    if isinstance(exc, UnknownContextError):
+        return Check("proof", "fail", f"cannot be checked: {exc}", "proof.unknown_context")
+    if isinstance(exc, JsonLdError):
+        return Check(
+            "proof",
+            "fail",
+            f"cannot be checked, the presentation is not valid JSON-LD: {exc}",
+            "proof.jsonld",
+        )
+    if isinstance(exc, VerificationMethodError):
+        if finder.unavailable:
+            missing = finder.unavailable[-1]
+            return Check(
+                "proof",
+                "warn",
+                f"could not be checked: the holder's key document {missing} is not available "
+                f"offline (supply it with --resolve {missing}=FILE)",
+                "proof.key_unavailable",
+            )
+        return Check("proof", "fail", f"the holder's key cannot be used: {exc}", "proof.bad_key")
+    if isinstance(exc, InvalidSignature):
+        return Check(
+            "proof",
+            "fail",
+            "the holder's signature does not match: the presentation was changed after it was "
+            "signed, or signed with another key than the one it names",
+            "proof.invalid_signature",
+        )
+    if isinstance(exc, ProofPurposeMismatch):
+        return Check("proof", "fail", f"not bound to this request: {exc}", "proof.purpose")
+    if isinstance(exc, UnsupportedCryptosuite):
+        return Check("proof", "fail", f"unsupported proof: {exc}", "proof.unsupported")
+    if isinstance(exc, MalformedProof):
+        return Check("proof", "fail", f"malformed proof: {exc}", "proof.malformed")
+    if isinstance(exc, ProofError):
+        return Check("proof", "fail", f"proof rejected: {exc}", "proof.rejected")
+    # Hostile JSON-LD can make the JSON-LD processor itself fail.
+    return Check(
+        "proof",
+        "fail",
+        f"cannot be checked, the presentation is not valid JSON-LD ({type(exc).__name__})",
+        "proof.jsonld",
+    )
+
+
+_CHECKED_ERRORS = (ProofError, JsonLdError, ValueError, TypeError, KeyError, RecursionError)
+
+
+def _no_challenge_note(check: Check, challenge: str | None) -> Check:
+    if challenge is not None or check.status != "pass":
+        return check
+    return Check(
+        "proof",
+        "warn",
+        check.message + "; but no challenge was expected, so a replay of this presentation "
+        "would pass too (pass --challenge)",
+        "proof.no_challenge",
+    )
+
+
+def _di_proof(
+    vp: dict[str, Any],
+    ctx: VerifierContext,
+    finder: DocumentFinder,
+    challenge: str | None,
+    domain: str | None,
+) -> tuple[Check, list[str]]:
+    """The ``proof`` check of a Data Integrity presentation and the controllers that signed."""
+    proofs = vp.get("proof")
+    if proofs is None:
+        return Check(
+            "proof",
+            "fail",
+            "the presentation carries no proof: nothing shows that its holder presented it",
+            "proof.missing",
+        ), []
+    items = proofs if isinstance(proofs, list) else [proofs]
+    if not items or not all(isinstance(p, dict) for p in items):
+        return Check(
+            "proof",
+            "fail",
+            "malformed proof: must be an object or a list of objects",
+            "proof.malformed",
+        ), []
+    for proof in items:
+        purpose = proof.get("proofPurpose")
+        if purpose != "authentication":
+            return Check(
+                "proof",
+                "fail",
+                f"the proof purpose is {purpose!r}, not 'authentication': the proof does not "
+                "show that the holder presented it",
+                "proof.purpose",
+            ), []
+        problem = _binding_problem(
+            proof.get("challenge"), proof.get("domain"), challenge, domain, jwt=False
+        )
+        if problem is not None:
+            return problem, []
+    signers: list[str] = []
+
+    def resolve_key(vm_url: str, purpose: str) -> KeyPair:
+        key, controller = resolve_verification_method(vm_url, finder, purpose=purpose)
+        signers.append(controller)
+        return key
+
+    try:
+        results = verify_proofs(
+            vp,
+            resolve_key=resolve_key,
+            canonicalize=ctx.canonicalize,
+            allowed_suites=ctx.allowed_suites,
+            expected_proof_purpose="authentication",
+            challenge=challenge,
+            domain=domain,
+        )
+    except _CHECKED_ERRORS as exc:
+        return _error_check(exc, finder), []
+    for proof in items:
+        expires = _parse_time(proof.get("expires"))
+        if expires is not None and expires + ctx.clock_skew < ctx.now:
+            return Check(
+                "proof",
+                "fail",
+                f"the presentation's proof expired at {expires.isoformat()}",
+                "proof.expired",
+            ), []
+    suites = ", ".join(sorted({r.cryptosuite for r in results}))
+    bound = [
+        f"challenge {challenge!r}" if challenge is not None else "",
+        f"domain {domain!r}" if domain is not None else "",
+    ]
+    binding = " and ".join(b for b in bound if b)
+    message = (
+        f"signature verified ({suites}, authentication) with key "
+        f"{results[0].verification_method}" + (f", bound to {binding}" if binding else "")
+    )
+    return _no_challenge_note(Check("proof", "pass", message, "proof.ok"), challenge), signers
+
+
+def _jwt_proof(
+    token: str,
+    payload: dict[str, Any],
+    ctx: VerifierContext,
+    finder: DocumentFinder,
+    challenge: str | None,
+    domain: str | None,
+) -> tuple[Check, list[str]]:
+    problem = _binding_problem(
+        payload.get("nonce"), payload.get("aud"), challenge, domain, jwt=True
+    )
+    if problem is not None:
+        return problem, []
+    signers: list[str] = []
+
+    def resolve_kid(kid: str) -> KeyPair:
+        vm = kid
+        if "#" not in vm and vm.startswith("did:key:"):
+            vm = f"{vm}#{vm.removeprefix('did:key:')}"
+        key, controller = resolve_verification_method(vm, finder, purpose="authentication")
+        signers.append(controller)
+        return key
+
+    try:
+        verify_vp_jwt(token, resolve_key=resolve_kid, nonce=challenge, aud=domain)
+    except _CHECKED_ERRORS as exc:
+        return _error_check(exc, finder), []
+    now = ctx.now.timestamp()
+    skew = ctx.clock_skew.total_seconds()
+    exp, nbf = payload.get("exp"), payload.get("nbf")
+    if isinstance(exp, int | float) and exp + skew < now:
+        return Check("proof", "fail", "the vp+jwt has expired (exp)", "proof.expired"), []
+    if isinstance(nbf, int | float) and nbf - skew > now:
+        return Check("proof", "fail", "the vp+jwt is not valid yet (nbf)", "proof.not_yet"), []
+    bound = [
+        f"nonce {challenge!r}" if challenge is not None else "",
+        f"aud {domain!r}" if domain is not None else "",
+    ]
+    binding = " and ".join(b for b in bound if b)
+    message = "JWT signature verified (VC-JOSE, vp+jwt)" + (
+        f", bound to {binding}" if binding else ""
+    )
+    return _no_challenge_note(Check("proof", "pass", message, "proof.ok"), challenge), signers
+
+
+def _unreadable(message: str) -> VerificationReport:
+    checks = [Check("parse", "fail", message, "parse.error")]
+    checks += [
+        Check(c, "skip", "not checked: the input could not be read", "skipped")
+        for c in CHECK_IDS[1:]
+    ]
+    return VerificationReport(False, "invalid", tuple(checks))
+
+
+def _verify_embedded(item: dict[str, Any], ctx: VerifierContext) -> VerificationReport:
+    if ENVELOPED_TYPE in _types(item):
+        url = item.get("id")
+        if isinstance(url, str) and url.startswith(VC_JWT_DATA_URL):
+            return verify_credential(url[len(VC_JWT_DATA_URL) :], ctx)
+        media = url.split(",", 1)[0] if isinstance(url, str) else "none"
+        return _unreadable(
+            f"an enveloped credential of type {media[:80]!r} cannot be read: only "
+            f"{VC_JWT_DATA_URL}<jwt> is supported"
+        )
+    return verify_credential(item, ctx)
+
+
+def _credentials(vp: dict[str, Any], ctx: VerifierContext) -> list[PresentedCredential]:
+    embedded = vp.get("verifiableCredential")
+    items = [] if embedded is None else [embedded] if isinstance(embedded, dict) else embedded
+    presented: list[PresentedCredential] = []
+    used: set[str] = set()
+    for index, item in enumerate(items):
+        report = _verify_embedded(item, ctx)
+        cid = report.credential.get("id") if isinstance(report.credential, dict) else None
+        name = cid if isinstance(cid, str) and cid and cid not in used else None
+        name = name or f"verifiableCredential[{index}]"
+        used.add(name)
+        presented.append(PresentedCredential(name, report))
+    return presented
+
+
+def _subject_ids(credential: dict[str, Any] | None) -> list[str] | None:
+    """The subject ids of a credential; None when no subject has one."""
+    if not isinstance(credential, dict):
+        return None
+    subject = credential.get("credentialSubject")
+    subjects = subject if isinstance(subject, list) else [subject]
+    ids = [s["id"] for s in subjects if isinstance(s, dict) and isinstance(s.get("id"), str)]
+    return ids or None
+
+
+def _holder_check(
+    vp: dict[str, Any],
+    proof: Check,
+    signers: list[str],
+    credentials: list[PresentedCredential],
+) -> Check:
+    holder = _holder_id(vp)
+    if holder is None:
+        return Check(
+            "holder",
+            "fail",
+            "the presentation names no holder: nothing binds it to the subjects of its credentials",
+            "holder.missing",
+        )
+    problems: list[str] = []
+    verified = proof.code in {"proof.ok", "proof.no_challenge"}
+    if verified and holder not in signers:
+        problems.append(
+            f"the presentation is signed by {signers[0] if signers else 'an unknown key'}, "
+            f"which is not its holder {holder}"
+        )
+    bearer: list[str] = []
+    for item in credentials:
+        ids = _subject_ids(item.report.credential)
+        if ids is None:
+            if item.report.credential is not None:
+                bearer.append(item.name)
+            continue
+        for sid in ids:
+            if sid != holder:
+                problems.append(
+                    f"credential {item.name} was issued to {sid}, not to the holder {holder}"
+                )
+    if problems:
+        return Check("holder", "fail", "; ".join(problems), "holder.mismatch")
+    if not verified:
+        return Check(
+            "holder",
+            "skip",
+            "not checked: the presentation's proof did not verify, so who presented it is unknown",
+            "skipped",
+        )
+    if bearer:
+        return Check(
+            "holder",
+            "warn",
+            f"signed by its holder {holder}; but credential {', '.join(bearer)} names no subject "
+            "id, so nothing binds it to the holder",
+            "holder.bearer",
+        )
+    return Check(
+        "holder",
+        "pass",
+        f"signed by its holder {holder}"
+        + (", to whom every credential was issued" if credentials else ""),
+        "holder.ok",
+    )
+
+
+# ------------------------------------------------------------------ pipeline
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.checks: list[Check] = []
+        self.credentials: list[PresentedCredential] = []
+        self.presentation: dict[str, Any] | None = None
+        self.summary: dict[str, Any] = {}
+        self.verified = False
+
+    def stop(self, reason: str) -> None:
+        done = {c.id for c in self.checks}
+        for check_id in PRESENTATION_CHECK_IDS:
+            if check_id not in done:
+                self.checks.append(Check(check_id, "skip", reason, "skipped"))
+
+    def report(self) -> PresentationReport:
+        status: OverallStatus
+        if not self.verified or any(c.status == "fail" for c in self.checks):
+            status = "invalid"
+        elif any(c.report.status not in _RANK for c in self.credentials):
+            status = "invalid"
+        else:
+            status = max(
+                (c.report.status for c in self.credentials),
+                key=lambda s: _RANK[s],
+                default="valid",
+            )
+        return PresentationReport(
+            status == "valid",
+            status,
+            tuple(self.checks),
+            tuple(self.credentials),
+            self.presentation,
+            self.summary,
+        )
+
+
+def _run(
+    b: _Builder,
+    raw: bytes | str | dict[str, Any],
+    ctx: VerifierContext,
+    challenge: str | None,
+    domain: str | None,
+) -> None:
+    try:
+        if not isinstance(raw, dict | str | bytes):
+            raise InputError("a presentation is a JSON object or a vp+jwt")
+        parsed = parse_input(raw)
+    except InputError as exc:
+        b.checks.append(Check("parse", "fail", str(exc), "parse.error"))
+        return b.stop("not checked: the input could not be read")
+    token = parsed.jwt
+    if token is not None:
+        header = _jwt_part(token, 0)
+        typ = header.get("typ") if isinstance(header, dict) else None
+        if typ != VP_JWT:
+            what = (
+                "a credential (vc+jwt), not a presentation; verify it without --challenge/--domain"
+                if typ == "vc+jwt"
+                else f"a JWT of type {typ!r}, not a presentation (vp+jwt)"
+            )
+            b.checks.append(Check("parse", "fail", f"the input is {what}", "parse.not_vp"))
+            return b.stop("not checked: the input is not a presentation")
+        vp = _jwt_part(token, 1)
+        if not isinstance(vp, dict):
+            b.checks.append(
+                Check("parse", "fail", "the JWT payload is not a JSON object", "parse.error")
+            )
+            return b.stop("not checked: the input could not be read")
+        b.checks.append(Check("parse", "pass", "read a VC-JOSE presentation (vp+jwt)", "parse.jwt"))
+    else:
+        vp = parsed.document
+        assert vp is not None
+        b.checks.append(Check("parse", "pass", "read a JSON-LD presentation", "parse.json"))
+    b.presentation = vp
+    b.summary = {"holder": _holder_id(vp), "format": VP_JWT if token else "json-ld"}
+    errors = _schema_problems(vp)
+    if errors:
+        b.checks.append(Check("schema", "fail", "; ".join(errors), "schema.invalid"))
+        return b.stop("not checked: the presentation does not follow the data model")
+    b.checks.append(
+        Check("schema", "pass", "follows the W3C VC data model for presentations", "schema.ok")
+    )
+    finder = DocumentFinder(ctx.documents, ctx.fetch)
+    if token is not None:
+        proof, signers = _jwt_proof(token, vp, ctx, finder, challenge, domain)
+    else:
+        proof, signers = _di_proof(vp, ctx, finder, challenge, domain)
+    b.checks.append(proof)
+    b.verified = proof.code in {"proof.ok", "proof.no_challenge"}
+    b.credentials = _credentials(vp, ctx)
+    b.checks.append(_holder_check(vp, proof, signers, b.credentials))
+
+
+def verify_presentation(
+    raw: bytes | str | dict[str, Any],
+    ctx: VerifierContext,
+    *,
+    challenge: str | None,
+    domain: str | None,
+) -> PresentationReport:
+    """Verify a presentation (Data Integrity JSON-LD, or a vp+jwt) and every credential in it.
+
+    ``challenge`` and ``domain`` are what this verifier asked for; ``None`` means "not
+    asked" (a presentation then cannot be told from a replay, and the proof check warns).
+    """
+    b = _Builder()
+    try:
+        _run(b, raw, ctx, challenge, domain)
+    except Exception as exc:  # noqa: BLE001 - whatever the input, a report, never a crash
+        done = {c.id for c in b.checks}
+        failed = next((c for c in PRESENTATION_CHECK_IDS if c not in done), "holder")
+        b.checks = [c for c in b.checks if c.id != failed]
+        b.checks.append(
+            Check(failed, "fail", f"cannot be checked ({type(exc).__name__})", "internal")
+        )
+        b.stop("not checked: an earlier check could not be completed")
+        b.checks.sort(key=lambda c: PRESENTATION_CHECK_IDS.index(c.id))
+        b.verified = False
+    return b.report()
