@@ -25,6 +25,9 @@ def test_demo_json_summary(tmp_path):
     )
     assert issuer["verification"] == {"valid": "valid", "revoked": "revoked"}
     assert len(list((tmp_path / "d" / "issued").glob("*.json"))) == 51  # 50 credentials + summary
+    assert "_issued_ids" not in summary
+    assert summary["wallet"]["statuses"] == ["valid", "valid", "invalid"]
+    assert summary["wallet"]["share_url"].startswith("http://localhost:8000/s/")
 
 
 def test_demo_refuses_to_wipe_a_folder_that_is_not_a_demo_home(tmp_path):

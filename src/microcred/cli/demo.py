@@ -132,9 +132,12 @@ def _step_issuer(home: Path, say: Any, as_json: bool) -> dict[str, Any]:
             actor="demo",
         )
     say(f"  {summary.issued} credentials issued into {out_dir}, {summary.errors} row errors")
-    issued = credentials.list_for(instance, org.slug, limit=2)
+    issued = credentials.list_for(instance, org.slug, search="anna.berzina0@example.lv")
     revoked = credentials.revoke(
-        instance, issued[0].id, reason="Demo: issued in error", actor="demo"
+        instance,
+        credentials.list_for(instance, org.slug, search="janis.zarins1@example.lv")[0].id,
+        reason="Demo: issued in error",
+        actor="demo",
     )
     say(f"  revoked {revoked.id} ({revoked.learner_name})")
     context = VerifierContext(
@@ -142,14 +145,15 @@ def _step_issuer(home: Path, say: Any, as_json: bool) -> dict[str, Any]:
         fetch=local_documents.fetcher(instance),
         trust=local_documents.trust_list(instance),
     )
-    valid_report = verify_credential(issued[1].credential(), context)
+    valid_report = verify_credential(issued[0].credential(), context)
     revoked_report = verify_credential(json.loads(revoked.document), context)
     say(
-        f"  verify {issued[1].learner_name}: [bold]{valid_report.status}[/]; "
+        f"  verify {issued[0].learner_name}: [bold]{valid_report.status}[/]; "
         f"verify {revoked.learner_name}: [bold]{revoked_report.status}[/] ({revoked_report.check('status').message})"
     )
     instance.close()
     return {
+        "_issued_ids": [i.id for i in issued],
         "issuer": {
             "organisation": org.slug,
             "did": org.did,
@@ -159,6 +163,49 @@ def _step_issuer(home: Path, say: Any, as_json: bool) -> dict[str, Any]:
             "errors": summary.errors,
             "revoked": 1,
             "verification": {"valid": valid_report.status, "revoked": revoked_report.status},
+        },
+    }
+
+
+def _step_wallet(home: Path, say: Any) -> dict[str, Any]:
+    from microcred.services import holders, sharing, wallet
+    from microcred.services.instance import Instance
+    from microcred.settings import Settings
+
+    instance = Instance(Settings(home=home, database_url=f"sqlite:///{home / 'microcred.db'}"))
+    anna = holders.create(
+        instance,
+        name="Anna Bērziņa",
+        handle="anna",
+        email="anna@example.lv",
+        password="demo-password-anna",  # noqa: S106 - the demo's published sign-in
+    )
+    imported = []
+    sources = [
+        *sorted((home / "issued").glob("anna-berzina-*.json")),
+        home / "credentials" / "anna-berzina.json",
+        home / "credentials" / "anna-berzina-tampered.json",
+    ]
+    for path in sources:
+        item, _ = wallet.import_bytes(instance, anna.handle, path.read_bytes(), filename=path.name)
+        imported.append(item)
+        note = "" if item.status == "valid" else " (kept, and marked as such)"
+        say(f"  imported {item.title} from {path.name}: {item.status}{note}")
+    totals = wallet.totals(wallet.list_items(instance, anna.handle))
+    valid = [i.id for i in imported if i.status == "valid"]
+    share = sharing.create_share(instance, anna.handle, valid, expires_in_days=30)
+    say(
+        f"  portfolio: {totals['count']} credentials, {totals['valid']} valid, {totals['ects']:g} ECTS"
+    )
+    say(f"  share link for {len(valid)} credential(s): {share.url}")
+    instance.close()
+    return {
+        "wallet": {
+            "holder": anna.handle,
+            "imported": len(imported),
+            "statuses": [i.status for i in imported],
+            "ects": totals["ects"],
+            "share_url": share.url,
         }
     }
 
@@ -203,9 +250,29 @@ def demo(
         "\n[bold]3. The issuer service:[/] an organisation, its specifications, a bulk issuance and a revocation"
     )
     summary.update(_step_issuer(home, say, as_json))
+    summary.pop("_issued_ids", None)
+    say(
+        "\n[bold]4. The learner's wallet:[/] importing credentials from several issuers and sharing them"
+    )
+    summary.update(_step_wallet(home, say))
     if as_json:
         print_json(summary)
     else:
         console.print(f"\n[bold green]Demo complete.[/] Instance in {home}")
     if serve and not as_json:
-        console.print("(The web application arrives with the web issue; nothing to serve yet.)")
+        _serve(home)
+
+
+def _serve(home: Path) -> None:
+    import uvicorn
+
+    from microcred.api.app import create_app
+    from microcred.settings import Settings
+
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'microcred.db'}")
+    console.print(
+        f"\nServing the demo instance on {settings.base_url} (API docs at {settings.base_url}/docs); "
+        "press Ctrl+C to stop.",
+        highlight=False,
+    )
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=8000, log_level="warning")

@@ -159,9 +159,10 @@ def _prepare(
 
 
 def file_name(row_key: str, learner_name: str) -> str:
-    ascii_name = re.sub(
-        r"[^a-z0-9]+", "-", learner_name.lower().encode("ascii", "ignore").decode()
-    ).strip("-")[:40]
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", learner_name.lower()).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:40]
     return f"{ascii_name or 'learner'}-{hashlib.sha256(row_key.encode()).hexdigest()[:12]}.json"
 
 
