@@ -7,7 +7,7 @@ tokens show their name and scopes (the secret only once, in ``TokenCreated``).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -177,6 +177,9 @@ class VerificationReportPublic(BaseModel):
     valid: bool
     status: Literal["valid", "invalid", "revoked", "suspended", "expired"]
     checks: list[CheckPublic]
+    credentials: list[dict[str, Any]] | None = Field(
+        default=None, description="for a presentation: the report of each credential in it"
+    )
 
 
 # ---------------------------------------------------------------- W3C VC-API
@@ -230,3 +233,68 @@ class VerificationResult(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
+
+
+# ---------------------------------------------------------------- the holder's wallet
+
+WalletId = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class WalletImport(Strict):
+    """Exactly one of ``credential`` (pasted: a JSON-LD object or a JWT string) and ``url``."""
+
+    credential: dict[str, Any] | str | None = Field(
+        None, description="the credential: a JSON-LD object, or a vc+jwt / JSON string"
+    )
+    url: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        description="an https:// address to download it from (allow-listed hosts only)",
+    )
+
+
+class WalletReverify(Strict):
+    ids: list[WalletId] | None = Field(
+        None, min_length=1, max_length=1000, description="the credentials (default: all)"
+    )
+
+
+class ShareCreate(Strict):
+    credential_ids: list[WalletId] = Field(min_length=1, max_length=100)
+    expires_in_days: int = Field(30, ge=1, le=365)
+
+
+class SharePublic(BaseModel):
+    id: str
+    credential_ids: list[str]
+    created_at: datetime
+    expires_at: datetime
+    revoked: bool
+    view_count: int
+
+
+class ShareCreated(SharePublic):
+    url: str = Field(
+        description="the share link; shown in this response only (only its hash is kept)"
+    )
+    qr_svg: str = Field(description="a QR code of the link: a standalone SVG document")
+    qr_png: str = Field(description="a QR code of the link: a data:image/png;base64 URI")
+
+
+class PresentationCreate(Strict):
+    credential_ids: list[WalletId] = Field(min_length=1, max_length=100)
+    challenge: str = Field(min_length=1, max_length=1000, description="the verifier's nonce")
+    domain: str = Field(min_length=1, max_length=1000, description="the verifier's domain")
+    format: Literal["ldp", "jwt"] = Field(
+        "ldp", description="ldp: Data Integrity (JSON-LD); jwt: a vp+jwt with nonce and aud"
+    )
+
+
+class PresentationCreated(BaseModel):
+    format: Literal["ldp", "jwt"]
+    verifiablePresentation: dict[str, Any] | str
+
+
+class AccountDelete(Strict):
+    confirm: bool = Field(strict=True, description="must be true: deleting cannot be undone")

@@ -293,3 +293,18 @@ def verify_presentation(
             raw = json.dumps(raw)
         result.credentials.append(verify_credential(raw, ctx).to_json())
     return result
+
+
+def verify_presentation_report(
+    instance: Instance,
+    presentation: dict[str, Any] | str | bytes,
+    *,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> dict[str, Any]:
+    """The presentation report, as `microcred verify --challenge --domain --json` prints it."""
+    from microcred.verify.presentation import verify_presentation as verify_vp
+
+    report = verify_vp(presentation, verifier_context(instance), challenge=challenge, domain=domain)
+    data: dict[str, Any] = report.to_json()
+    return data

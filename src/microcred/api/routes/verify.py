@@ -76,6 +76,7 @@ def credential_input(value: Any, field: str = "body") -> dict[str, Any] | str:
 @router.post(
     "/api/v1/verify",
     response_model=VerificationReportPublic,
+    response_model_exclude_none=True,
     summary="Verify a credential (public); 200 with the report, valid or not",
     openapi_extra=_BODY_DOC,
 )
@@ -89,5 +90,15 @@ async def verify(request: Request, instance: InstanceDep) -> dict[str, Any]:
         raise ApiError(400, "bad_request", "the request body is empty; send a credential")
     else:
         raw = body  # text/plain or a JWT media type: the verifier reads JSON or a JWT
+    from microcred.verify.presentation import is_presentation
+
+    if is_presentation(raw):
+        # A presentation: ?challenge=&domain= are what this verifier asked the holder for.
+        challenge = request.query_params.get("challenge")
+        domain = request.query_params.get("domain")
+        result = await run_in_threadpool(
+            vcapi.verify_presentation_report, instance, raw, challenge=challenge, domain=domain
+        )
+        return result
     report = await run_in_threadpool(vcapi.verify, instance, raw)
     return report.to_json()
