@@ -12,12 +12,17 @@ document. Input is bounded (5 MB, JSON depth 64, PNG chunk count and sizes).
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from microcred.formats.baked import (
+    MAX_DEPTH,
+    MAX_INPUT_BYTES,
     BakedBadge,
     BakedBadgeError,
+    depth_exceeds,
     extract_png,
     extract_svg,
     is_png,
@@ -25,7 +30,6 @@ from microcred.formats.baked import (
 )
 from microcred.formats.ob2 import decode_jws, is_ob2_assertion, is_ob2_document
 from microcred.formats.reading import is_sealed, types_of
-from microcred.verify.inputs import MAX_INPUT_BYTES, InputError, parse_input
 
 __all__ = ["Extracted", "ImportFormatError", "ImportKind", "ImportSource", "extract"]
 
@@ -49,6 +53,46 @@ _OTHER_IMAGES: tuple[tuple[bytes, str], ...] = (
 
 class ImportFormatError(ValueError):
     """The file is not a credential this wallet can import; the message says why."""
+
+
+_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+
+
+def _parse(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """``(document, jwt)``, bounded like ``verify.inputs.parse_input`` (5 MB, depth 64)."""
+    if len(raw) > MAX_INPUT_BYTES:
+        raise ImportFormatError(
+            f"the input is {len(raw) / 1_048_576:.1f} MB; credentials are limited to "
+            f"{MAX_INPUT_BYTES // 1_048_576} MB"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFormatError(
+            "the input is not UTF-8 text (a credential is JSON or a JWT)"
+        ) from None
+    stripped = text.strip()
+    if not stripped:
+        raise ImportFormatError("the input is empty")
+    if _JWT.match(stripped):
+        return None, stripped
+    if stripped[0] not in "{[":
+        raise ImportFormatError("the input is neither JSON nor a JWT")
+    try:
+        value = json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(
+            f"the input is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except RecursionError:
+        raise ImportFormatError(
+            f"the document is nested more than {MAX_DEPTH} levels deep"
+        ) from None
+    if not isinstance(value, dict):
+        raise ImportFormatError(f"a credential is a JSON object, not a JSON {type(value).__name__}")
+    if depth_exceeds(value):
+        raise ImportFormatError(f"the document is nested more than {MAX_DEPTH} levels deep")
+    return value, None
 
 
 @dataclass(frozen=True)
@@ -153,14 +197,14 @@ def _from_baked(badge: BakedBadge) -> Extracted:
         extracted = _from_jwt(badge.text, source)
     else:
         try:
-            parsed = parse_input(badge.text.encode("utf-8"))
-        except InputError as exc:
+            document, _ = _parse(badge.text.encode("utf-8"))
+        except ImportFormatError as exc:
             raise ImportFormatError(
                 f"the badge baked into this {where} is unreadable: {exc}"
             ) from None
-        if parsed.document is None:
+        if document is None:
             raise ImportFormatError(f"the badge baked into this {where} is not JSON")
-        extracted = _from_document(parsed.document, source)
+        extracted = _from_document(document, source)
     if badge.version == "ob2" and extracted.kind not in ("ob2-hosted", "ob2-signed"):
         raise ImportFormatError(
             f"this {where} carries an Open Badges 2.0 slot holding something else than an "
@@ -211,13 +255,13 @@ def extract(
             ) from None
         return _from_baked(badge)
     try:
-        parsed = parse_input(raw)
-    except InputError as exc:
+        document, token = _parse(raw)
+    except ImportFormatError as exc:
         hint = ""
         if content_type and content_type.startswith("image/"):
             hint = f" (declared {content_type}, but it is not a PNG or SVG)"
         raise ImportFormatError(f"{what}: {exc}{hint}") from None
-    if parsed.jwt is not None:
-        return _from_jwt(parsed.jwt, "jwt")
-    assert parsed.document is not None
-    return _from_document(parsed.document, "json")
+    if token is not None:
+        return _from_jwt(token, "jwt")
+    assert document is not None
+    return _from_document(document, "json")

@@ -31,11 +31,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from microcred.formats.baked import MAX_DEPTH, depth_exceeds
 from microcred.formats.ob3 import EQF_PREFIX, ESCO_SKILL_PREFIX, _missing
 from microcred.model.award import Award
 from microcred.model.validation import SpecificationError, parse_award
 from microcred.model.vocabulary import ECTS_FRAMEWORK_URI
-from microcred.verify.inputs import MAX_DEPTH, depth_exceeds
 
 __all__ = [
     "OB2_CONTEXTS",
