@@ -121,8 +121,10 @@ def test_tampered_and_malformed_credentials_fail_verification(client, admin):
 
 
 def _presentation(client, admin, holder, *, challenge="nonce-1", domain="https://verifier.example"):
-    vc = issue(client, admin).json()["verifiableCredential"]
     holder_did = did_key_for(holder)
+    credential = plain_credential()
+    credential["credentialSubject"]["id"] = holder_did  # issued to the holder who presents it
+    vc = issue(client, admin, credential).json()["verifiableCredential"]
     unsigned = {
         "@context": [VC2],
         "type": ["VerifiablePresentation"],

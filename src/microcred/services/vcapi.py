@@ -4,7 +4,6 @@ organisations as trusted issuers)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,8 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from microcred.jsonld.errors import JsonLdError
-from microcred.proofs.dataintegrity import SUITE_KEY_TYPES, verify_proofs
-from microcred.proofs.did import key_resolver
+from microcred.proofs.dataintegrity import SUITE_KEY_TYPES
 from microcred.proofs.errors import ProofError
 from microcred.proofs.keys import KeyPair, P256KeyPair, load_key_file
 from microcred.services import local_documents
@@ -27,7 +25,6 @@ from microcred.store.db import transaction
 from microcred.store.tables import Organisation, OrganisationKey
 from microcred.verify import VerificationReport, VerifierContext, verify_credential
 from microcred.verify.inputs import depth_exceeds
-from microcred.verify.resolution import DocumentFinder
 
 P256_FRAGMENT = "key-p256"
 DEFAULT_CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -217,81 +214,15 @@ def verify_presentation(
     challenge: str | None = None,
     domain: str | None = None,
 ) -> PresentationResult:
-    """The presentation's proof (authentication, challenge, domain) and each credential in it."""
+    """The presentation's proof (authentication, challenge, domain), holder binding and each
+    credential in it: the same pipeline as `microcred verify --challenge --domain`."""
+    from microcred.verify.presentation import verify_presentation as verify_vp
+
+    report = verify_vp(presentation, verifier_context(instance), challenge=challenge, domain=domain)
+    data = report.to_json()
     result = PresentationResult()
-    ctx = verifier_context(instance)
-    if depth_exceeds(presentation):
-        result.checks.append(
-            {"id": "parse", "status": "fail", "message": "the presentation is nested too deeply"}
-        )
-        return result
-    if "VerifiablePresentation" not in _types(presentation):
-        result.checks.append(
-            {
-                "id": "schema",
-                "status": "fail",
-                "message": "the type of a presentation includes VerifiablePresentation",
-            }
-        )
-        return result
-    result.checks.append({"id": "schema", "status": "pass", "message": "a VerifiablePresentation"})
-    finder = DocumentFinder({}, ctx.fetch)
-    try:
-        proofs = verify_proofs(
-            presentation,
-            resolve_key=key_resolver(finder),
-            canonicalize=ctx.canonicalize,
-            expected_proof_purpose="authentication",
-            challenge=challenge,
-            domain=domain,
-        )
-    except (ProofError, JsonLdError) as exc:
-        result.checks.append({"id": "proof", "status": "fail", "message": str(exc)})
-    except Exception as exc:  # noqa: BLE001 - hostile input is a failed check, never a crash
-        result.checks.append(
-            {"id": "proof", "status": "fail", "message": f"cannot check: {type(exc).__name__}"}
-        )
-    else:
-        result.checks.append(
-            {
-                "id": "proof",
-                "status": "pass",
-                "message": f"signed by {proofs[0].verification_method} ({proofs[0].cryptosuite})",
-            }
-        )
-        holder = presentation.get("holder")
-        holder_id = holder.get("id") if isinstance(holder, dict) else holder
-        signer = proofs[0].verification_method.split("#", 1)[0]
-        if holder_id is not None and holder_id != signer:
-            result.checks.append(
-                {
-                    "id": "holder",
-                    "status": "fail",
-                    "message": f"the presentation is signed by {signer}, not its holder {holder_id}",
-                }
-            )
-        elif holder_id is not None:
-            result.checks.append(
-                {"id": "holder", "status": "pass", "message": "signed by its holder"}
-            )
-    if challenge is None:
-        result.checks.append(
-            {
-                "id": "challenge",
-                "status": "warn",
-                "message": "no challenge was asked for: a replayed presentation would pass",
-            }
-        )
-    embedded = presentation.get("verifiableCredential", [])
-    items = embedded if isinstance(embedded, list) else [embedded]
-    for item in items:
-        raw: Any = item
-        if isinstance(item, dict) and item.get("type") == "EnvelopedVerifiableCredential":
-            data_url = item.get("id", "")
-            raw = data_url.split(",", 1)[1] if isinstance(data_url, str) and "," in data_url else ""
-        if not isinstance(raw, dict | str):
-            raw = json.dumps(raw)
-        result.credentials.append(verify_credential(raw, ctx).to_json())
+    result.checks.extend(dict(c) for c in data["checks"])
+    result.credentials.extend(data["credentials"])
     return result
 
 
