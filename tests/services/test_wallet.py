@@ -246,3 +246,65 @@ def test_passwords_and_tokens(instance, holder):
     assert holders.authenticate_token(instance, secret) is None
     with pytest.raises(HolderError):
         holders.create(instance, name="X", password="short")
+
+
+def test_baked_badges_and_open_badges_2_import(instance, org, spec, holder, tmp_path):
+    import zlib
+
+    from microcred.formats.baked import bake_png, bake_svg
+
+    def tiny_png() -> bytes:
+        def chunk(kind: bytes, data: bytes) -> bytes:
+            return (
+                len(data).to_bytes(4, "big")
+                + kind
+                + data
+                + zlib.crc32(kind + data).to_bytes(4, "big")
+            )
+
+        header = (1).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+            + chunk(b"IEND", b"")
+        )
+
+    credential = json.loads(raw(issue(instance, org, spec, 11)))
+    png_item, _ = wallet.import_bytes(
+        instance, holder.handle, bake_png(tiny_png(), credential), filename="badge.png"
+    )
+    assert png_item.status == "valid" and png_item.source == "png"
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+    jwt = credentials.issue(
+        instance, org.slug, spec.id, IssueRequest("B", "b@example.lv", "2026-06-30"), fmt="jwt"
+    ).credential()
+    svg_item, _ = wallet.import_bytes(
+        instance, holder.handle, bake_svg(svg, jwt).encode(), filename="badge.svg"
+    )
+    assert svg_item.status == "valid" and svg_item.kind == "vc-jwt"
+    ob2 = {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "Assertion",
+        "id": "https://badges.example.org/a/1",
+        "recipient": {"type": "email", "identity": "anna@example.lv", "hashed": False},
+        "issuedOn": "2026-05-01T00:00:00Z",
+        "verification": {"type": "hosted"},
+        "badge": {
+            "type": "BadgeClass",
+            "id": "https://badges.example.org/b/1",
+            "name": "Teamwork",
+            "description": "Works in teams",
+            "criteria": {"narrative": "Peer nominated"},
+            "issuer": {
+                "type": "Profile",
+                "id": "https://badges.example.org/i",
+                "name": "Example Org",
+            },
+        },
+    }
+    ob2_item, _ = wallet.import_bytes(instance, holder.handle, json.dumps(ob2).encode())
+    assert ob2_item.kind == "ob2-hosted" and ob2_item.title == "Teamwork"
+    assert ob2_item.status == "invalid"  # its hosted copy cannot be fetched: kept, and marked
+    assert "workload" in ob2_item.missing
+    assert any(c["id"] == "hosted" for c in ob2_item.report["checks"])

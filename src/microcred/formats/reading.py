@@ -8,7 +8,7 @@ from typing import Any, Literal
 from microcred.formats.elm_read import read_elm
 from microcred.formats.ob3 import read_ob3
 
-Kind = Literal["ob3", "elm", "vc"]
+Kind = Literal["ob3", "elm", "vc", "ob2"]
 
 OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 ELM_TYPES = {"EuropeanDigitalCredential"}
@@ -43,6 +43,8 @@ def is_sealed(document: Any) -> bool:
 
 def kind_of(credential: dict[str, Any]) -> Kind:
     types = types_of(credential)
+    if "Assertion" in types and "VerifiableCredential" not in types:
+        return "ob2"
     if types & ELM_TYPES:
         return "elm"
     if types & OB_TYPES:
@@ -55,5 +57,10 @@ def read_model(credential: dict[str, Any]) -> ModelReading:
     if kind == "elm":
         elm = read_elm(credential)
         return ModelReading("elm", elm.data, elm.award, list(elm.missing), list(elm.problems))
+    if kind == "ob2":
+        from microcred.formats.ob2 import read_ob2
+
+        ob2 = read_ob2(credential)
+        return ModelReading("ob2", ob2.data, ob2.award, list(ob2.missing), list(ob2.problems))
     ob3 = read_ob3(credential)
     return ModelReading(kind, ob3.data, ob3.award, list(ob3.missing), list(ob3.problems))

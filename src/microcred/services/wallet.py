@@ -168,10 +168,15 @@ def _extract(raw: bytes, filename: str | None) -> _Extracted:
         except ImportFormatError as exc:
             raise ImportError_(str(exc), "file") from None
         if found.jwt is not None:
-            return _Extracted(
-                found.kind, found.source, found.jwt, _jwt_payload(found.jwt), found.jwt
+            payload = found.document or _jwt_payload(found.jwt)
+            # A VC-JWT 1.1 carries the credential in its `vc` claim.
+            credential = payload["vc"] if isinstance(payload.get("vc"), dict) else payload
+            return _Extracted(found.kind, found.source, found.jwt, credential, found.jwt)
+        if found.document is None:
+            raise ImportError_(
+                f"this badge only links to its hosted assertion; import that URL instead: {found.hosted_url}",
+                "file",
             )
-        assert found.document is not None
         credential = found.document
         if is_sealed(credential):
             credential = json.loads(credential["payload"])
@@ -294,25 +299,25 @@ def _verify(instance: Instance, extracted: _Extracted) -> dict[str, Any]:
 
 
 def _verify_ob2(instance: Instance, extracted: _Extracted) -> dict[str, Any]:
-    try:
-        from microcred.formats.ob2 import verify_ob2
-    except ImportError:  # pragma: no cover
-        return {
-            "valid": False,
-            "status": "invalid",
-            "checks": [
-                {
-                    "id": "proof",
-                    "status": "fail",
-                    "message": "Open Badges 2.0 verification is not available",
-                }
-            ],
-        }
+    """Open Badges 2.0 checks, reported in the same shape as the credential pipeline."""
+    from microcred.formats.ob2 import verify_ob2
+
     fetch = verifier_context(instance).fetch
     result = verify_ob2(
         extracted.verify_input, resolve=fetch or (lambda url: None), now=datetime.now(UTC)
     )
-    return result.to_json() if hasattr(result, "to_json") else dict(result)  # type: ignore[arg-type]
+    checks = [{"id": c.name, "status": c.status, "message": c.message} for c in result.checks]
+    failed = {c.name for c in result.checks if c.status == "fail"}
+    status = (
+        "valid"
+        if result.verified
+        else "revoked"
+        if "revocation" in failed
+        else "expired"
+        if failed == {"expiry"}
+        else "invalid"
+    )
+    return {"valid": status == "valid", "status": status, "checks": checks}
 
 
 def import_bytes(
