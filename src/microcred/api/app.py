@@ -10,7 +10,17 @@ from fastapi import FastAPI
 from microcred import __version__
 from microcred.api import errors
 from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
-from microcred.api.routes import credentials, orgs, public, specs, tokens, vcapi, verify
+from microcred.api.routes import (
+    credentials,
+    orgs,
+    public,
+    shares,
+    specs,
+    tokens,
+    vcapi,
+    verify,
+    wallet,
+)
 from microcred.services.instance import Instance
 from microcred.settings import Settings, load_settings
 
@@ -24,6 +34,9 @@ Integrity proofs).
 * `/api/v1/verify`, `/credentials/verify`, `/presentations/verify`: public verification.
 * `/credentials/issue`: W3C VC-API issuing with an organisation's token (scope `issue`).
 * `/orgs/{slug}/did.json`, `/status/...`, `/contexts/...`: the documents verifiers need.
+* `/api/v1/wallet/...`: a learner's wallet, with the holder's wallet token
+  (`Authorization: Bearer mcw_...`; `microcred holder token` makes one).
+* `/s/{token}`: a share link's public page (HTML, or JSON with `Accept: application/json`).
 
 Every error is `{"error": {"code", "message", "field"}}`.
 """
@@ -45,7 +58,7 @@ def create_app(settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES) -> F
     )
     app.state.instance = instance
     errors.install(app)
-    for module in (orgs, specs, credentials, tokens, verify, vcapi, public):
+    for module in (orgs, specs, credentials, tokens, verify, vcapi, public, wallet, shares):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app

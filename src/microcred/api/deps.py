@@ -10,7 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from microcred.api.errors import ApiError
-from microcred.services import tokens
+from microcred.services import holders, tokens
+from microcred.services.holders import HolderView
 from microcred.services.instance import Instance
 from microcred.services.tokens import Principal
 
@@ -91,3 +92,32 @@ CanRead = Annotated[Principal, Depends(org_access("read"))]
 CanIssue = Annotated[Principal, Depends(org_access("issue"))]
 CanRevoke = Annotated[Principal, Depends(org_access("revoke"))]
 CanAdmin = Annotated[Principal, Depends(org_access("admin"))]
+
+
+# ---------------------------------------------------------------- holders (the wallet API)
+
+holder_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="HolderToken",
+    description="a holder's wallet token (mcw_...)",
+)
+MAX_TOKEN_LENGTH = 200
+
+
+async def get_holder(
+    instance: InstanceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(holder_bearer)],
+) -> HolderView:
+    """The holder a wallet token (``Authorization: Bearer mcw_...``) belongs to, or 401."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("a wallet token is required: Authorization: Bearer mcw_...")
+    secret = credentials.credentials
+    holder = None
+    if len(secret) <= MAX_TOKEN_LENGTH:
+        holder = await run_in_threadpool(holders.authenticate_token, instance, secret)
+    if holder is None:
+        raise _unauthorized("the wallet token is not valid (unknown, expired or revoked)")
+    return holder
+
+
+HolderDep = Annotated[HolderView, Depends(get_holder)]
