@@ -7,7 +7,7 @@ Every route acts on the token's holder only. A credential id of another holder a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -442,7 +442,9 @@ def portfolio_pdf(
     share_id: str | None = None
     if (qr or share_url) and chosen:
         url, share_id = _share_for(instance, holder.id, [i.id for i in chosen], share_url)
-    entries = [{"award": i.model, "report": i.report, "status": i.status} for i in chosen]
+    entries: list[Mapping[str, Any]] = [
+        {"award": i.model, "report": i.report, "status": i.status} for i in chosen
+    ]
     return _pdf(make_pdf(holder.name, entries, share_url=url), "portfolio.pdf", share_id)
 
 
