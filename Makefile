@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := interop/js/node_modules/.installed
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test install lint typecheck unit interop-deps clean bench
+.PHONY: demo test install lint typecheck unit interop-deps web-test-deps clean bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ $(NODE_STAMP): interop/js/package.json interop/js/package-lock.json
 	@touch $(NODE_STAMP)
 
 interop-deps: $(NODE_STAMP)
+
+# Debian's Chromium for the Playwright web tests (tests/web); never a downloaded browser.
+web-test-deps:
+	bash scripts/web-test-deps.sh
 
 demo: install
 	$(BIN)/microcred demo
@@ -44,7 +48,7 @@ pg-test-server:
 pg-test-server-stop:
 	bash scripts/postgres-test-server.sh stop
 
-unit: install interop-deps pg-test-server
+unit: install interop-deps web-test-deps pg-test-server
 	MICROCRED_TEST_POSTGRES_URL=$$(cat .pg-test-url) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 test: lint typecheck unit

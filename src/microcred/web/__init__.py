@@ -1,0 +1,31 @@
+"""The web application: server-rendered pages (Jinja2 + HTMX) in English and Latvian.
+
+``mount(app)`` adds the pages to the API application made by ``create_app``:
+
+* ``/``: verify a credential (public);
+* ``/wallet/...``: a holder's wallet (handle + password);
+* ``/console/...``: an organisation's issuer console (signed in with an API token);
+* ``/authority/...``: the recognition authority's desk;
+* ``/static/...``: the stylesheet, scripts and vendored HTMX.
+
+The machine-readable documents (``/orgs/{slug}/did.json``, ``/status/...``, ``/contexts/...``)
+stay JSON at their URLs; no page here uses those paths.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from microcred.web.core import HERE
+
+
+def mount(app: FastAPI) -> None:
+    from microcred.web import authority_pages, console_pages, verify_pages, wallet_pages
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
+    for module in (verify_pages, wallet_pages, console_pages, authority_pages):
+        app.include_router(module.router)
+
+
+__all__ = ["mount"]

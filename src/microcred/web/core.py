@@ -1,0 +1,376 @@
+"""What every page shares: templates, languages (Babel catalogues), the signed session cookie
+and CSRF protection.
+
+The session is a signed payload (HMAC-SHA256 keyed by the instance secret), so any number of
+processes of the same instance agree on it without in-memory state. It carries a random CSRF
+token that every form posts back (``csrf`` field, or the ``X-CSRF-Token`` header for HTMX).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, negotiate_locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+
+from microcred.services.instance import Instance
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES_DIR = HERE / "templates"
+TRANSLATIONS_DIR = HERE / "translations"
+DEFAULT_LANGUAGE = "en"
+SESSION_COOKIE = "mc_web"
+LANG_COOKIE = "mc_lang"
+SESSION_SECONDS = 12 * 3600
+MAX_FORM_FIELD = 200_000
+
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+
+
+# ---------------------------------------------------------------- languages
+
+
+@lru_cache(maxsize=1)
+def languages() -> tuple[str, ...]:
+    """Every language with a catalogue: adding a language is adding a directory."""
+    found = sorted(
+        p.name for p in TRANSLATIONS_DIR.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file()
+    )
+    if DEFAULT_LANGUAGE in found:
+        found.remove(DEFAULT_LANGUAGE)
+    return (DEFAULT_LANGUAGE, *found)
+
+
+@lru_cache(maxsize=16)
+def translations(lang: str) -> NullTranslations:
+    if lang == DEFAULT_LANGUAGE and not (TRANSLATIONS_DIR / lang).is_dir():
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS_DIR), [lang], domain="messages")
+
+
+def language_name(lang: str) -> str:
+    try:
+        name = Locale.parse(lang).get_display_name(lang) or lang
+    except (ValueError, TypeError):
+        return lang
+    return name[:1].upper() + name[1:]
+
+
+def choose_language(request: Request) -> str:
+    known = languages()
+    asked = request.query_params.get("lang")
+    if asked in known:
+        return str(asked)
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in known:
+        return str(cookie)
+    header = request.headers.get("accept-language", "")
+    preferred = [part.split(";")[0].strip().replace("-", "_") for part in header.split(",")]
+    found = negotiate_locale([p for p in preferred if p][:20], list(known), sep="_")
+    if found is None:
+        found = negotiate_locale([p.split("_")[0] for p in preferred if p][:20], list(known))
+    return found or DEFAULT_LANGUAGE
+
+
+# ---------------------------------------------------------------- the session
+
+
+@dataclass
+class WebSession:
+    csrf: str
+    holder: str | None = None
+    org: str | None = None
+    token: str | None = None
+    issued: int = 0
+    flash: list[str] = field(default_factory=list)
+    changed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"c": self.csrf, "t": self.issued}
+        if self.holder:
+            data["h"] = self.holder
+        if self.org and self.token:
+            data["o"], data["k"] = self.org, self.token
+        if self.flash:
+            data["f"] = self.flash[-3:]
+        return data
+
+
+def _key(instance: Instance) -> bytes:
+    return hmac.new(instance.secret, b"microcred-web-session/1", hashlib.sha256).digest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_session(instance: Instance, session: WebSession) -> str:
+    body = _b64(json.dumps(session.to_json(), separators=(",", ":")).encode())
+    mac = _b64(hmac.new(_key(instance), body.encode(), hashlib.sha256).digest())
+    return f"{body}.{mac}"
+
+
+def decode_session(instance: Instance, value: str | None) -> WebSession | None:
+    if not value or len(value) > 4000 or value.count(".") != 1:
+        return None
+    body, mac = value.split(".")
+    expected = _b64(hmac.new(_key(instance), body.encode(), hashlib.sha256).digest())
+    if not hmac.compare_digest(mac, expected):
+        return None
+    try:
+        data = json.loads(_unb64(body))
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("c"), str):
+        return None
+    issued = data.get("t") if isinstance(data.get("t"), int) else 0
+    if time.time() - issued > SESSION_SECONDS:
+        return None
+    flash = [str(f) for f in data.get("f", []) if isinstance(f, str)][:3]
+    return WebSession(
+        csrf=data["c"],
+        holder=data.get("h") if isinstance(data.get("h"), str) else None,
+        org=data.get("o") if isinstance(data.get("o"), str) else None,
+        token=data.get("k") if isinstance(data.get("k"), str) else None,
+        issued=issued,
+        flash=flash,
+    )
+
+
+def new_session() -> WebSession:
+    return WebSession(csrf=secrets.token_urlsafe(24), issued=int(time.time()), changed=True)
+
+
+def instance_of(request: Request) -> Instance:
+    instance: Instance = request.app.state.instance
+    return instance
+
+
+def session_of(request: Request) -> WebSession:
+    found = getattr(request.state, "web_session", None)
+    if isinstance(found, WebSession):
+        return found
+    session = decode_session(instance_of(request), request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        session = new_session()
+    request.state.web_session = session
+    return session
+
+
+def restart_session(request: Request) -> WebSession:
+    """A fresh session (and CSRF token) at sign-in and sign-out: no session fixation."""
+    session = new_session()
+    request.state.web_session = session
+    return session
+
+
+def flash(request: Request, message: str) -> None:
+    session = session_of(request)
+    session.flash.append(message[:300])
+    session.changed = True
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https" or instance_of(request).base_url.startswith("https:")
+
+
+def finish(request: Request, response: Response) -> Response:
+    """Set the session and language cookies when they changed; add the page headers."""
+    session = session_of(request)
+    if session.changed:
+        response.set_cookie(
+            SESSION_COOKIE,
+            encode_session(instance_of(request), session),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+            path="/",
+        )
+    lang = request.query_params.get("lang")
+    if lang in languages() and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(
+            LANG_COOKIE, str(lang), max_age=365 * 86400, samesite="lax", secure=_secure(request)
+        )
+    for name, value in PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+class CsrfError(Exception):
+    pass
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after checking its CSRF token against the session's."""
+    session = session_of(request)
+    try:
+        form = await request.form(max_files=5, max_fields=200)
+    except Exception as exc:  # a malformed body is a bad request, never a 500
+        raise CsrfError("the form could not be read") from exc
+    sent = form.get("csrf") or request.headers.get("x-csrf-token") or ""
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, session.csrf):
+        raise CsrfError("the form's security token is missing or out of date")
+    return form
+
+
+def text_field(form: FormData, name: str, limit: int = 2000) -> str:
+    value = form.get(name)
+    if not isinstance(value, str):
+        return ""
+    return value.replace("\x00", "").strip()[:limit]
+
+
+# ---------------------------------------------------------------- rendering
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "svg"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_null_translations()  # per-request gettext comes in the render context
+    return env
+
+
+@dataclass
+class Page:
+    """The per-request helpers a template gets: gettext, dates and numbers in its language."""
+
+    request: Request
+    lang: str
+
+    @property
+    def tr(self) -> NullTranslations:
+        return translations(self.lang)
+
+    def gettext(self, message: str) -> str:
+        return self.tr.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.tr.ngettext(singular, plural, n)
+
+    def date(self, value: date | datetime | str | None) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+        if isinstance(value, datetime):
+            value = value.date()
+        return format_date(value, format="long", locale=self.lang)
+
+    def datetime(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return format_datetime(value, format="medium", locale=self.lang)
+
+    def number(self, value: float | int | str | None) -> str:
+        if value is None or value == "":
+            return ""
+        try:
+            return format_decimal(float(value), locale=self.lang, format="#,##0.##")
+        except (TypeError, ValueError):
+            return str(value)
+
+
+def page(request: Request) -> Page:
+    return Page(request, choose_language(request))
+
+
+def other_languages_links(request: Request, lang: str) -> list[dict[str, str]]:
+    out = []
+    for code in languages():
+        params = dict(request.query_params)
+        params["lang"] = code
+        query = "&".join(
+            f"{k}={v}" for k, v in params.items() if k == "lang" or k in ("q", "status")
+        )
+        out.append(
+            {
+                "code": code,
+                "name": language_name(code),
+                "href": f"{request.url.path}?{query}",
+                "current": "true" if code == lang else "",
+            }
+        )
+    return out
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    p = page(request)
+    session = session_of(request)
+    messages = list(session.flash)
+    if messages:
+        session.flash = []
+        session.changed = True
+    values = {
+        "request": request,
+        "lang": p.lang,
+        "p": p,
+        "_": p.gettext,
+        "gettext": p.gettext,
+        "ngettext": p.ngettext,
+        "csrf": session.csrf,
+        "session": session,
+        "flashes": messages,
+        "languages": other_languages_links(request, p.lang),
+        "htmx": request.headers.get("hx-request") == "true",
+        **(context or {}),
+    }
+    html = environment().get_template(template).render(values)
+    return finish(request, HTMLResponse(html, status, headers=headers))
+
+
+def redirect(request: Request, url: str, status: int = 303) -> Response:
+    return finish(request, RedirectResponse(url, status))
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """Only a path on this site (no open redirect)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value[:500]
+    return default

@@ -1,0 +1,344 @@
+"""A verification report in plain language: what a reader of the page needs to know."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pycountry
+from babel import Locale
+
+from microcred.model.multilingual import pick
+from microcred.model.vocabulary import (
+    ASSESSMENT_CONCEPTS,
+    PARTICIPATION_CONCEPTS,
+    QUALITY_ASSURANCE_CONCEPTS,
+    SUPERVISION_CONCEPTS,
+    Concept,
+)
+from microcred.web.core import Page
+
+
+def _(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+CHECK_LABELS = {
+    "parse": _("Readable"),
+    "schema": _("Data model"),
+    "eu_standard": _("EU micro-credential elements"),
+    "proof": _("Digital signature"),
+    "issuer": _("Issuer's key"),
+    "trust": _("Issuer on the trust list"),
+    "validity": _("Period of validity"),
+    "status": _("Revocation and suspension"),
+    "holder": _("Holder"),
+    "challenge": _("Challenge"),
+}
+
+# What each result means for the reader, by check and mark.
+MEANINGS = {
+    ("parse", "fail"): _("The file or text is not a credential this page can read."),
+    ("schema", "fail"): _("The document does not follow the credential data model."),
+    ("schema", "warn"): _("Some optional parts of the data model are not as expected."),
+    ("eu_standard", "pass"): _("Every element the EU standard requires is present."),
+    ("eu_standard", "warn"): _(
+        "Some elements the EU standard requires are missing: compare with the list below."
+    ),
+    ("proof", "pass"): _("Nothing in the credential was changed since the issuer signed it."),
+    ("proof", "fail"): _(
+        "The credential was changed after it was signed, or the signature is not genuine. "
+        "Do not rely on it."
+    ),
+    ("issuer", "pass"): _("The signing key belongs to the issuer named in the credential."),
+    ("issuer", "fail"): _("The credential was not signed by the issuer it names."),
+    ("trust", "pass"): _("The issuer is known to this verifier."),
+    ("trust", "warn"): _(
+        "The issuer is not on this verifier's trust list: check who they are before you rely on it."
+    ),
+    ("validity", "pass"): _("The credential is within its period of validity."),
+    ("validity", "fail"): _("The credential is outside its period of validity."),
+    ("status", "pass"): _("The issuer has neither revoked nor suspended it."),
+    ("status", "fail"): _("The issuer has withdrawn this credential."),
+    ("status", "warn"): _("Its revocation status could not be checked."),
+}
+
+MARKS = {"pass": "green", "warn": "amber", "skip": "grey", "fail": "red"}
+MARK_WORDS = {
+    "pass": _("Passed"),
+    "warn": _("Attention"),
+    "fail": _("Failed"),
+    "skip": _("Not checked"),
+}
+HEADLINES = {
+    "valid": _("Valid: this credential is genuine and in force"),
+    "invalid": _("Not valid: do not rely on this credential"),
+    "revoked": _("Revoked by its issuer"),
+    "suspended": _("Suspended by its issuer"),
+    "expired": _("Expired"),
+}
+STATUS_WORDS = {
+    "valid": _("Valid"),
+    "invalid": _("Not valid"),
+    "revoked": _("Revoked"),
+    "suspended": _("Suspended"),
+    "expired": _("Expired"),
+}
+
+
+def concept_label(table: dict[Any, Concept], code: Any, p: Page) -> str | None:
+    if not code:
+        return None
+    for key, concept in table.items():
+        if str(key) == str(code) or concept.uri == code:
+            return concept.label_lv if p.lang == "lv" else p.gettext(concept.label_en)
+    return str(code)
+
+
+def country_name(code: str | None, p: Page) -> str | None:
+    if not code:
+        return None
+    try:
+        name = Locale.parse(p.lang).territories.get(code.upper())
+    except (ValueError, TypeError):
+        name = None
+    if name:
+        return str(name)
+    found = pycountry.countries.get(alpha_2=code.upper())
+    return found.name if found else code
+
+
+def text(value: Any, p: Page) -> str | None:
+    """A multilingual text in the reader's language when the credential has it."""
+    if isinstance(value, dict) and value:
+        if p.lang in value and isinstance(value[p.lang], str):
+            return value[p.lang]
+        return pick(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+@dataclass
+class CheckLine:
+    id: str
+    label: str
+    status: str
+    mark: str
+    word: str
+    message: str
+    meaning: str
+
+
+@dataclass
+class CredentialView:
+    status: str
+    valid: bool
+    headline: str
+    explanation: str
+    status_word: str
+    checks: list[CheckLine]
+    title: str
+    issuer_name: str | None = None
+    issuer_id: str | None = None
+    issuer_country: str | None = None
+    trusted: bool = False
+    trust_message: str = ""
+    learner_name: str | None = None
+    learner_id: str | None = None
+    issued_on: str | None = None
+    valid_until: str | None = None
+    description: str | None = None
+    elements: list[tuple[str, str]] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    grade: str | None = None
+
+
+def _workload(spec: dict[str, Any], p: Page) -> str | None:
+    workload = spec.get("workload") if isinstance(spec.get("workload"), dict) else {}
+    parts = []
+    if workload.get("ects") not in (None, ""):
+        parts.append(p.gettext("%(n)s ECTS credits") % {"n": p.number(workload["ects"])})
+    if workload.get("hours") not in (None, ""):
+        parts.append(p.gettext("%(n)s hours") % {"n": p.number(workload["hours"])})
+    return " · ".join(parts) or None
+
+
+def element_rows(data: dict[str, Any], p: Page) -> list[tuple[str, str]]:
+    """The EU elements of an award (model data) as label / value rows."""
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    rows: list[tuple[str, str | None]] = [
+        (p.gettext("Workload"), _workload(spec, p)),
+        (
+            p.gettext("EQF level"),
+            str(spec["eqf_level"]) if spec.get("eqf_level") not in (None, "") else None,
+        ),
+        (p.gettext("National qualification level"), spec.get("nqf_level")),
+    ]
+    assessment = spec.get("assessment") if isinstance(spec.get("assessment"), dict) else {}
+    label = concept_label(ASSESSMENT_CONCEPTS, assessment.get("type"), p)
+    more = text(assessment.get("description"), p)
+    rows.append((p.gettext("Assessment"), f"{label} ({more})" if label and more else label))
+    rows.append(
+        (
+            p.gettext("Participation"),
+            concept_label(PARTICIPATION_CONCEPTS, spec.get("participation"), p),
+        )
+    )
+    rows.append(
+        (
+            p.gettext("Supervision and identity check"),
+            concept_label(SUPERVISION_CONCEPTS, spec.get("supervision"), p),
+        )
+    )
+    qa = spec.get("quality_assurance") if isinstance(spec.get("quality_assurance"), dict) else {}
+    qa_label = concept_label(QUALITY_ASSURANCE_CONCEPTS, qa.get("type"), p)
+    if qa_label and qa.get("body"):
+        qa_label = f"{qa_label}: {qa['body']}"
+    rows.append((p.gettext("Quality assurance"), qa_label))
+    rows.append((p.gettext("Prerequisites"), text(spec.get("prerequisites"), p)))
+    languages = spec.get("languages")
+    if isinstance(languages, list) and languages:
+        names = []
+        for code in languages:
+            try:
+                names.append(Locale.parse(str(code).replace("-", "_")).get_display_name(p.lang))
+            except (ValueError, TypeError):
+                names.append(str(code))
+        rows.append((p.gettext("Languages"), ", ".join(n for n in names if n)))
+    stack = spec.get("stackability") if isinstance(spec.get("stackability"), dict) else {}
+    towards = [
+        text(t.get("title"), p)
+        for t in stack.get("stackable_towards", []) or []
+        if isinstance(t, dict)
+    ]
+    if towards:
+        rows.append((p.gettext("Stackable towards"), "; ".join(t for t in towards if t)))
+    return [(k, str(v)) for k, v in rows if v not in (None, "")]
+
+
+def outcome_lines(data: dict[str, Any], p: Page) -> list[str]:
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    out = []
+    for item in spec.get("learning_outcomes", []) or []:
+        if isinstance(item, dict):
+            line = text(item.get("text"), p)
+            if line:
+                out.append(line)
+    return out
+
+
+def _explanation(status: str, checks: list[CheckLine], revoked_at: datetime | None, p: Page) -> str:
+    if status == "valid":
+        return p.gettext(
+            "The signature is intact, the issuer has not withdrawn it, and it is within its "
+            "period of validity."
+        )
+    if status == "revoked":
+        if revoked_at is not None:
+            return p.gettext("This credential was revoked by its issuer on %(date)s.") % {
+                "date": p.date(revoked_at)
+            }
+        return p.gettext("This credential was revoked by its issuer. It is no longer in force.")
+    if status == "suspended":
+        return p.gettext(
+            "The issuer has suspended this credential for now. Ask the issuer or check again later."
+        )
+    if status == "expired":
+        return p.gettext("This credential's period of validity has ended.")
+    failed = [c for c in checks if c.status == "fail"]
+    if any(c.id == "proof" for c in failed):
+        return p.gettext(
+            "The credential was changed after it was signed, or the signature is not genuine."
+        )
+    if failed:
+        return failed[0].meaning or failed[0].message
+    return p.gettext("The credential could not be verified.")
+
+
+def build(
+    report: dict[str, Any],
+    data: dict[str, Any] | None,
+    credential: dict[str, Any] | None,
+    p: Page,
+    *,
+    revoked_at: datetime | None = None,
+    trust_names: dict[str, tuple[str, str | None]] | None = None,
+) -> CredentialView:
+    """``report``: the verifier's JSON; ``data``: the award's model data (may be partial)."""
+    status = str(report.get("status") or "invalid")
+    if status not in HEADLINES:
+        status = "invalid"
+    lines = []
+    for check in report.get("checks", []) or []:
+        if not isinstance(check, dict):
+            continue
+        cid, cstatus = str(check.get("id")), str(check.get("status"))
+        meaning = MEANINGS.get((cid, cstatus))
+        lines.append(
+            CheckLine(
+                cid,
+                p.gettext(CHECK_LABELS[cid]) if cid in CHECK_LABELS else cid,
+                cstatus,
+                MARKS.get(cstatus, "grey"),
+                p.gettext(MARK_WORDS.get(cstatus, "Not checked")),
+                str(check.get("message") or ""),
+                p.gettext(meaning) if meaning else "",
+            )
+        )
+    if status == "revoked":
+        for line in lines:
+            if line.id == "status":
+                line.meaning = _explanation(status, lines, revoked_at, p)
+    data = data if isinstance(data, dict) else {}
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    credential = credential if isinstance(credential, dict) else {}
+    issuer = credential.get("issuer")
+    issuer_id = (
+        issuer.get("id")
+        if isinstance(issuer, dict)
+        else issuer
+        if isinstance(issuer, str)
+        else None
+    )
+    issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
+    body = spec.get("awarding_body") if isinstance(spec.get("awarding_body"), dict) else {}
+    if not isinstance(issuer_name, str):
+        issuer_name = text(body.get("name"), p)
+    country = body.get("country") if isinstance(body.get("country"), str) else None
+    if country is None and isinstance(issuer, dict) and isinstance(issuer.get("address"), dict):
+        found = issuer["address"].get("addressCountryCode")
+        country = found if isinstance(found, str) else None
+    trust = next((c for c in lines if c.id == "trust"), None)
+    learner = data.get("learner") if isinstance(data.get("learner"), dict) else {}
+    title = text(spec.get("title"), p) or (
+        credential.get("name") if isinstance(credential.get("name"), str) else None
+    )
+    learner_id = learner.get("identifier")
+    if isinstance(learner_id, str) and learner_id.startswith("mailto:"):
+        learner_id = learner_id[len("mailto:") :]
+    return CredentialView(
+        status=status,
+        valid=status == "valid",
+        headline=p.gettext(HEADLINES[status]),
+        explanation=_explanation(status, lines, revoked_at, p),
+        status_word=p.gettext(STATUS_WORDS[status]),
+        checks=lines,
+        title=title or p.gettext("Untitled credential"),
+        issuer_name=issuer_name,
+        issuer_id=str(issuer_id) if issuer_id else None,
+        issuer_country=country_name(country, p),
+        trusted=trust is not None and trust.status == "pass",
+        trust_message=trust.meaning if trust else "",
+        learner_name=learner.get("name") if isinstance(learner.get("name"), str) else None,
+        learner_id=learner_id if isinstance(learner_id, str) else None,
+        issued_on=p.date(data.get("issued_on")) or p.date(credential.get("validFrom")) or None,
+        valid_until=p.date(credential.get("validUntil")) or None,
+        description=text(spec.get("description"), p),
+        elements=element_rows(data, p),
+        outcomes=outcome_lines(data, p),
+        grade=str(data["grade"]) if data.get("grade") not in (None, "") else None,
+    )

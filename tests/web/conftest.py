@@ -1,0 +1,171 @@
+"""Web tests: the app (API + pages) under uvicorn on 127.0.0.1 with a free port and a temporary
+SQLite instance, driven by Debian's Chromium through Playwright (never a downloaded browser).
+
+``scripts/web-test-deps.sh`` (``make web-test-deps``) installs ``/usr/bin/chromium``; without it
+these tests are skipped, unless ``CI`` is set, where they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from microcred.api import create_app
+from microcred.model.files import load_data
+from microcred.services import credentials, holders, organisations, specifications, tokens, wallet
+from microcred.services.credentials import IssueRequest
+from microcred.services.instance import Instance
+from microcred.settings import Settings
+from microcred.web import mount
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = ROOT / "src" / "microcred" / "data" / "examples" / "specs"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+PASSWORD = "correct horse battery"
+CHROME_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: run `make web-test-deps`")
+    pytest.skip(f"{CHROMIUM} is missing: run scripts/web-test-deps.sh", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Site:
+    url: str
+    instance: Instance
+    org_slug: str
+    token: str
+    spec_id: str
+    home: Path
+
+    def issue(self, name: str, email: str, *, day: str = "2026-03-02") -> credentials.IssuedView:
+        return credentials.issue(
+            self.instance,
+            self.org_slug,
+            self.spec_id,
+            IssueRequest(learner_name=name, learner_id=email, issued_on=day, grade="9"),
+        )
+
+    def holder(self, handle: str, name: str = "Anna Bērziņa") -> holders.HolderView:
+        return holders.create(self.instance, name=name, handle=handle, password=PASSWORD)
+
+    def give(self, handle: str, view: credentials.IssuedView) -> wallet.WalletItem:
+        document = view.credential()
+        raw = document if isinstance(document, str) else json.dumps(document)
+        item, _ = wallet.import_bytes(self.instance, handle, raw.encode())
+        return item
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[Site]:
+    home = Path(tempfile.mkdtemp(prefix="microcred-web-"))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        home=home, database_url=f"sqlite:///{home / 'web.db'}", secret_key="web-test", base_url=url
+    )
+    app = create_app(settings)
+    mount(app)
+    instance: Instance = app.state.instance
+    org = organisations.create(
+        instance, name="Latvijas Universitāte", country="LV", url="https://www.lu.example.lv"
+    )
+    _, secret = tokens.create(instance, org.slug, "console", ["issue", "revoke", "read", "admin"])
+    spec = specifications.publish(
+        instance, org.slug, load_data(SPECS / "university-data-analysis.yaml")
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the web server did not start")
+        time.sleep(0.05)
+    yield Site(url, instance, org.slug, secret, spec.id, home)
+    server.should_exit = True
+    thread.join(10)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    return {"executable_path": CHROMIUM, "headless": True, "args": CHROME_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args() -> dict[str, Any]:
+    return {"viewport": {"width": 1280, "height": 900}, "locale": "en-GB"}
+
+
+@pytest.fixture()
+def phone(browser: Any) -> Iterator[Any]:
+    """A page 390 px wide, as on a phone."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def shot(page: Any, name: str, *, full_page: bool = True) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def assert_accessible(page: Any) -> None:
+    """axe-core finds no serious or critical violation on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def assert_fits(page: Any) -> None:
+    """Nothing wider than the viewport (no sideways scrolling of the page)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    inner = page.evaluate("window.innerWidth")
+    assert width <= inner + 1, f"page is {width}px wide in a {inner}px viewport"
