@@ -17,6 +17,7 @@ from microcred.cli import (
     org,
     serve,
     spec,
+    stacking,
     verify,
     wallet,
 )
@@ -37,6 +38,8 @@ app.add_typer(contexts.app, name="contexts")
 app.add_typer(org.app, name="org")
 app.add_typer(wallet.holder_app, name="holder")
 app.add_typer(wallet.app, name="wallet")
+app.add_typer(stacking.pathway_app, name="pathway")
+app.add_typer(stacking.recognition_app, name="recognition")
 app.command("issue")(issue.issue)
 app.command("issue-bulk")(credentials.issue_bulk)
 app.command("revoke")(credentials.revoke)

@@ -111,7 +111,19 @@ def build_stacked_credential(
         f"from {len(components)} component credential(s); {stated}."
         + (" Reasons: " + " ".join(reasons) if reasons else "")
     )
-    credential["evidence"] = [
+    basis: list[dict[str, Any]] = []
+    if pathway.id.startswith(("https://", "http://")):
+        # The pathway the decision applied, first: Open Badges readers take the first
+        # evidence entry as the credential's evidence URL.
+        basis.append(
+            {
+                "id": pathway.id,
+                "type": ["Evidence"],
+                "name": f"Recognition pathway: {pick(pathway.title)}",
+                "genre": "recognition pathway",
+            }
+        )
+    credential["evidence"] = basis + [
         {
             "id": c.ref,
             "type": ["Evidence"],

@@ -244,3 +244,59 @@ class Share(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     view_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PathwayVersion(Base):
+    """A stacking pathway an authority published; versioned like specifications."""
+
+    __tablename__ = "pathways"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    pathway_key: Mapped[str] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("org_id", "pathway_key", "version"),)
+
+
+class RecognitionApplication(Base):
+    """A holder's application: the credentials they shared with the authority (as shared)
+    and the evaluation at the time. Deleted with the holder's account."""
+
+    __tablename__ = "recognition_applications"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    holder_id: Mapped[str] = mapped_column(ForeignKey("holders.id", ondelete="CASCADE"), index=True)
+    pathway_id: Mapped[str] = mapped_column(ForeignKey("pathways.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    component_ids: Mapped[list[str]] = mapped_column(JSON)
+    credentials: Mapped[list[str]] = mapped_column(JSON)
+    evaluation: Mapped[dict[str, object]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecognitionDecision(Base):
+    """The authority's decision on an application, and the stacked credential when positive."""
+
+    __tablename__ = "recognition_decisions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("recognition_applications.id", ondelete="CASCADE"), unique=True
+    )
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    accepted: Mapped[list[str]] = mapped_column(JSON)
+    ects_recognised: Mapped[str | None] = mapped_column(String(16))
+    evaluation: Mapped[dict[str, object]] = mapped_column(JSON)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    credential_id: Mapped[str | None] = mapped_column(String(100))
+    document: Mapped[str | None] = mapped_column(Text)
