@@ -104,7 +104,9 @@ def test_end_to_end_recognition_and_revocation(instance, world):
     assert stacked["awardedDate"] == decision.decided_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     named = [e for e in stacked["evidence"] if "digestMultibase" in e]
     assert sorted(e["id"] for e in named) == sorted(cid for cid, _ in issued)
-    assert all(e["digestMultibase"].startswith("uEi") and len(e["digestMultibase"]) == 47 for e in named)
+    assert all(
+        e["digestMultibase"].startswith("uEi") and len(e["digestMultibase"]) == 47 for e in named
+    )
     # the stacked credential is an issued credential of the authority: revocable, listed
     assert credentials.get(instance, decision.credential_id, org_ref="authority").format == "ob3"
 
@@ -165,9 +167,7 @@ def test_refused_and_partly(instance, world):
     with pytest.raises(RecognitionError, match="names the components"):
         recognition.decide(instance, first.id, "authority", "partly", ["some"])
     with pytest.raises(RecognitionError, match="not in this application"):
-        recognition.decide(
-            instance, first.id, "authority", "partly", ["x"], accept=[issued[1][0]]
-        )
+        recognition.decide(instance, first.id, "authority", "partly", ["x"], accept=[issued[1][0]])
     partly = recognition.decide(
         instance,
         first.id,
@@ -191,9 +191,7 @@ def test_refused_and_partly(instance, world):
 
 
 def test_demo_step(instance, tmp_path):
-    summary = recognition.run_demo_step(
-        instance, tmp_path, "demo-holder", now=datetime.now(UTC)
-    )
+    summary = recognition.run_demo_step(instance, tmp_path, "demo-holder", now=datetime.now(UTC))
     assert summary["evaluation"]["satisfied"]
     assert summary["stacked_credential"]["verification"]["valid"]
     assert len(summary["stacked_credential"]["verification"]["components"]) == 4
