@@ -13,6 +13,7 @@ from microcred.cli import (
     credentials,
     demo,
     issue,
+    jobs,
     keys,
     org,
     serve,
@@ -41,7 +42,7 @@ app.add_typer(wallet.app, name="wallet")
 app.add_typer(stacking.pathway_app, name="pathway")
 app.add_typer(stacking.recognition_app, name="recognition")
 app.command("issue")(issue.issue)
-app.command("issue-bulk")(credentials.issue_bulk)
+app.command("issue-bulk")(jobs.issue_bulk)
 app.command("revoke")(credentials.revoke)
 app.command("suspend")(credentials.suspend)
 app.command("unsuspend")(credentials.unsuspend)
@@ -52,6 +53,8 @@ app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.add_typer(serve.token_app, name="token")
+app.command("worker")(jobs.worker)
+app.add_typer(jobs.app, name="jobs")
 
 
 def _version(value: bool) -> None:

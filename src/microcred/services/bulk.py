@@ -463,3 +463,179 @@ def _finish_chunk(
     )
     summary.files_written += len(inserted)
     summary.issued += len(inserted)
+
+
+# --- chunk-level entry points (microcred.jobs: queued and in-process bulk jobs) ------------
+
+
+@dataclass
+class ChunkOutcome:
+    """What one chunk of rows gave: counts, bad rows `(line, row_key, reason)`, good row keys."""
+
+    issued: int
+    already_issued: int
+    errors: list[tuple[int, str, str]]
+    row_keys: list[str]
+
+
+def read_rows(csv_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """The CSV's rows with their line numbers; the header is checked at the first `next()`
+    (BulkError), and an unreadable row comes back as `{"__error__": reason}`."""
+    return _read(csv_path)
+
+
+def issue_rows(
+    instance: Instance,
+    org_id: str,
+    spec_version_id: str,
+    rows: list[tuple[int, dict[str, str]]],
+    *,
+    actor: str = "jobs",
+    job_id: str | None = None,
+) -> ChunkOutcome:
+    """Issue one chunk of CSV rows in this process, without writing any file.
+
+    Idempotent like `issue_csv`: rows whose key is already in the database are
+    counted as already issued, so running a chunk again after a crash at any
+    point issues exactly the rows still missing. Safe to run concurrently with
+    another process running the same chunk (the unique constraint decides).
+    """
+    from microcred.model.award import Award
+    from microcred.services.issuing import issue_award
+
+    with transaction(instance.sessions) as session:
+        org = find(session, org_id)
+        spec_row, spec = load(session, org.id, spec_version_id)
+        key, vm = signing_key(instance, session, org)
+        profile = issuer_profile(org)
+    errors: list[tuple[int, str, str]] = []
+    prepared: list[_Row] = []
+    seen: set[str] = set()
+    for line, values in rows:
+        result = _prepare(spec, spec_row.id, line, values)
+        if isinstance(result, str):
+            errors.append((line, values.get("row_key", ""), result))
+        elif result.row_key in seen:
+            errors.append(
+                (
+                    line,
+                    result.row_key,
+                    "duplicate row: the same row key appears earlier in the file",
+                )
+            )
+        else:
+            seen.add(result.row_key)
+            prepared.append(result)
+    outcome = ChunkOutcome(0, 0, errors, [r.row_key for r in prepared])
+    if not prepared:
+        return outcome
+    with transaction(instance.sessions) as session:
+        done = set(
+            session.scalars(
+                select(IssuedCredential.row_key).where(
+                    IssuedCredential.org_id == org.id,
+                    IssuedCredential.row_key.in_([r.row_key for r in prepared]),
+                )
+            )
+        )
+    outcome.already_issued = len(done)
+    todo = [r for r in prepared if r.row_key not in done]
+    if not todo:
+        return outcome
+    with transaction(instance.sessions) as session:
+        slots = status_lists.allocate(session, org.id, len(todo))
+    created = datetime.now(UTC).replace(microsecond=0)
+    documents = [
+        json.dumps(
+            issue_award(
+                Award.model_validate({**r.award_data, "spec": spec}),
+                key,
+                issuer_id=org.did_web,
+                verification_method=vm,
+                credential_status=status_lists.entries(instance, org, list_id, index),
+                created=created,
+                issuer_profile=profile,
+            ),
+            ensure_ascii=False,
+        )
+        for r, (list_id, index) in zip(todo, slots, strict=True)
+    ]
+    now = datetime.now(UTC)
+    new_rows = [
+        {
+            "id": r.award_data["id"],
+            "org_id": org.id,
+            "spec_version_id": spec_row.id,
+            "row_key": r.row_key,
+            "learner_name": r.learner_name,
+            "learner_id": r.learner_id,
+            "issued_on": datetime.fromisoformat(r.award_data["issued_on"]),
+            "format": "ob3",
+            "document": doc,
+            "status_list_id": list_id,
+            "status_index": index,
+            "revoked_at": None,
+            "revocation_reason": None,
+            "suspended": False,
+            "created_at": now,
+        }
+        for r, doc, (list_id, index) in zip(todo, documents, slots, strict=True)
+    ]
+    details: dict[str, Any] = {"count": len(new_rows)}
+    if job_id:
+        details["job"] = job_id
+    try:
+        with transaction(instance.sessions) as session:
+            session.execute(insert(IssuedCredential), new_rows)
+            record(session, org.id, actor, "credential.issue_bulk", spec_row.id, details)
+        outcome.issued = len(new_rows)
+    except IntegrityError:
+        # Another process issued some of these rows meanwhile: one by one, keep theirs.
+        for row in new_rows:
+            try:
+                with transaction(instance.sessions) as session:
+                    session.execute(insert(IssuedCredential), [row])
+                    record(
+                        session,
+                        org.id,
+                        actor,
+                        "credential.issue",
+                        row["id"],
+                        {"row_key": row["row_key"], **({"job": job_id} if job_id else {})},
+                    )
+                outcome.issued += 1
+            except IntegrityError:
+                outcome.already_issued += 1
+    return outcome
+
+
+def write_files(out_dir: Path, rows: list[tuple[str, str, str]]) -> int:
+    """Write `(row_key, learner_name, document)` files atomically unless already there."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temp_files(out_dir)
+
+    def one(row: tuple[str, str, str]) -> int:
+        target = out_dir / file_name(row[0], row[1])
+        if target.exists():
+            return 0
+        _write_atomic(target, row[2])
+        return 1
+
+    return sum(_FILE_WRITERS.map(one, rows))
+
+
+def write_report(out_dir: Path, summary: BulkSummary, errors: list[tuple[int, str, str]]) -> None:
+    """errors.csv (or its removal when there are none) and summary.json, as `issue_csv` does."""
+    error_path = out_dir / "errors.csv"
+    summary.errors = len(errors)
+    if errors:
+        with error_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["line", "row_key", "reason"])
+            writer.writerows(sorted(errors))
+        summary.error_report = str(error_path)
+    else:
+        summary.error_report = None
+        if error_path.exists():
+            error_path.unlink()
+    _write_atomic(out_dir / "summary.json", json.dumps(summary.to_json(), indent=2))

@@ -300,3 +300,48 @@ class RecognitionDecision(Base):
     actor: Mapped[str] = mapped_column(String(200))
     credential_id: Mapped[str | None] = mapped_column(String(100))
     document: Mapped[str | None] = mapped_column(Text)
+
+
+class BulkJob(Base):
+    """A bulk issuance job: its CSV rows live in `bulk_chunks`, so any worker can run it."""
+
+    __tablename__ = "bulk_jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    spec_version_id: Mapped[str] = mapped_column(ForeignKey("specifications.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(500))
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    total_rows: Mapped[int] = mapped_column(Integer)
+    chunk_count: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BulkChunk(Base):
+    """A slice of a bulk job's rows (JSON `[[line, {column: value}], ...]`) and its outcome."""
+
+    __tablename__ = "bulk_chunks"
+
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("bulk_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_line: Mapped[int] = mapped_column(Integer)
+    row_count: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    already_issued: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[list[object]]] = mapped_column(JSON)
+    row_keys: Mapped[list[str]] = mapped_column(JSON)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

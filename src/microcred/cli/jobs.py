@@ -1,0 +1,353 @@
+"""`microcred issue-bulk` (as a job), `microcred worker` and `microcred jobs ...`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from microcred.cli.instance import open_instance
+from microcred.cli.output import EXIT_INVALID, console, err_console, fail_usage, print_json
+from microcred.services.instance import Instance
+from microcred.services.organisations import OrganisationError
+
+app = typer.Typer(
+    help="Bulk jobs and their progress (from the database: the same on every machine).",
+    invoke_without_command=True,
+)
+
+
+def _progress(disable: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]issuing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=disable,
+        transient=False,
+    )
+
+
+def _rate(progress: Progress, task: object) -> None:
+    current = progress.tasks[0]
+    if current.elapsed:
+        progress.update(current.id, rate=f"{current.completed / current.elapsed:,.0f}/s")
+
+
+def _print_summary(summary_json: dict[str, object], as_json: bool, job_id: str) -> None:
+    if as_json:
+        print_json({**summary_json, "job_id": job_id})
+        return
+    console.print(
+        f"{summary_json['issued']} issued, {summary_json['already_issued']} already issued, "
+        f"{summary_json['errors']} row(s) with errors (of {summary_json['total_rows']}). "
+        f"Files in {summary_json['out_dir']}  (job {job_id})",
+        highlight=False,
+    )
+    if summary_json.get("error_report"):
+        console.print(f"Error report: {summary_json['error_report']}", highlight=False)
+
+
+def _wait_and_write(
+    instance: Instance, job_id: str, out_dir: Path | None, as_json: bool, timeout: float | None
+) -> None:
+    from microcred.jobs import bulk
+
+    view = bulk.get(instance, job_id)
+    with _progress(as_json) as progress:
+        task = progress.add_task("issue", total=view.total_rows, rate="")
+
+        def update(current: bulk.JobView) -> None:
+            progress.update(task, completed=current.rows_done)
+            _rate(progress, task)
+
+        try:
+            view = bulk.wait_for(instance, job_id, progress=update, timeout=timeout)
+        except TimeoutError as exc:
+            fail_usage(str(exc))
+    if out_dir is None:
+        if as_json:
+            print_json(view.to_json())
+        else:
+            _show(view)
+        raise typer.Exit(EXIT_INVALID if view.errors else 0)
+    summary = bulk.write_output(instance, job_id, out_dir)
+    _print_summary(summary.to_json(), as_json, job_id)
+    raise typer.Exit(EXIT_INVALID if summary.errors else 0)
+
+
+def issue_bulk(
+    org: Annotated[str, typer.Option(help="Organisation slug or id.")],
+    spec: Annotated[
+        str, typer.Option(help="Specification version id (or spec key for the latest version).")
+    ],
+    csv: Annotated[
+        Path,
+        typer.Option(
+            "--csv",
+            help="CSV with learner_name, learner_id, issued_on [, grade, narrative, evidence_url, row_key].",
+        ),
+    ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for one credential file per learner, summary.json and errors.csv "
+            "(written once the job is done; needed unless --no-wait)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="In-process runs: signing processes (default: every core)."),
+    ] = None,
+    queue: Annotated[
+        bool | None,
+        typer.Option(
+            "--queue/--in-process",
+            help="Run on the PostgreSQL job queue (`microcred worker` processes) or here. "
+            "Default: the queue when the database is PostgreSQL and a worker is alive.",
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="Queue runs: wait for the job and write the files (default), or only submit.",
+        ),
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Issue a credential to every good row of a CSV, as a job; resumable: run it again to finish.
+
+    The rows are stored in the database in chunks; with PostgreSQL and live
+    `microcred worker` processes the chunks run on the queue (on any machine),
+    otherwise here. Submitting the same CSV again resumes the unfinished job.
+    """
+    from microcred.jobs import bulk
+    from microcred.jobs import queue as job_queue
+    from microcred.services.bulk import BulkError
+
+    if out_dir is None and wait:
+        fail_usage("--out-dir is needed (or --no-wait to submit the job and return)")
+    instance = open_instance()
+    if not csv.is_file():
+        fail_usage(f"{csv}: no such file")
+    postgres = job_queue.is_postgres(instance.settings.database_url)
+    if queue is None:
+        queue = postgres and job_queue.live_workers(instance) > 0
+    elif queue and not postgres:
+        fail_usage("--queue needs a PostgreSQL database (MICROCRED_DATABASE_URL)")
+    if not queue and not wait:
+        fail_usage("--no-wait needs the queue (--queue, PostgreSQL and `microcred worker`)")
+    mode = bulk.MODE_QUEUE if queue else bulk.MODE_IN_PROCESS
+    try:
+        job_id, resumed = bulk.submit(instance, org, spec, csv, mode=mode)
+    except (BulkError, OrganisationError) as exc:
+        fail_usage(str(exc))
+    if resumed and not as_json:
+        err_console.print(f"resuming job {job_id}", highlight=False)
+    if queue:
+        deferred = job_queue.enqueue(instance, job_id)
+        if not as_json:
+            err_console.print(
+                f"job {job_id}: {deferred} chunk(s) queued for the workers", highlight=False
+            )
+        if not wait:
+            if as_json:
+                print_json(bulk.get(instance, job_id).to_json())
+            return
+        _wait_and_write(instance, job_id, out_dir, as_json, None)
+        return
+    view = bulk.get(instance, job_id)
+    with _progress(as_json) as progress:
+        task = progress.add_task("issue", total=view.total_rows, rate="")
+        progress.update(task, completed=view.rows_done)
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            _rate(progress, task)
+
+        bulk.run_in_process(instance, job_id, workers=workers, progress=advance)
+    assert out_dir is not None
+    summary = bulk.write_output(instance, job_id, out_dir)
+    _print_summary(summary.to_json(), as_json, job_id)
+    raise typer.Exit(EXIT_INVALID if summary.errors else 0)
+
+
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(help="Jobs run at once by this process (threads).", min=1, max=64)
+    ] = 1,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option("--queue", help="Only these queues (bulk, periodic); default: all."),
+    ] = None,
+    heartbeat: Annotated[
+        float, typer.Option(help="Seconds between this worker's heartbeats.", min=0.2)
+    ] = 5.0,
+    stalled_after: Annotated[
+        float,
+        typer.Option(
+            help="Seconds without a heartbeat after which another worker's running jobs "
+            "are queued again.",
+            min=1.0,
+        ),
+    ] = 30.0,
+    until_empty: Annotated[
+        bool, typer.Option("--until-empty", help="Exit once the queue is empty.")
+    ] = False,
+) -> None:
+    """Run queued jobs (PostgreSQL): bulk chunks, status-list publication, re-verification.
+
+    Start one per core on any number of machines against the same database.
+    SIGTERM or Ctrl-C finishes the job in hand, then exits.
+    """
+    from microcred.jobs import queue as job_queue
+
+    instance = open_instance()
+    if not job_queue.is_postgres(instance.settings.database_url):
+        fail_usage(
+            "workers need a PostgreSQL database (MICROCRED_DATABASE_URL); with SQLite, "
+            "jobs run in-process (`microcred issue-bulk`, `microcred jobs run-periodic`)"
+        )
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("microcred.jobs").info("worker %s starting", job_queue.bulk.worker_name())
+    job_queue.run_worker(
+        instance,
+        concurrency=concurrency,
+        heartbeat=heartbeat,
+        stalled_after=stalled_after,
+        queues=queue or None,
+        wait=not until_empty,
+    )
+    instance.close()
+
+
+def _show(view: object) -> None:
+    from microcred.jobs.bulk import JobView
+
+    assert isinstance(view, JobView)
+    table = Table(box=None, show_header=False)
+    for key, value in view.to_json().items():
+        table.add_row(key, "-" if value is None else str(value))
+    console.print(table)
+
+
+@app.callback()
+def jobs(
+    ctx: typer.Context,
+    org: Annotated[str | None, typer.Option(help="Only this organisation's jobs.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.", min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List bulk jobs with their progress (rows done / total, errors, state)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from microcred.jobs import bulk
+
+    instance = open_instance()
+    try:
+        views = bulk.list_jobs(instance, org_ref=org, limit=limit)
+    except OrganisationError as exc:
+        fail_usage(str(exc))
+    if as_json:
+        print_json([v.to_json() for v in views])
+        return
+    table = Table("id", "org", "source", "state", "mode", "rows", "issued", "errors", "created")
+    for v in views:
+        table.add_row(
+            v.id,
+            v.org,
+            v.source,
+            v.state,
+            v.mode,
+            f"{v.rows_done}/{v.total_rows}",
+            f"{v.issued} (+{v.already_issued} already)",
+            str(v.errors),
+            v.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(
+    job_id: Annotated[str, typer.Argument(help="The job's id.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """One job's progress and counts."""
+    from microcred.jobs import bulk
+
+    try:
+        view = bulk.get(open_instance(), job_id)
+    except bulk.JobNotFound as exc:
+        fail_usage(str(exc))
+    if as_json:
+        print_json(view.to_json())
+    else:
+        _show(view)
+
+
+@app.command("wait")
+def wait_job(
+    job_id: Annotated[str, typer.Argument(help="The job's id.")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(help="Write the credential files, summary.json and errors.csv here."),
+    ] = None,
+    timeout: Annotated[float | None, typer.Option(help="Give up after this many seconds.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Wait for a job to finish (any machine), then optionally write its files."""
+    from microcred.jobs import bulk
+
+    instance = open_instance()
+    try:
+        bulk.get(instance, job_id)
+    except bulk.JobNotFound as exc:
+        fail_usage(str(exc))
+    _wait_and_write(instance, job_id, out_dir, as_json, timeout)
+
+
+@app.command("run-periodic")
+def run_periodic(
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="publish-status-lists or reverify-wallets (default: both)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run the scheduled jobs once, here (SQLite; cron it). PostgreSQL workers run them
+    on their own schedule: status lists every 10 minutes, wallets daily."""
+    from microcred.jobs.periodic import PERIODIC
+
+    names = only or list(PERIODIC)
+    unknown = [n for n in names if n not in PERIODIC]
+    if unknown:
+        fail_usage(f"unknown job(s) {', '.join(unknown)}; choose from {', '.join(PERIODIC)}")
+    instance = open_instance()
+    results = {name: PERIODIC[name](instance) for name in names}
+    if as_json:
+        print_json(results)
+    else:
+        for name, result in results.items():
+            console.print(
+                f"{name}: {', '.join(f'{k} {v}' for k, v in result.items())}", highlight=False
+            )

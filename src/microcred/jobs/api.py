@@ -1,0 +1,71 @@
+"""``/api/v1/orgs/{org}/jobs``: an organisation's bulk jobs and their progress (token scope
+``read``). Mount with ``app.include_router(microcred.jobs.api.router)``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from microcred.api.deps import CanRead, InstanceDep
+from microcred.api.errors import ApiError
+
+router = APIRouter(prefix="/api/v1/orgs/{org}/jobs", tags=["jobs"])
+
+
+class JobPublic(BaseModel):
+    id: str
+    org: str
+    kind: str
+    spec_version_id: str
+    source: str
+    mode: str
+    state: str
+    total_rows: int
+    rows_done: int
+    issued: int
+    already_issued: int
+    errors: int
+    chunks: int
+    chunks_done: int
+    chunks_running: int
+    retried_chunks: int
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+class JobList(BaseModel):
+    jobs: list[JobPublic]
+
+
+def _public(view: Any) -> JobPublic:
+    return JobPublic(**view.to_json())
+
+
+@router.get("", response_model=JobList, summary="The organisation's bulk jobs, newest first")
+def list_jobs(
+    instance: InstanceDep,
+    principal: CanRead,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> JobList:
+    from microcred.jobs import bulk
+
+    views = bulk.list_jobs(instance, org_ref=principal.org_id, limit=limit)
+    return JobList(jobs=[_public(v) for v in views])
+
+
+@router.get("/{job_id}", response_model=JobPublic, summary="One bulk job's progress")
+def get_job(
+    instance: InstanceDep,
+    principal: CanRead,
+    job_id: Annotated[str, Path(max_length=100)],
+) -> JobPublic:
+    from microcred.jobs import bulk
+
+    try:
+        view = bulk.get(instance, job_id, org_id=principal.org_id)
+    except bulk.JobNotFound:
+        raise ApiError(404, "not_found", f"no job '{job_id[:100]}'", "job_id") from None
+    return _public(view)

@@ -1,0 +1,45 @@
+"""The scheduled jobs: status-list publication and wallet re-verification."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from microcred.services import status_lists
+from microcred.services.instance import Instance
+from microcred.store.db import transaction
+from microcred.store.tables import Organisation, StatusList
+
+logger = logging.getLogger("microcred.jobs")
+
+
+def publish_status_lists(instance: Instance) -> dict[str, Any]:
+    """Re-sign every status list that changed or is near expiry (the others are kept), so
+    that verifiers fetching a list never wait for a signature."""
+    with transaction(instance.sessions) as session:
+        lists = list(
+            session.execute(
+                select(Organisation.slug, StatusList.id).join(
+                    Organisation, Organisation.id == StatusList.org_id
+                )
+            )
+        )
+    for slug, list_id in lists:
+        for purpose in status_lists.PURPOSES:
+            status_lists.published(instance, slug, list_id, purpose)
+    logger.info("status lists published: %d list(s)", len(lists))
+    return {"lists": len(lists)}
+
+
+def reverify_wallets(instance: Instance) -> dict[str, Any]:
+    """Re-verify every credential in every wallet (revocations, expiry, suspensions)."""
+    from microcred.services.wallet import reverify_everyone
+
+    changed = reverify_everyone(instance)
+    logger.info("wallets re-verified: %d credential(s) changed status", changed)
+    return {"changed": changed}
+
+
+PERIODIC = {"publish-status-lists": publish_status_lists, "reverify-wallets": reverify_wallets}
