@@ -166,9 +166,8 @@ def test_cli_run_periodic(instance, org, spec, tmp_path, database_url):
 
 
 def test_api_router(instance, org, spec, tmp_path):
-    from microcred.jobs.api import router
-
     from microcred.api import create_app
+    from microcred.jobs.api import router
 
     app = create_app(instance.settings)
     app.include_router(router)

@@ -138,5 +138,4 @@ def test_sigkill_one_of_two_workers_mid_job(instance, org, spec, tmp_path, datab
         now=datetime.now(UTC), fetch=fetch, trust=local_documents.trust_list(instance)
     )
     results = [verify_credential(json.loads(d), context).status for d in documents]
-    print("verify", time.time() - t0)
     assert results.count("valid") == n, {s: results.count(s) for s in set(results)}
