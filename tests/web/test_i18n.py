@@ -15,12 +15,16 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "src" / "microcred" / "web" / "translations"
 LANGUAGES = sorted(p.name for p in TRANSLATIONS.iterdir() if p.is_dir())
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 
 
 def _po(lang: str):
     with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         return read_po(handle)
+
+
+def _key(value):
+    return value if isinstance(value, str) else tuple(value)
 
 
 def _extracted(tmp_path: Path) -> set[str]:
@@ -43,8 +47,8 @@ def test_po_and_mo_agree(lang):
     po = _po(lang)
     with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
         mo = read_mo(handle)
-    po_messages = {m.id: m.string for m in po if m.id and m.string}
-    mo_messages = {m.id: m.string for m in mo if m.id and m.string}
+    po_messages = {_key(m.id): _key(m.string) for m in po if m.id and m.string}
+    mo_messages = {_key(m.id): _key(m.string) for m in mo if m.id and m.string}
     assert po_messages == mo_messages
 
 

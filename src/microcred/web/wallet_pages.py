@@ -1,5 +1,493 @@
-"""Placeholder."""
+"""The learner's wallet: sign in, import, portfolio with charts, credential detail with the PDF
+certificate, share links with QR codes, and progress towards pathways."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from microcred.services import holders, sharing, wallet
+from microcred.services.holders import HolderError, HolderView
+from microcred.services.wallet import WalletItem
+from microcred.web import charts
+from microcred.web import report as reports
+from microcred.web.core import (
+    CsrfError,
+    Page,
+    checked_form,
+    finish,
+    flash,
+    instance_of,
+    page,
+    redirect,
+    render,
+    restart_session,
+    safe_next,
+    session_of,
+    text_field,
+)
 
 router = APIRouter(include_in_schema=False)
+MAX_UPLOAD = 5 * 1024 * 1024
+STATUSES = ("valid", "revoked", "suspended", "expired", "invalid")
+
+
+def current_holder(request: Request) -> HolderView | None:
+    session = session_of(request)
+    if not session.holder:
+        return None
+    try:
+        return holders.get(instance_of(request), session.holder)
+    except HolderError:
+        return None
+
+
+def _login_redirect(request: Request) -> Response:
+    return redirect(request, f"/wallet/login?next={request.url.path}")
+
+
+def _forbidden(request: Request, message: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"message": message, "active": "wallet", "back": "/wallet"},
+        status=403,
+    )
+
+
+# ---------------------------------------------------------------- sign in / out
+
+
+@router.get("/wallet/login")
+def login_page(request: Request) -> Response:
+    return render(
+        request,
+        "wallet/login.html",
+        {"active": "wallet", "errors": {}, "next": safe_next(request.query_params.get("next"), "")},
+    )
+
+
+@router.post("/wallet/login")
+async def login(request: Request) -> Response:
+    p = page(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _forbidden(request, str(exc))
+    handle = text_field(form, "handle", 64)
+    password = text_field(form, "password", 1000)
+    errors: dict[str, str] = {}
+    if not handle:
+        errors["handle"] = p.gettext("Enter your user name.")
+    if not password:
+        errors["password"] = p.gettext("Enter your password.")
+    holder = None
+    if not errors:
+        holder = await run_in_threadpool(
+            holders.authenticate_password, instance_of(request), handle, password
+        )
+        if holder is None:
+            errors["password"] = p.gettext("The user name or the password is not right.")
+    if holder is None:
+        return render(
+            request,
+            "wallet/login.html",
+            {"active": "wallet", "errors": errors, "handle": handle, "next": ""},
+            status=422,
+        )
+    session = restart_session(request)
+    session.holder = holder.id
+    return redirect(request, safe_next(text_field(form, "next", 500), "/wallet"))
+
+
+@router.post("/wallet/logout")
+async def logout(request: Request) -> Response:
+    try:
+        await checked_form(request)
+    except CsrfError as exc:
+        return _forbidden(request, str(exc))
+    restart_session(request)
+    return redirect(request, "/wallet/login")
+
+
+# ---------------------------------------------------------------- the portfolio
+
+
+def skill_names(items: list[WalletItem], p: Page) -> dict[str, str]:
+    """ESCO skill URIs with the names the credentials give them."""
+    names: dict[str, str] = {}
+    for item in items:
+        spec = item.model.get("spec") if isinstance(item.model.get("spec"), dict) else {}
+        for skill in spec.get("skills", []) or []:
+            if isinstance(skill, dict) and skill.get("esco_uri"):
+                label = reports.text(skill.get("name"), p)
+                if label:
+                    names.setdefault(str(skill["esco_uri"]), label)
+        for outcome in spec.get("learning_outcomes", []) or []:
+            if isinstance(outcome, dict) and outcome.get("esco_skill"):
+                label = reports.text(outcome.get("text"), p)
+                if label:
+                    names.setdefault(str(outcome["esco_skill"]), label)
+    return names
+
+
+def _filters(request: Request, p: Page) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    q = request.query_params
+    raw = {
+        k: (q.get(k) or "").strip()[:200]
+        for k in ("issuer", "skill", "eqf", "status", "from", "to")
+    }
+    errors: dict[str, str] = {}
+    args: dict[str, Any] = {}
+    if raw["issuer"]:
+        args["issuer"] = raw["issuer"]
+    if raw["skill"]:
+        args["skill"] = raw["skill"]
+    if raw["eqf"]:
+        if raw["eqf"].isdigit() and 1 <= int(raw["eqf"]) <= 8:
+            args["eqf_level"] = int(raw["eqf"])
+        else:
+            errors["eqf"] = p.gettext("The EQF level is a number from 1 to 8.")
+    if raw["status"]:
+        if raw["status"] in STATUSES:
+            args["status"] = raw["status"]
+        else:
+            errors["status"] = p.gettext("Choose a status from the list.")
+    for key, arg in (("from", "date_from"), ("to", "date_to")):
+        if raw[key]:
+            try:
+                args[arg] = date.fromisoformat(raw[key])
+            except ValueError:
+                errors[key] = p.gettext("Write the date as YYYY-MM-DD.")
+    return args, raw, errors
+
+
+def portfolio_context(request: Request, holder: HolderView) -> dict[str, Any]:
+    p = page(request)
+    instance = instance_of(request)
+    args, raw, errors = _filters(request, p)
+    everything = wallet.list_items(instance, holder.id)
+    items = wallet.list_items(instance, holder.id, **args) if not errors else everything
+    totals = wallet.totals(items)
+    timeline = wallet.timeline(items)
+    by_day: dict[str, float] = {}
+    for point in timeline:
+        if point["date"]:
+            by_day[point["date"]] = point["ects_total"]
+    ects_points = [(p.date(day), value) for day, value in by_day.items()]
+    names = skill_names(everything, p)
+    counts = Counter(s for i in items if i.status == "valid" for s in i.skills)
+    skills = [
+        (names.get(uri, uri.rsplit("/", 1)[-1]), float(n)) for uri, n in counts.most_common(12)
+    ]
+    ects_chart = charts.steps(
+        ects_points,
+        title=p.gettext("ECTS credits earned over time"),
+        desc=p.gettext("Running total of ECTS credits of valid credentials, by date of issue."),
+        ident="ects",
+    )
+    skills_chart = charts.hbars(
+        skills,
+        title=p.gettext("Skills covered"),
+        desc=p.gettext("ESCO skills and how many valid credentials cover each."),
+        ident="skills",
+    )
+    return {
+        "active": "wallet",
+        "section": "portfolio",
+        "holder": holder,
+        "items": items,
+        "totals": totals,
+        "filters": raw,
+        "errors": errors,
+        "ects_points": ects_points,
+        "ects_chart": ects_chart,
+        "skills": skills,
+        "skills_chart": skills_chart,
+        "statuses": STATUSES,
+        "status_words": {s: p.gettext(reports.STATUS_WORDS[s]) for s in STATUSES},
+    }
+
+
+@router.get("/wallet")
+def portfolio(request: Request) -> Response:
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    context = portfolio_context(request, holder)
+    status = 422 if context["errors"] and request.headers.get("hx-request") != "true" else 200
+    return render(request, "wallet/portfolio.html", context, status=status)
+
+
+# ---------------------------------------------------------------- import
+
+
+@router.get("/wallet/import")
+def import_page(request: Request) -> Response:
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    return render(
+        request,
+        "wallet/import.html",
+        {"active": "wallet", "section": "import", "holder": holder, "errors": {}},
+    )
+
+
+@router.post("/wallet/import")
+async def import_submit(request: Request) -> Response:
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    p = page(request)
+    instance = instance_of(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _forbidden(request, str(exc))
+    errors: dict[str, str] = {}
+    raw: bytes | None = None
+    filename = None
+    source = None
+    field = "text"
+    upload = form.get("file")
+    url = text_field(form, "url", 2000)
+    pasted = text_field(form, "text", MAX_UPLOAD)
+    if isinstance(upload, UploadFile) and upload.filename:
+        field, filename = "file", upload.filename[:200]
+        raw = await upload.read(MAX_UPLOAD + 1)
+        if len(raw) > MAX_UPLOAD:
+            errors["file"] = p.gettext("The file is larger than 5 MB.")
+    elif url:
+        field, source = "url", url
+        try:
+            raw = await run_in_threadpool(wallet.fetch_url, instance, url)
+        except HolderError as exc:
+            errors["url"] = str(exc)
+    elif pasted:
+        raw = pasted.encode("utf-8")
+    else:
+        errors["text"] = p.gettext("Choose a file, enter a web address, or paste a credential.")
+    if raw is not None and not errors:
+        try:
+            item, new = await run_in_threadpool(
+                lambda: wallet.import_bytes(
+                    instance, holder.id, raw, filename=filename, source=source
+                )
+            )
+        except HolderError as exc:
+            errors[field] = str(exc)
+        except Exception:  # noqa: BLE001 - whatever was uploaded, a message and never a 500
+            errors[field] = p.gettext("This is not a credential this page can read.")
+        else:
+            if new:
+                flash(request, p.gettext("Imported: %(title)s") % {"title": item.title})
+            else:
+                flash(
+                    request, p.gettext("Already in your wallet: %(title)s") % {"title": item.title}
+                )
+            return redirect(request, f"/wallet/credentials/{item.id}")
+    return render(
+        request,
+        "wallet/import.html",
+        {
+            "active": "wallet",
+            "section": "import",
+            "holder": holder,
+            "errors": errors,
+            "url": url,
+            "text": pasted[:20000],
+        },
+        status=422,
+    )
+
+
+# ---------------------------------------------------------------- one credential
+
+
+def _item(request: Request, holder: HolderView, item_id: str) -> WalletItem | None:
+    try:
+        return wallet.get_item(instance_of(request), holder.id, item_id[:100])
+    except HolderError:
+        return None
+
+
+def _not_found(request: Request) -> Response:
+    p = page(request)
+    return render(
+        request,
+        "error.html",
+        {
+            "title": p.gettext("Not found"),
+            "message": p.gettext("There is no such credential in your wallet."),
+            "active": "wallet",
+            "back": "/wallet",
+        },
+        status=404,
+    )
+
+
+def qr_data_uri(url: str) -> str:
+    from microcred.documents.qr import qr_png
+
+    return "data:image/png;base64," + base64.b64encode(qr_png(url, scale=6)).decode("ascii")
+
+
+@router.get("/wallet/credentials/{item_id}")
+def credential_page(request: Request, item_id: str) -> Response:
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    item = _item(request, holder, item_id)
+    if item is None:
+        return _not_found(request)
+    p = page(request)
+    document = item.document()
+    view = reports.build(
+        item.report, item.model, document if isinstance(document, dict) else None, p
+    )
+    shares = [
+        s
+        for s in sharing.list_shares(instance_of(request), holder.id)
+        if item.id in s.credential_ids
+    ]
+    return render(
+        request,
+        "wallet/credential.html",
+        {
+            "active": "wallet",
+            "section": "portfolio",
+            "holder": holder,
+            "item": item,
+            "view": view,
+            "shares": shares,
+            "errors": {},
+        },
+    )
+
+
+@router.post("/wallet/credentials/{item_id}/reverify")
+async def reverify(request: Request, item_id: str) -> Response:
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    try:
+        await checked_form(request)
+    except CsrfError as exc:
+        return _forbidden(request, str(exc))
+    item = _item(request, holder, item_id)
+    if item is None:
+        return _not_found(request)
+    await run_in_threadpool(wallet.reverify, instance_of(request), holder.id, [item.id])
+    flash(request, page(request).gettext("Verified again just now."))
+    return redirect(request, f"/wallet/credentials/{item.id}")
+
+
+@router.get("/wallet/credentials/{item_id}/certificate.pdf")
+def certificate(request: Request, item_id: str) -> Response:
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    item = _item(request, holder, item_id)
+    if item is None:
+        return _not_found(request)
+    from microcred.documents.pdf import certificate_pdf
+
+    share = sharing.create_share(instance_of(request), holder.id, [item.id], expires_in_days=365)
+    assert share.url is not None
+    pdf = certificate_pdf(item.model, verification_url=share.url, report=item.report)
+    response = Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="certificate.pdf"'},
+    )
+    return finish(request, response)
+
+
+# ---------------------------------------------------------------- share links
+
+
+def _shares_context(request: Request, holder: HolderView, **extra: Any) -> dict[str, Any]:
+    instance = instance_of(request)
+    items = {i.id: i for i in wallet.list_items(instance, holder.id)}
+    shares = sharing.list_shares(instance, holder.id)
+    return {
+        "active": "wallet",
+        "section": "shares",
+        "holder": holder,
+        "shares": shares,
+        "items": items,
+        "errors": {},
+        **extra,
+    }
+
+
+@router.get("/wallet/shares")
+def shares_page(request: Request) -> Response:
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    return render(request, "wallet/shares.html", _shares_context(request, holder))
+
+
+@router.post("/wallet/shares")
+async def create_share(request: Request) -> Response:
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    p = page(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _forbidden(request, str(exc))
+    ids = [v for v in form.getlist("credential") if isinstance(v, str)][:100]
+    days_text = text_field(form, "days", 10) or "30"
+    errors: dict[str, str] = {}
+    if not ids:
+        errors["credential"] = p.gettext("Choose at least one credential to share.")
+    if not days_text.isdigit() or not 1 <= int(days_text) <= sharing.MAX_SHARE_DAYS:
+        errors["days"] = p.gettext("A link lasts from 1 to %(max)s days.") % {
+            "max": sharing.MAX_SHARE_DAYS
+        }
+    created = None
+    if not errors:
+        try:
+            created = sharing.create_share(
+                instance_of(request), holder.id, ids, expires_in_days=int(days_text)
+            )
+        except HolderError as exc:
+            errors["credential"] = str(exc)
+    context = _shares_context(request, holder)
+    context["errors"] = errors
+    if created is not None and created.url:
+        context["created"] = created
+        context["created_qr"] = qr_data_uri(created.url)
+    back = text_field(form, "back", 200)
+    if back.startswith("/wallet/credentials/") and created is not None and created.url:
+        context["back"] = back
+    return render(request, "wallet/shares.html", context, status=422 if errors else 200)
+
+
+@router.post("/wallet/shares/{share_id}/revoke")
+async def revoke_share(request: Request, share_id: str) -> Response:
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    p = page(request)
+    try:
+        await checked_form(request)
+    except CsrfError as exc:
+        return _forbidden(request, str(exc))
+    try:
+        sharing.revoke_share(instance_of(request), holder.id, share_id[:100])
+    except HolderError:
+        return _not_found(request)
+    flash(request, p.gettext("The link was revoked: it no longer opens."))
+    return redirect(request, "/wallet/shares")
