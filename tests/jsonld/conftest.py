@@ -23,7 +23,7 @@ def examples_loader() -> OfflineDocumentLoader:
 def load_vector(relative: str) -> dict[str, Any]:
     path = VECTORS / relative
     if not path.exists():
-        pytest.skip(f"shared vector {relative} not present")
+        pytest.fail(f"shared vector {relative} not present: the repository must sit beside shared/")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 

@@ -72,8 +72,7 @@ def test_ob3_signed_vector_document_hash() -> None:
 @pytest.mark.parametrize("name", EDC_VECTORS)
 def test_edc_vectors_identical_or_fallback(name: str) -> None:
     doc = load_vector(f"edc/{name}")
-    if not isinstance(doc, dict):
-        pytest.skip("not a JSON-LD object")
+    assert isinstance(doc, dict)
     assert_same(doc)
 
 

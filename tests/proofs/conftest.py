@@ -23,12 +23,12 @@ canon = functools.partial(canonicalize, loader=LOADER)
 def load_vector(relative: str) -> Any:
     path = VECTORS / relative
     if not path.exists():
-        pytest.skip(f"shared vector {relative} not present")
+        pytest.fail(f"shared vector {relative} not present: the repository must sit beside shared/")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def read_text(relative: str) -> str:
     path = VECTORS / relative
     if not path.exists():
-        pytest.skip(f"shared vector {relative} not present")
+        pytest.fail(f"shared vector {relative} not present: the repository must sit beside shared/")
     return path.read_text(encoding="utf-8")
