@@ -122,3 +122,75 @@ def test_export_issued_credential_in_every_format(cli, tmp_path):
     cli("revoke", issued["id"], "--reason", "test")
     assert json.loads(cli("verify", tmp_path / "x.elm", "--json").stdout)["status"] == "revoked"
     assert cli("export", "urn:uuid:nope", "--format", "elm", "--out", tmp_path / "n").exit_code == 2
+
+
+def test_wallet_cli_flow_with_pdfs(cli, tmp_path):
+    from pypdf import PdfReader
+
+    org = json.loads(cli("org", "create", "--name", "LU", "--country", "LV", "--json").stdout)
+    spec = json.loads(cli("spec", "publish", SPEC, "--org", org["slug"], "--json").stdout)
+    out = tmp_path / "c.json"
+    cli(
+        "issue",
+        "--org",
+        org["slug"],
+        "--spec",
+        spec["id"],
+        "--learner-name",
+        "Anna Bērziņa",
+        "--learner-id",
+        "anna@example.lv",
+        "--out",
+        out,
+    )
+    holder = json.loads(
+        cli("holder", "create", "--name", "Anna Bērziņa", "--handle", "anna", "--json").stdout
+    )
+    assert holder["did"].startswith("did:key:")
+    imported = json.loads(cli("wallet", "import", out, "--holder", "anna", "--json").stdout)
+    assert imported["status"] == "valid" and imported["created"] is True
+    assert (
+        json.loads(cli("wallet", "import", out, "--holder", "anna", "--json").stdout)["created"]
+        is False
+    )
+    listing = json.loads(cli("wallet", "list", "--holder", "anna", "--json").stdout)
+    assert listing["totals"]["ects"] == 5.0
+    share = cli(
+        "wallet", "share", "--holder", "anna", imported["id"], "--json", "--qr", tmp_path / "qr.svg"
+    )
+    assert share.exit_code == 0, share.output
+    assert json.loads(share.stdout)["url"].startswith("http://localhost:8000/s/")
+    assert (tmp_path / "qr.svg").read_text().lstrip().startswith("<?xml")
+    pdf, portfolio = tmp_path / "cert.pdf", tmp_path / "portfolio.pdf"
+    assert cli("wallet", "pdf", imported["id"], "--holder", "anna", "--out", pdf).exit_code == 0
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Data analysis with Python" in text and "Bērziņa" in text
+    assert cli("wallet", "portfolio-pdf", "--holder", "anna", "--out", portfolio).exit_code == 0
+    assert "Data analysis with Python" in "".join(
+        p.extract_text() for p in PdfReader(portfolio).pages
+    )
+    vp = tmp_path / "vp.json"
+    assert (
+        cli(
+            "wallet",
+            "present",
+            "--holder",
+            "anna",
+            imported["id"],
+            "--challenge",
+            "c1",
+            "--domain",
+            "d.example",
+            "--out",
+            vp,
+        ).exit_code
+        == 0
+    )
+    result = cli("verify", vp, "--challenge", "c1", "--domain", "d.example", "--json")
+    report = json.loads(result.stdout)
+    holder_check = next(c for c in report["checks"] if c["id"] == "holder")
+    assert holder_check["status"] in ("warn", "fail")  # issued to an e-mail, presented by a did:key
+    assert cli("verify", vp, "--challenge", "other", "--domain", "d.example").exit_code == 1
+    assert cli("wallet", "unshare", json.loads(share.stdout)["id"]).exit_code == 0
+    assert cli("holder", "delete", "anna").exit_code == 2  # needs --yes
+    assert cli("holder", "delete", "anna", "--yes").exit_code == 0

@@ -386,7 +386,7 @@ def portfolio_pdf(
         ]
     except HolderError as exc:
         _fail(exc)
-    entries = [{**i.to_json(), "model": i.model} for i in chosen]
+    entries = [{"award": i.model, "report": i.report, "status": i.status} for i in chosen]
     out.write_bytes(make_pdf(person.name, entries))
     err_console.print(f"Wrote {out} ({len(chosen)} credentials)")
 

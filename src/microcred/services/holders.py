@@ -92,6 +92,9 @@ def create(
     handle = handle or f"{slugify(name)[:40]}-{secrets.token_hex(3)}"
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", handle):
         raise HolderError("the handle may use a-z, 0-9 and '-' (at most 64 characters)", "handle")
+    if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", handle):
+        # Holders are looked up by handle or id: a handle shaped like an id would be ambiguous.
+        raise HolderError("the handle may not look like an id (a UUID); choose another", "handle")
     key = Ed25519KeyPair.generate()
     with transaction(instance.sessions) as session:
         if session.scalar(select(Holder).where(Holder.handle == handle)) is not None:
