@@ -60,6 +60,11 @@ def create_app(settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES) -> F
     errors.install(app)
     for module in (orgs, specs, credentials, tokens, verify, vcapi, public, wallet, shares):
         app.include_router(module.router)
+    from microcred.jobs.api import router as jobs_router
+    from microcred.web import mount as mount_web
+
+    app.include_router(jobs_router)
+    mount_web(app)  # the browser pages: verify (front page), wallet, issuer console, authority desk
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app
 
