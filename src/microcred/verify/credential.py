@@ -86,11 +86,10 @@ def _parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def schema_problems(credential: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """VC data model violations (fail) and Open Badges deviations (warn)."""
+def context_problems(document: dict[str, Any], what: str = "credential") -> list[str]:
+    """The `@context` must start with VC 2.0 (or 1.1) and name only bundled contexts."""
     errors: list[str] = []
-    warnings: list[str] = []
-    contexts = credential.get("@context")
+    contexts = document.get("@context")
     context_list = contexts if isinstance(contexts, list) else [contexts]
     if not contexts or context_list[0] not in (VC_V2, VC_V1):
         errors.append(f"@context must start with {VC_V2} (or {VC_V1} for VC 1.1)")
@@ -98,10 +97,19 @@ def schema_problems(credential: dict[str, Any]) -> tuple[list[str], list[str]]:
         if isinstance(item, str) and item not in BUNDLED_CONTEXT_URLS:
             errors.append(
                 f"@context {item} is not one of the bundled contexts; nothing is fetched from "
-                "the network, so the credential cannot be interpreted"
+                f"the network, so the {what} cannot be interpreted"
             )
         elif not isinstance(item, str | dict):
             errors.append("@context entries must be URLs or objects")
+    return errors
+
+
+def schema_problems(credential: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """VC data model violations (fail) and Open Badges deviations (warn)."""
+    errors: list[str] = context_problems(credential)
+    warnings: list[str] = []
+    contexts = credential.get("@context")
+    context_list = contexts if isinstance(contexts, list) else [contexts]
     types = _types(credential)
     if "VerifiableCredential" not in types:
         errors.append("type must include VerifiableCredential")

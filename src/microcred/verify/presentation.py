@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from microcred.formats.presentation import ENVELOPED_TYPE, VC_JWT_DATA_URL
-from microcred.jsonld.contexts import BUNDLED_CONTEXT_URLS
 from microcred.jsonld.errors import JsonLdError, UnknownContextError
 from microcred.proofs.dataintegrity import verify_proofs
 from microcred.proofs.did import resolve_verification_method
@@ -37,7 +36,11 @@ from microcred.proofs.errors import (
 )
 from microcred.proofs.jose import verify_vp_jwt
 from microcred.proofs.keys import KeyPair
-from microcred.verify.credential import VC_V1, VC_V2, VerifierContext, verify_credential
+from microcred.verify.credential import (
+    VerifierContext,
+    context_problems,
+    verify_credential,
+)
 from microcred.verify.inputs import InputError, parse_input
 from microcred.verify.report import CHECK_IDS, Check, OverallStatus, VerificationReport
 from microcred.verify.resolution import DocumentFinder
@@ -148,19 +151,7 @@ def is_presentation(document_or_jwt: dict[str, Any] | str | bytes) -> bool:
 
 
 def _schema_problems(vp: dict[str, Any]) -> list[str]:
-    errors: list[str] = []
-    contexts = vp.get("@context")
-    context_list = contexts if isinstance(contexts, list) else [contexts]
-    if not contexts or context_list[0] not in (VC_V2, VC_V1):
-        errors.append(f"@context must start with {VC_V2} (or {VC_V1} for VC 1.1)")
-    for item in context_list:
-        if isinstance(item, str) and item not in BUNDLED_CONTEXT_URLS:
-            errors.append(
-                f"@context {item} is not one of the bundled contexts; nothing is fetched from "
-                "the network, so the presentation cannot be interpreted"
-            )
-        elif not isinstance(item, str | dict):
-            errors.append("@context entries must be URLs or objects")
+    errors: list[str] = context_problems(vp, "presentation")
     if "VerifiablePresentation" not in _types(vp):
         errors.append("type must include VerifiablePresentation")
     holder = vp.get("holder")
