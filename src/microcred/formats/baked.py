@@ -32,6 +32,8 @@ from xml.sax.saxutils import quoteattr
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from microcred.formats.inputs import MAX_DEPTH, MAX_INPUT_BYTES, depth_exceeds
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_INPUT_BYTES",
@@ -65,8 +67,6 @@ _OB2_NAMESPACES = (OB2_SVG_NAMESPACE, OB3_SVG_NAMESPACE)
 
 # The import path's bounds: the same values as `microcred.verify.inputs` (a layer above
 # `formats`, so they are restated here rather than imported).
-MAX_INPUT_BYTES = 5 * 1024 * 1024
-MAX_DEPTH = 64
 MAX_PNG_CHUNKS = 10_000
 MAX_CHUNK_BYTES = MAX_INPUT_BYTES
 MAX_TEXT_BYTES = MAX_INPUT_BYTES
@@ -97,20 +97,6 @@ class BakedBadge:
     content: Content
     text: str
     verify_url: str | None = None
-
-
-def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Iterative depth check: no recursion, so hostile nesting cannot exhaust the stack."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
-    return False
 
 
 def _classify(text: str) -> Content | None:
