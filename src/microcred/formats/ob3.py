@@ -619,8 +619,12 @@ def read_ob3(credential: dict[str, Any]) -> Ob3Reading:
         data["grade"] = results[0]["value"]
     if isinstance(subject.get("narrative"), str):
         data["narrative"] = subject["narrative"]
-    evidence = [e for e in _as_list(credential.get("evidence")) if isinstance(e, dict)]
-    if evidence and isinstance(evidence[0].get("id"), str):
+    evidence = [
+        e
+        for e in _as_list(credential.get("evidence"))
+        if isinstance(e, dict) and str(e.get("id", "")).startswith(("https://", "http://"))
+    ]
+    if evidence:
         data["evidence_url"] = evidence[0]["id"]
     missing = _missing(data)
     if missing:
