@@ -28,6 +28,9 @@ def test_demo_json_summary(tmp_path):
     assert "_issued_ids" not in summary
     assert summary["wallet"]["statuses"] == ["valid", "valid", "invalid"]
     assert summary["wallet"]["share_url"].startswith("http://localhost:8000/s/")
+    stacking = summary["stacking"]
+    assert stacking["evaluation"]["satisfied"] is True
+    assert stacking["stacked_credential"]["verification_status"] == "valid"
 
 
 def test_demo_refuses_to_wipe_a_folder_that_is_not_a_demo_home(tmp_path):

@@ -210,6 +210,31 @@ def _step_wallet(home: Path, say: Any) -> dict[str, Any]:
     }
 
 
+def _step_stacking(home: Path, say: Any) -> dict[str, Any]:
+    from microcred.services.instance import Instance
+    from microcred.services.recognition import run_demo_step
+    from microcred.settings import Settings
+
+    instance = Instance(Settings(home=home, database_url=f"sqlite:///{home / 'microcred.db'}"))
+    try:
+        result = run_demo_step(instance, home, "anna", say=lambda text: say(f"  {text}"))
+    finally:
+        instance.close()
+    stacked = result.get("stacked_credential") or {}
+    return {
+        "stacking": {
+            "pathway": result.get("pathway"),
+            "evaluation": result.get("evaluation"),
+            "decision": result.get("decision"),
+            "stacked_credential": {
+                "id": stacked.get("id"),
+                "file": stacked.get("file"),
+                "verification_status": (stacked.get("verification") or {}).get("status"),
+            },
+        }
+    }
+
+
 def _fresh_home(home: Path) -> None:
     """The demo builds its instance from scratch; it only ever deletes a demo home of its own."""
     import shutil
@@ -255,6 +280,8 @@ def demo(
         "\n[bold]4. The learner's wallet:[/] importing credentials from several issuers and sharing them"
     )
     summary.update(_step_wallet(home, say))
+    say("\n[bold]5. Stacking and recognition:[/] a pathway, an evaluation, an authority's decision")
+    summary.update(_step_stacking(home, say))
     if as_json:
         print_json(summary)
     else:
