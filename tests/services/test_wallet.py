@@ -308,3 +308,19 @@ def test_baked_badges_and_open_badges_2_import(instance, org, spec, holder, tmp_
     assert ob2_item.status == "invalid"  # its hosted copy cannot be fetched: kept, and marked
     assert "workload" in ob2_item.missing
     assert any(c["id"] == "hosted" for c in ob2_item.report["checks"])
+
+
+def test_every_edc_sample_imports_into_the_wallet(instance, holder):
+    edc = SHARED / "vectors" / "edc"
+    results = {}
+    for path in sorted(edc.iterdir()):
+        item, created = wallet.import_bytes(instance, holder.handle, path.read_bytes(), filename=path.name)
+        assert created, path.name
+        results[path.name] = item
+    annex = results["elm3-sample-mc-annex1-unsigned.jsonld"]
+    assert annex.kind == "vc-jsonld" and annex.title and annex.issuer_country == "IE"
+    assert annex.missing == ["quality_assurance"] and annex.ects == "2"
+    sealed = results["elm3-sample-mc-annex1-signed-jades.jsonld"]
+    assert sealed.kind == "elm-sealed"
+    proof = next(c for c in sealed.report["checks"] if c["id"] == "proof")
+    assert proof["status"] == "pass" and "ORGANIZACION TEST" in proof["message"]
