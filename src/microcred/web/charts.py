@@ -20,8 +20,8 @@ class Series:
 
 
 def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1
+    if value <= 4:
+        return 4
     for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
         if value <= step * 4:
             return float(step * 4) if value > step * 2 else float(step * 2)
@@ -32,12 +32,14 @@ def _fmt(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
-def _frame(title: str, desc: str, width: int, height: int, body: list[str], ident: str) -> Markup:
+def _frame(
+    title: str, desc: str, width: int, height: int, body: list[str], ident: str, font: int = 14
+) -> Markup:
     # Every text in `body` went through escape(); numbers are formatted by this module.
     return Markup(  # noqa: S704
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{ident}-t {ident}-d" font-family="system-ui, DejaVu Sans, sans-serif" '
-        f'font-size="14"><title id="{ident}-t">{escape(title)}</title>'
+        f'font-size="{font}"><title id="{ident}-t">{escape(title)}</title>'
         f'<desc id="{ident}-d">{escape(desc)}</desc>' + "".join(body) + "</svg>"
     )
 
@@ -46,7 +48,7 @@ def bars(
     labels: Sequence[str], series: Sequence[Series], *, title: str, desc: str, ident: str
 ) -> Markup:
     """Grouped vertical bars, one group per label (e.g. a month)."""
-    width, height, left, bottom, top = 640, 240, 36, 40, 28
+    width, height, left, bottom, top = 960, 300, 40, 40, 34
     plot_w, plot_h = width - left - 10, height - bottom - top
     peak = _nice_max(max((v for s in series for v in s.values), default=0))
     body: list[str] = []
@@ -79,11 +81,11 @@ def bars(
     x = left
     for s in series:
         body.append(
-            f'<rect x="{x}" y="6" width="12" height="12" fill="{s.colour}"/>'
-            f'<text x="{x + 16}" y="16" fill="{INK}">{escape(s.name)}</text>'
+            f'<rect x="{x}" y="6" width="14" height="14" fill="{s.colour}"/>'
+            f'<text x="{x + 18}" y="18" fill="{INK}">{escape(s.name)}</text>'
         )
-        x += 24 + 8 * len(s.name)
-    return _frame(title, desc, width, height, body, ident)
+        x += 28 + 9 * len(s.name)
+    return _frame(title, desc, width, height, body, ident, font=15)
 
 
 def steps(points: Sequence[tuple[str, float]], *, title: str, desc: str, ident: str) -> Markup:

@@ -1,5 +1,741 @@
-"""Placeholder."""
+"""The issuer console: an organisation's member signs in with one of its API tokens (the token
+itself stays out of the cookie: the session keeps the token's id, checked on every request)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.dates import format_date
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+
+from microcred.model.validation import SpecificationError
+from microcred.services import audit, bulk, credentials, organisations, specifications, tokens
+from microcred.services.credentials import IssueRequest
+from microcred.services.organisations import OrganisationError
+from microcred.store.db import transaction
+from microcred.store.tables import IssuedCredential
+from microcred.web import charts
+from microcred.web.core import (
+    CsrfError,
+    checked_form,
+    finish,
+    flash,
+    instance_of,
+    page,
+    redirect,
+    render,
+    restart_session,
+    session_of,
+    text_field,
+)
 
 router = APIRouter(include_in_schema=False)
+MAX_CSV = 5 * 1024 * 1024
+_BULK_LOCK = threading.Lock()  # bulk signing keeps per-process worker state: one run at a time
+
+
+@dataclass(frozen=True)
+class Member:
+    org: organisations.OrgView
+    token_id: str
+    token_name: str
+    scopes: tuple[str, ...]
+
+    def can(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+def current_member(request: Request) -> Member | None:
+    session = session_of(request)
+    if not session.org or not session.token:
+        return None
+    instance = instance_of(request)
+    try:
+        org = organisations.get(instance, session.org)
+        found = next((t for t in tokens.list_for(instance, org.id) if t.id == session.token), None)
+    except OrganisationError:
+        return None
+    if found is None or found.revoked_at is not None:
+        return None
+    return Member(org, found.id, found.name, tuple(found.scopes))
+
+
+def _login_redirect(request: Request) -> Response:
+    return redirect(request, "/console/login")
+
+
+def _refuse(request: Request, message: str, status: int = 403) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"message": message, "active": "console", "back": "/console"},
+        status=status,
+    )
+
+
+def _ctx(member: Member, section: str, **extra: Any) -> dict[str, Any]:
+    return {"active": "console", "section": section, "member": member, "errors": {}, **extra}
+
+
+def _actor(member: Member) -> str:
+    return f"web:{member.token_name}"
+
+
+# ---------------------------------------------------------------- sign in / out
+
+
+@router.get("/console/login")
+def login_page(request: Request) -> Response:
+    return render(request, "console/login.html", {"active": "console", "errors": {}})
+
+
+@router.post("/console/login")
+async def login(request: Request) -> Response:
+    p = page(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _refuse(request, str(exc))
+    secret = text_field(form, "token", 300)
+    errors = {}
+    principal = None
+    if not secret:
+        errors["token"] = p.gettext("Paste your organisation's API token.")
+    else:
+        principal = await run_in_threadpool(tokens.identify, instance_of(request), secret)
+        if principal is None:
+            errors["token"] = p.gettext("This token is not valid: it is unknown or was revoked.")
+    if principal is None:
+        return render(
+            request, "console/login.html", {"active": "console", "errors": errors}, status=422
+        )
+    session = restart_session(request)
+    session.org, session.token = principal.org_id, principal.token_id
+    return redirect(request, "/console")
+
+
+@router.post("/console/logout")
+async def logout(request: Request) -> Response:
+    try:
+        await checked_form(request)
+    except CsrfError as exc:
+        return _refuse(request, str(exc))
+    restart_session(request)
+    return redirect(request, "/console/login")
+
+
+# ---------------------------------------------------------------- overview and chart
+
+
+def monthly(request: Request, member: Member) -> tuple[list[str], list[int], list[int]]:
+    with transaction(instance_of(request).sessions) as session:
+        rows = session.execute(
+            select(IssuedCredential.created_at, IssuedCredential.revoked_at).where(
+                IssuedCredential.org_id == member.org.id
+            )
+        ).all()
+    issued: dict[str, int] = {}
+    revoked: dict[str, int] = {}
+    for created, revoked_at in rows:
+        issued[created.strftime("%Y-%m")] = issued.get(created.strftime("%Y-%m"), 0) + 1
+        if revoked_at is not None:
+            key = revoked_at.strftime("%Y-%m")
+            revoked[key] = revoked.get(key, 0) + 1
+    now = datetime.now(UTC)
+    months = []
+    year, month = now.year, now.month
+    for _ in range(12):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    months.reverse()
+    return months, [issued.get(m, 0) for m in months], [revoked.get(m, 0) for m in months]
+
+
+@router.get("/console")
+def overview(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    p = page(request)
+    months, issued, revoked = monthly(request, member)
+    labels = [
+        format_date(date(int(m[:4]), int(m[5:]), 1), format="MMM yy", locale=p.lang) for m in months
+    ]
+    chart = charts.bars(
+        labels,
+        [
+            charts.Series(p.gettext("Issued"), charts.BLUE, issued),
+            charts.Series(p.gettext("Revoked"), charts.RED, revoked),
+        ],
+        title=p.gettext("Credentials issued and revoked per month"),
+        desc=p.gettext("The last twelve months; the table below has the same numbers."),
+        ident="monthly",
+    )
+    specs = specifications.list_for(instance_of(request), member.org.id)
+    return render(
+        request,
+        "console/overview.html",
+        _ctx(
+            member,
+            "overview",
+            chart=chart,
+            rows=list(zip(labels, issued, revoked, strict=True)),
+            total_issued=sum(issued),
+            total_revoked=sum(revoked),
+            spec_count=len({s.spec_key for s in specs}),
+        ),
+    )
+
+
+# ---------------------------------------------------------------- specifications
+
+
+def _latest_specs(request: Request, member: Member) -> list[specifications.SpecView]:
+    latest: dict[str, specifications.SpecView] = {}
+    for spec in specifications.list_for(instance_of(request), member.org.id):
+        latest[spec.spec_key] = spec
+    return list(latest.values())
+
+
+@router.get("/console/specs")
+def specs_page(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    return render(request, "console/specs.html", _specs_ctx(request, member))
+
+
+def _specs_ctx(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
+    grouped: dict[str, list[specifications.SpecView]] = {}
+    for spec in specifications.list_for(instance_of(request), member.org.id):
+        grouped.setdefault(spec.spec_key, []).append(spec)
+    template = (Path(__file__).resolve().parents[1] / "data" / "spec-template.yaml").read_text(
+        encoding="utf-8"
+    )
+    return _ctx(member, "specs", grouped=grouped, template=template, **extra)
+
+
+@router.post("/console/specs")
+async def create_spec(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    p = page(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _refuse(request, str(exc))
+    if not member.can("issue"):
+        return _refuse(request, p.gettext("Your token does not have the 'issue' scope."))
+    source = text_field(form, "source", 200_000)
+    problems: list[tuple[str, str]] = []
+    errors: dict[str, str] = {}
+    created = None
+    if not source:
+        errors["source"] = p.gettext("Write the specification in YAML or JSON.")
+    else:
+        try:
+            data = yaml.safe_load(source)
+        except yaml.YAMLError as exc:
+            errors["source"] = p.gettext("This is not valid YAML or JSON: %(reason)s") % {
+                "reason": str(exc).splitlines()[0]
+            }
+            data = None
+        if data is not None and not errors:
+            try:
+                created = await run_in_threadpool(
+                    lambda: specifications.publish(
+                        instance_of(request), member.org.id, data, actor=_actor(member)
+                    )
+                )
+            except SpecificationError as exc:
+                problems = [(str(pr.path), str(pr.message)) for pr in exc.problems]
+                errors["source"] = p.gettext("The specification does not meet the standard yet:")
+            except (OrganisationError, ValueError, TypeError) as exc:
+                errors["source"] = str(exc)
+    if created is not None:
+        if created.created:
+            flash(
+                request,
+                p.gettext("Published version %(v)s of %(title)s.")
+                % {"v": created.version, "title": created.title},
+            )
+        else:
+            flash(request, p.gettext("Nothing changed: this is the latest version already."))
+        return redirect(request, "/console/specs")
+    ctx = _specs_ctx(request, member, errors=errors, problems=problems, source=source)
+    return render(request, "console/specs.html", ctx, status=422)
+
+
+# ---------------------------------------------------------------- issue one
+
+
+@router.get("/console/issue")
+def issue_page(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    return render(
+        request,
+        "console/issue.html",
+        _ctx(
+            member,
+            "issue",
+            specs=_latest_specs(request, member),
+            values={"issued_on": datetime.now(UTC).date().isoformat()},
+        ),
+    )
+
+
+@router.post("/console/issue")
+async def issue_one(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    p = page(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _refuse(request, str(exc))
+    if not member.can("issue"):
+        return _refuse(request, p.gettext("Your token does not have the 'issue' scope."))
+    values = {
+        k: text_field(form, k, 2000)
+        for k in ("spec", "learner_name", "learner_id", "issued_on", "grade")
+    }
+    errors: dict[str, str] = {}
+    if not values["spec"]:
+        errors["spec"] = p.gettext("Choose a specification.")
+    if not values["learner_name"]:
+        errors["learner_name"] = p.gettext("Enter the learner's full name.")
+    if not values["learner_id"]:
+        errors["learner_id"] = p.gettext("Enter the learner's e-mail address, DID or URI.")
+    if not values["issued_on"]:
+        errors["issued_on"] = p.gettext("Enter the date of issue.")
+    issued = None
+    if not errors:
+        request_ = IssueRequest(
+            learner_name=values["learner_name"],
+            learner_id=values["learner_id"],
+            issued_on=values["issued_on"],
+            grade=values["grade"] or None,
+        )
+        try:
+            issued = await run_in_threadpool(
+                lambda: credentials.issue(
+                    instance_of(request),
+                    member.org.id,
+                    values["spec"],
+                    request_,
+                    actor=_actor(member),
+                )
+            )
+        except SpecificationError as exc:
+            for problem in exc.problems:
+                path = str(problem.path)
+                name = (
+                    "learner_name"
+                    if "learner.name" in path
+                    else "learner_id"
+                    if "learner" in path
+                    else "issued_on"
+                    if "issued_on" in path
+                    else "grade"
+                    if "grade" in path
+                    else "learner_id"
+                )
+                errors.setdefault(name, str(problem.message))
+        except OrganisationError as exc:
+            errors["spec" if exc.field == "spec" else "learner_id"] = str(exc)
+        except (ValueError, TypeError) as exc:
+            errors["issued_on"] = str(exc)
+    if issued is not None:
+        flash(request, p.gettext("Issued to %(name)s.") % {"name": issued.learner_name})
+        return redirect(request, f"/console/credentials/{issued.id}")
+    ctx = _ctx(member, "issue", specs=_latest_specs(request, member), values=values)
+    ctx["errors"] = errors
+    return render(request, "console/issue.html", ctx, status=422)
+
+
+# ---------------------------------------------------------------- bulk issuance
+
+
+def jobs_dir(request: Request) -> Path:
+    return instance_of(request).settings.home / "web-bulk"
+
+
+def _write_state(path: Path, state: dict[str, Any]) -> None:
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".state-")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(state, out)
+    os.replace(temp, path)
+
+
+def read_state(request: Request, job_id: str) -> dict[str, Any] | None:
+    if not job_id.replace("-", "").isalnum() or len(job_id) > 40:
+        return None
+    path = jobs_dir(request) / job_id / "state.json"
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _run_bulk(instance: Any, org_id: str, spec_id: str, job: Path, total: int, actor: str) -> None:
+    """Issue in slices so that the progress file moves row by row; bulk.issue_csv is idempotent
+    by row key, and each slice keeps the line numbers of the whole file."""
+    state_path = job / "state.json"
+    state: dict[str, Any] = {
+        "org": org_id,
+        "total": total,
+        "done": 0,
+        "issued": 0,
+        "already": 0,
+        "errors": 0,
+        "finished": False,
+        "failed": None,
+    }
+    _write_state(state_path, state)
+    errors: list[list[str]] = []
+    with (job / "upload.csv").open(newline="", encoding="utf-8-sig") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    header, body = (lines[0], lines[1:]) if lines else ("", [])
+    step = max(5, total // 20)
+    try:
+        with _BULK_LOCK:
+            for start in range(0, len(body), step):
+                part = job / f"part-{start}.csv"
+                part.write_text(header + "".join(body[start : start + step]), encoding="utf-8")
+                summary = bulk.issue_csv(
+                    instance, org_id, spec_id, part, job / "out", workers=1, actor=actor
+                )
+                if summary.error_report:
+                    with open(summary.error_report, newline="", encoding="utf-8") as report:
+                        for row in list(csv.reader(report))[1:]:
+                            line = int(row[0]) + start if row and row[0].isdigit() else row[0]
+                            errors.append([str(line), *row[1:]])
+                part.unlink()
+                state.update(
+                    done=min(total, start + step),
+                    issued=state["issued"] + summary.issued,
+                    already=state["already"] + summary.already_issued,
+                    errors=len(errors),
+                )
+                _write_state(state_path, state)
+    except (bulk.BulkError, OrganisationError, SpecificationError, OSError, ValueError) as exc:
+        state["failed"] = str(exc)
+    with (job / "errors.csv").open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["line", "row_key", "reason"])
+        writer.writerows(errors)
+    state.update(finished=True, done=total if state["failed"] is None else state["done"])
+    _write_state(state_path, state)
+
+
+@router.get("/console/bulk")
+def bulk_page(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    return render(
+        request, "console/bulk.html", _ctx(member, "bulk", specs=_latest_specs(request, member))
+    )
+
+
+@router.post("/console/bulk")
+async def bulk_start(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    p = page(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _refuse(request, str(exc))
+    if not member.can("issue"):
+        return _refuse(request, p.gettext("Your token does not have the 'issue' scope."))
+    spec = text_field(form, "spec", 100)
+    upload = form.get("file")
+    errors: dict[str, str] = {}
+    data = b""
+    if not spec:
+        errors["spec"] = p.gettext("Choose a specification.")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors["file"] = p.gettext("Choose a CSV file.")
+    else:
+        data = await upload.read(MAX_CSV + 1)
+        if len(data) > MAX_CSV:
+            errors["file"] = p.gettext("The file is larger than 5 MB.")
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                errors["file"] = p.gettext("The file is not UTF-8 text.")
+            else:
+                first = text.splitlines()[0] if text.strip() else ""
+                columns = {c.strip() for c in next(csv.reader([first]), [])}
+                needed = [c for c in bulk.REQUIRED_COLUMNS if c not in columns]
+                if needed:
+                    errors["file"] = p.gettext(
+                        "The first line must name the columns; missing: %(columns)s"
+                    ) % {"columns": ", ".join(needed)}
+    if not errors:
+        try:
+            specifications.list_for(instance_of(request), member.org.id)
+            if spec not in {
+                s.id for s in specifications.list_for(instance_of(request), member.org.id)
+            }:
+                errors["spec"] = p.gettext("Choose a specification.")
+        except OrganisationError:
+            errors["spec"] = p.gettext("Choose a specification.")
+    if errors:
+        ctx = _ctx(member, "bulk", specs=_latest_specs(request, member))
+        ctx["errors"] = errors
+        return render(request, "console/bulk.html", ctx, status=422)
+    job_id = uuid.uuid4().hex
+    job = jobs_dir(request) / job_id
+    job.mkdir(parents=True)
+    (job / "upload.csv").write_bytes(data)
+    total = max(0, len([ln for ln in data.decode("utf-8-sig").splitlines() if ln.strip()]) - 1)
+    _write_state(job / "state.json", {"org": member.org.id, "total": total, "done": 0,
+                                      "issued": 0, "already": 0, "errors": 0,
+                                      "finished": False, "failed": None})  # fmt: skip
+    threading.Thread(
+        target=_run_bulk,
+        args=(instance_of(request), member.org.id, spec, job, total, _actor(member)),
+        daemon=True,
+        name=f"web-bulk-{job_id[:8]}",
+    ).start()
+    return redirect(request, f"/console/bulk/{job_id}")
+
+
+def _job(request: Request, member: Member, job_id: str) -> dict[str, Any] | None:
+    state = read_state(request, job_id)
+    if state is None or state.get("org") != member.org.id:
+        return None
+    return state
+
+
+@router.get("/console/bulk/{job_id}")
+def bulk_job(request: Request, job_id: str) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    state = _job(request, member, job_id)
+    if state is None:
+        return _refuse(request, page(request).gettext("No such bulk run."), 404)
+    template = (
+        "console/_bulk_progress.html"
+        if request.headers.get("hx-request")
+        else "console/bulk_job.html"
+    )
+    return render(request, template, _ctx(member, "bulk", job_id=job_id, state=state))
+
+
+@router.get("/console/bulk/{job_id}/errors.csv")
+def bulk_errors(request: Request, job_id: str) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    state = _job(request, member, job_id)
+    path = jobs_dir(request) / job_id / "errors.csv"
+    if state is None or not path.is_file():
+        return _refuse(request, page(request).gettext("No such bulk run."), 404)
+    response = Response(
+        path.read_bytes(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="errors.csv"'},
+    )
+    return finish(request, response)
+
+
+# ---------------------------------------------------------------- issued credentials
+
+
+@router.get("/console/credentials")
+def credentials_page(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    q = (request.query_params.get("q") or "").replace("\x00", "").strip()[:200]
+    found = credentials.list_for(instance_of(request), member.org.id, search=q or None, limit=200)
+    return render(
+        request, "console/credentials.html", _ctx(member, "credentials", items=found, q=q)
+    )
+
+
+def _credential(request: Request, member: Member, cid: str) -> Any:
+    try:
+        return credentials.get(instance_of(request), cid[:200], org_ref=member.org.id)
+    except OrganisationError:
+        return None
+
+
+def _reason(request: Request, member: Member, cid: str) -> tuple[Any, str | None]:
+    with transaction(instance_of(request).sessions) as session:
+        row = session.get(IssuedCredential, cid[:200])
+        if row is None or row.org_id != member.org.id:
+            return None, None
+        return row.revoked_at, row.revocation_reason
+
+
+@router.get("/console/credentials/{cid}")
+def credential_page(request: Request, cid: str) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    item = _credential(request, member, cid)
+    if item is None:
+        return _refuse(request, page(request).gettext("No such credential."), 404)
+    revoked_at, reason = _reason(request, member, cid)
+    return render(
+        request,
+        "console/credential.html",
+        _ctx(member, "credentials", item=item, revoked_at=revoked_at, reason=reason,
+             document=json.dumps(item.credential(), indent=2, ensure_ascii=False)
+             if item.format != "jwt" else item.document),
+    )  # fmt: skip
+
+
+@router.post("/console/credentials/{cid}/status")
+async def change_status(request: Request, cid: str) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    p = page(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _refuse(request, str(exc))
+    if not member.can("revoke"):
+        return _refuse(request, p.gettext("Your token does not have the 'revoke' scope."))
+    item = _credential(request, member, cid)
+    if item is None:
+        return _refuse(request, p.gettext("No such credential."), 404)
+    action = text_field(form, "action", 20)
+    reason = text_field(form, "reason", 500)
+    errors: dict[str, str] = {}
+    if action not in ("revoke", "suspend", "unsuspend"):
+        errors["action"] = p.gettext("Choose what to do.")
+    elif action != "unsuspend" and not reason:
+        errors["reason"] = p.gettext("Give a reason: the audit log keeps it.")
+    if not errors:
+        try:
+            if action == "revoke":
+                credentials.revoke(
+                    instance_of(request), item.id, reason=reason, org_ref=member.org.id,
+                    actor=_actor(member),
+                )  # fmt: skip
+                flash(request, p.gettext("The credential was revoked."))
+            else:
+                credentials.set_suspended(
+                    instance_of(request), item.id, action == "suspend", reason=reason or None,
+                    org_ref=member.org.id, actor=_actor(member),
+                )  # fmt: skip
+                flash(
+                    request,
+                    p.gettext("The credential was suspended.")
+                    if action == "suspend"
+                    else p.gettext("The suspension was lifted."),
+                )
+            return redirect(request, f"/console/credentials/{item.id}")
+        except OrganisationError as exc:
+            errors["action"] = str(exc)
+    revoked_at, old_reason = _reason(request, member, cid)
+    ctx = _ctx(member, "credentials", item=item, revoked_at=revoked_at, reason=old_reason,
+               document=item.document, form_reason=reason)  # fmt: skip
+    ctx["errors"] = errors
+    return render(request, "console/credential.html", ctx, status=422)
+
+
+# ---------------------------------------------------------------- tokens and audit
+
+
+@router.get("/console/tokens")
+def tokens_page(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    return render(request, "console/tokens.html", _tokens_ctx(request, member))
+
+
+def _tokens_ctx(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
+    listed = tokens.list_for(instance_of(request), member.org.id) if member.can("admin") else []
+    return _ctx(member, "tokens", tokens=listed, all_scopes=tokens.SCOPES, **extra)
+
+
+@router.post("/console/tokens")
+async def create_token(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    p = page(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _refuse(request, str(exc))
+    if not member.can("admin"):
+        return _refuse(request, p.gettext("Your token does not have the 'admin' scope."))
+    name = text_field(form, "name", 300)
+    scopes = [s for s in form.getlist("scope") if isinstance(s, str)][:10]
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = p.gettext("Give the token a name, e.g. the system that will use it.")
+    if not scopes:
+        errors["scope"] = p.gettext("Choose at least one scope.")
+    secret = None
+    if not errors:
+        try:
+            _, secret = tokens.create(
+                instance_of(request), member.org.id, name, scopes, actor=_actor(member)
+            )
+        except OrganisationError as exc:
+            errors["scope" if exc.field == "scopes" else "name"] = str(exc)
+    ctx = _tokens_ctx(request, member, secret=secret, name=name if errors else "")
+    ctx["errors"] = errors
+    return render(request, "console/tokens.html", ctx, status=422 if errors else 200)
+
+
+@router.post("/console/tokens/{token_id}/revoke")
+async def revoke_token(request: Request, token_id: str) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    p = page(request)
+    try:
+        await checked_form(request)
+    except CsrfError as exc:
+        return _refuse(request, str(exc))
+    if not member.can("admin"):
+        return _refuse(request, p.gettext("Your token does not have the 'admin' scope."))
+    try:
+        tokens.revoke(instance_of(request), member.org.id, token_id[:40], actor=_actor(member))
+    except OrganisationError:
+        return _refuse(request, p.gettext("No such token."), 404)
+    flash(request, p.gettext("The token was revoked."))
+    return redirect(request, "/console/tokens")
+
+
+@router.get("/console/audit")
+def audit_page(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    with transaction(instance_of(request).sessions) as session:
+        entries = audit.entries(session, member.org.id, limit=300)
+    return render(request, "console/audit.html", _ctx(member, "audit", entries=entries))
