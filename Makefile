@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := interop/js/node_modules/.installed
 PYTEST_WORKERS ?= auto
 
-.PHONY: demo test install lint typecheck unit interop-deps web-test-deps clean bench
+.PHONY: demo test install lint typecheck unit interop-deps web-test-deps pdf-test-deps clean bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ interop-deps: $(NODE_STAMP)
 web-test-deps:
 	bash scripts/web-test-deps.sh
 
+pdf-test-deps:
+	bash scripts/pdf-test-deps.sh
+
 demo: install
 	$(BIN)/microcred demo
 
@@ -48,7 +51,7 @@ pg-test-server:
 pg-test-server-stop:
 	bash scripts/postgres-test-server.sh stop
 
-unit: install interop-deps web-test-deps pg-test-server
+unit: install interop-deps web-test-deps pdf-test-deps pg-test-server
 	MICROCRED_TEST_POSTGRES_URL=$$(cat .pg-test-url) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 test: lint typecheck unit

@@ -282,3 +282,35 @@ def test_portfolio_accepts_bare_award_data_and_nothing():
     assert "1 micro-credential " in text and "not checked / nav pārbaudīta" in text
     empty = _text(portfolio_pdf("Anna Bērziņa", []))
     assert "0 micro-credentials" in empty and "No credentials chosen" in empty
+
+
+def test_pdftotext_reads_every_eu_element(welding_pdf: bytes, tmp_path: Path):
+    """The acceptance: Debian's pdftotext (installed by scripts/pdf-test-deps.sh) sees every element."""
+    import shutil
+    import subprocess
+
+    assert shutil.which("pdftotext"), (
+        "pdftotext is missing: run scripts/pdf-test-deps.sh (make test does)"
+    )
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(welding_pdf)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = re.sub(r"\s+", " ", text)
+    for key in CERTIFICATE_ELEMENTS:
+        en, lv = LABELS[key]
+        assert en.upper() in flat.upper(), en
+        assert lv.upper() in flat.upper(), lv
+    for value in (
+        "MIG/MAG metināšana tērauda konstrukcijās",
+        "Rīgas Tehniskā koledža",
+        "3 ECTS, 80 hours",
+        "EQF 4",
+        "Practical demonstration",
+        "Klātienē",
+        "Programme licence",
+        AWARD_ID,
+    ):
+        assert value in flat, value
+    assert _embedded_qr_codes(welding_pdf) == [VERIFY_URL]
