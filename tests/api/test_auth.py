@@ -23,6 +23,8 @@ ORG_ROUTES = [
     ("GET", "/api/v1/orgs/{org}/tokens", "admin", None),
     ("POST", "/api/v1/orgs/{org}/tokens", "admin", {"name": "n", "scopes": ["read"]}),
     ("DELETE", "/api/v1/orgs/{org}/tokens/{tid}", "admin", None),
+    ("GET", "/api/v1/orgs/{org}/jobs", "read", None),
+    ("GET", "/api/v1/orgs/{org}/jobs/{jid}", "read", None),
 ]
 
 
@@ -34,7 +36,12 @@ def test_the_route_table_covers_every_organisation_route(app):
         for method in operations
     }
     listed = {
-        (m, p.replace("{cid}", "{credential_id}").replace("{tid}", "{token_id}"))
+        (
+            m,
+            p.replace("{cid}", "{credential_id}")
+            .replace("{tid}", "{token_id}")
+            .replace("{jid}", "{job_id}"),
+        )
         for m, p, _, _ in ORG_ROUTES
     }
     assert served == listed
@@ -86,7 +93,9 @@ def _call(client, method, path, body, headers, world, spec_data, org_slug):
             "learner_name": "C D",
             "learner_id": "mailto:c@d.example",
         }
-    url = path.format(org=org_slug, cid=world["cid"], tid=world["tid"])
+    url = path.format(
+        org=org_slug, cid=world["cid"], tid=world["tid"], jid="00000000-0000-0000-0000-000000000000"
+    )
     kwargs = {"headers": headers}
     if body is not None:
         kwargs["json"] = body
@@ -177,7 +186,7 @@ def test_a_token_without_the_scope_is_403(client, instance, world, org, spec_dat
 
 def test_every_scope_alone_reaches_its_own_routes(client, instance, world, org, spec_data):
     for method, path, scope, body in ORG_ROUTES:
-        if scope is None or method == "DELETE" or "revoke" in path:
+        if scope is None or method == "DELETE" or "revoke" in path or "{jid}" in path:
             continue
         _, secret = tokens.create(instance, org.slug, f"only {scope}", [scope])
         response = _call(client, method, path, body, bearer(secret), world, spec_data, org.slug)
