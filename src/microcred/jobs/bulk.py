@@ -385,6 +385,15 @@ def wait_for(
 # --- results --------------------------------------------------------------------------------
 
 
+def error_rows(instance: Instance, job_id: str) -> list[tuple[int, str, str]]:
+    """The job's bad rows so far: (line, row key, reason), in file order."""
+    with transaction(instance.sessions) as session:
+        chunks = session.scalars(
+            select(BulkChunk.errors).where(BulkChunk.job_id == job_id).order_by(BulkChunk.seq)
+        )
+        return [(int(e[0]), str(e[1]), str(e[2])) for chunk in chunks for e in chunk]
+
+
 def write_output(instance: Instance, job_id: str, out_dir: Path) -> BulkSummary:
     """Write one file per credential of the job, errors.csv and summary.json (from the
     database, so any machine can do it once the job is done)."""

@@ -3,12 +3,12 @@ itself stays out of the cookie: the session keeps the token's id, checked on eve
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
-import os
 import tempfile
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +22,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
+from microcred.jobs import bulk as jobs_bulk
+from microcred.jobs import queue as job_queue
 from microcred.model.validation import SpecificationError
 from microcred.services import audit, bulk, credentials, organisations, specifications, tokens
 from microcred.services.credentials import IssueRequest
@@ -45,7 +47,6 @@ from microcred.web.core import (
 
 router = APIRouter(include_in_schema=False)
 MAX_CSV = 5 * 1024 * 1024
-_BULK_LOCK = threading.Lock()  # bulk signing keeps per-process worker state: one run at a time
 
 
 @dataclass(frozen=True)
@@ -374,77 +375,11 @@ async def issue_one(request: Request) -> Response:
 # ---------------------------------------------------------------- bulk issuance
 
 
-def jobs_dir(request: Request) -> Path:
-    return instance_of(request).settings.home / "web-bulk"
-
-
-def _write_state(path: Path, state: dict[str, Any]) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".state-")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(state, out)
-    os.replace(temp, path)
-
-
-def read_state(request: Request, job_id: str) -> dict[str, Any] | None:
-    if not job_id.replace("-", "").isalnum() or len(job_id) > 40:
-        return None
-    path = jobs_dir(request) / job_id / "state.json"
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return state if isinstance(state, dict) else None
-
-
-def _run_bulk(instance: Any, org_id: str, spec_id: str, job: Path, total: int, actor: str) -> None:
-    """Issue in slices so that the progress file moves row by row; bulk.issue_csv is idempotent
-    by row key, and each slice keeps the line numbers of the whole file."""
-    state_path = job / "state.json"
-    state: dict[str, Any] = {
-        "org": org_id,
-        "total": total,
-        "done": 0,
-        "issued": 0,
-        "already": 0,
-        "errors": 0,
-        "finished": False,
-        "failed": None,
-    }
-    _write_state(state_path, state)
-    errors: list[list[str]] = []
-    with (job / "upload.csv").open(newline="", encoding="utf-8-sig") as handle:
-        lines = handle.read().splitlines(keepends=True)
-    header, body = (lines[0], lines[1:]) if lines else ("", [])
-    step = max(5, total // 20)
-    try:
-        with _BULK_LOCK:
-            for start in range(0, len(body), step):
-                part = job / f"part-{start}.csv"
-                part.write_text(header + "".join(body[start : start + step]), encoding="utf-8")
-                summary = bulk.issue_csv(
-                    instance, org_id, spec_id, part, job / "out", workers=1, actor=actor
-                )
-                if summary.error_report:
-                    with open(summary.error_report, newline="", encoding="utf-8") as report:
-                        for row in list(csv.reader(report))[1:]:
-                            line = int(row[0]) + start if row and row[0].isdigit() else row[0]
-                            errors.append([str(line), *row[1:]])
-                part.unlink()
-                state.update(
-                    done=min(total, start + step),
-                    issued=state["issued"] + summary.issued,
-                    already=state["already"] + summary.already_issued,
-                    errors=len(errors),
-                )
-                _write_state(state_path, state)
-    except (bulk.BulkError, OrganisationError, SpecificationError, OSError, ValueError) as exc:
-        state["failed"] = str(exc)
-    with (job / "errors.csv").open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["line", "row_key", "reason"])
-        writer.writerows(errors)
-    state.update(finished=True, done=total if state["failed"] is None else state["done"])
-    _write_state(state_path, state)
+def _run_bulk_here(instance: Any, job_id: str) -> None:
+    """No worker to hand the job to (SQLite, or none running): run it in this process.
+    The job lives in the database, so any process or machine shows its progress."""
+    with contextlib.suppress(Exception):  # a failure stays visible as the job's state
+        jobs_bulk.run_in_process(instance, job_id, workers=1)
 
 
 @router.get("/console/bulk")
@@ -507,28 +442,51 @@ async def bulk_start(request: Request) -> Response:
         ctx = _ctx(member, "bulk", specs=_latest_specs(request, member))
         ctx["errors"] = errors
         return render(request, "console/bulk.html", ctx, status=422)
-    job_id = uuid.uuid4().hex
-    job = jobs_dir(request) / job_id
-    job.mkdir(parents=True)
-    (job / "upload.csv").write_bytes(data)
-    total = max(0, len([ln for ln in data.decode("utf-8-sig").splitlines() if ln.strip()]) - 1)
-    _write_state(job / "state.json", {"org": member.org.id, "total": total, "done": 0,
-                                      "issued": 0, "already": 0, "errors": 0,
-                                      "finished": False, "failed": None})  # fmt: skip
-    threading.Thread(
-        target=_run_bulk,
-        args=(instance_of(request), member.org.id, spec, job, total, _actor(member)),
-        daemon=True,
-        name=f"web-bulk-{job_id[:8]}",
-    ).start()
+    instance = instance_of(request)
+    with tempfile.TemporaryDirectory() as folder:
+        upload_path = Path(folder) / (Path(upload.filename or "upload.csv").name or "upload.csv")
+        upload_path.write_bytes(data)
+        on_queue = job_queue.is_postgres(instance.settings.database_url) and (
+            job_queue.live_workers(instance) > 0
+        )
+        try:
+            job_id, _ = jobs_bulk.submit(
+                instance, member.org.id, spec, upload_path,
+                mode=jobs_bulk.MODE_QUEUE if on_queue else jobs_bulk.MODE_IN_PROCESS,
+                actor=_actor(member),
+            )  # fmt: skip
+        except (bulk.BulkError, OrganisationError) as exc:
+            ctx = _ctx(member, "bulk", specs=_latest_specs(request, member))
+            ctx["errors"] = {"file": str(exc)}
+            return render(request, "console/bulk.html", ctx, status=422)
+    if on_queue:
+        job_queue.enqueue(instance, job_id)
+    else:
+        threading.Thread(
+            target=_run_bulk_here,
+            args=(instance, job_id),
+            daemon=True,
+            name=f"web-bulk-{job_id[:8]}",
+        ).start()
     return redirect(request, f"/console/bulk/{job_id}")
 
 
 def _job(request: Request, member: Member, job_id: str) -> dict[str, Any] | None:
-    state = read_state(request, job_id)
-    if state is None or state.get("org") != member.org.id:
+    """The job's progress, from the database, for the template."""
+    try:
+        view = jobs_bulk.get(instance_of(request), job_id, org_id=member.org.id)
+    except jobs_bulk.JobNotFound:
         return None
-    return state
+    return {
+        "org": view.org,
+        "total": view.total_rows,
+        "done": view.rows_done,
+        "issued": view.issued,
+        "already": view.already_issued,
+        "errors": view.errors,
+        "finished": view.state == jobs_bulk.DONE,
+        "failed": None,
+    }
 
 
 @router.get("/console/bulk/{job_id}")
@@ -553,11 +511,14 @@ def bulk_errors(request: Request, job_id: str) -> Response:
     if member is None:
         return _login_redirect(request)
     state = _job(request, member, job_id)
-    path = jobs_dir(request) / job_id / "errors.csv"
-    if state is None or not path.is_file():
+    if state is None:
         return _refuse(request, page(request).gettext("No such bulk run."), 404)
+    report = io.StringIO()
+    writer = csv.writer(report)
+    writer.writerow(["line", "row_key", "reason"])
+    writer.writerows(jobs_bulk.error_rows(instance_of(request), job_id))
     response = Response(
-        path.read_bytes(),
+        report.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="errors.csv"'},
     )
