@@ -60,6 +60,7 @@ def test_specs_issue_revoke_tokens_audit(site, page):
     page.fill("#learner_id", "not an address")
     page.get_by_role("button", name="Issue and sign").click()
     assert "not an e-mail address" in page.locator("#learner_id-error").inner_text()
+    assert_accessible(page)  # the issue form, with its errors shown
     page.fill("#learner_id", "karlis@example.lv")
     page.get_by_role("button", name="Issue and sign").click()
     assert "Issued to Kārlis Liepa" in page.locator(".flash").inner_text()
@@ -74,6 +75,7 @@ def test_specs_issue_revoke_tokens_audit(site, page):
     page.get_by_role("button", name="Apply").click()
     assert "was revoked" in page.locator(".flash").inner_text()
     assert "assessment annulled" in page.locator("dl.facts").inner_text()
+    assert_accessible(page)  # a credential's page
     # Search.
     page.get_by_role("link", name="Issued credentials").first.click()
     page.fill("#q", "Kārlis")
@@ -81,6 +83,7 @@ def test_specs_issue_revoke_tokens_audit(site, page):
     page.wait_for_url("**q=*")
     assert page.locator("tbody tr").count() == 1
     assert "Revoked" in page.locator("tbody tr").inner_text()
+    assert_accessible(page)  # the issued credentials, searched
     # Tokens: create one, shown once.
     page.get_by_role("link", name="API tokens").click()
     page.get_by_role("button", name="Create the token").click()
@@ -95,6 +98,7 @@ def test_specs_issue_revoke_tokens_audit(site, page):
     log = page.locator("table").inner_text()
     for action in ("spec.publish", "credential.issue", "credential.revoke", "token.create"):
         assert action in log
+    assert_accessible(page)  # the audit log
 
 
 def test_bulk_upload_with_progress_and_error_report(site, page, tmp_path):
@@ -145,9 +149,11 @@ def test_bulk_upload_with_progress_and_error_report(site, page, tmp_path):
 def test_console_on_a_phone(site, phone):
     _sign_in(phone, site)
     assert_fits(phone)
-    for path in ("/console/specs", "/console/issue", "/console/bulk", "/console/audit"):
+    for path in ("/console/specs", "/console/issue", "/console/bulk", "/console/audit",
+                 "/console/credentials", "/console/tokens"):  # fmt: skip
         phone.goto(site.url + path)
         assert_fits(phone)
+        assert_accessible(phone)
 
 
 def test_console_pages_need_sign_in_and_csrf(site):
