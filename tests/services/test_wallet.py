@@ -314,7 +314,9 @@ def test_every_edc_sample_imports_into_the_wallet(instance, holder):
     edc = SHARED / "vectors" / "edc"
     results = {}
     for path in sorted(edc.iterdir()):
-        item, created = wallet.import_bytes(instance, holder.handle, path.read_bytes(), filename=path.name)
+        item, created = wallet.import_bytes(
+            instance, holder.handle, path.read_bytes(), filename=path.name
+        )
         assert created, path.name
         results[path.name] = item
     annex = results["elm3-sample-mc-annex1-unsigned.jsonld"]
