@@ -258,3 +258,21 @@ def test_1edtech_vector_verifies_with_supplied_key_and_lists_missing_elements():
     without = verify_credential(vector, ctx())
     assert without.check("proof").status == "warn" and not without.valid
     assert f"--resolve {url}=FILE" in without.check("proof").message
+
+
+def test_a_remembered_status_list_never_vouches_for_altered_bytes(key):
+    credential, docs = _with_status(key, {})
+    assert (
+        verify_credential(credential, ctx(documents=docs)).status == "valid"
+    )  # list now remembered
+    altered = {url: copy.deepcopy(doc) for url, doc in docs.items()}
+    for doc in altered.values():
+        bits = new_bitstring()
+        set_bit(bits, 7, True)
+        from microcred.formats.status_list import encode_list
+
+        doc["credentialSubject"]["encodedList"] = encode_list(
+            bits
+        )  # claims revoked, proof unchanged
+    report = verify_credential(credential, ctx(documents=altered))
+    assert report.check("status").status == "fail" and "proof" in report.check("status").message

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from microcred.formats.status_list import StatusListError, decode_list, get_bit
@@ -24,6 +26,35 @@ def _time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# A status list credential is shared by up to 131,072 credentials: verifying its proof
+# once per verification dominated the cost of checking a whole batch. The same bytes
+# verify the same way, so a verified list is remembered by its digest for a few minutes
+# of the verifier's own clock (`ctx.now`), which bounds how long a rotated-out key lasts.
+_VERIFIED_LISTS: dict[str, datetime] = {}
+VERIFIED_LIST_TTL = timedelta(minutes=5)
+_MAX_REMEMBERED = 256
+
+
+def _verify_list_proof(
+    list_credential: dict[str, Any], ctx: VerifierContext, finder: DocumentFinder
+) -> None:
+    digest = hashlib.sha256(
+        json.dumps(list_credential, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
+    until = _VERIFIED_LISTS.get(digest)
+    if until is not None and ctx.now <= until:
+        return
+    verify_proofs(
+        list_credential,
+        resolve_key=key_resolver(finder),
+        canonicalize=ctx.canonicalize,
+        allowed_suites=ctx.allowed_suites,
+    )
+    if len(_VERIFIED_LISTS) >= _MAX_REMEMBERED:
+        _VERIFIED_LISTS.clear()
+    _VERIFIED_LISTS[digest] = ctx.now + VERIFIED_LIST_TTL
 
 
 def _entries(credential: dict[str, Any]) -> list[Any]:
@@ -77,12 +108,7 @@ def _check_entry(
             "status.foreign_list",
         )
     try:
-        verify_proofs(
-            list_credential,
-            resolve_key=key_resolver(finder),
-            canonicalize=ctx.canonicalize,
-            allowed_suites=ctx.allowed_suites,
-        )
+        _verify_list_proof(list_credential, ctx, finder)
     except (ProofError, ValueError) as exc:
         return Check(
             "status",
