@@ -196,9 +196,8 @@ def test_api_router(instance, org, spec, tmp_path):
         assert client.get(f"/api/v1/orgs/{other.slug}/jobs", headers=foreign).json() == {"jobs": []}
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # procrastinate's schema
 def test_migration_keeps_an_existing_procrastinate_schema(tmp_path, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("procrastinate's schema is PostgreSQL only")
     import psycopg
     from procrastinate.schema import SchemaManager
 

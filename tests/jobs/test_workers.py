@@ -56,9 +56,8 @@ def _running_chunk_of(instance, pid: int) -> bool:
         return any(w and w.endswith(f":{pid}") for w in workers)
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # the queue is PostgreSQL's
 def test_sigkill_one_of_two_workers_mid_job(instance, org, spec, tmp_path, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the job queue runs on PostgreSQL; SQLite runs jobs in-process")
     n = 2000
     path = write_csv(tmp_path / "big.csv", n)
     out = tmp_path / "out"
