@@ -3,6 +3,7 @@ status lists. The verifier uses them without any network access."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,9 @@ def fetcher(instance: Instance) -> Callable[[str], dict[str, Any] | None]:
         re.escape(instance.base_url) + r"/status/([a-z0-9-]+)/(\d+)/(revocation|suspension)$"
     )
 
+    @functools.cache
     def did_web_targets() -> dict[str, str]:
+        # One look-up per fetcher (a fetcher serves one verification or one request).
         with transaction(instance.sessions) as session:
             rows = session.execute(select(Organisation.slug, Organisation.did_web)).all()
         out: dict[str, str] = {}
@@ -50,11 +53,9 @@ def fetcher(instance: Instance) -> Callable[[str], dict[str, Any] | None]:
 
 
 def trust_list(instance: Instance) -> TrustList:
-    """An instance trusts its own organisations."""
+    """An instance trusts its own organisations (by did:web and by did:key)."""
+    orgs = organisations.list_all(instance)
     return TrustList.of(
-        TrustedIssuer(o.did, o.name, o.country) for o in organisations.list_all(instance)
-    ).merged(
-        TrustList.of(
-            TrustedIssuer(o.did_key, o.name, o.country) for o in organisations.list_all(instance)
-        )
+        [TrustedIssuer(o.did, o.name, o.country) for o in orgs]
+        + [TrustedIssuer(o.did_key, o.name, o.country) for o in orgs]
     )
