@@ -183,7 +183,7 @@ def issue_bulk(
             progress.advance(task, n)
             _rate(progress, task)
 
-        bulk.run_in_process(instance, job_id, workers=workers, progress=advance)
+        bulk.run_in_process(instance, job_id, workers=workers, progress=advance, out_dir=out_dir)
     assert out_dir is not None
     summary = bulk.write_output(instance, job_id, out_dir)
     _print_summary(summary.to_json(), as_json, job_id)

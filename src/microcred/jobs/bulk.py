@@ -18,7 +18,14 @@ from typing import Any
 
 from sqlalchemy import case, func, select, update
 
-from microcred.services.bulk import BulkError, BulkSummary, issue_rows, read_rows
+from microcred.services.bulk import (
+    BulkError,
+    BulkSummary,
+    file_name,
+    issue_rows,
+    read_rows,
+    remove_stale_temp_files,
+)
 from microcred.services.bulk import write_files as _write_files
 from microcred.services.bulk import write_report as _write_report
 from microcred.services.instance import Instance
@@ -223,8 +230,16 @@ def pending_chunks(instance: Instance, job_id: str) -> list[tuple[int, int]]:
         ]
 
 
-def run_chunk(instance: Instance, job_id: str, seq: int, *, worker: str | None = None) -> bool:
-    """Issue one chunk's rows (idempotent); False if it was already done."""
+def run_chunk(
+    instance: Instance,
+    job_id: str,
+    seq: int,
+    *,
+    worker: str | None = None,
+    out_dir: Path | None = None,
+) -> bool:
+    """Issue one chunk's rows (idempotent); False if it was already done. With `out_dir`
+    (a run on this machine), the chunk's credential files are written as soon as it commits."""
     now = datetime.now(UTC)
     with transaction(instance.sessions) as session:
         chunk = session.get(BulkChunk, (job_id, seq))
@@ -244,7 +259,13 @@ def run_chunk(instance: Instance, job_id: str, seq: int, *, worker: str | None =
         rows = [(int(line), values) for line, values in json.loads(chunk.rows)]
         org_id, spec_version_id, actor = job.org_id, job.spec_version_id, job.actor
     outcome = issue_rows(
-        instance, org_id, spec_version_id, rows, actor=f"job:{actor}"[:200], job_id=job_id
+        instance,
+        org_id,
+        spec_version_id,
+        rows,
+        actor=f"job:{actor}"[:200],
+        job_id=job_id,
+        out_dir=out_dir,
     )
     finished = datetime.now(UTC)
     with transaction(instance.sessions) as session:
@@ -415,9 +436,26 @@ def write_output(instance: Instance, job_id: str, out_dir: Path) -> BulkSummary:
                 .order_by(BulkChunk.seq)
             )
         )
+    remove_stale_temp_files(out_dir)
     for chunk_errors, row_keys in chunks:
         errors.extend((int(e[0]), str(e[1]), str(e[2])) for e in chunk_errors)
         for start in range(0, len(row_keys), 500):
+            batch = row_keys[start : start + 500]
+            with transaction(instance.sessions) as session:
+                names = dict(
+                    session.execute(
+                        select(IssuedCredential.row_key, IssuedCredential.learner_name).where(
+                            IssuedCredential.org_id == org_id, IssuedCredential.row_key.in_(batch)
+                        )
+                    ).all()
+                )
+            # Files already written by the chunks themselves are not read again.
+            missing = [
+                k for k, name in names.items() if not (out_dir / file_name(k, name)).exists()
+            ]
+            summary.files_written += len(names) - len(missing)
+            if not missing:
+                continue
             with transaction(instance.sessions) as session:
                 found = [
                     (key, name, document)
@@ -428,7 +466,7 @@ def write_output(instance: Instance, job_id: str, out_dir: Path) -> BulkSummary:
                             IssuedCredential.document,
                         ).where(
                             IssuedCredential.org_id == org_id,
-                            IssuedCredential.row_key.in_(row_keys[start : start + 500]),
+                            IssuedCredential.row_key.in_(missing),
                         )
                     )
                 ]
@@ -454,8 +492,8 @@ def _init_child(settings: Settings, parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
-def _run_in_child(job_id: str, seq: int) -> bool:
-    return run_chunk(_CHILD["instance"], job_id, seq)
+def _run_in_child(job_id: str, seq: int, out_dir: Path | None) -> bool:
+    return run_chunk(_CHILD["instance"], job_id, seq, out_dir=out_dir)
 
 
 def run_in_process(
@@ -464,13 +502,18 @@ def run_in_process(
     *,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    out_dir: Path | None = None,
 ) -> JobView:
-    """Run every chunk not done yet here: in this process, or on `workers` processes."""
+    """Run every chunk not done yet here: in this process, or on `workers` processes.
+    With `out_dir`, each chunk writes its files when it commits (in parallel)."""
     pending = pending_chunks(instance, job_id)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(out_dir)
     workers = max(1, min(workers or os.cpu_count() or 1, len(pending) or 1))
     if workers == 1:
         for seq, count in pending:
-            run_chunk(instance, job_id, seq)
+            run_chunk(instance, job_id, seq, out_dir=out_dir)
             if progress:
                 progress(count)
         return get(instance, job_id)
@@ -485,7 +528,7 @@ def run_in_process(
         def start_one() -> None:
             item = next(todo, None)
             if item is not None:
-                running[pool.submit(_run_in_child, job_id, item[0])] = item[1]
+                running[pool.submit(_run_in_child, job_id, item[0], out_dir)] = item[1]
 
         for _ in range(workers * 2):  # a short queue: a kill loses little started work
             start_one()

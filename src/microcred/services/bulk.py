@@ -166,7 +166,7 @@ def file_name(row_key: str, learner_name: str) -> str:
     return f"{ascii_name or 'learner'}-{hashlib.sha256(row_key.encode()).hexdigest()[:12]}.json"
 
 
-def _remove_stale_temp_files(out_dir: Path) -> None:
+def remove_stale_temp_files(out_dir: Path) -> None:
     """A run killed mid-write leaves `NAME.PID.tmp`; remove those whose process is gone."""
     for tmp in out_dir.glob("*.tmp"):
         pid_text = tmp.suffixes[-2].lstrip(".") if len(tmp.suffixes) >= 2 else ""
@@ -244,7 +244,7 @@ def issue_csv(
     rows = _read(csv_path)
     first = next(rows, None)  # reads the header: a bad one stops the run before anything is issued
     out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temp_files(out_dir)
+    remove_stale_temp_files(out_dir)
     summary = BulkSummary(out_dir=str(out_dir))
     error_path = out_dir / "errors.csv"
     with transaction(instance.sessions) as session:
@@ -492,6 +492,7 @@ def issue_rows(
     *,
     actor: str = "jobs",
     job_id: str | None = None,
+    out_dir: Path | None = None,
 ) -> ChunkOutcome:
     """Issue one chunk of CSV rows in this process, without writing any file.
 
@@ -584,11 +585,13 @@ def issue_rows(
     details: dict[str, Any] = {"count": len(new_rows)}
     if job_id:
         details["job"] = job_id
+    inserted: list[dict[str, Any]] = []
     try:
         with transaction(instance.sessions) as session:
             session.execute(insert(IssuedCredential), new_rows)
             record(session, org.id, actor, "credential.issue_bulk", spec_row.id, details)
         outcome.issued = len(new_rows)
+        inserted = new_rows
     except IntegrityError:
         # Another process issued some of these rows meanwhile: one by one, keep theirs.
         for row in new_rows:
@@ -604,15 +607,19 @@ def issue_rows(
                         {"row_key": row["row_key"], **({"job": job_id} if job_id else {})},
                     )
                 outcome.issued += 1
+                inserted.append(row)
             except IntegrityError:
                 outcome.already_issued += 1
+    if out_dir is not None and inserted:
+        # After the commit: a file never exists for a credential the database does not have.
+        write_files(out_dir, [(r["row_key"], r["learner_name"], r["document"]) for r in inserted])
     return outcome
 
 
 def write_files(out_dir: Path, rows: list[tuple[str, str, str]]) -> int:
-    """Write `(row_key, learner_name, document)` files atomically unless already there."""
+    """Write `(row_key, learner_name, document)` files atomically unless already there.
+    (Leftovers of a killed run are removed once per run: `remove_stale_temp_files`.)"""
     out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temp_files(out_dir)
 
     def one(row: tuple[str, str, str]) -> int:
         target = out_dir / file_name(row[0], row[1])
