@@ -158,6 +158,65 @@ def _prepare(
     return _Row(line, row_key, award.learner.name, award.learner.identifier, data)
 
 
+def _prepare_batch(
+    spec: Specification,
+    spec_version_id: str,
+    rows: list[tuple[int, dict[str, str]]],
+    errors: list[tuple[int, str, str]],
+) -> list[_Row]:
+    """The rows that can be issued; the others go to `errors` with their line and reason.
+    A row key seen earlier in the same batch is an error (a duplicate row)."""
+    prepared: list[_Row] = []
+    seen: set[str] = set()
+    for line, values in rows:
+        result = _prepare(spec, spec_version_id, line, values)
+        if isinstance(result, str):
+            errors.append((line, values.get("row_key", ""), result))
+        elif result.row_key in seen:
+            errors.append(
+                (
+                    line,
+                    result.row_key,
+                    "duplicate row: the same row key appears earlier in the file",
+                )
+            )
+        else:
+            seen.add(result.row_key)
+            prepared.append(result)
+    return prepared
+
+
+def _credential_rows(
+    rows: list[_Row],
+    documents: list[str],
+    slots: list[tuple[int, int]],
+    org_id: str,
+    spec_version_id: str,
+) -> list[dict[str, Any]]:
+    """The `credentials` table rows for signed documents, ready for one executemany."""
+    now = datetime.now(UTC)
+    return [
+        {
+            "id": r.award_data["id"],
+            "org_id": org_id,
+            "spec_version_id": spec_version_id,
+            "row_key": r.row_key,
+            "learner_name": r.learner_name,
+            "learner_id": r.learner_id,
+            "issued_on": datetime.fromisoformat(r.award_data["issued_on"]),
+            "format": "ob3",
+            "document": doc,
+            "status_list_id": list_id,
+            "status_index": index,
+            "revoked_at": None,
+            "revocation_reason": None,
+            "suspended": False,
+            "created_at": now,
+        }
+        for r, doc, (list_id, index) in zip(rows, documents, slots, strict=True)
+    ]
+
+
 def file_name(row_key: str, learner_name: str) -> str:
     import unicodedata
 
@@ -283,24 +342,8 @@ def issue_csv(
     pending_count = 0
     try:
         for batch in chunks():
-            prepared: list[_Row] = []
-            seen: set[str] = set()
-            for line, values in batch:
-                summary.total_rows += 1
-                result = _prepare(spec, spec_row.id, line, values)
-                if isinstance(result, str):
-                    errors.append((line, values.get("row_key", ""), result))
-                elif result.row_key in seen:
-                    errors.append(
-                        (
-                            line,
-                            result.row_key,
-                            "duplicate row: the same row key appears earlier in the file",
-                        )
-                    )
-                else:
-                    seen.add(result.row_key)
-                    prepared.append(result)
+            summary.total_rows += len(batch)
+            prepared = _prepare_batch(spec, spec_row.id, batch, errors)
             # Pipelined: this chunk signs on the workers while the previous one is stored.
             started = _start_chunk(instance, org_id, org_obj, prepared, out_dir, pool, summary)
             _finish_chunk(instance, org_id, spec_row.id, pending, out_dir, summary, actor)
@@ -400,27 +443,7 @@ def _finish_chunk(
         documents = list(pending.futures)
     else:
         documents = [doc for future in pending.futures for doc in future.result()]
-    now = datetime.now(UTC)
-    new_rows = [
-        {
-            "id": r.award_data["id"],
-            "org_id": org_id,
-            "spec_version_id": spec_version_id,
-            "row_key": r.row_key,
-            "learner_name": r.learner_name,
-            "learner_id": r.learner_id,
-            "issued_on": datetime.fromisoformat(r.award_data["issued_on"]),
-            "format": "ob3",
-            "document": doc,
-            "status_list_id": list_id,
-            "status_index": index,
-            "revoked_at": None,
-            "revocation_reason": None,
-            "suspended": False,
-            "created_at": now,
-        }
-        for r, doc, (list_id, index) in zip(pending.rows, documents, pending.slots, strict=True)
-    ]
+    new_rows = _credential_rows(pending.rows, documents, pending.slots, org_id, spec_version_id)
     try:
         with transaction(instance.sessions) as session:
             # Core executemany: the ORM unit of work costs more than the signing saves.
@@ -510,23 +533,7 @@ def issue_rows(
         key, vm = signing_key(instance, session, org)
         profile = issuer_profile(org)
     errors: list[tuple[int, str, str]] = []
-    prepared: list[_Row] = []
-    seen: set[str] = set()
-    for line, values in rows:
-        result = _prepare(spec, spec_row.id, line, values)
-        if isinstance(result, str):
-            errors.append((line, values.get("row_key", ""), result))
-        elif result.row_key in seen:
-            errors.append(
-                (
-                    line,
-                    result.row_key,
-                    "duplicate row: the same row key appears earlier in the file",
-                )
-            )
-        else:
-            seen.add(result.row_key)
-            prepared.append(result)
+    prepared = _prepare_batch(spec, spec_row.id, rows, errors)
     outcome = ChunkOutcome(0, 0, errors, [r.row_key for r in prepared])
     if not prepared:
         return outcome
@@ -561,27 +568,7 @@ def issue_rows(
         )
         for r, (list_id, index) in zip(todo, slots, strict=True)
     ]
-    now = datetime.now(UTC)
-    new_rows = [
-        {
-            "id": r.award_data["id"],
-            "org_id": org.id,
-            "spec_version_id": spec_row.id,
-            "row_key": r.row_key,
-            "learner_name": r.learner_name,
-            "learner_id": r.learner_id,
-            "issued_on": datetime.fromisoformat(r.award_data["issued_on"]),
-            "format": "ob3",
-            "document": doc,
-            "status_list_id": list_id,
-            "status_index": index,
-            "revoked_at": None,
-            "revocation_reason": None,
-            "suspended": False,
-            "created_at": now,
-        }
-        for r, doc, (list_id, index) in zip(todo, documents, slots, strict=True)
-    ]
+    new_rows = _credential_rows(todo, documents, slots, org.id, spec_row.id)
     details: dict[str, Any] = {"count": len(new_rows)}
     if job_id:
         details["job"] = job_id
