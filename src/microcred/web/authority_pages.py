@@ -15,7 +15,7 @@ from microcred.model.validation import SpecificationError
 from microcred.services import recognition
 from microcred.services.holders import HolderError
 from microcred.services.organisations import OrganisationError
-from microcred.web.console_pages import Member, current_member
+from microcred.web.console_pages import Member, current_member, member_form
 from microcred.web.core import (
     CsrfError,
     checked_form,
@@ -65,16 +65,11 @@ def desk(request: Request) -> Response:
 
 @router.post("/authority/pathways")
 async def publish_pathway(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return redirect(request, "/console/login")
+    posted = await member_form(request, "issue", refuse=_refuse)
+    if isinstance(posted, Response):
+        return posted
+    member, form = posted
     p = page(request)
-    try:
-        form = await checked_form(request)
-    except CsrfError as exc:
-        return _refuse(request, str(exc))
-    if not member.can("issue"):
-        return _refuse(request, p.gettext("Your token does not have the 'issue' scope."))
     source = text_field(form, "source", 200_000)
     errors: dict[str, str] = {}
     problems: list[tuple[str, str]] = []
@@ -137,16 +132,11 @@ def application_page(request: Request, app_id: str) -> Response:
 
 @router.post("/authority/applications/{app_id}/decide")
 async def decide(request: Request, app_id: str) -> Response:
-    member = current_member(request)
-    if member is None:
-        return redirect(request, "/console/login")
+    posted = await member_form(request, "issue", refuse=_refuse)
+    if isinstance(posted, Response):
+        return posted
+    member, form = posted
     p = page(request)
-    try:
-        form = await checked_form(request)
-    except CsrfError as exc:
-        return _refuse(request, str(exc))
-    if not member.can("issue"):
-        return _refuse(request, p.gettext("Your token does not have the 'issue' scope."))
     found = _application(request, member, app_id)
     if found is None:
         return _refuse(request, p.gettext("No such application."), 404)

@@ -9,6 +9,7 @@ import io
 import json
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -86,6 +87,33 @@ def _refuse(request: Request, message: str, status: int = 403) -> Response:
         {"message": message, "active": "console", "back": "/console"},
         status=status,
     )
+
+
+def _scope_refusal(p: Any, scope: str) -> str:
+    # Whole sentences, so that each one is extracted and translated as it is.
+    return {
+        "issue": p.gettext("Your token does not have the 'issue' scope."),
+        "revoke": p.gettext("Your token does not have the 'revoke' scope."),
+        "admin": p.gettext("Your token does not have the 'admin' scope."),
+    }[scope]
+
+
+async def member_form(
+    request: Request, scope: str, refuse: Callable[[Request, str], Response] | None = None
+) -> tuple[Member, Any] | Response:
+    """A signed-in member's form post, its CSRF token checked and the scope required;
+    or the response that turns it away (sign-in page, or the refusal page)."""
+    turn_away = refuse or _refuse
+    member = current_member(request)
+    if member is None:
+        return _login_redirect(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return turn_away(request, str(exc))
+    if not member.can(scope):
+        return turn_away(request, _scope_refusal(page(request), scope))
+    return member, form
 
 
 def _ctx(member: Member, section: str, **extra: Any) -> dict[str, Any]:
@@ -232,16 +260,11 @@ def _specs_ctx(request: Request, member: Member, **extra: Any) -> dict[str, Any]
 
 @router.post("/console/specs")
 async def create_spec(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+    posted = await member_form(request, "issue")
+    if isinstance(posted, Response):
+        return posted
+    member, form = posted
     p = page(request)
-    try:
-        form = await checked_form(request)
-    except CsrfError as exc:
-        return _refuse(request, str(exc))
-    if not member.can("issue"):
-        return _refuse(request, p.gettext("Your token does not have the 'issue' scope."))
     source = text_field(form, "source", 200_000)
     problems: list[tuple[str, str]] = []
     errors: dict[str, str] = {}
@@ -304,16 +327,11 @@ def issue_page(request: Request) -> Response:
 
 @router.post("/console/issue")
 async def issue_one(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+    posted = await member_form(request, "issue")
+    if isinstance(posted, Response):
+        return posted
+    member, form = posted
     p = page(request)
-    try:
-        form = await checked_form(request)
-    except CsrfError as exc:
-        return _refuse(request, str(exc))
-    if not member.can("issue"):
-        return _refuse(request, p.gettext("Your token does not have the 'issue' scope."))
     values = {
         k: text_field(form, k, 2000)
         for k in ("spec", "learner_name", "learner_id", "issued_on", "grade")
@@ -394,16 +412,11 @@ def bulk_page(request: Request) -> Response:
 
 @router.post("/console/bulk")
 async def bulk_start(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+    posted = await member_form(request, "issue")
+    if isinstance(posted, Response):
+        return posted
+    member, form = posted
     p = page(request)
-    try:
-        form = await checked_form(request)
-    except CsrfError as exc:
-        return _refuse(request, str(exc))
-    if not member.can("issue"):
-        return _refuse(request, p.gettext("Your token does not have the 'issue' scope."))
     spec = text_field(form, "spec", 100)
     upload = form.get("file")
     errors: dict[str, str] = {}
@@ -575,16 +588,11 @@ def credential_page(request: Request, cid: str) -> Response:
 
 @router.post("/console/credentials/{cid}/status")
 async def change_status(request: Request, cid: str) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+    posted = await member_form(request, "revoke")
+    if isinstance(posted, Response):
+        return posted
+    member, form = posted
     p = page(request)
-    try:
-        form = await checked_form(request)
-    except CsrfError as exc:
-        return _refuse(request, str(exc))
-    if not member.can("revoke"):
-        return _refuse(request, p.gettext("Your token does not have the 'revoke' scope."))
     item = _credential(request, member, cid)
     if item is None:
         return _refuse(request, p.gettext("No such credential."), 404)
@@ -642,16 +650,11 @@ def _tokens_ctx(request: Request, member: Member, **extra: Any) -> dict[str, Any
 
 @router.post("/console/tokens")
 async def create_token(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+    posted = await member_form(request, "admin")
+    if isinstance(posted, Response):
+        return posted
+    member, form = posted
     p = page(request)
-    try:
-        form = await checked_form(request)
-    except CsrfError as exc:
-        return _refuse(request, str(exc))
-    if not member.can("admin"):
-        return _refuse(request, p.gettext("Your token does not have the 'admin' scope."))
     name = text_field(form, "name", 300)
     scopes = [s for s in form.getlist("scope") if isinstance(s, str)][:10]
     errors: dict[str, str] = {}
@@ -674,16 +677,11 @@ async def create_token(request: Request) -> Response:
 
 @router.post("/console/tokens/{token_id}/revoke")
 async def revoke_token(request: Request, token_id: str) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+    posted = await member_form(request, "admin")
+    if isinstance(posted, Response):
+        return posted
+    member, _ = posted
     p = page(request)
-    try:
-        await checked_form(request)
-    except CsrfError as exc:
-        return _refuse(request, str(exc))
-    if not member.can("admin"):
-        return _refuse(request, p.gettext("Your token does not have the 'admin' scope."))
     try:
         tokens.revoke(instance_of(request), member.org.id, token_id[:40], actor=_actor(member))
     except OrganisationError:
