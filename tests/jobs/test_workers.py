@@ -93,9 +93,17 @@ def test_sigkill_one_of_two_workers_mid_job(instance, org, spec, tmp_path, datab
         # Kill worker "a" while it is in the middle of a chunk, with work done and left.
         victim = workers["a"]
         deadline = time.time() + 120
-        while not (count(instance)[0] >= 300 and _running_chunk_of(instance, victim.pid)):
+        while True:
             assert time.time() < deadline, _log(tmp_path, "a")
             assert submitter.poll() is None, submitter.stderr.read().decode()[-2000:]
+            if count(instance)[0] >= 300 and _running_chunk_of(instance, victim.pid):
+                # Freeze it first, so it cannot commit its chunk between our look and the kill
+                # (a commit already on the wire lands within the pause).
+                victim.send_signal(signal.SIGSTOP)
+                time.sleep(0.3)
+                if _running_chunk_of(instance, victim.pid):
+                    break
+                victim.send_signal(signal.SIGCONT)
             time.sleep(0.02)
         victim.send_signal(signal.SIGKILL)
         victim.wait()
