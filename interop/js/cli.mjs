@@ -12,6 +12,7 @@
  *           [--presentation --challenge C [--domain D] [--unsigned]]
  *   bench   --contexts DIR --n N --credential FILE --key KEYFILE [--suite S]
  *   keygen  [--suite eddsa-rdfc-2022|ecdsa-rdfc-2019] [--controller URL]
+ *   canonize  [--in FILE]   RDFC-1.0 (rdf-canonize) of a JSON array of N-Quads strings
  *
  * Exit codes: 0 success, 1 verification failure (stdout has
  * {"verified": false, "error": ...}), 2 usage / input error.
@@ -30,6 +31,7 @@ import {performance} from 'node:perf_hooks';
 import {createRequire} from 'node:module';
 
 import * as vc from '@digitalbazaar/vc';
+import jsonld from 'jsonld';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
@@ -414,6 +416,27 @@ async function cmdBench(opts) {
   return {output, code: failures ? 1 : 0, compact: true};
 }
 
+// RDFC-1.0 of N-Quads datasets by rdf-canonize (through jsonld): the reference labelling
+// that microcred's own canonicalization is tested against. Input: a JSON array of N-Quads
+// strings; output: an array of {"nquads"} or {"error"} in the same order.
+async function cmdCanonize(opts) {
+  const datasets = readInput(opts);
+  if(!Array.isArray(datasets)) {
+    throw new UsageError('canonize: the input must be a JSON array of N-Quads strings');
+  }
+  const output = [];
+  for(const text of datasets) {
+    try {
+      output.push({nquads: await jsonld.canonize(text, {
+        algorithm: 'RDFC-1.0', inputFormat: 'application/n-quads', safe: true
+      })});
+    } catch(e) {
+      output.push({error: errorText(e)});
+    }
+  }
+  return {output, code: 0};
+}
+
 async function cmdKeygen(opts) {
   const suite = opts.suite || 'eddsa-rdfc-2022';
   let keyPair;
@@ -448,6 +471,7 @@ const COMMANDS = {
   sign: cmdSign,
   'sign-presentation': cmdSignPresentation,
   verify: cmdVerify,
+  canonize: cmdCanonize,
   bench: cmdBench,
   keygen: cmdKeygen
 };

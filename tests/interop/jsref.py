@@ -339,3 +339,12 @@ def controller_document(
     for rel in relations:
         doc[rel] = [vm_id]
     return doc
+
+
+def js_canonize(datasets: Sequence[str]) -> list[dict[str, str]]:
+    """RDFC-1.0 of each N-Quads string by rdf-canonize: ``{"nquads"}`` or ``{"error"}``."""
+    proc = run_cli(["canonize"], list(datasets))
+    if proc.returncode != 0:
+        raise JsCliError(f"js canonize failed: {proc.stderr}")
+    out: list[dict[str, str]] = json.loads(proc.stdout)
+    return out

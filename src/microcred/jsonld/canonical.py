@@ -20,6 +20,7 @@ from microcred.jsonld.loader import (
     find_unknown_context,
     offline_document_loader,
 )
+from microcred.jsonld.rdfc_unique import canonicalize_quads
 
 __all__ = [
     "MAX_DEPTH",
@@ -157,6 +158,29 @@ def _term(term: Any) -> dict[str, str]:
     raise JsonLdError(f"unsupported RDF term {term!r}")
 
 
+class _QuadsOfNode(list):  # type: ignore[type-arg]
+    """A blank node's quads, each once: a quad naming the node twice (as subject and graph,
+    say) is appended twice in a row by pyld, but counted once by the reference
+    (rdf-canonize keeps a set), and the first-degree hashes differ."""
+
+    def append(self, quad: Any) -> None:
+        if not self or self[-1] is not quad:
+            super().append(quad)
+
+
+class _BlankNodeInfo(dict):  # type: ignore[type-arg]
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = {"quads": _QuadsOfNode()}
+        return self[key]
+
+
+class _URDNA2015(URDNA2015):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.blank_node_info = _BlankNodeInfo()
+
+
 def _reference_labels(dataset: pyoxigraph.Dataset) -> str:
     """Canonical N-Quads labelled by pyld's RDFC-1.0 (URDNA2015) implementation."""
     graphs: dict[str, list[dict[str, Any]]] = {}
@@ -173,7 +197,7 @@ def _reference_labels(dataset: pyoxigraph.Dataset) -> str:
                 "object": _term(quad.object),
             }
         )
-    labelled: str = URDNA2015().main(graphs, {"format": "application/n-quads"})
+    labelled: str = _URDNA2015().main(graphs, {"format": "application/n-quads"})
     return labelled
 
 
@@ -185,7 +209,8 @@ def canonicalize_nquads(nquads: str) -> str:
     Quads (a blank node related through several quads of one blank-node graph), whereas the
     reference implementations (rdf-canonize / jsonld.js, pyld) keep the repetitions; the two
     then disagree whenever N-degree hashing is needed. Named-graph datasets (embedded
-    proofs, presentations) are therefore labelled with pyld's implementation. In every case
+    proofs, presentations) are therefore labelled with pyld's implementation, unless
+    first-degree hashes suffice (:mod:`microcred.jsonld.rdfc_unique`). In every case
     the output is serialised by pyoxigraph (RDF 1.2 canonical N-Quads escaping, identical
     to rdf-canonize) and sorted in code point order.
     """
@@ -194,6 +219,19 @@ def canonicalize_nquads(nquads: str) -> str:
             pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS, lenient=True)
         )
         if any(not isinstance(q.graph_name, pyoxigraph.DefaultGraph) for q in dataset):
+            # First-degree labelling when it suffices: it is the reference's (rdf-canonize
+            # counts a quad once per blank node, pyld twice when the node recurs in it).
+            labelled = canonicalize_quads(
+                (
+                    str(q.subject),
+                    str(q.predicate),
+                    str(q.object),
+                    "" if isinstance(q.graph_name, pyoxigraph.DefaultGraph) else str(q.graph_name),
+                )
+                for q in dataset
+            )
+            if labelled is not None:
+                return labelled
             dataset = pyoxigraph.Dataset(
                 pyoxigraph.parse(
                     _reference_labels(dataset), format=pyoxigraph.RdfFormat.N_QUADS, lenient=True

@@ -14,7 +14,7 @@ This module produces the same RDF dataset directly from the JSON document, walki
   language and scoped context, and, per scoped context, the resulting child context.
 * The walk mirrors pyld's ``_expand``/``_expand_object`` control flow (sorted keys,
   type-scoped context application and reversion, property-scoped contexts applied both in
-  ``_expand_object`` and in ``_expand``) and emits N-Quads lines as pyld's
+  ``_expand_object`` and in ``_expand``) and emits the quads as pyld's
   ``_graph_to_rdf``/``_object_to_rdf``/``to_nquad`` would write them.
 * Anything it does not compile (inline context objects, ``@reverse``, ``@included``,
   ``@nest``, index/id/type maps, explicit ``@list``/``@set``/``@graph`` objects, relative
@@ -40,6 +40,7 @@ from pyld.nquads import escape as _escape
 
 from microcred.jsonld.errors import JsonLdError, UndefinedTermError
 from microcred.jsonld.loader import OfflineDocumentLoader, offline_document_loader
+from microcred.jsonld.rdfc_unique import Quad, canonicalize_quads
 
 __all__ = [
     "MAX_DEPTH",
@@ -72,6 +73,14 @@ _jcs: Callable[[Any], bytes] = _pyld.canonicalize
 _get_context_value: Callable[[Any, Any, str], Any] = _pyld.JsonLdProcessor.get_context_value
 _KEYWORDS: Final = frozenset(_pyld.KEYWORDS)
 
+# Terms that the canonical N-Quads serialisation (RDF 1.2, as pyoxigraph and rdf-canonize
+# write it) could write differently from pyld's escaping here, or reject: control
+# characters other than the ones both escape alike (\t \n \r), IRIs with characters an
+# IRIREF cannot hold, and language tags that are not plain lowercase subtags.
+_UNSAFE_TEXT: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNSAFE_IRI: Final = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_SIMPLE_LANGUAGE: Final = re.compile(r"[a-z]{1,8}(?:-[a-z0-9]{1,8})*")
+
 _CACHE_LIMIT: Final = 4096
 """Bound on per-context caches of document-controlled strings (keys, type values)."""
 
@@ -99,6 +108,7 @@ class _Term:
         "is_list",
         "language",
         "pred",
+        "pred_unsafe",
         "reverse",
         "scoped",
         "unsupported",
@@ -135,6 +145,7 @@ class _Term:
         self.pred = (
             f"<{expanded}>" if isinstance(expanded, str) and expanded not in _KEYWORDS else ""
         )
+        self.pred_unsafe = bool(self.pred and _UNSAFE_IRI.search(expanded or ""))
 
 
 class _Ctx:
@@ -351,10 +362,13 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> str:
 
 
 class _Walker:
-    __slots__ = ("bnodes", "count", "lines", "undefined")
+    __slots__ = ("bnodes", "canonical_form", "count", "quads", "undefined")
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        self.quads: list[Quad] = []
+        # False once a term may be written differently by the canonical N-Quads serialisation
+        # than here (see _literal_checked / iri_ref): rdfc_unique then must not be used.
+        self.canonical_form = True
         self.count = 0
         self.bnodes: dict[str, str] = {}
         self.undefined: str | None = None
@@ -387,16 +401,29 @@ class _Walker:
         if coerce == "@vocab" and type(value) is str:
             return self.iri_ref(ctx.vocab_iri(value))
         if coerce is not None and coerce != "@id" and coerce != "@vocab" and coerce != "@none":
-            return _literal(value, coerce, None)
+            return self.literal(value, coerce, None)
         if type(value) is str:
-            return _literal(value, None, term.language)
+            return self.literal(value, None, term.language)
         return _literal(value, None, None)
+
+    def literal(self, value: Any, datatype: str | None, language: str | None) -> str:
+        """`_literal`, noting whether it is also the literal's canonical N-Quads form."""
+        literal = _literal(value, datatype, language)
+        if (
+            _UNSAFE_TEXT.search(literal)
+            or (datatype is not None and _UNSAFE_IRI.search(datatype))
+            or (language is not None and not _SIMPLE_LANGUAGE.fullmatch(language))
+        ):
+            self.canonical_form = False
+        return literal
 
     def iri_ref(self, iri: str | None) -> str:
         if iri is None:
             raise _Fallback
         if iri.startswith("_:"):
             return self.label(iri)
+        if _UNSAFE_IRI.search(iri):
+            self.canonical_form = False
         return f"<{iri}>"
 
     def value_object(self, ctx: _Ctx, tsctx: _Ctx, element: dict[str, Any]) -> str | None:
@@ -437,7 +464,7 @@ class _Walker:
             raise _Fallback
         if type(value) not in (str, bool, int, float):
             raise _Fallback
-        return _literal(value, datatype, language)
+        return self.literal(value, datatype, language)
 
     # -- elements -----------------------------------------------------------------------
 
@@ -588,8 +615,7 @@ class _Walker:
             return None  # dropped free-floating node: no triples either way
         if subject is None:
             subject = self.fresh()
-        tail = f" {graph} .\n" if graph else " .\n"
-        lines = self.lines
+        quads = self.quads
 
         if types_seen:
             for key, term in terms:
@@ -603,10 +629,10 @@ class _Walker:
                 for name in values:
                     if type(name) is not str:
                         raise _Fallback
-                    lines.append(f"{subject} {_P_TYPE} {self.iri_ref(tsctx.vocab_iri(name))}{tail}")
+                    quads.append((subject, _P_TYPE, self.iri_ref(tsctx.vocab_iri(name)), graph))
 
         for key, term in props:
-            self.property(ctx, subject, key, term, element[key], graph, tail, depth)
+            self.property(ctx, subject, key, term, element[key], graph, depth)
         return subject
 
     def property(
@@ -617,7 +643,6 @@ class _Walker:
         term: _Term,
         value: Any,
         graph: str,
-        tail: str,
         depth: int,
     ) -> None:
         """One non-keyword entry of a node object (pyld's _expand_object, last branch)."""
@@ -632,7 +657,9 @@ class _Walker:
         if inner.unsupported:
             raise _Fallback
         pred = term.pred
-        lines = self.lines
+        if term.pred_unsafe:
+            self.canonical_form = False
+        quads = self.quads
 
         if term.is_lang_map and type(value) is dict:
             for lang, items in sorted(value.items()):
@@ -643,8 +670,8 @@ class _Walker:
                         continue
                     if type(item) is not str:
                         raise _Fallback
-                    literal = _literal(item, None, lang.lower())
-                    lines.append(f"{subject} {pred} {literal}{tail}")
+                    literal = self.literal(item, None, lang.lower())
+                    quads.append((subject, pred, literal, graph))
             return
 
         if term.is_json:
@@ -654,7 +681,10 @@ class _Walker:
                 text = _jcs(value).decode("utf-8")
             except Exception as cause:
                 raise _Fallback from cause
-            lines.append(f'{subject} {pred} "{_escape(text)}"^^<{_RDF_JSON}>{tail}')
+            literal = f'"{_escape(text)}"^^<{_RDF_JSON}>'
+            if _UNSAFE_TEXT.search(literal):
+                self.canonical_form = False
+            quads.append((subject, pred, literal, graph))
             return
 
         if term.is_graph:
@@ -669,7 +699,7 @@ class _Walker:
                 obj = self.node(term_ctx, key, inner, item, name, False, level)
                 if obj is None or obj.startswith('"'):
                     raise _Fallback
-                lines.append(f"{subject} {pred} {name}{tail}")
+                quads.append((subject, pred, name, graph))
             return
 
         objects: list[str] = []
@@ -677,25 +707,25 @@ class _Walker:
         if term.is_list:
             if type(value) is not list and not objects:
                 return  # the value expanded to nothing
-            head = self.rdf_list(objects, tail)
-            lines.append(f"{subject} {pred} {head}{tail}")
+            head = self.rdf_list(objects, graph)
+            quads.append((subject, pred, head, graph))
             return
         for obj in objects:
-            lines.append(f"{subject} {pred} {obj}{tail}")
+            quads.append((subject, pred, obj, graph))
 
-    def rdf_list(self, objects: list[str], tail: str) -> str:
+    def rdf_list(self, objects: list[str], graph: str) -> str:
         if not objects:
             return _NIL
-        lines = self.lines
+        quads = self.quads
         head = node = self.fresh()
         last = len(objects) - 1
         for i, obj in enumerate(objects):
-            lines.append(f"{node} {_P_FIRST} {obj}{tail}")
+            quads.append((node, _P_FIRST, obj, graph))
             if i == last:
-                lines.append(f"{node} {_P_REST} {_NIL}{tail}")
+                quads.append((node, _P_REST, _NIL, graph))
             else:
                 following = self.fresh()
-                lines.append(f"{node} {_P_REST} {following}{tail}")
+                quads.append((node, _P_REST, following, graph))
                 node = following
         return head
 
@@ -716,14 +746,8 @@ def _depth(value: Any, level: int) -> int:
 # ---------------------------------------------------------------------------------------
 
 
-def to_nquads(doc: dict[str, Any], *, loader: OfflineDocumentLoader | None = None) -> str | None:
-    """The document's RDF dataset as N-Quads (blank node labels arbitrary), or None.
-
-    The dataset is the one JSON-LD 1.1 toRdf (pyld, as used by the general path) produces.
-    Returns None when the document uses something not compiled here; the caller must
-    then use the general path. Raises :class:`UndefinedTermError` for a property that
-    does not expand to an absolute IRI, like the general path.
-    """
+def _walk(doc: dict[str, Any], loader: OfflineDocumentLoader | None) -> _Walker | None:
+    """The walked document, or None when the general path must be used."""
     if type(doc) is not dict:
         return None
     compiler = _compiler(loader)
@@ -736,23 +760,44 @@ def to_nquads(doc: dict[str, Any], *, loader: OfflineDocumentLoader | None = Non
         if _depth(doc, 1) > MAX_DEPTH:
             return None
         raise UndefinedTermError(walker.undefined)
-    return "".join(walker.lines)
+    return walker
+
+
+def _nquads(quads: list[Quad]) -> str:
+    return "".join(f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n" for s, p, o, g in quads)
+
+
+def to_nquads(doc: dict[str, Any], *, loader: OfflineDocumentLoader | None = None) -> str | None:
+    """The document's RDF dataset as N-Quads (blank node labels arbitrary), or None.
+
+    The dataset is the one JSON-LD 1.1 toRdf (pyld, as used by the general path) produces.
+    Returns None when the document uses something not compiled here; the caller must
+    then use the general path. Raises :class:`UndefinedTermError` for a property that
+    does not expand to an absolute IRI, like the general path.
+    """
+    walker = _walk(doc, loader)
+    return None if walker is None else _nquads(walker.quads)
 
 
 def canonicalize_fast(doc: dict[str, Any], *, loader: OfflineDocumentLoader | None = None) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document, via the compiled fast path.
 
-    Byte for byte what :func:`microcred.jsonld.canonical.canonicalize` returns: the RDF
-    comes from :func:`to_nquads`, the canonical labelling and serialisation from the general
-    path's :func:`~microcred.jsonld.canonical.canonicalize_nquads`. Uses the general path
-    whenever :func:`to_nquads` returns None (or its N-Quads do not parse).
+    Byte for byte what :func:`microcred.jsonld.canonical.canonicalize` returns. The RDF
+    comes from the walk; when every term is already in canonical form and every blank node
+    has a unique first-degree hash, :mod:`microcred.jsonld.rdfc_unique` labels it, otherwise
+    the general path's :func:`~microcred.jsonld.canonical.canonicalize_nquads` does. Uses the
+    general path whenever the walk cannot compile the document (or its N-Quads do not parse).
     """
     from microcred.jsonld import canonical
 
-    nquads = to_nquads(doc, loader=loader)
-    if nquads is not None:
+    walker = _walk(doc, loader)
+    if walker is not None:
+        if walker.canonical_form:
+            labelled = canonicalize_quads(walker.quads)
+            if labelled is not None:
+                return labelled
         try:
-            return canonical.canonicalize_nquads(nquads)
+            return canonical.canonicalize_nquads(_nquads(walker.quads))
         except JsonLdError:
             pass
     return canonical.canonicalize(doc, loader=loader)
