@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from microcred.jsonld import fast_rdf
 from microcred.jsonld.canonical import canonicalize
 from microcred.jsonld.errors import JsonLdError, UndefinedTermError
 from microcred.jsonld.fast_rdf import canonicalize_fast, compiled_context, to_nquads
@@ -466,3 +467,44 @@ def test_generated_variations_identical(doc: dict[str, Any], seed: int) -> None:
     import random
 
     assert_same(_mutate(doc, random.Random(seed)))
+
+
+# ---------------------------------------------------------------------------------------
+# memoised subtrees: replays must give the dataset a fresh walk gives
+# ---------------------------------------------------------------------------------------
+
+
+def test_repeated_subtrees_replay_exactly() -> None:
+    """Identified subtrees (achievement, issuer, endorsements with their own proofs) come
+    back from the memo in later documents, nested in each other, twice in one document,
+    under another context: every result stays byte-identical to the general path."""
+    base = load_vector("ob3/1edtech-ob3-complete-openbadgecredential.json")
+    subject = base["credentialSubject"]
+    achievement = subject["achievement"]
+    issuer = base["issuer"]
+    variants: list[dict[str, Any]] = []
+    for context in (base["@context"], [*base["@context"], MICROCRED]):
+        for learner in ("https://example.edu/a", "https://example.edu/b"):
+            doc = copy.deepcopy(base)
+            doc["@context"] = context
+            doc["credentialSubject"] = {**copy.deepcopy(subject), "id": learner}
+            variants.append(doc)
+            twice = copy.deepcopy(doc)  # the same achievement in two subjects
+            twice["credentialSubject"] = [
+                {**copy.deepcopy(subject), "id": learner},
+                {"type": ["AchievementSubject"], "achievement": copy.deepcopy(achievement)},
+            ]
+            variants.append(twice)
+            nested = copy.deepcopy(doc)  # the issuer also inside the achievement
+            nested["credentialSubject"]["achievement"] = {
+                **copy.deepcopy(achievement),
+                "creator": copy.deepcopy(issuer),
+            }
+            variants.append(nested)
+    replays = 0
+    for doc in variants * 2:  # the second round replays everything
+        assert assert_same(doc)[0] == "ok"
+        walker = fast_rdf._walk(copy.deepcopy(doc), None)
+        assert walker is not None
+        replays += sum(1 for q in walker.quads if q[0].startswith("_:m") or q[2].startswith("_:m"))
+    assert replays > 0  # memoised subtrees (with blank nodes of their own) were used

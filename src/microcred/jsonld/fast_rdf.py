@@ -30,9 +30,11 @@ back and gets the general path's error.
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from weakref import WeakKeyDictionary
 
 from pyld import jsonld as _pyld
@@ -261,6 +263,7 @@ class _Compiler:
         self.loader = loader
         self.processor = _pyld.JsonLdProcessor()
         self._wrappers: dict[int, tuple[Any, _Ctx]] = {}
+        self.subtrees: dict[tuple[Any, ...], _Subtree] = {}
         initial = self.processor._get_initial_context({"processingMode": "json-ld-1.1"})
         self.initial = self.wrap(initial)
 
@@ -361,14 +364,34 @@ def _literal(value: Any, datatype: str | None, language: str | None) -> str:
 # ---------------------------------------------------------------------------------------
 
 
+class _Subtree(NamedTuple):
+    """The quads of an identified subtree, as the walk produced them once."""
+
+    ctx: _Ctx
+    serials: frozenset[int]
+    subject: str
+    quads: tuple[Quad, ...]
+    canonical_form: bool
+
+
+_SUBTREE_LIMIT: Final = 256
+_SUBTREE_SERIALS = itertools.count(1)
+
+
+def _json_text(element: dict[str, Any]) -> str:
+    """The subtree's identity as a memo key: its JSON, exactly (types included)."""
+    return json.dumps(element, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 class _Walker:
-    __slots__ = ("bnodes", "canonical_form", "count", "quads", "undefined")
+    __slots__ = ("bnodes", "canonical_form", "count", "quads", "undefined", "used_subtrees")
 
     def __init__(self) -> None:
         self.quads: list[Quad] = []
         # False once a term may be written differently by the canonical N-Quads serialisation
         # than here (see _literal_checked / iri_ref): rdfc_unique then must not be used.
         self.canonical_form = True
+        self.used_subtrees: set[int] = set()
         self.count = 0
         self.bnodes: dict[str, str] = {}
         self.undefined: str | None = None
@@ -499,6 +522,87 @@ class _Walker:
             out.append(self.scalar(ctx, term, value))
 
     def node(
+        self,
+        ctx: _Ctx,
+        active_property: str | None,
+        apterm: _Term | None,
+        element: dict[str, Any],
+        graph: str,
+        inside_list: bool,
+        depth: int,
+    ) -> str | None:
+        """`walk_node`, replayed from the compiler's memo for a repeated identified subtree.
+
+        A credential issued in bulk repeats large identified subtrees (the achievement, the
+        issuer profile) verbatim; their quads depend only on the JSON, the active context,
+        the active property and the depth, so they are walked once. Only nodes with an IRI
+        `id`, in the default graph, with no blank node label anywhere inside, are memoised;
+        their own blank nodes get labels of their own (``_:mS_N``) so that a replay cannot
+        collide with the rest of the document, and a subtree is used once per document.
+        """
+        if graph or depth == 1 or len(element) < 4:
+            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
+        ident = element.get("id", element.get("@id"))
+        if type(ident) is not str or ident.startswith("_:"):
+            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
+        try:
+            text = _json_text(element)
+        except (TypeError, ValueError):
+            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
+        if '"_:' in text:
+            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
+        memo = ctx.compiler.subtrees
+        key = (id(ctx), active_property, depth, text)
+        found = memo.get(key)
+        if found is not None and found.ctx is ctx:
+            if not self.used_subtrees.isdisjoint(found.serials):
+                return self.walk_node(
+                    ctx, active_property, apterm, element, graph, inside_list, depth
+                )
+            self.used_subtrees.update(found.serials)
+            self.quads.extend(found.quads)
+            if not found.canonical_form:
+                self.canonical_form = False
+            return found.subject
+
+        first_quad, first_fresh = len(self.quads), self.count
+        used_before = set(self.used_subtrees)
+        known_bnodes, undefined, canonical_form = (
+            len(self.bnodes),
+            self.undefined,
+            self.canonical_form,
+        )
+        self.canonical_form = True
+        subject = self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
+        subtree_canonical = self.canonical_form
+        self.canonical_form = canonical_form and subtree_canonical
+        if (
+            subject is None
+            or subject.startswith("_:")
+            or self.undefined is not undefined
+            or len(self.bnodes) != known_bnodes
+        ):
+            return subject
+        if len(memo) >= _SUBTREE_LIMIT:
+            memo.clear()
+        serial = next(_SUBTREE_SERIALS)
+        prefix = f"_:m{serial}_"
+
+        def own(term: str) -> str:
+            # the subtree's fresh blank nodes are _:b(first_fresh+1).. _:b(count)
+            if term[:3] == "_:b" and int(term[3:]) > first_fresh:
+                return prefix + term[3:]
+            return term
+
+        quads = [(own(s), p, own(o), own(g)) for s, p, o, g in self.quads[first_quad:]]
+        self.quads[first_quad:] = quads
+        # the labels of memoised subtrees replayed or recorded inside this one travel with it
+        serials = frozenset({serial, *(self.used_subtrees - used_before)})
+        self.used_subtrees.add(serial)
+        memo[key] = _Subtree(ctx, serials, subject, tuple(quads), subtree_canonical)
+        return subject
+
+    def walk_node(
         self,
         ctx: _Ctx,
         active_property: str | None,
