@@ -508,3 +508,13 @@ def test_repeated_subtrees_replay_exactly() -> None:
         assert walker is not None
         replays += sum(1 for q in walker.quads if q[0].startswith("_:m") or q[2].startswith("_:m"))
     assert replays > 0  # memoised subtrees (with blank nodes of their own) were used
+
+
+def test_undefined_term_inside_a_memoised_subtree_still_fails() -> None:
+    base = load_vector("ob3/1edtech-ob3-complete-openbadgecredential.json")
+    broken = copy.deepcopy(base)
+    broken["credentialSubject"]["achievement"]["undefinedTermInside"] = "x"
+    earlier = copy.deepcopy(broken)
+    earlier["undefinedTermOutside"] = "y"  # the document fails before the subtree is walked
+    for doc in (earlier, broken, broken):
+        assert assert_same(doc) == ("error", UndefinedTermError)

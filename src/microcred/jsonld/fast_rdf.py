@@ -264,6 +264,10 @@ class _Compiler:
         self.processor = _pyld.JsonLdProcessor()
         self._wrappers: dict[int, tuple[Any, _Ctx]] = {}
         self.subtrees: dict[tuple[Any, ...], _Subtree] = {}
+        self.subtrees_seen: set[int] = set()
+        # per (context, property): [replays, misses, skipped] - where subtrees never repeat
+        # (a credential subject, say), computing the memo key is not worth it
+        self.subtree_stats: dict[tuple[int, str | None], list[int]] = {}
         initial = self.processor._get_initial_context({"processingMode": "json-ld-1.1"})
         self.initial = self.wrap(initial)
 
@@ -375,6 +379,9 @@ class _Subtree(NamedTuple):
 
 
 _SUBTREE_LIMIT: Final = 256
+_SUBTREE_LABEL: Final = "_:m"
+"""Blank nodes of memoised subtrees: `_:mS_N`, S never reused in a process, so a label
+always stands in the same quads (what rdfc_unique's `stable_prefix` asks)."""
 _SUBTREE_SERIALS = itertools.count(1)
 
 
@@ -536,14 +543,26 @@ class _Walker:
         A credential issued in bulk repeats large identified subtrees (the achievement, the
         issuer profile) verbatim; their quads depend only on the JSON, the active context,
         the active property and the depth, so they are walked once. Only nodes with an IRI
-        `id`, in the default graph, with no blank node label anywhere inside, are memoised;
-        their own blank nodes get labels of their own (``_:mS_N``) so that a replay cannot
-        collide with the rest of the document, and a subtree is used once per document.
+        `id`, in the default graph, with no blank node label anywhere inside, are memoised
+        (from their second sighting on); their own blank nodes get labels of their own
+        (``_:mS_N``) so that a replay cannot collide with the rest of the document, and a
+        subtree is used once per document.
         """
         if graph or depth == 1 or len(element) < 4:
             return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
         ident = element.get("id", element.get("@id"))
         if type(ident) is not str or ident.startswith("_:"):
+            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
+        compiler = ctx.compiler
+        stats = compiler.subtree_stats.get((id(ctx), active_property))
+        if stats is None:
+            if len(compiler.subtree_stats) >= _SUBTREE_LIMIT:
+                compiler.subtree_stats.clear()
+            stats = compiler.subtree_stats[(id(ctx), active_property)] = [0, 0, 0]
+        if stats[1] >= 16 and stats[0] * 4 < stats[1]:
+            stats[2] += 1
+            if stats[2] >= 256:  # look again now and then: the workload may have changed
+                stats[:] = [0, 0, 0]
             return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
         try:
             text = _json_text(element)
@@ -551,7 +570,7 @@ class _Walker:
             return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
         if '"_:' in text:
             return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
-        memo = ctx.compiler.subtrees
+        memo = compiler.subtrees
         key = (id(ctx), active_property, depth, text)
         found = memo.get(key)
         if found is not None and found.ctx is ctx:
@@ -559,12 +578,20 @@ class _Walker:
                 return self.walk_node(
                     ctx, active_property, apterm, element, graph, inside_list, depth
                 )
+            stats[0] += 1
             self.used_subtrees.update(found.serials)
             self.quads.extend(found.quads)
             if not found.canonical_form:
                 self.canonical_form = False
             return found.subject
 
+        stats[1] += 1
+        seen = compiler.subtrees_seen
+        if hash(key) not in seen:
+            if len(seen) >= _SUBTREE_LIMIT * 64:
+                seen.clear()
+            seen.add(hash(key))
+            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
         first_quad, first_fresh = len(self.quads), self.count
         used_before = set(self.used_subtrees)
         known_bnodes, undefined, canonical_form = (
@@ -572,21 +599,22 @@ class _Walker:
             self.undefined,
             self.canonical_form,
         )
-        self.canonical_form = True
+        self.canonical_form, self.undefined = True, None
         subject = self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
-        subtree_canonical = self.canonical_form
+        subtree_canonical, subtree_undefined = self.canonical_form, self.undefined
         self.canonical_form = canonical_form and subtree_canonical
+        self.undefined = undefined if undefined is not None else subtree_undefined
         if (
             subject is None
             or subject.startswith("_:")
-            or self.undefined is not undefined
+            or subtree_undefined is not None
             or len(self.bnodes) != known_bnodes
         ):
             return subject
         if len(memo) >= _SUBTREE_LIMIT:
             memo.clear()
         serial = next(_SUBTREE_SERIALS)
-        prefix = f"_:m{serial}_"
+        prefix = f"{_SUBTREE_LABEL}{serial}_"
 
         def own(term: str) -> str:
             # the subtree's fresh blank nodes are _:b(first_fresh+1).. _:b(count)
@@ -897,7 +925,7 @@ def canonicalize_fast(doc: dict[str, Any], *, loader: OfflineDocumentLoader | No
     walker = _walk(doc, loader)
     if walker is not None:
         if walker.canonical_form:
-            labelled = canonicalize_quads(walker.quads)
+            labelled = canonicalize_quads(walker.quads, stable_prefix=_SUBTREE_LABEL)
             if labelled is not None:
                 return labelled
         try:

@@ -31,8 +31,17 @@ def _line(s: str, p: str, o: str, g: str) -> str:
     return f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n"
 
 
-def canonicalize_quads(quads: Iterable[Quad]) -> str | None:
-    """Canonical N-Quads (sorted, ``_:c14nN`` labels) or None when N-degree hashing is needed."""
+_STABLE_DIGESTS: dict[str, str] = {}
+_STABLE_LIMIT = 65536
+
+
+def canonicalize_quads(quads: Iterable[Quad], *, stable_prefix: str | None = None) -> str | None:
+    """Canonical N-Quads (sorted, ``_:c14nN`` labels) or None when N-degree hashing is needed.
+
+    `stable_prefix`: blank node labels starting with it are *stable*: wherever such a label
+    occurs, it occurs in exactly the same quads (the producer's promise), so its first-degree
+    hash is computed once per process.
+    """
     dataset = list(dict.fromkeys(quads))  # an RDF dataset is a set of quads
     # §4.4.3 step 2: the quads of each blank node (a quad once, even if the node recurs in it)
     mentions: dict[str, list[Quad]] = {}
@@ -50,6 +59,13 @@ def canonicalize_quads(quads: Iterable[Quad]) -> str | None:
     # §4.6 Hash First Degree Quads: the node itself becomes _:a, every other blank node _:z
     by_hash: dict[str, str] = {}
     for node, node_quads in mentions.items():
+        if stable_prefix is not None and node.startswith(stable_prefix):
+            known = _STABLE_DIGESTS.get(node)
+            if known is not None:
+                if known in by_hash:
+                    return None
+                by_hash[known] = node
+                continue
         lines = []
         for s, p, o, g in node_quads:
             if s[0] == "_":
@@ -67,6 +83,10 @@ def canonicalize_quads(quads: Iterable[Quad]) -> str | None:
         if digest in by_hash:
             return None  # shared hash: Hash N-Degree Quads decides, not this module
         by_hash[digest] = node
+        if stable_prefix is not None and node.startswith(stable_prefix):
+            if len(_STABLE_DIGESTS) >= _STABLE_LIMIT:
+                _STABLE_DIGESTS.clear()
+            _STABLE_DIGESTS[node] = digest
 
     # §4.4.3 step 5: canonical identifiers in code point order of the hashes
     label = {by_hash[digest]: f"_:c14n{i}" for i, digest in enumerate(sorted(by_hash))}

@@ -11,6 +11,7 @@ ECDSA P-256/SHA-256 in IEEE P1363 ``r || s`` form).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -75,6 +76,28 @@ def _format_created(created: datetime | str) -> str:
     return created
 
 
+_CONFIGS: dict[str, str] = {}
+_CONFIGS_LIMIT = 1024
+
+
+def _canonical_config(config: dict[str, Any], canonicalize: Canonicalize) -> str:
+    """The canonical proof config, computed once per distinct config for the default
+    canonicalizer (a bulk run signs thousands of documents with one config)."""
+    if canonicalize is not _default_canonicalize:
+        return canonicalize(config)
+    try:
+        key = json.dumps(config, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return canonicalize(config)
+    found = _CONFIGS.get(key)
+    if found is None:
+        found = canonicalize(config)
+        if len(_CONFIGS) >= _CONFIGS_LIMIT:
+            _CONFIGS.clear()
+        _CONFIGS[key] = found
+    return found
+
+
 def create_verify_data(
     document: Mapping[str, Any],
     proof_options: Mapping[str, Any],
@@ -90,7 +113,7 @@ def create_verify_data(
     config = {k: v for k, v in proof_options.items() if k != "proofValue"}
     if "@context" in unsecured:
         config["@context"] = unsecured["@context"]
-    canonical_config = canonicalize(config)
+    canonical_config = _canonical_config(config, canonicalize)
     canonical_document = canonicalize(unsecured)
     hash_data = (
         hashlib.sha256(canonical_config.encode("utf-8")).digest()

