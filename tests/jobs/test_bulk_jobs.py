@@ -222,3 +222,39 @@ def test_migration_keeps_an_existing_procrastinate_schema(tmp_path, database_url
             )
     finally:
         engine.dispose()
+
+
+def test_files_of_finished_chunks_are_written_while_the_job_runs(instance, org, spec, tmp_path):
+    """The submitter of a queued job writes each finished chunk's files as it goes; the end
+    of the job then only adds the rest, and every file is a committed credential."""
+    path = write_csv(tmp_path / "in.csv", 30)
+    job_id, _ = bulk.submit(instance, org.slug, spec.id, path, mode="queue", chunk_rows=10)
+    out = tmp_path / "out"
+    assert bulk.write_finished_chunks(instance, job_id, out) == set()  # nothing done yet
+    assert bulk.run_chunk(instance, job_id, 1)
+    written = bulk.write_finished_chunks(instance, job_id, out)
+    assert written == {1}
+    files = sorted(out.glob("*.json"))
+    assert len(files) == 10
+    with transaction(instance.sessions) as session:
+        keys = set(session.get(BulkChunk, (job_id, 1)).row_keys)
+    assert {json.loads(f.read_text())["id"] for f in files} <= {
+        doc["id"] for doc in map(json.loads, _documents(instance, keys))
+    }
+    # a second call does not look at chunk 1 again; the others follow
+    assert bulk.run_chunk(instance, job_id, 0) and bulk.run_chunk(instance, job_id, 2)
+    assert bulk.write_finished_chunks(instance, job_id, out, written) == {0, 1, 2}
+    assert len(list(out.glob("*.json"))) == 30
+    summary = bulk.write_output(instance, job_id, out)
+    assert (summary.issued, summary.files_written) == (30, 30)
+
+
+def _documents(instance, row_keys: set[str]) -> list[str]:
+    from microcred.store.tables import IssuedCredential
+
+    with transaction(instance.sessions) as session:
+        return list(
+            session.scalars(
+                select(IssuedCredential.document).where(IssuedCredential.row_key.in_(row_keys))
+            )
+        )

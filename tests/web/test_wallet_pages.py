@@ -91,7 +91,8 @@ def test_wallet_on_a_phone(site, phone):
     assert_fits(phone)
     assert_accessible(phone)
     shot(phone, "wallet-portfolio-phone")
-    phone.locator(".items .item a").first.click()
+    with phone.expect_navigation():
+        phone.locator(".items .item a").first.click()
     assert_fits(phone)
 
 

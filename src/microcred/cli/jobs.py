@@ -74,9 +74,14 @@ def _wait_and_write(
     with _progress(as_json) as progress:
         task = progress.add_task("issue", total=view.total_rows, rate="")
 
+        written: set[int] = set()
+
         def update(current: bulk.JobView) -> None:
             progress.update(task, completed=current.rows_done)
             _rate(progress, task)
+            if out_dir is not None and current.chunks_done > len(written):
+                # the files of finished chunks now, rather than all of them at the end
+                bulk.write_finished_chunks(instance, job_id, out_dir, written)
 
         try:
             view = bulk.wait_for(instance, job_id, progress=update, timeout=timeout)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, true, update
 
 from microcred.services.bulk import (
     BulkError,
@@ -415,6 +415,72 @@ def error_rows(instance: Instance, job_id: str) -> list[tuple[int, str, str]]:
         return [(int(e[0]), str(e[1]), str(e[2])) for chunk in chunks for e in chunk]
 
 
+def _chunk_files(instance: Instance, org_id: str, row_keys: list[str], out_dir: Path) -> int:
+    """Write the missing files of one chunk's credentials; returns how many files it has."""
+    present = 0
+    for start in range(0, len(row_keys), 500):
+        batch = row_keys[start : start + 500]
+        with transaction(instance.sessions) as session:
+            names = dict(
+                session.execute(
+                    select(IssuedCredential.row_key, IssuedCredential.learner_name).where(
+                        IssuedCredential.org_id == org_id, IssuedCredential.row_key.in_(batch)
+                    )
+                ).all()
+            )
+        # Files already written (by the chunks themselves, or earlier) are not read again.
+        missing = [k for k, name in names.items() if not (out_dir / file_name(k, name)).exists()]
+        present += len(names) - len(missing)
+        if not missing:
+            continue
+        with transaction(instance.sessions) as session:
+            found = [
+                (key, name, document)
+                for key, name, document in session.execute(
+                    select(
+                        IssuedCredential.row_key,
+                        IssuedCredential.learner_name,
+                        IssuedCredential.document,
+                    ).where(
+                        IssuedCredential.org_id == org_id,
+                        IssuedCredential.row_key.in_(missing),
+                    )
+                )
+            ]
+        present += _write_files(out_dir, found)
+    return present
+
+
+def write_finished_chunks(
+    instance: Instance, job_id: str, out_dir: Path, written: set[int] | None = None
+) -> set[int]:
+    """While a job runs elsewhere (workers of the queue): write the files of the chunks
+    that have finished since the last call, so that the end of the job has little left.
+
+    `written` holds the chunk numbers already done (updated and returned). Files are only
+    written for committed credentials, so a crash at any point leaves no file too many.
+    """
+    written = set() if written is None else written
+    with transaction(instance.sessions) as session:
+        org_id = session.scalar(select(BulkJob.org_id).where(BulkJob.id == job_id))
+        chunks = list(
+            session.execute(
+                select(BulkChunk.seq, BulkChunk.row_keys).where(
+                    BulkChunk.job_id == job_id,
+                    BulkChunk.state == DONE,
+                    BulkChunk.seq.not_in(written) if written else true(),
+                )
+            )
+        )
+    if org_id is None or not chunks:
+        return written
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for seq, row_keys in chunks:
+        _chunk_files(instance, org_id, list(row_keys or []), out_dir)
+        written.add(seq)
+    return written
+
+
 def write_output(instance: Instance, job_id: str, out_dir: Path) -> BulkSummary:
     """Write one file per credential of the job, errors.csv and summary.json (from the
     database, so any machine can do it once the job is done)."""
@@ -439,38 +505,7 @@ def write_output(instance: Instance, job_id: str, out_dir: Path) -> BulkSummary:
     remove_stale_temp_files(out_dir)
     for chunk_errors, row_keys in chunks:
         errors.extend((int(e[0]), str(e[1]), str(e[2])) for e in chunk_errors)
-        for start in range(0, len(row_keys), 500):
-            batch = row_keys[start : start + 500]
-            with transaction(instance.sessions) as session:
-                names = dict(
-                    session.execute(
-                        select(IssuedCredential.row_key, IssuedCredential.learner_name).where(
-                            IssuedCredential.org_id == org_id, IssuedCredential.row_key.in_(batch)
-                        )
-                    ).all()
-                )
-            # Files already written by the chunks themselves are not read again.
-            missing = [
-                k for k, name in names.items() if not (out_dir / file_name(k, name)).exists()
-            ]
-            summary.files_written += len(names) - len(missing)
-            if not missing:
-                continue
-            with transaction(instance.sessions) as session:
-                found = [
-                    (key, name, document)
-                    for key, name, document in session.execute(
-                        select(
-                            IssuedCredential.row_key,
-                            IssuedCredential.learner_name,
-                            IssuedCredential.document,
-                        ).where(
-                            IssuedCredential.org_id == org_id,
-                            IssuedCredential.row_key.in_(missing),
-                        )
-                    )
-                ]
-            summary.files_written += _write_files(out_dir, found)
+        summary.files_written += _chunk_files(instance, org_id, list(row_keys or []), out_dir)
     _write_report(out_dir, summary, errors)
     return summary
 
