@@ -53,7 +53,11 @@ def make_engine(url: str) -> Engine:
 
         return engine
     if url.startswith("postgresql"):
-        return create_engine(url, pool_pre_ping=True)
+        # No server-side prepared statements: psycopg prepares a query after 5 runs, and
+        # PostgreSQL's generic plan for "org_id = $1 AND row_key IN ($2, ...)" scans the
+        # whole organisation (measured: 160 ms instead of 8 ms per bulk chunk lookup).
+        # Also what connection poolers such as PgBouncer (transaction mode) need.
+        return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
     raise StoreError(
         f"unsupported database URL '{url.split(':', 1)[0]}:...'; use sqlite:///PATH or "
         "postgresql+psycopg://USER:PASSWORD@HOST/DB"
