@@ -155,6 +155,7 @@ def assert_accessible(page: Any) -> None:
     """axe-core finds no serious or critical violation on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state("load")  # a click may have just started a navigation
     results = Axe().run(page)
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
@@ -166,6 +167,7 @@ def assert_accessible(page: Any) -> None:
 
 def assert_fits(page: Any) -> None:
     """Nothing wider than the viewport (no sideways scrolling of the page)."""
+    page.wait_for_load_state("load")  # a click may have just started a navigation
     width = page.evaluate("document.documentElement.scrollWidth")
     inner = page.evaluate("window.innerWidth")
     assert width <= inner + 1, f"page is {width}px wide in a {inner}px viewport"
