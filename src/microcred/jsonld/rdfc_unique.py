@@ -32,7 +32,7 @@ def _line(s: str, p: str, o: str, g: str) -> str:
 
 
 _STABLE_DIGESTS: dict[str, str] = {}
-_STABLE_LIMIT = 65536
+_STABLE_LIMIT = 16384
 
 
 def canonicalize_quads(quads: Iterable[Quad], *, stable_prefix: str | None = None) -> str | None:
