@@ -18,7 +18,7 @@ from microcred.proofs.did import did_key_for, did_web_document
 from microcred.proofs.keys import Ed25519KeyPair, KeyPair, load_key_file
 from microcred.services.audit import record
 from microcred.services.instance import Instance
-from microcred.store.db import transaction
+from microcred.store.db import read_transaction, transaction
 from microcred.store.tables import Organisation, OrganisationKey
 
 
@@ -180,7 +180,7 @@ def did_document(instance: Instance, ref: str) -> dict[str, Any]:
     """The did:web document of an organisation, with every key (public parts only)."""
     from microcred.proofs.keys import keypair_from_multibase
 
-    with transaction(instance.sessions) as session:
+    with read_transaction(instance.sessions) as session:
         org = find(session, ref)
         rows = session.scalars(
             select(OrganisationKey).where(OrganisationKey.org_id == org.id)

@@ -175,10 +175,11 @@ def issue(
 
 
 def verifier_context(instance: Instance, now: datetime | None = None) -> VerifierContext:
+    fetch, trust = local_documents.resolvers(instance)
     return VerifierContext(
         now=now or datetime.now(UTC),
-        fetch=local_documents.fetcher(instance),
-        trust=local_documents.trust_list(instance),
+        fetch=fetch,
+        trust=trust,
         canonicalize=default_canonicalizer(),
     )
 

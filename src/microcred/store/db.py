@@ -45,7 +45,11 @@ def make_engine(url: str) -> Engine:
         # the start so that concurrent issuers serialise instead of failing.
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers (read_transaction) take no lock: in WAL mode they never wait, whereas
+            # an IMMEDIATE transaction queues behind every other writer and reader-as-writer
+            # (SQLite's busy handler sleeps up to 100 ms a round: the verify route's tail).
+            read_only = conn.get_execution_options().get(_READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         @event.listens_for(engine, "connect")
         def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
@@ -78,6 +82,21 @@ def migrate(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+_READ_ONLY = "microcred_read_only"
+
+
+@contextmanager
+def read_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that only reads: on SQLite it does not take the write lock."""
+    session = factory()
+    try:
+        session.connection(execution_options={_READ_ONLY: True})
+        yield session
+        session.rollback()  # nothing to keep (a write made here would be discarded)
+    finally:
+        session.close()
 
 
 @contextmanager
