@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from microcred.api.deps import InstanceDep
 from microcred.api.errors import ApiError
@@ -101,4 +102,15 @@ async def verify(request: Request, instance: InstanceDep) -> dict[str, Any]:
         )
         return result
     report = await run_in_threadpool(vcapi.verify, instance, raw)
-    return report.to_json()
+    # The report is already the documented shape (the CLI's --json): sent as it is, without
+    # a second pass through the response model (a fifth of the route's time).
+    return JSONResponse(_without_none(report.to_json()))  # type: ignore[return-value]
+
+
+def _without_none(value: Any) -> Any:
+    """What response_model_exclude_none would leave of the report."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
