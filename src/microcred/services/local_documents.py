@@ -35,20 +35,17 @@ class _Organisations:
 
 
 _SNAPSHOTS: dict[str, _Organisations] = {}  # database URL -> the newest snapshot
+_STAMP = select(  # built once: constructing a statement costs more than running it here
+    select(func.count()).select_from(Organisation).scalar_subquery(),
+    select(func.max(Organisation.created_at)).scalar_subquery(),
+    select(func.count()).select_from(OrganisationKey).scalar_subquery(),
+    select(func.max(OrganisationKey.created_at)).scalar_subquery(),
+)
 
 
 def _organisations(instance: Instance) -> _Organisations:
     with read_transaction(instance.sessions) as session:
-        stamp = tuple(
-            session.execute(
-                select(
-                    select(func.count()).select_from(Organisation).scalar_subquery(),
-                    select(func.max(Organisation.created_at)).scalar_subquery(),
-                    select(func.count()).select_from(OrganisationKey).scalar_subquery(),
-                    select(func.max(OrganisationKey.created_at)).scalar_subquery(),
-                )
-            ).one()
-        )
+        stamp = tuple(session.execute(_STAMP).one())
         key = instance.settings.database_url or str(instance.engine.url)
         found = _SNAPSHOTS.get(key)
         if found is not None and found.stamp == stamp:

@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from microcred.formats.status_list import (
@@ -106,6 +106,20 @@ def _bitstring(session: Session, list_row: StatusList, purpose: str) -> bytearra
     return bits
 
 
+_CURRENT = (  # built once: every verification runs it
+    select(
+        PublishedStatusList.purpose,
+        PublishedStatusList.document,
+        PublishedStatusList.published_at,
+        PublishedStatusList.valid_until,
+        StatusList.changed_at,
+    )
+    .join(StatusList, StatusList.id == PublishedStatusList.list_id)
+    .join(Organisation, Organisation.id == StatusList.org_id)
+    .where(Organisation.slug == bindparam("slug"), StatusList.id == bindparam("list_id"))
+)
+
+
 def published_current(
     instance: Instance, org_slug: str, list_id: int, *, now: datetime | None = None
 ) -> dict[str, dict[str, Any]]:
@@ -115,18 +129,7 @@ def published_current(
 
     fresh_until = (now or datetime.now(UTC)) + LIST_VALIDITY / 2
     with read_transaction(instance.sessions) as session:
-        rows = session.execute(
-            select(
-                PublishedStatusList.purpose,
-                PublishedStatusList.document,
-                PublishedStatusList.published_at,
-                PublishedStatusList.valid_until,
-                StatusList.changed_at,
-            )
-            .join(StatusList, StatusList.id == PublishedStatusList.list_id)
-            .join(Organisation, Organisation.id == StatusList.org_id)
-            .where(Organisation.slug == org_slug, StatusList.id == list_id)
-        ).all()
+        rows = session.execute(_CURRENT, {"slug": org_slug, "list_id": list_id}).all()
     return {
         row.purpose: dict(json.loads(row.document))
         for row in rows
