@@ -258,23 +258,3 @@ def _documents(instance, row_keys: set[str]) -> list[str]:
                 select(IssuedCredential.document).where(IssuedCredential.row_key.in_(row_keys))
             )
         )
-
-
-def test_a_worker_on_the_submitters_host_writes_the_files_itself(instance, org, spec, tmp_path):
-    path = write_csv(tmp_path / "in.csv", 20)
-    out = tmp_path / "out"
-    job_id, _ = bulk.submit(
-        instance, org.slug, spec.id, path, mode="queue", chunk_rows=10, out_dir=out
-    )
-    assert bulk.run_chunk(instance, job_id, 0)  # as a worker would: no folder given
-    assert len(list(out.glob("*.json"))) == 10
-    # A worker on another machine leaves the files to the submitter.
-    from microcred.store.tables import BulkJob
-
-    with transaction(instance.sessions) as session:
-        session.get(BulkJob, job_id).out_host = "another-machine"
-    assert bulk.run_chunk(instance, job_id, 1)
-    assert len(list(out.glob("*.json"))) == 10
-    summary = bulk.write_output(instance, job_id, out)
-    assert (summary.issued, summary.files_written) == (20, 20)
-    assert len([f for f in out.glob("*.json") if f.name != "summary.json"]) == 20

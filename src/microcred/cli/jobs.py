@@ -162,7 +162,7 @@ def issue_bulk(
         fail_usage("--no-wait needs the queue (--queue, PostgreSQL and `microcred worker`)")
     mode = bulk.MODE_QUEUE if queue else bulk.MODE_IN_PROCESS
     try:
-        job_id, resumed = bulk.submit(instance, org, spec, csv, mode=mode, out_dir=out_dir)
+        job_id, resumed = bulk.submit(instance, org, spec, csv, mode=mode)
     except (BulkError, OrganisationError) as exc:
         fail_usage(str(exc))
     if resumed and not as_json:

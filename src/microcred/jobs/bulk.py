@@ -121,20 +121,13 @@ def submit(
     mode: str,
     actor: str = "cli",
     chunk_rows: int = CHUNK_ROWS,
-    out_dir: Path | None = None,
 ) -> tuple[str, bool]:
     """Store a CSV as a job with its rows in chunks; return (job id, resumed).
 
     The same CSV for the same organisation and specification version while an
     earlier job for it is unfinished resumes that job instead (nothing is
     stored twice). A bad header raises BulkError before anything is stored.
-    With `out_dir`, the job records the folder and this host: workers on the same
-    host write each chunk's files as they commit it (others leave that to the submitter).
     """
-    output: dict[str, Any] = {"out_dir": None, "out_host": None}
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        output = {"out_dir": str(out_dir.resolve())[:1000], "out_host": socket.gethostname()[:255]}
     with transaction(instance.sessions) as session:
         org = find(session, org_ref)
         spec_row, _spec = load(session, org.id, spec_ref)
@@ -148,9 +141,7 @@ def submit(
             .limit(1)
         )
         if existing is not None:
-            session.execute(
-                update(BulkJob).where(BulkJob.id == existing).values(mode=mode, **output)
-            )
+            session.execute(update(BulkJob).where(BulkJob.id == existing).values(mode=mode))
             return existing, True
     rows = read_rows(csv_path)
     first = next(rows, None)  # the header check: BulkError before anything is stored
@@ -171,7 +162,6 @@ def submit(
                 chunk_count=0,
                 actor=actor[:200],
                 created_at=now,
-                **output,
             )
         )
         session.flush()
@@ -240,14 +230,6 @@ def pending_chunks(instance: Instance, job_id: str) -> list[tuple[int, int]]:
         ]
 
 
-def _local_output(job: BulkJob) -> Path | None:
-    """The job's output folder when this process runs on the submitter's host."""
-    if not job.out_dir or job.out_host != socket.gethostname():
-        return None
-    folder = Path(job.out_dir)
-    return folder if folder.is_dir() else None
-
-
 def run_chunk(
     instance: Instance,
     job_id: str,
@@ -276,8 +258,6 @@ def run_chunk(
             job.started_at = job.started_at or now
         rows = [(int(line), values) for line, values in json.loads(chunk.rows)]
         org_id, spec_version_id, actor = job.org_id, job.spec_version_id, job.actor
-        if out_dir is None:
-            out_dir = _local_output(job)
     outcome = issue_rows(
         instance,
         org_id,

@@ -321,9 +321,6 @@ class BulkJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Where the submitter wants the credential files: a worker on that host writes them.
-    out_dir: Mapped[str | None] = mapped_column(String(1000))
-    out_host: Mapped[str | None] = mapped_column(String(255))
 
 
 class BulkChunk(Base):
