@@ -184,3 +184,31 @@ def test_public_documents(client, org, admin, published):
     assert client.get("/contexts/nothing-here").status_code == 404
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_verify_route_returns_the_report_in_the_documented_shape(
+    client, instance, org, admin, published
+):
+    """The route sends the verifier's report as it is: the same JSON the response model
+    (VerificationReportPublic, without null fields) describes, for every kind of outcome."""
+    from microcred.api.schemas import VerificationReportPublic
+    from microcred.services import vcapi
+
+    body = {"spec_id": published["id"], "learner_name": "Anna", "learner_id": "mailto:a@example.lv"}
+    issued = client.post(f"/api/v1/orgs/{org.slug}/credentials", json=body, headers=admin)
+    assert issued.status_code == 201, issued.text
+    credential = issued.json()["credential"]
+    tampered = {**credential, "name": "Something else"}
+    expired = {**credential, "validUntil": "2020-01-01T00:00:00Z"}
+    unknown = {"@context": ["https://unknown.example/ctx"], "type": ["VerifiableCredential"]}
+    for raw in (credential, tampered, expired, unknown, "not.a.jwt"):
+        response = client.post("/api/v1/verify", json=raw)
+        assert response.status_code == 200, response.text
+        described = VerificationReportPublic.model_validate(
+            vcapi.verify(instance, raw).to_json()
+        ).model_dump(mode="json", exclude_none=True)
+        got = response.json()
+        # the verification time differs between the two runs; everything else is the same
+        got.pop("verified_at", None), described.pop("verified_at", None)
+        assert got == described
+    assert client.post("/api/v1/verify", json=credential).json()["status"] == "valid"
