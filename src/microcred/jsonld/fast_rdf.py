@@ -548,36 +548,17 @@ class _Walker:
         (``_:mS_N``) so that a replay cannot collide with the rest of the document, and a
         subtree is used once per document.
         """
-        if graph or depth == 1 or len(element) < 4:
-            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
-        ident = element.get("id", element.get("@id"))
-        if type(ident) is not str or ident.startswith("_:"):
-            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
+        args = (ctx, active_property, apterm, element, graph, inside_list, depth)
+        memo_key = self.subtree_key(ctx, active_property, element, graph, depth)
+        if memo_key is None:
+            return self.walk_node(*args)
+        key, stats = memo_key
         compiler = ctx.compiler
-        stats = compiler.subtree_stats.get((id(ctx), active_property))
-        if stats is None:
-            if len(compiler.subtree_stats) >= _SUBTREE_LIMIT:
-                compiler.subtree_stats.clear()
-            stats = compiler.subtree_stats[(id(ctx), active_property)] = [0, 0, 0]
-        if stats[1] >= 16 and stats[0] * 4 < stats[1]:
-            stats[2] += 1
-            if stats[2] >= 256:  # look again now and then: the workload may have changed
-                stats[:] = [0, 0, 0]
-            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
-        try:
-            text = _json_text(element)
-        except (TypeError, ValueError):
-            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
-        if '"_:' in text:
-            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
         memo = compiler.subtrees
-        key = (id(ctx), active_property, depth, text)
         found = memo.get(key)
         if found is not None and found.ctx is ctx:
             if not self.used_subtrees.isdisjoint(found.serials):
-                return self.walk_node(
-                    ctx, active_property, apterm, element, graph, inside_list, depth
-                )
+                return self.walk_node(*args)
             stats[0] += 1
             self.used_subtrees.update(found.serials)
             self.quads.extend(found.quads)
@@ -591,7 +572,7 @@ class _Walker:
             if len(seen) >= _SUBTREE_LIMIT * 64:
                 seen.clear()
             seen.add(hash(key))
-            return self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
+            return self.walk_node(*args)
         first_quad, first_fresh = len(self.quads), self.count
         used_before = set(self.used_subtrees)
         known_bnodes, undefined, canonical_form = (
@@ -600,7 +581,7 @@ class _Walker:
             self.canonical_form,
         )
         self.canonical_form, self.undefined = True, None
-        subject = self.walk_node(ctx, active_property, apterm, element, graph, inside_list, depth)
+        subject = self.walk_node(*args)
         subtree_canonical, subtree_undefined = self.canonical_form, self.undefined
         self.canonical_form = canonical_form and subtree_canonical
         self.undefined = undefined if undefined is not None else subtree_undefined
@@ -629,6 +610,36 @@ class _Walker:
         self.used_subtrees.add(serial)
         memo[key] = _Subtree(ctx, serials, subject, tuple(quads), subtree_canonical)
         return subject
+
+    @staticmethod
+    def subtree_key(
+        ctx: _Ctx, active_property: str | None, element: dict[str, Any], graph: str, depth: int
+    ) -> tuple[tuple[Any, ...], list[int]] | None:
+        """The memo key of a subtree and its property's [replays, misses, skipped] counters,
+        or None when the subtree is not memoised (see `node`)."""
+        if graph or depth == 1 or len(element) < 4:
+            return None
+        ident = element.get("id", element.get("@id"))
+        if type(ident) is not str or ident.startswith("_:"):
+            return None
+        compiler = ctx.compiler
+        stats = compiler.subtree_stats.get((id(ctx), active_property))
+        if stats is None:
+            if len(compiler.subtree_stats) >= _SUBTREE_LIMIT:
+                compiler.subtree_stats.clear()
+            stats = compiler.subtree_stats[(id(ctx), active_property)] = [0, 0, 0]
+        if stats[1] >= 16 and stats[0] * 4 < stats[1]:
+            stats[2] += 1
+            if stats[2] >= 256:  # look again now and then: the workload may have changed
+                stats[:] = [0, 0, 0]
+            return None
+        try:
+            text = _json_text(element)
+        except (TypeError, ValueError):
+            return None
+        if '"_:' in text:
+            return None
+        return (id(ctx), active_property, depth, text), stats
 
     def walk_node(
         self,
