@@ -140,11 +140,8 @@ def _step_issuer(home: Path, say: Any, as_json: bool) -> dict[str, Any]:
         actor="demo",
     )
     say(f"  revoked {revoked.id} ({revoked.learner_name})")
-    context = VerifierContext(
-        now=datetime.now(UTC),
-        fetch=local_documents.fetcher(instance),
-        trust=local_documents.trust_list(instance),
-    )
+    fetch, trust = local_documents.resolvers(instance)
+    context = VerifierContext(now=datetime.now(UTC), fetch=fetch, trust=trust)
     valid_report = verify_credential(issued[0].credential(), context)
     revoked_report = verify_credential(json.loads(revoked.document), context)
     say(

@@ -96,14 +96,12 @@ def fetcher(
                 if found is not None:
                     return found
                 return status_lists.published(instance, slug, list_id, purpose)
-            known = organisations_now()
-            slug = known.did_targets.get(url)
+            orgs = organisations_now()
+            slug = orgs.did_targets.get(url)
             if slug is not None:
-                document = known.did_documents.get(slug)
+                document = orgs.did_documents.get(slug)
                 if document is None:
-                    document = known.did_documents[slug] = organisations.did_document(
-                        instance, slug
-                    )
+                    document = orgs.did_documents[slug] = organisations.did_document(instance, slug)
                 return copy.deepcopy(document)
         except OrganisationError:
             return None

@@ -118,7 +118,8 @@ def to_item(row: WalletCredential) -> WalletItem:
 
 
 def verifier_context(instance: Instance, now: datetime | None = None) -> VerifierContext:
-    fetchers: list[Any] = [local_documents.fetcher(instance)]
+    local_fetch, trust = local_documents.resolvers(instance)
+    fetchers: list[Any] = [local_fetch]
     if instance.settings.allowed_hosts:
         from microcred.verify.http_fetch import AllowListedFetcher
 
@@ -134,7 +135,7 @@ def verifier_context(instance: Instance, now: datetime | None = None) -> Verifie
     return VerifierContext(
         now=now or datetime.now(UTC),
         fetch=fetch,
-        trust=local_documents.trust_list(instance),
+        trust=trust,
         canonicalize=default_canonicalizer(),
     )
 
