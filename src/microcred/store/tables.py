@@ -345,3 +345,40 @@ class BulkChunk(Base):
     worker: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ThrottleBucket(Base):
+    """Failed sign-in attempts of one account or one client address, in the database so that
+    every process of the instance counts them together. The key is the SHA-256 of the rule
+    and the value (a handle, an address): neither is stored in clear."""
+
+    __tablename__ = "throttle_buckets"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class WebSession(Base):
+    """A signed-in browser session. The cookie carries a random secret; only its SHA-256 is
+    kept here. Signing out revokes the row; a password change or an account deletion ends
+    every session of the holder; revoking an API token ends the console sessions it opened."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    holder_id: Mapped[str | None] = mapped_column(
+        ForeignKey("holders.id", ondelete="CASCADE"), index=True
+    )
+    org_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    token_id: Mapped[str | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
