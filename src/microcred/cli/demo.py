@@ -236,6 +236,8 @@ def _fresh_home(home: Path) -> None:
     """The demo builds its instance from scratch; it only ever deletes a demo home of its own."""
     import shutil
 
+    from microcred.store.db import private_directory
+
     marker = home / ".microcred-demo"
     if home.exists() and any(home.iterdir()):
         if not marker.exists():
@@ -243,7 +245,7 @@ def _fresh_home(home: Path) -> None:
 
             fail_usage(f"{home} exists and is not a demo home; choose another --home")
         shutil.rmtree(home)
-    home.mkdir(parents=True, exist_ok=True)
+    private_directory(home)  # 0700: the demo's database and key are its owner's alone
     marker.write_text("created by `microcred demo`; deleted and rebuilt by the next run\n")
 
 

@@ -11,6 +11,8 @@ import os
 import secrets
 from pathlib import Path
 
+from microcred.store.db import private_directory
+
 
 class SecretKeyError(Exception):
     pass
@@ -33,7 +35,7 @@ def instance_key(secret: str | None, key_file: Path) -> bytes:
         if len(key) != 32:
             raise SecretKeyError(f"{key_file} is not a hex-encoded 32-byte key")
         return key
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(key_file.parent)
     key = secrets.token_bytes(32)
     # O_EXCL: two processes starting at once must not both write a different key.
     try:

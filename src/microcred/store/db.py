@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,12 +33,37 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def private_directory(path: Path) -> None:
+    """Make the folder ``path`` if it is missing, readable by its owner only (0700): an
+    instance's home and the folder of its database hold personal data and keys. Folders above
+    it that are missing are made as usual; a folder that exists is the user's choice and is
+    left as it is."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:  # made by another process at the same moment
+        pass
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file empty, 0600, before SQLite opens it (SQLite would make it 0644
+    under the usual umask). SQLite gives its -wal and -shm files the mode of this file."""
+    private_directory(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _private_sqlite_file(Path(path.split("?", 1)[0]))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
 
