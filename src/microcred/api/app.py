@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from microcred import __version__
-from microcred.api import errors
+from microcred.api import errors, log_redaction
 from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
 from microcred.api.routes import (
     credentials,
@@ -44,6 +44,7 @@ Every error is `{"error": {"code", "message", "field"}}`.
 
 def create_app(settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     instance = Instance(settings)
+    log_redaction.install()  # no secret in the log lines of an already configured server
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

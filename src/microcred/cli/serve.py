@@ -23,6 +23,8 @@ def serve(
     """Run the REST API (OpenAPI at /docs) over this instance's database."""
     import uvicorn
 
+    from microcred.api.log_redaction import log_config
+
     config = settings()
     open_instance().close()  # a database or secret that cannot be used is a usage error now
     console.print(
@@ -39,11 +41,12 @@ def serve(
             port=port,
             workers=workers if not reload else None,
             reload=reload,
+            log_config=log_config(),  # no secret in any log line (share tokens, queries, headers)
         )
         return
     from microcred.api import create_app
 
-    uvicorn.run(create_app(config), host=host, port=port)
+    uvicorn.run(create_app(config), host=host, port=port, log_config=log_config())
 
 
 token_app = typer.Typer(help="API tokens of an organisation (the secret is shown once).")
