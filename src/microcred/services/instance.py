@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from microcred.services.secrets import instance_key
 from microcred.settings import Settings
 from microcred.store.db import make_engine, migrate, session_factory
+from microcred.verify.status import StatusListMemo
 
 
 @dataclass
@@ -30,6 +31,13 @@ class Instance:
     @cached_property
     def secret(self) -> bytes:
         return instance_key(self.settings.secret_key, self.settings.secret_key_file)
+
+    @cached_property
+    def status_lists(self) -> StatusListMemo:
+        """Status lists whose proof this instance's verifiers checked; shared by the contexts
+        its services build (an outcome is keyed by the verifier's settings, so never lent
+        to a verifier with another allow-list, documents or trust)."""
+        return StatusListMemo()
 
     @property
     def base_url(self) -> str:

@@ -181,6 +181,7 @@ def verifier_context(instance: Instance, now: datetime | None = None) -> Verifie
         fetch=fetch,
         trust=trust,
         canonicalize=default_canonicalizer(),
+        status_lists=instance.status_lists,
     )
 
 

@@ -31,7 +31,7 @@ from microcred.proofs.jose import verify_vc_jwt
 from microcred.verify.inputs import InputError, parse_input
 from microcred.verify.report import Check, OverallStatus, VerificationReport
 from microcred.verify.resolution import DocumentFinder, Fetch
-from microcred.verify.status import check_status
+from microcred.verify.status import StatusListMemo, check_status
 from microcred.verify.trust import TrustList
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -50,6 +50,10 @@ class VerifierContext:
     clock_skew: timedelta = timedelta(minutes=5)
     allowed_suites: Collection[str] = DEFAULT_SUITES
     canonicalize: Callable[[dict[str, Any]], str] = canonicalize_fast
+    # Status lists whose proof this verifier checked. Each context has its own unless the
+    # factory that builds it passes one to share (its outcomes are keyed by the settings
+    # above, so contexts with other allow-lists, documents or trust never share them).
+    status_lists: StatusListMemo = field(default_factory=StatusListMemo, compare=False)
 
 
 def _skip_rest(checks: list[Check], after: str, reason: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from microcred.proofs.did import did_web_to_url, resolve_did_key
 from microcred.proofs.errors import DidError
+from microcred.proofs.keys import KeyPair
 
 Fetch = Callable[[str], dict[str, Any] | None]
 
@@ -30,6 +31,9 @@ class DocumentFinder:
         self._documents = dict(documents or {})
         self._fetch = fetch
         self.unavailable: list[str] = []
+        # (verification method, purpose) -> public key, as resolved during this verification
+        # (the status lists of one credential are usually signed with the same key).
+        self.keys: dict[tuple[str, str], KeyPair] = {}
 
     def get(self, url: str) -> dict[str, Any] | None:
         doc = self._documents.get(url)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +13,7 @@ from microcred.formats.status_list import StatusListError, decode_list, get_bit
 from microcred.proofs.dataintegrity import verify_proofs
 from microcred.proofs.did import key_resolver
 from microcred.proofs.errors import ProofError
+from microcred.proofs.keys import KeyPair
 from microcred.verify.report import Check
 from microcred.verify.resolution import DocumentFinder
 
@@ -29,32 +32,111 @@ def _time(value: Any) -> datetime | None:
 
 
 # A status list credential is shared by up to 131,072 credentials: verifying its proof
-# once per verification dominated the cost of checking a whole batch. The same bytes
-# verify the same way, so a verified list is remembered by its digest for a few minutes
-# of the verifier's own clock (`ctx.now`), which bounds how long a rotated-out key lasts.
-_VERIFIED_LISTS: dict[str, datetime] = {}
+# once per verification dominated the cost of checking a whole batch. So a verified list is
+# remembered, but only for verifiers that would reach the same outcome: the memo is an
+# object the verifier context owns (never a module-level table), and an outcome is looked up
+# by everything it depends on. It lasts a few minutes of the verifier's own clock
+# (`ctx.now`), which bounds how long a list whose key document changed elsewhere is trusted.
 VERIFIED_LIST_TTL = timedelta(minutes=5)
 _MAX_REMEMBERED = 256
 
+_MemoKey = tuple[Hashable, ...]
 
-def _verify_list_proof(
-    list_credential: dict[str, Any], ctx: VerifierContext, finder: DocumentFinder
-) -> None:
-    digest = hashlib.sha256(
-        json.dumps(list_credential, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    ).hexdigest()
-    until = _VERIFIED_LISTS.get(digest)
-    if until is not None and ctx.now <= until:
-        return
-    verify_proofs(
-        list_credential,
-        resolve_key=key_resolver(finder),
-        canonicalize=ctx.canonicalize,
-        allowed_suites=ctx.allowed_suites,
-    )
-    if len(_VERIFIED_LISTS) >= _MAX_REMEMBERED:
-        _VERIFIED_LISTS.clear()
-    _VERIFIED_LISTS[digest] = ctx.now + VERIFIED_LIST_TTL
+
+class StatusListMemo:
+    """Status list credentials whose proof verified, each remembered under the list's digest,
+    the cryptosuites the verifier allows, its canonicalizer, its trust list, and the
+    verification methods of the list's proofs with the public keys they resolve to *now*
+    (so a key removed from the issuer's document, or another verifier's documents, miss).
+
+    Safe to share between the contexts of one service (threads included): a context with
+    other settings never finds another's outcome. Failures are never remembered.
+    """
+
+    def __init__(self, ttl: timedelta = VERIFIED_LIST_TTL, size: int = _MAX_REMEMBERED) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._verified: dict[_MemoKey, datetime] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._verified)
+
+    def verify(
+        self, list_credential: dict[str, Any], ctx: VerifierContext, finder: DocumentFinder
+    ) -> None:
+        """Verify the list's proofs, or find that this verifier already did; raise like
+        :func:`verify_proofs` when they do not verify."""
+        resolve = _remembering(key_resolver(finder), finder.keys)
+        key = _memo_key(list_credential, ctx, resolve)
+        if key is not None:
+            with self._lock:
+                until = self._verified.get(key)
+            if until is not None and ctx.now <= until:
+                return
+        verify_proofs(
+            list_credential,
+            resolve_key=resolve,
+            canonicalize=ctx.canonicalize,
+            allowed_suites=ctx.allowed_suites,
+        )
+        if key is None:
+            return
+        with self._lock:
+            if len(self._verified) >= self._size:
+                self._verified.clear()
+            self._verified[key] = ctx.now + self._ttl
+
+
+def _remembering(
+    resolve: Callable[[str, str], KeyPair], found: dict[tuple[str, str], KeyPair]
+) -> Callable[[str, str], KeyPair]:
+    """Resolve each (method, purpose) once per verification (the key is in the memo key)."""
+
+    def resolve_key(vm_url: str, purpose: str) -> KeyPair:
+        if (vm_url, purpose) not in found:
+            found[(vm_url, purpose)] = resolve(vm_url, purpose)
+        return found[(vm_url, purpose)]
+
+    return resolve_key
+
+
+def _memo_key(
+    list_credential: dict[str, Any],
+    ctx: VerifierContext,
+    resolve: Callable[[str, str], KeyPair],
+) -> _MemoKey | None:
+    """Everything the list's proof outcome depends on; None when it cannot be told (then
+    the proofs are verified, and their failure reported, every time)."""
+    proofs = list_credential.get("proof")
+    items = proofs if isinstance(proofs, list) else [proofs]
+    methods: list[tuple[str, str, str, str]] = []
+    for proof in items:
+        if not isinstance(proof, dict):
+            return None
+        vm, purpose = proof.get("verificationMethod"), proof.get("proofPurpose")
+        if not isinstance(vm, str) or not isinstance(purpose, str):
+            return None
+        try:
+            public = resolve(vm, purpose)
+        except (ProofError, ValueError, TypeError, KeyError):
+            return None
+        methods.append((vm, purpose, str(public.key_type), public.public_multibase))
+    try:
+        digest = hashlib.sha256(
+            json.dumps(list_credential, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        ).hexdigest()
+        key: _MemoKey = (
+            digest,
+            frozenset(ctx.allowed_suites),
+            ctx.canonicalize,
+            ctx.trust.fingerprint,
+            tuple(methods),
+        )
+        hash(key)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return key
 
 
 def _entries(credential: dict[str, Any]) -> list[Any]:
@@ -108,7 +190,7 @@ def _check_entry(
             "status.foreign_list",
         )
     try:
-        _verify_list_proof(list_credential, ctx, finder)
+        ctx.status_lists.verify(list_credential, ctx, finder)
     except (ProofError, ValueError) as exc:
         return Check(
             "status",

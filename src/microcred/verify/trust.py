@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,15 @@ class TrustList:
 
     def merged(self, other: TrustList) -> TrustList:
         return TrustList({**self.issuers, **other.issuers})
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of every entry: two lists with the same entries have the same one."""
+        entries = sorted(
+            (key, issuer.id, issuer.name, issuer.country or "")
+            for key, issuer in self.issuers.items()
+        )
+        return hashlib.sha256(json.dumps(entries, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def load_trust_list(path: Path) -> TrustList:
