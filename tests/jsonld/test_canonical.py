@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyld import jsonld as pyld_jsonld
 
-from microcred.jsonld import JsonLdError, UndefinedTermError
+from microcred.jsonld import JsonLdError, UndefinedTermError, UnknownContextError
 from microcred.jsonld.canonical import canonicalize, canonicalize_nquads, expand, to_nquads
 from microcred.jsonld.loader import OfflineDocumentLoader, make_loader
 
@@ -35,7 +35,10 @@ def vector_documents() -> list[str]:
     for path in sorted(VECTORS.rglob("*.json*")):
         if "contexts" in path.parts:
             continue
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue  # some vectors are JSON with comments or fragments (see their README)
         if isinstance(doc, dict) and "@context" in doc:
             names.append(str(path.relative_to(VECTORS)))
     return names
@@ -53,7 +56,20 @@ def test_differential_vectors(name: str, test_loader: OfflineDocumentLoader) -> 
             with pytest.raises(JsonLdError, match="protected term"):
                 canonicalize(variant, loader=test_loader)
             continue
-        ours = canonicalize(variant, loader=test_loader)
+        try:
+            ours = canonicalize(variant, loader=test_loader)
+        except UnknownContextError:
+            # A context that is not bundled (some foreign credentials): fail-closed, and the
+            # reference with the same offline loader cannot process it either.
+            with pytest.raises(pyld_jsonld.JsonLdError):
+                pyld_reference(variant, test_loader)
+            continue
+        except UndefinedTermError as error:
+            # Safe mode: a key the contexts do not define is refused; the reference drops it.
+            assert f'"{error.term}"' in json.dumps(variant)
+            expanded = pyld_jsonld.expand(variant, {"documentLoader": test_loader})
+            assert f'"{error.term}"' not in json.dumps(expanded)
+            continue
         assert ours == pyld_reference(variant, test_loader)
         assert all(line.endswith(" .") for line in ours.split("\n")[:-1])
         assert ours.endswith("\n")

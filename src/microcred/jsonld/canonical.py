@@ -11,6 +11,7 @@ from pyld.canon import URDNA2015
 
 from microcred.jsonld.errors import (
     DocumentTooComplexError,
+    InvalidTermError,
     JsonLdError,
     UndefinedTermError,
 )
@@ -201,6 +202,63 @@ def _reference_labels(dataset: pyoxigraph.Dataset) -> str:
     return labelled
 
 
+def _named(iri: str) -> pyoxigraph.NamedNode:
+    try:
+        return pyoxigraph.NamedNode(iri)
+    except (ValueError, TypeError):
+        raise InvalidTermError("IRI", iri) from None
+
+
+def _rdf_term(term: dict[str, Any]) -> Any:
+    """A pyoxigraph term from pyld's; constructing it validates it (no text is parsed)."""
+    kind, value = term["type"], term["value"]
+    if kind == "IRI":
+        return _named(value)
+    if kind == "blank node":
+        return pyoxigraph.BlankNode(value[2:])
+    language = term.get("language")
+    try:
+        if language is not None:
+            return pyoxigraph.Literal(value, language=language)
+        return pyoxigraph.Literal(value, datatype=_named(term["datatype"]))
+    except ValueError:
+        raise InvalidTermError("language tag", str(language)) from None
+    except TypeError as cause:  # text Rust cannot hold (a lone surrogate)
+        raise JsonLdError(f"a literal of the document cannot be represented: {cause}") from None
+
+
+def _dataset(rdf: dict[str, list[dict[str, Any]]]) -> pyoxigraph.Dataset:
+    """pyld's toRdf dataset as a pyoxigraph dataset, term by term.
+
+    Never through N-Quads text: pyld writes language tags (and IRIs) into N-Quads
+    unescaped, so text made from a document and parsed again could say something the
+    JSON does not.
+    """
+    dataset = pyoxigraph.Dataset()
+    for name, triples in rdf.items():
+        if name == "@default":
+            graph: Any = pyoxigraph.DefaultGraph()
+        elif name.startswith("_:"):
+            graph = pyoxigraph.BlankNode(name[2:])
+        else:
+            graph = _named(name)
+        for triple in triples:
+            dataset.add(
+                pyoxigraph.Quad(
+                    _rdf_term(triple["subject"]),
+                    _rdf_term(triple["predicate"]),
+                    _rdf_term(triple["object"]),
+                    graph,
+                )
+            )
+    return dataset
+
+
+def _parse_nquads(nquads: str) -> pyoxigraph.Dataset:
+    """Strict N-Quads parsing (every IRI and language tag checked), never lenient."""
+    return pyoxigraph.Dataset(pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS))
+
+
 def canonicalize_nquads(nquads: str) -> str:
     """RDFC-1.0 canonical N-Quads of an N-Quads dataset.
 
@@ -215,9 +273,15 @@ def canonicalize_nquads(nquads: str) -> str:
     to rdf-canonize) and sorted in code point order.
     """
     try:
-        dataset = pyoxigraph.Dataset(
-            pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS, lenient=True)
-        )
+        dataset = _parse_nquads(nquads)
+    except (SyntaxError, ValueError) as cause:
+        raise JsonLdError(f"the RDF produced from the document is invalid: {cause}") from cause
+    return _canonicalize_dataset(dataset)
+
+
+def _canonicalize_dataset(dataset: pyoxigraph.Dataset) -> str:
+    """RDFC-1.0 canonical N-Quads of a dataset (see :func:`canonicalize_nquads`)."""
+    try:
         if any(not isinstance(q.graph_name, pyoxigraph.DefaultGraph) for q in dataset):
             # First-degree labelling when it suffices: it is the reference's (rdf-canonize
             # counts a quad once per blank node, pyld twice when the node recurs in it).
@@ -232,11 +296,8 @@ def canonicalize_nquads(nquads: str) -> str:
             )
             if labelled is not None:
                 return labelled
-            dataset = pyoxigraph.Dataset(
-                pyoxigraph.parse(
-                    _reference_labels(dataset), format=pyoxigraph.RdfFormat.N_QUADS, lenient=True
-                )
-            )
+            # pyld's labelled output, from terms that were all validated: parsed strictly.
+            dataset = _parse_nquads(_reference_labels(dataset))
         else:
             dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
         # Serialising the whole dataset in Rust is faster than formatting each quad here.
@@ -250,6 +311,42 @@ def canonicalize_nquads(nquads: str) -> str:
     return "".join(sorted(f"{line}\n" for line in lines if line))
 
 
+def to_dataset(
+    doc: dict[str, Any], *, loader: OfflineDocumentLoader | None = None
+) -> pyoxigraph.Dataset:
+    """JSON-LD -> RDF dataset (pyld, offline, safe mode), every term validated.
+
+    Raises :class:`InvalidTermError`, naming where in the JSON the term stands, for an IRI
+    or a language tag that is not well formed.
+    """
+    prepared, options = _prepare(doc, loader)
+    rdf: dict[str, list[dict[str, Any]]] = _run(lambda: _SafeProcessor().to_rdf(prepared, options))
+    try:
+        return _dataset(rdf)
+    except InvalidTermError as error:
+        raise error.at(json_path_of(doc, error.value)) from None
+
+
+def json_path_of(doc: Any, needle: str) -> str | None:
+    """Where ``needle`` stands in ``doc`` as a key or a string value (language tags case-
+    insensitively, as JSON-LD lower-cases them), e.g. ``credentialSubject.name``."""
+    wanted = needle.lower()
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                here = f"{path}.{key}" if path else str(key)
+                if str(key).lower() == wanted:
+                    return path or "(top level)"
+                stack.append((value, here))
+        elif isinstance(item, list):
+            stack.extend((value, f"{path}[{i}]") for i, value in enumerate(item))
+        elif isinstance(item, str) and item.lower() == wanted:
+            return path or "(top level)"
+    return None
+
+
 def canonicalize(doc: dict[str, Any], *, loader: OfflineDocumentLoader | None = None) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document (offline, safe mode)."""
-    return canonicalize_nquads(to_nquads(doc, loader=loader))
+    return _canonicalize_dataset(to_dataset(doc, loader=loader))

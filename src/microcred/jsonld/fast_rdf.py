@@ -43,6 +43,7 @@ from pyld.nquads import escape as _escape
 from microcred.jsonld.errors import JsonLdError, UndefinedTermError
 from microcred.jsonld.loader import OfflineDocumentLoader, offline_document_loader
 from microcred.jsonld.rdfc_unique import Quad, canonicalize_quads
+from microcred.jsonld.terms import well_formed_iri, well_formed_language
 
 __all__ = [
     "MAX_DEPTH",
@@ -76,11 +77,11 @@ _get_context_value: Callable[[Any, Any, str], Any] = _pyld.JsonLdProcessor.get_c
 _KEYWORDS: Final = frozenset(_pyld.KEYWORDS)
 
 # Terms that the canonical N-Quads serialisation (RDF 1.2, as pyoxigraph and rdf-canonize
-# write it) could write differently from pyld's escaping here, or reject: control
-# characters other than the ones both escape alike (\t \n \r), IRIs with characters an
-# IRIREF cannot hold, and language tags that are not plain lowercase subtags.
+# write it) could write differently from pyld's escaping here: control characters other
+# than the ones both escape alike (\t \n \r), and language tags that are not plain
+# lowercase subtags. Ill-formed IRIs and language tags never get this far (see
+# microcred.jsonld.terms): the walk leaves them to the general path, which rejects them.
 _UNSAFE_TEXT: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_UNSAFE_IRI: Final = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _SIMPLE_LANGUAGE: Final = re.compile(r"[a-z]{1,8}(?:-[a-z0-9]{1,8})*")
 
 _CACHE_LIMIT: Final = 4096
@@ -147,7 +148,8 @@ class _Term:
         self.pred = (
             f"<{expanded}>" if isinstance(expanded, str) and expanded not in _KEYWORDS else ""
         )
-        self.pred_unsafe = bool(self.pred and _UNSAFE_IRI.search(expanded or ""))
+        # A predicate that is not a well-formed IRI: the general path rejects the document.
+        self.pred_unsafe = bool(self.pred and not well_formed_iri(expanded or ""))
 
 
 class _Ctx:
@@ -437,12 +439,19 @@ class _Walker:
         return _literal(value, None, None)
 
     def literal(self, value: Any, datatype: str | None, language: str | None) -> str:
-        """`_literal`, noting whether it is also the literal's canonical N-Quads form."""
+        """`_literal`, noting whether it is also the literal's canonical N-Quads form.
+
+        An ill-formed datatype IRI or language tag is left to the general path, which
+        rejects the document: written here unescaped, it could carry whole quads into the
+        N-Quads text (a language-map key holding ``"lv .\n<s> <p> <o> .\n#"``, say).
+        """
+        if (datatype is not None and not well_formed_iri(datatype)) or (
+            language is not None and not well_formed_language(language)
+        ):
+            raise _Fallback
         literal = _literal(value, datatype, language)
-        if (
-            _UNSAFE_TEXT.search(literal)
-            or (datatype is not None and _UNSAFE_IRI.search(datatype))
-            or (language is not None and not _SIMPLE_LANGUAGE.fullmatch(language))
+        if _UNSAFE_TEXT.search(literal) or (
+            language is not None and not _SIMPLE_LANGUAGE.fullmatch(language)
         ):
             self.canonical_form = False
         return literal
@@ -452,8 +461,8 @@ class _Walker:
             raise _Fallback
         if iri.startswith("_:"):
             return self.label(iri)
-        if _UNSAFE_IRI.search(iri):
-            self.canonical_form = False
+        if not well_formed_iri(iri):
+            raise _Fallback  # the general path rejects it, naming where it stands
         return f"<{iri}>"
 
     def value_object(self, ctx: _Ctx, tsctx: _Ctx, element: dict[str, Any]) -> str | None:
@@ -801,7 +810,7 @@ class _Walker:
             raise _Fallback
         pred = term.pred
         if term.pred_unsafe:
-            self.canonical_form = False
+            raise _Fallback
         quads = self.quads
 
         if term.is_lang_map and type(value) is dict:
