@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_PREFIX = "MICROCRED_"
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
+_BOOLEANS |= {"0": False, "false": False, "no": False, "off": False}
 
 
 class SettingsError(Exception):
@@ -27,6 +29,9 @@ class Settings:
     secret_key: str | None = None
     trust_list: Path | None = None
     allowed_hosts: tuple[str, ...] = ()
+    # outbound requests may reach loopback / private / link-local addresses (allow-listed
+    # host:port still required); off unless the operator says so
+    outbound_allow_private: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -59,6 +64,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
     database_url = value("database_url") or f"sqlite:///{home / 'microcred.db'}"
     trust_list = value("trust_list")
     hosts = value("allowed_hosts")
+    allow_private = (value("outbound_allow_private") or "false").strip().lower()
+    if allow_private not in _BOOLEANS:
+        raise SettingsError(
+            f"{ENV_PREFIX}OUTBOUND_ALLOW_PRIVATE: {allow_private[:40]!r} is not one of "
+            "true, false, 1, 0, yes, no"
+        )
     return Settings(
         home=home,
         database_url=database_url,
@@ -66,5 +77,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         secret_key=value("secret_key"),
         trust_list=Path(trust_list) if trust_list else None,
         allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()) if hosts else (),
+        outbound_allow_private=_BOOLEANS[allow_private],
         extra={k: v for k, v in file_values.items() if k not in {"database_url", "base_url"}},
     )

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from microcred.api import create_app
 from microcred.services import holders
 from microcred.settings import Settings
+from microcred.verify.http_fetch import Network
 from tests.api.conftest import CheckingClient, assert_error_shape, bearer
 
 SOURCE_HOST = "rtk.example.lv"
@@ -84,14 +85,20 @@ def issue(client, org, admin, published, n: int, fmt: str = "ob3") -> dict[str, 
     return response.json()
 
 
-def serve(documents: dict[str, bytes]) -> httpx.Client:
+def serve(documents: dict[str, bytes]) -> Network:
+    """Offline: names resolve to a public address and the transport answers `documents`
+    (the outbound fetcher's allow-list, address check and limits still apply)."""
+
     def handler(request: httpx.Request) -> httpx.Response:
         body = documents.get(str(request.url))
         if body is None:
             return httpx.Response(404, text="no")
         return httpx.Response(200, content=body, headers={"content-type": "application/json"})
 
-    return httpx.Client(transport=httpx.MockTransport(handler))
+    return Network(
+        resolve=lambda host, port: ["93.184.215.14"],
+        transport=lambda pin: httpx.MockTransport(handler),
+    )
 
 
 @pytest.fixture()
@@ -109,7 +116,7 @@ def wallet_items(client, app, org, admin, published, anna) -> dict[str, Any]:
         headers=anna,
     )
     url = f"https://{SOURCE_HOST}/badges/2.json"
-    app.state.http_client = serve({url: json.dumps(issued[1]["credential"]).encode()})
+    app.state.outbound_network = serve({url: json.dumps(issued[1]["credential"]).encode()})
     second = client.post("/api/v1/wallet/credentials", json={"url": url}, headers=anna)
     third = client.post(
         "/api/v1/wallet/credentials", json={"credential": issued[2]["credential"]}, headers=anna
@@ -536,7 +543,7 @@ POST_ROUTES = [
 
 
 def test_odd_json_bodies_never_break_a_route(client, app, anna, two_wallets):
-    app.state.http_client = serve({})
+    app.state.outbound_network = serve({})
     for path in POST_ROUTES:
         for body in ODD_BODIES:
             response = client.post(path, json=body, headers=anna)
@@ -555,7 +562,7 @@ def test_odd_json_bodies_never_break_a_route(client, app, anna, two_wallets):
 
 
 def test_malformed_bodies_and_files(client, app, anna, two_wallets):
-    app.state.http_client = serve({})
+    app.state.outbound_network = serve({})
     for content in (
         b"{not json",
         b"[" * 100_000,

@@ -8,11 +8,16 @@ from microcred.proofs.did import did_web_document
 from microcred.proofs.keys import Ed25519KeyPair
 from microcred.services.issuing import issue_award
 from microcred.verify import VerifierContext, verify_credential
-from microcred.verify.http_fetch import AllowListedFetcher
+from microcred.verify.http_fetch import AllowListedFetcher, Network
 from tests.verify.conftest import NOW, make_award
 
+PUBLIC = "93.184.215.14"  # what the offline resolver answers for every name
 
-def _client(routes: dict[str, object], seen: list[str]) -> httpx.Client:
+
+def _client(routes: dict[str, object], seen: list[str]) -> Network:
+    """Offline: every name resolves to a public address and the transport answers `routes`
+    (the outbound fetcher's allow-list, address check and limits still apply)."""
+
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(str(request.url))
         body = routes.get(str(request.url))
@@ -22,7 +27,10 @@ def _client(routes: dict[str, object], seen: list[str]) -> httpx.Client:
             200, content=body if isinstance(body, bytes) else json.dumps(body).encode()
         )
 
-    return httpx.Client(transport=httpx.MockTransport(handler))
+    return Network(
+        resolve=lambda host, port: ["127.0.0.1" if host == "localhost" else PUBLIC],
+        transport=lambda pin: httpx.MockTransport(handler),
+    )
 
 
 def test_did_web_issuer_resolved_over_https_only_when_allow_listed():
@@ -33,13 +41,13 @@ def test_did_web_issuer_resolved_over_https_only_when_allow_listed():
     seen: list[str] = []
     routes = {"https://university.example.lv/.well-known/did.json": document}
 
-    allowed = AllowListedFetcher(["university.example.lv"], client=_client(routes, seen))
+    allowed = AllowListedFetcher(["university.example.lv"], network=_client(routes, seen))
     report = verify_credential(credential, VerifierContext(now=NOW, fetch=allowed))
     assert report.status == "valid", report.to_json()
     assert seen == ["https://university.example.lv/.well-known/did.json"]
 
     seen.clear()
-    other = AllowListedFetcher(["elsewhere.example"], client=_client(routes, seen))
+    other = AllowListedFetcher(["elsewhere.example"], network=_client(routes, seen))
     report = verify_credential(credential, VerifierContext(now=NOW, fetch=other))
     assert seen == []  # a host not on the allow-list is never contacted
     assert report.check("proof").status == "warn" and not report.valid
@@ -51,7 +59,7 @@ def test_fetcher_limits():
         "https://a.example/big": b"{" + b" " * 2_000_000 + b"}",
         "https://a.example/list": [1, 2],
     }
-    fetch = AllowListedFetcher(["a.example"], client=_client(routes, seen), max_bytes=1_000_000)
+    fetch = AllowListedFetcher(["a.example"], network=_client(routes, seen), max_bytes=1_000_000)
     assert (
         fetch("https://a.example/big") is None and "larger" in fetch.errors["https://a.example/big"]
     )
@@ -60,7 +68,7 @@ def test_fetcher_limits():
     assert fetch("http://a.example/big") is None  # plain HTTP is never used
 
 
-def test_cache_honours_the_documents_validity_and_loopback_http():
+def test_cache_honours_the_documents_validity_and_loopback_http_when_the_operator_allows_it():
     seen: list[str] = []
     now = [1_000_000.0]
     routes = {
@@ -71,7 +79,10 @@ def test_cache_honours_the_documents_validity_and_loopback_http():
         "https://a.example/doc": {"x": 2},
     }
     fetch = AllowListedFetcher(
-        ["localhost", "a.example"], client=_client(routes, seen), clock=lambda: now[0]
+        ["http://localhost:8000", "a.example"],
+        allow_private=True,  # MICROCRED_OUTBOUND_ALLOW_PRIVATE: loopback only when said so
+        network=_client(routes, seen),
+        clock=lambda: now[0],
     )
     assert fetch("http://localhost:8000/status/x/1/revocation") == {
         "validUntil": "1970-01-12T13:50:00Z",
@@ -82,4 +93,8 @@ def test_cache_honours_the_documents_validity_and_loopback_http():
     now[0] += 300
     fetch("http://localhost:8000/status/x/1/revocation")
     assert len(seen) == 2  # expired with the list's validUntil: fetched again
-    assert fetch("http://a.example/doc") is None  # plain HTTP only for loopback
+    assert fetch("http://a.example/doc") is None  # plain HTTP only where the entry says http://
+    assert fetch("http://localhost:8001/x") is None  # nor on another port
+    strict = AllowListedFetcher(["http://localhost:8000"], network=_client(routes, seen))
+    assert strict("http://localhost:8000/status/x/1/revocation") is None  # loopback: refused
+    assert len(seen) == 2  # before any connection

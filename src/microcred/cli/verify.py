@@ -176,7 +176,7 @@ def verify(
     if hosts:
         from microcred.verify.http_fetch import AllowListedFetcher
 
-        fetchers.append(AllowListedFetcher(hosts))
+        fetchers.append(AllowListedFetcher(hosts, allow_private=config.outbound_allow_private))
 
     def fetch(url: str) -> dict[str, Any] | None:
         for source in fetchers:

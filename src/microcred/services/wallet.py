@@ -23,6 +23,14 @@ from microcred.services.issuing import default_canonicalizer
 from microcred.store.db import transaction
 from microcred.store.tables import WalletCredential
 from microcred.verify import VerifierContext, verify_credential
+from microcred.verify.http_fetch import (
+    REFUSED,
+    AllowListedFetcher,
+    FetchError,
+    Network,
+    OutboundFetcher,
+    OutboundPolicy,
+)
 from microcred.verify.inputs import InputError, parse_input
 
 BUNDLE_FORMAT = "microcred-wallet-bundle/1"
@@ -121,9 +129,12 @@ def verifier_context(instance: Instance, now: datetime | None = None) -> Verifie
     local_fetch, trust = local_documents.resolvers(instance)
     fetchers: list[Any] = [local_fetch]
     if instance.settings.allowed_hosts:
-        from microcred.verify.http_fetch import AllowListedFetcher
-
-        fetchers.append(AllowListedFetcher(instance.settings.allowed_hosts))
+        fetchers.append(
+            AllowListedFetcher(
+                instance.settings.allowed_hosts,
+                allow_private=instance.settings.outbound_allow_private,
+            )
+        )
 
     def fetch(url: str) -> dict[str, Any] | None:
         for source in fetchers:
@@ -588,50 +599,30 @@ def import_bundle(instance: Instance, holder_ref: str, bundle: Any) -> dict[str,
 MAX_DOWNLOAD_BYTES = 5 * 1024 * 1024
 
 
-def fetch_url(instance: Instance, url: str, *, client: Any = None) -> bytes:
-    """Download a credential from an allow-listed host (this instance's own host is allowed),
-    with size and time limits. Plain HTTP only to loopback."""
-    from urllib.parse import urlsplit
+URL_REFUSED = REFUSED  # the one message for a URL not allowed or not answering
+URL_ACCEPT = "application/ld+json, application/json, application/vc+jwt, image/png, image/svg+xml"
 
-    import httpx
 
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    allowed = {h.lower() for h in instance.settings.allowed_hosts} | {
-        (urlsplit(instance.base_url).hostname or "").lower()
-    }
-    loopback = host in {"localhost", "127.0.0.1", "::1"}
-    if parts.scheme not in ("https", "http") or (parts.scheme == "http" and not loopback):
-        raise ImportError_(
-            "only https:// URLs can be imported (http:// only from this machine)", "url"
-        )
-    if host not in allowed:
-        raise ImportError_(
-            f"{host or url} is not on the list of hosts to import from (MICROCRED_ALLOWED_HOSTS)",
-            "url",
-        )
-    owns_client = client is None
-    client = client or httpx.Client(timeout=10.0, follow_redirects=False)
+def outbound_policy(instance: Instance) -> OutboundPolicy:
+    """The operator's allow-list (MICROCRED_ALLOWED_HOSTS) and private-address setting
+    (MICROCRED_OUTBOUND_ALLOW_PRIVATE): the same rules for every outbound request."""
+    return OutboundPolicy(
+        instance.settings.allowed_hosts, allow_private=instance.settings.outbound_allow_private
+    )
+
+
+def fetch_url(instance: Instance, url: str, *, network: Network | None = None) -> bytes:
+    """Download a credential through the instance's one outbound fetcher: an allow-listed
+    scheme, host and port, never an internal address unless the operator allows it, size and
+    time limits, one message for whatever does not answer (see verify/http_fetch.py)."""
+    fetcher = OutboundFetcher(
+        outbound_policy(instance),
+        network=network,
+        max_bytes=MAX_DOWNLOAD_BYTES,
+        timeout=10.0,
+        accept=URL_ACCEPT,
+    )
     try:
-        with client.stream(
-            "GET",
-            url,
-            headers={
-                "Accept": "application/ld+json, application/json, application/vc+jwt, image/png, image/svg+xml"
-            },
-        ) as response:
-            if response.status_code != 200:
-                raise ImportError_(f"{url} answered HTTP {response.status_code}", "url")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body.extend(chunk)
-                if len(body) > MAX_DOWNLOAD_BYTES:
-                    raise ImportError_(
-                        f"{url} is larger than {MAX_DOWNLOAD_BYTES // 1_048_576} MB", "url"
-                    )
-            return bytes(body)
-    except httpx.HTTPError as exc:
-        raise ImportError_(f"cannot download {url}: {type(exc).__name__}", "url") from None
-    finally:
-        if owns_client:
-            client.close()
+        return fetcher.fetch(url)
+    except FetchError as exc:
+        raise ImportError_(str(exc), "url") from None

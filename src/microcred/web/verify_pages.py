@@ -124,6 +124,10 @@ def verify_share(instance: Instance, url: str, p: Page) -> tuple[list[reports.Cr
     try:
         body = wallet.fetch_url(instance, url)
     except HolderError as exc:
+        if str(exc) == wallet.URL_REFUSED:
+            return [], p.gettext(
+                "Could not fetch this address: the host is not allowed or did not answer."
+            )
         return [], str(exc)
     try:
         data = json.loads(body)

@@ -270,7 +270,13 @@ async def import_submit(request: Request) -> Response:
         try:
             raw = await run_in_threadpool(wallet.fetch_url, instance, url)
         except HolderError as exc:
-            errors["url"] = str(exc)
+            errors["url"] = (
+                p.gettext(
+                    "Could not fetch this address: the host is not allowed or did not answer."
+                )
+                if str(exc) == wallet.URL_REFUSED
+                else str(exc)
+            )
     elif pasted:
         raw = pasted.encode("utf-8")
     else:

@@ -226,10 +226,10 @@ async def import_credential(
         if media == "application/json":
             wanted = _import_request(parse_json_body(body))
             if wanted.url is not None:
-                client = getattr(request.app.state, "http_client", None)
+                network = getattr(request.app.state, "outbound_network", None)
                 with mapped():
                     raw = await run_in_threadpool(
-                        wallet.fetch_url, instance, wanted.url, client=client
+                        wallet.fetch_url, instance, wanted.url, network=network
                     )
                 filename, source = wanted.url, "url"
             else:
