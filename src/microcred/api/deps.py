@@ -62,7 +62,7 @@ def org_access(scope: str | None) -> Callable[..., Principal]:
     ) -> Principal:
         if org not in (principal.org_slug, principal.org_id):
             raise not_found_org(org)
-        if scope is not None and scope not in principal.scopes:
+        if not principal.allows(scope):
             raise ApiError(
                 403,
                 "forbidden",
@@ -78,7 +78,7 @@ def token_scope(scope: str) -> Callable[..., Principal]:
     """A dependency for routes without an organisation in the path (the VC-API)."""
 
     def dependency(principal: PrincipalDep) -> Principal:
-        if scope not in principal.scopes:
+        if not principal.allows(scope):
             raise ApiError(
                 403, "forbidden", f"this token does not have the '{scope}' scope", "scope"
             )

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from microcred.model.spec import Specification
 from microcred.model.validation import SpecificationError
-from microcred.services import status_lists
+from microcred.services import csv_output, status_lists
 from microcred.services.audit import record
 from microcred.services.credentials import IssueRequest, build_award, default_row_key
 from microcred.services.instance import Instance
@@ -365,7 +365,7 @@ def issue_csv(
     summary.errors = len(errors)
     if errors:
         with error_path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
+            writer = csv_output.writer(handle)
             writer.writerow(["line", "row_key", "reason"])
             writer.writerows(errors)
         summary.error_report = str(error_path)
@@ -624,7 +624,7 @@ def write_report(out_dir: Path, summary: BulkSummary, errors: list[tuple[int, st
     summary.errors = len(errors)
     if errors:
         with error_path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
+            writer = csv_output.writer(handle)
             writer.writerow(["line", "row_key", "reason"])
             writer.writerows(sorted(errors))
         summary.error_report = str(error_path)

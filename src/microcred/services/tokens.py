@@ -72,6 +72,16 @@ class Principal:
     def actor(self) -> str:
         return f"token:{self.token_name}"
 
+    def allows(self, scope: str | None) -> bool:
+        return allows(self.scopes, scope)
+
+
+def allows(scopes: Iterable[str], scope: str | None) -> bool:
+    """The one scope rule of every surface (the API, the VC-API and the issuer console): a
+    token may do what needs ``scope`` when it has that scope; ``None`` needs a valid token only.
+    No scope implies another (``admin`` manages tokens, it does not read credentials)."""
+    return scope is None or scope in tuple(scopes)
+
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()

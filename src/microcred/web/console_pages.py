@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from babel.dates import format_date
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -26,7 +26,15 @@ from starlette.datastructures import UploadFile
 from microcred.jobs import bulk as jobs_bulk
 from microcred.jobs import queue as job_queue
 from microcred.model.validation import SpecificationError
-from microcred.services import audit, bulk, credentials, organisations, specifications, tokens
+from microcred.services import (
+    audit,
+    bulk,
+    credentials,
+    csv_output,
+    organisations,
+    specifications,
+    tokens,
+)
 from microcred.services.credentials import IssueRequest
 from microcred.services.organisations import OrganisationError
 from microcred.store.db import transaction
@@ -57,8 +65,9 @@ class Member:
     token_name: str
     scopes: tuple[str, ...]
 
-    def can(self, scope: str) -> bool:
-        return scope in self.scopes
+    def can(self, scope: str | None) -> bool:
+        """The API's scope rule (``tokens.allows``, as ``api.deps.org_access`` applies it)."""
+        return tokens.allows(self.scopes, scope)
 
 
 def current_member(request: Request) -> Member | None:
@@ -92,10 +101,56 @@ def _refuse(request: Request, message: str, status: int = 403) -> Response:
 def _scope_refusal(p: Any, scope: str) -> str:
     # Whole sentences, so that each one is extracted and translated as it is.
     return {
+        "read": p.gettext("Your token does not have the 'read' scope."),
         "issue": p.gettext("Your token does not have the 'issue' scope."),
         "revoke": p.gettext("Your token does not have the 'revoke' scope."),
         "admin": p.gettext("Your token does not have the 'admin' scope."),
     }[scope]
+
+
+def forbidden(request: Request, member: Member, scopes: tuple[str, ...]) -> Response:
+    """403: the page needs one of ``scopes``, which the member's token does not have."""
+    p = page(request)
+    return render(
+        request,
+        "console/forbidden.html",
+        _ctx(member, "", refusals=[_scope_refusal(p, s) for s in scopes]),
+        status=403,
+    )
+
+
+class TurnedAway(Exception):
+    """A console page does not serve this visitor: the answer is the sign-in page or a 403."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def turned_away(request: Request, exc: Exception) -> Response:
+    """The exception handler for :class:`TurnedAway` (installed by ``microcred.web.mount``)."""
+    assert isinstance(exc, TurnedAway)
+    return exc.response
+
+
+def admit(request: Request, *scopes: str) -> Member:
+    """The signed-in member, with (any one of) ``scopes``, the scopes of the API route that
+    does what the page does; or :class:`TurnedAway` (sign-in page, or 403)."""
+    member = current_member(request)
+    if member is None:
+        raise TurnedAway(_login_redirect(request))
+    if scopes and not any(member.can(s) for s in scopes):
+        raise TurnedAway(forbidden(request, member, scopes))
+    return member
+
+
+def requires(*scopes: str) -> Any:
+    """A console page's dependency: ``member: Annotated[Member, requires("read")]``."""
+
+    def dependency(request: Request) -> Member:
+        return admit(request, *scopes)
+
+    return Depends(dependency)
 
 
 async def member_form(
@@ -112,6 +167,8 @@ async def member_form(
     except CsrfError as exc:
         return turn_away(request, str(exc))
     if not member.can(scope):
+        if refuse is None:
+            return forbidden(request, member, (scope,))
         return turn_away(request, _scope_refusal(page(request), scope))
     return member, form
 
@@ -195,11 +252,10 @@ def monthly(request: Request, member: Member) -> tuple[list[str], list[int], lis
 
 
 @router.get("/console")
-def overview(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+def overview(request: Request, member: Annotated[Member, requires()]) -> Response:
     p = page(request)
+    if not member.can("read"):  # the figures come from the credentials and specifications
+        return render(request, "console/overview.html", _ctx(member, "overview", chart=None))
     months, issued, revoked = monthly(request, member)
     labels = [
         format_date(date(int(m[:4]), int(m[5:]), 1), format="MMM yy", locale=p.lang) for m in months
@@ -241,16 +297,16 @@ def _latest_specs(request: Request, member: Member) -> list[specifications.SpecV
 
 
 @router.get("/console/specs")
-def specs_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+def specs_page(request: Request, member: Annotated[Member, requires("read", "issue")]) -> Response:
     return render(request, "console/specs.html", _specs_ctx(request, member))
 
 
 def _specs_ctx(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
     grouped: dict[str, list[specifications.SpecView]] = {}
-    for spec in specifications.list_for(instance_of(request), member.org.id):
+    # The list needs read (GET .../specs); the form, issue (POST .../specs).
+    for spec in (
+        specifications.list_for(instance_of(request), member.org.id) if member.can("read") else []
+    ):
         grouped.setdefault(spec.spec_key, []).append(spec)
     template = (Path(__file__).resolve().parents[1] / "data" / "spec-template.yaml").read_text(
         encoding="utf-8"
@@ -309,10 +365,7 @@ async def create_spec(request: Request) -> Response:
 
 
 @router.get("/console/issue")
-def issue_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+def issue_page(request: Request, member: Annotated[Member, requires("issue")]) -> Response:
     return render(
         request,
         "console/issue.html",
@@ -384,6 +437,8 @@ async def issue_one(request: Request) -> Response:
             errors["issued_on"] = str(exc)
     if issued is not None:
         flash(request, p.gettext("Issued to %(name)s.") % {"name": issued.learner_name})
+        if not member.can("read"):  # its page needs read
+            return redirect(request, "/console/issue")
         return redirect(request, f"/console/credentials/{issued.id}")
     ctx = _ctx(member, "issue", specs=_latest_specs(request, member), values=values)
     ctx["errors"] = errors
@@ -401,10 +456,7 @@ def _run_bulk_here(instance: Any, job_id: str) -> None:
 
 
 @router.get("/console/bulk")
-def bulk_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+def bulk_page(request: Request, member: Annotated[Member, requires("issue")]) -> Response:
     return render(
         request, "console/bulk.html", _ctx(member, "bulk", specs=_latest_specs(request, member))
     )
@@ -481,6 +533,12 @@ async def bulk_start(request: Request) -> Response:
             daemon=True,
             name=f"web-bulk-{job_id[:8]}",
         ).start()
+    if not member.can("read"):  # following a job needs read, as GET .../jobs/{job_id}
+        flash(
+            request,
+            p.gettext("The bulk run has started. Following its progress needs the 'read' scope."),
+        )
+        return redirect(request, "/console/bulk")
     return redirect(request, f"/console/bulk/{job_id}")
 
 
@@ -503,10 +561,9 @@ def _job(request: Request, member: Member, job_id: str) -> dict[str, Any] | None
 
 
 @router.get("/console/bulk/{job_id}")
-def bulk_job(request: Request, job_id: str) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+def bulk_job(
+    request: Request, job_id: str, member: Annotated[Member, requires("read")]
+) -> Response:
     state = _job(request, member, job_id)
     if state is None:
         return _refuse(request, page(request).gettext("No such bulk run."), 404)
@@ -519,15 +576,14 @@ def bulk_job(request: Request, job_id: str) -> Response:
 
 
 @router.get("/console/bulk/{job_id}/errors.csv")
-def bulk_errors(request: Request, job_id: str) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+def bulk_errors(
+    request: Request, job_id: str, member: Annotated[Member, requires("read")]
+) -> Response:
     state = _job(request, member, job_id)
     if state is None:
         return _refuse(request, page(request).gettext("No such bulk run."), 404)
     report = io.StringIO()
-    writer = csv.writer(report)
+    writer = csv_output.writer(report)
     writer.writerow(["line", "row_key", "reason"])
     writer.writerows(jobs_bulk.error_rows(instance_of(request), job_id))
     response = Response(
@@ -542,10 +598,7 @@ def bulk_errors(request: Request, job_id: str) -> Response:
 
 
 @router.get("/console/credentials")
-def credentials_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+def credentials_page(request: Request, member: Annotated[Member, requires("read")]) -> Response:
     q = (request.query_params.get("q") or "").replace("\x00", "").strip()[:200]
     found = credentials.list_for(instance_of(request), member.org.id, search=q or None, limit=200)
     return render(
@@ -569,10 +622,9 @@ def _reason(request: Request, member: Member, cid: str) -> tuple[Any, str | None
 
 
 @router.get("/console/credentials/{cid}")
-def credential_page(request: Request, cid: str) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+def credential_page(
+    request: Request, cid: str, member: Annotated[Member, requires("read")]
+) -> Response:
     item = _credential(request, member, cid)
     if item is None:
         return _refuse(request, page(request).gettext("No such credential."), 404)
@@ -622,9 +674,13 @@ async def change_status(request: Request, cid: str) -> Response:
                     if action == "suspend"
                     else p.gettext("The suspension was lifted."),
                 )
+            if not member.can("read"):  # the credential's page needs read
+                return redirect(request, "/console")
             return redirect(request, f"/console/credentials/{item.id}")
         except OrganisationError as exc:
             errors["action"] = str(exc)
+    if not member.can("read"):
+        return _refuse(request, " ".join(errors.values()), 422)
     revoked_at, old_reason = _reason(request, member, cid)
     ctx = _ctx(member, "credentials", item=item, revoked_at=revoked_at, reason=old_reason,
                document=item.document, form_reason=reason)  # fmt: skip
@@ -636,10 +692,7 @@ async def change_status(request: Request, cid: str) -> Response:
 
 
 @router.get("/console/tokens")
-def tokens_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+def tokens_page(request: Request, member: Annotated[Member, requires("admin")]) -> Response:
     return render(request, "console/tokens.html", _tokens_ctx(request, member))
 
 
@@ -691,10 +744,7 @@ async def revoke_token(request: Request, token_id: str) -> Response:
 
 
 @router.get("/console/audit")
-def audit_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return _login_redirect(request)
+def audit_page(request: Request, member: Annotated[Member, requires("read")]) -> Response:
     with transaction(instance_of(request).sessions) as session:
         entries = audit.entries(session, member.org.id, limit=300)
     return render(request, "console/audit.html", _ctx(member, "audit", entries=entries))
