@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from microcred.formats.status_list import StatusListError, decode_list, get_bit
+from microcred.jsonld.errors import JsonLdError
 from microcred.proofs.dataintegrity import verify_proofs
 from microcred.proofs.did import key_resolver
 from microcred.proofs.errors import ProofError
@@ -182,6 +183,13 @@ def _check_entry(
             f"(supply it with --resolve {url}=FILE)",
             "status.unavailable",
         )
+    if not isinstance(list_credential, dict):
+        return Check(
+            "status",
+            "fail",
+            f"the status list {url} is not a credential (a JSON object)",
+            "status.malformed",
+        )
     if _list_issuer(list_credential) != issuer:
         return Check(
             "status",
@@ -191,7 +199,7 @@ def _check_entry(
         )
     try:
         ctx.status_lists.verify(list_credential, ctx, finder)
-    except (ProofError, ValueError) as exc:
+    except (ProofError, ValueError, JsonLdError) as exc:
         return Check(
             "status",
             "fail",
