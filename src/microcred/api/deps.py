@@ -13,6 +13,7 @@ from microcred.api.errors import ApiError
 from microcred.services import holders, tokens
 from microcred.services.holders import HolderView
 from microcred.services.instance import Instance
+from microcred.services.throttle import Throttled
 from microcred.services.tokens import Principal
 
 bearer = HTTPBearer(auto_error=False, description="an organisation's API token (mc_...)")
@@ -32,13 +33,35 @@ def _unauthorized(message: str) -> ApiError:
     )
 
 
+def client_host(request: Request) -> str:
+    """The client's address (behind a proxy, what uvicorn's --proxy-headers made of it)."""
+    return request.client.host if request.client else "unknown"
+
+
+def too_many_attempts(exc: Throttled) -> ApiError:
+    return ApiError(
+        429,
+        "too_many_attempts",
+        f"too many failed attempts with unknown or revoked tokens from this address; "
+        f"try again in {exc.retry_after} seconds",
+        "Authorization",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 async def get_principal(
+    request: Request,
     instance: InstanceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("an API token is required: Authorization: Bearer mc_...")
-    principal = await run_in_threadpool(tokens.identify, instance, credentials.credentials)
+    try:
+        principal = await run_in_threadpool(
+            tokens.identify, instance, credentials.credentials, address=client_host(request)
+        )
+    except Throttled as exc:
+        raise too_many_attempts(exc) from None
     if principal is None:
         raise _unauthorized("the API token is not valid (unknown or revoked)")
     return principal
@@ -105,16 +128,23 @@ MAX_TOKEN_LENGTH = 200
 
 
 async def get_holder(
+    request: Request,
     instance: InstanceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(holder_bearer)],
 ) -> HolderView:
-    """The holder a wallet token (``Authorization: Bearer mcw_...``) belongs to, or 401."""
+    """The holder a wallet token (``Authorization: Bearer mcw_...``) belongs to, or 401
+    (429 while this address is throttled for too many bad tokens)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("a wallet token is required: Authorization: Bearer mcw_...")
     secret = credentials.credentials
-    holder = None
-    if len(secret) <= MAX_TOKEN_LENGTH:
-        holder = await run_in_threadpool(holders.authenticate_token, instance, secret)
+    if len(secret) > MAX_TOKEN_LENGTH:
+        secret = ""  # never a token: counted as a failed one
+    try:
+        holder = await run_in_threadpool(
+            holders.authenticate_token, instance, secret, address=client_host(request)
+        )
+    except Throttled as exc:
+        raise too_many_attempts(exc) from None
     if holder is None:
         raise _unauthorized("the wallet token is not valid (unknown, expired or revoked)")
     return holder

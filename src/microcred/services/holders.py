@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from microcred.proofs.did import did_key_for
 from microcred.proofs.keys import Ed25519KeyPair, KeyPair, load_key_file
+from microcred.services import throttle, web_sessions
 from microcred.services.instance import Instance
 from microcred.services.organisations import slugify
-from microcred.store.db import transaction
+from microcred.store.db import read_transaction, transaction
 from microcred.store.tables import Holder, HolderToken
 
 _HASHER = PasswordHasher()
@@ -120,18 +121,88 @@ def get(instance: Instance, ref: str) -> HolderView:
 
 
 def authenticate_password(instance: Instance, handle: str, password: str) -> HolderView | None:
-    with transaction(instance.sessions) as session:
+    """The holder whose handle and password these are, or None. The password hash (costly
+    by design) is checked outside any write transaction: on SQLite a write transaction holds
+    the database's one write lock, and every other request would wait for the hash."""
+    with read_transaction(instance.sessions) as session:
         holder = session.scalar(select(Holder).where(Holder.handle == handle))
-        if holder is None or holder.password_hash is None:
-            _HASHER.hash(password)  # same work either way: no user enumeration by timing
-            return None
-        try:
-            _HASHER.verify(holder.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        if _HASHER.check_needs_rehash(holder.password_hash):
-            holder.password_hash = _HASHER.hash(password)
-        return view(holder)
+        found = None if holder is None else (view(holder), holder.password_hash)
+    if found is None or found[1] is None:
+        _HASHER.hash(password)  # same work either way: no user enumeration by timing
+        return None
+    holder_view, stored = found
+    try:
+        _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _HASHER.check_needs_rehash(stored):
+        rehashed = _HASHER.hash(password)
+        with transaction(instance.sessions) as session:
+            row = session.get(Holder, holder_view.id)
+            if row is not None and row.password_hash == stored:
+                row.password_hash = rehashed
+    return holder_view
+
+
+def sign_in(instance: Instance, handle: str, password: str, address: str) -> HolderView | None:
+    """A password sign-in, throttled per account and per client address (see
+    :mod:`microcred.services.throttle`): the holder, None for a wrong handle or password, or
+    :class:`~microcred.services.throttle.Throttled` raised while either is blocked."""
+    account = (throttle.ACCOUNT, handle.strip().lower()[:64])
+    client = (throttle.ADDRESS, throttle.client_address(address))
+    throttle.reserve(instance, [account, client])
+    holder = authenticate_password(instance, handle, password)
+    if holder is not None:
+        throttle.succeeded(instance, forget=[account], give_back=[client])
+    return holder
+
+
+def _checked_new_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise HolderError(
+            f"the new password needs at least {MIN_PASSWORD_LENGTH} characters", "new_password"
+        )
+    if len(password) > 1000:
+        raise HolderError("the new password is longer than 1000 characters", "new_password")
+    return password
+
+
+def set_password(
+    instance: Instance, holder_ref: str, new_password: str, *, keep_session: str | None = None
+) -> int:
+    """Give a holder a new password and end every web session of theirs (except the one
+    whose secret is ``keep_session``: the browser that changed it). The number of sessions
+    ended. Wallet API tokens are separate credentials and stay."""
+    hashed = _HASHER.hash(_checked_new_password(new_password))
+    with transaction(instance.sessions) as session:
+        holder = find(session, holder_ref)
+        holder.password_hash = hashed
+        return web_sessions.end_holder_sessions(session, holder.id, keep=keep_session)
+
+
+def change_password(
+    instance: Instance,
+    holder_ref: str,
+    current_password: str,
+    new_password: str,
+    *,
+    keep_session: str | None = None,
+    address: str | None = None,
+) -> int:
+    """:func:`set_password` after checking the holder's current password (a guess at it is
+    throttled like a sign-in when the client's ``address`` is given)."""
+    _checked_new_password(new_password)
+    with read_transaction(instance.sessions) as session:
+        handle = find(session, holder_ref).handle
+    keys = [(throttle.ACCOUNT, handle)]
+    if address is not None:
+        keys.append((throttle.ADDRESS, throttle.client_address(address)))
+        throttle.reserve(instance, keys)
+    if authenticate_password(instance, handle, current_password) is None:
+        raise HolderError("the current password is not right", "current_password")
+    if address is not None:
+        throttle.succeeded(instance, forget=keys[:1], give_back=keys[1:])
+    return set_password(instance, holder_ref, new_password, keep_session=keep_session)
 
 
 def signing_key(instance: Instance, session: Session, holder: Holder) -> tuple[KeyPair, str]:
@@ -171,7 +242,23 @@ def create_token(
         return token.id, secret
 
 
-def authenticate_token(instance: Instance, secret: str) -> HolderView | None:
+def authenticate_token(
+    instance: Instance, secret: str, *, address: str | None = None
+) -> HolderView | None:
+    """The holder of a valid wallet token, else None. With the client's ``address``, failed
+    tokens are counted per address and :class:`~microcred.services.throttle.Throttled` is
+    raised while it is blocked (before the token is looked at)."""
+    if address is None:
+        return _authenticate_token(instance, secret)
+    key = (throttle.TOKEN_ADDRESS, throttle.client_address(address))
+    throttle.check(instance, [key])
+    found = _authenticate_token(instance, secret)
+    if found is None:
+        throttle.failed(instance, [key])
+    return found
+
+
+def _authenticate_token(instance: Instance, secret: str) -> HolderView | None:
     if not secret.startswith("mcw_"):
         return None
     with transaction(instance.sessions) as session:

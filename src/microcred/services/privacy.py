@@ -11,7 +11,7 @@ from microcred.services.holders import find, view
 from microcred.services.instance import Instance
 from microcred.services.wallet import to_item
 from microcred.store.db import transaction
-from microcred.store.tables import HolderToken, Share, WalletCredential
+from microcred.store.tables import HolderToken, Share, WalletCredential, WebSession
 
 
 def personal_data(instance: Instance, holder_ref: str) -> dict[str, Any]:
@@ -67,5 +67,7 @@ def delete_holder(instance: Instance, holder_ref: str) -> dict[str, int]:
                 delete(HolderToken).where(HolderToken.holder_id == holder.id)
             ).rowcount,
         }
+        # Every signed-in browser of the holder is signed out with the account.
+        session.execute(delete(WebSession).where(WebSession.holder_id == holder.id))
         session.delete(holder)
         return counts

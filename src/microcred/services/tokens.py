@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from microcred.services import throttle
 from microcred.services.audit import record
 from microcred.services.instance import Instance
 from microcred.services.organisations import NotFound, OrganisationError, find
@@ -144,8 +145,22 @@ def create(
         return _view(row, org.slug), secret
 
 
-def identify(instance: Instance, secret: str) -> Principal | None:
-    """The principal of a valid, unrevoked token; None for anything else."""
+def identify(instance: Instance, secret: str, *, address: str | None = None) -> Principal | None:
+    """The principal of a valid, unrevoked token; None for anything else. With the client's
+    ``address``, failed tokens are counted per address and
+    :class:`~microcred.services.throttle.Throttled` is raised while it is blocked (before the
+    token is looked at)."""
+    if address is None:
+        return _identify(instance, secret)
+    key = (throttle.TOKEN_ADDRESS, throttle.client_address(address))
+    throttle.check(instance, [key])
+    found = _identify(instance, secret)
+    if found is None:
+        throttle.failed(instance, [key])
+    return found
+
+
+def _identify(instance: Instance, secret: str) -> Principal | None:
     if (
         not isinstance(secret, str)
         or not secret.startswith(PREFIX)

@@ -37,20 +37,24 @@ from microcred.services import (
 )
 from microcred.services.credentials import IssueRequest
 from microcred.services.organisations import OrganisationError
+from microcred.services.throttle import Throttled
 from microcred.store.db import transaction
 from microcred.store.tables import IssuedCredential
 from microcred.web import charts
 from microcred.web.core import (
     CsrfError,
     checked_form,
+    client_host,
     finish,
     flash,
     instance_of,
     page,
     redirect,
     render,
-    restart_session,
+    retry_message,
     session_of,
+    sign_in,
+    sign_out,
     text_field,
 )
 
@@ -202,15 +206,25 @@ async def login(request: Request) -> Response:
     if not secret:
         errors["token"] = p.gettext("Paste your organisation's API token.")
     else:
-        principal = await run_in_threadpool(tokens.identify, instance_of(request), secret)
+        try:  # throttled per client address: unknown tokens are counted
+            principal = await run_in_threadpool(
+                tokens.identify, instance_of(request), secret, address=client_host(request)
+            )
+        except Throttled as exc:
+            return render(
+                request,
+                "console/login.html",
+                {"active": "console", "errors": {}, "notice": retry_message(p, exc)},
+                status=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         if principal is None:
             errors["token"] = p.gettext("This token is not valid: it is unknown or was revoked.")
     if principal is None:
         return render(
             request, "console/login.html", {"active": "console", "errors": errors}, status=422
         )
-    session = restart_session(request)
-    session.org, session.token = principal.org_id, principal.token_id
+    await sign_in(request, org=principal.org_id, token=principal.token_id)
     return redirect(request, "/console")
 
 
@@ -220,7 +234,7 @@ async def logout(request: Request) -> Response:
         await checked_form(request)
     except CsrfError as exc:
         return _refuse(request, str(exc))
-    restart_session(request)
+    await sign_out(request)
     return redirect(request, "/console/login")
 
 

@@ -4,32 +4,44 @@ and CSRF protection.
 The session is a signed payload (HMAC-SHA256 keyed by the instance secret), so any number of
 processes of the same instance agree on it without in-memory state. It carries a random CSRF
 token that every form posts back (``csrf`` field, or the ``X-CSRF-Token`` header for HTMX).
+A signed-in session also carries the secret of its server-side record
+(:mod:`microcred.services.web_sessions`): without a live record the cookie signs nobody in, so
+signing out, a password change and an account deletion end a session at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from babel import Locale, negotiate_locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
+from microcred.services import web_sessions
 from microcred.services.instance import Instance
+from microcred.services.throttle import Throttled
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"
@@ -39,6 +51,7 @@ SESSION_COOKIE = "mc_web"
 LANG_COOKIE = "mc_lang"
 SESSION_SECONDS = 12 * 3600
 MAX_FORM_FIELD = 200_000
+T = TypeVar("T")
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -107,6 +120,7 @@ class WebSession:
     holder: str | None = None
     org: str | None = None
     token: str | None = None
+    sid: str | None = None
     issued: int = 0
     flash: list[str] = field(default_factory=list)
     changed: bool = False
@@ -117,6 +131,8 @@ class WebSession:
             data["h"] = self.holder
         if self.org and self.token:
             data["o"], data["k"] = self.org, self.token
+        if self.sid:
+            data["s"] = self.sid
         if self.flash:
             data["f"] = self.flash[-3:]
         return data
@@ -162,6 +178,7 @@ def decode_session(instance: Instance, value: str | None) -> WebSession | None:
         holder=data.get("h") if isinstance(data.get("h"), str) else None,
         org=data.get("o") if isinstance(data.get("o"), str) else None,
         token=data.get("k") if isinstance(data.get("k"), str) else None,
+        sid=data.get("s") if isinstance(data.get("s"), str) else None,
         issued=issued,
         flash=flash,
     )
@@ -180,11 +197,23 @@ def session_of(request: Request) -> WebSession:
     found = getattr(request.state, "web_session", None)
     if isinstance(found, WebSession):
         return found
-    session = decode_session(instance_of(request), request.cookies.get(SESSION_COOKIE))
+    instance = instance_of(request)
+    session = decode_session(instance, request.cookies.get(SESSION_COOKIE))
     if session is None:
         session = new_session()
+    elif (session.holder or session.org) and not _is_live(instance, session):
+        # Signed out, or its holder changed the password or deleted the account: the cookie
+        # keeps its CSRF token but signs nobody in any more.
+        session.holder = session.org = session.token = session.sid = None
+        session.changed = True
     request.state.web_session = session
     return session
+
+
+def _is_live(instance: Instance, session: WebSession) -> bool:
+    if session.holder:
+        return web_sessions.is_live(instance, session.sid, holder_id=session.holder)
+    return web_sessions.is_live(instance, session.sid, org_id=session.org, token_id=session.token)
 
 
 def restart_session(request: Request) -> WebSession:
@@ -192,6 +221,75 @@ def restart_session(request: Request) -> WebSession:
     session = new_session()
     request.state.web_session = session
     return session
+
+
+async def sign_in(
+    request: Request,
+    *,
+    holder: str | None = None,
+    org: str | None = None,
+    token: str | None = None,
+) -> WebSession:
+    """A fresh session signed in as a holder (the wallet) or an organisation's token (the
+    console and the authority's desk), with its server-side record."""
+    kind = "wallet" if holder else "console"
+    sid = await run_in_threadpool(
+        web_sessions.start,
+        instance_of(request),
+        kind,
+        seconds=SESSION_SECONDS,
+        holder_id=holder,
+        org_id=None if holder else org,
+        token_id=None if holder else token,
+    )
+    session = restart_session(request)
+    session.sid = sid
+    if holder:
+        session.holder = holder
+    else:
+        session.org, session.token = org, token
+    return session
+
+
+async def sign_out(request: Request) -> WebSession:
+    """End the signed-in session on the server (a copy of its cookie no longer works), and
+    start a fresh anonymous one."""
+    sid = session_of(request).sid
+    if sid:
+        await run_in_threadpool(web_sessions.end, instance_of(request), sid)
+    return restart_session(request)
+
+
+_PASSWORD_LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def run_password_work(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a password check (Argon2: costly by design) in a worker thread of its own small
+    pool, never on the event loop: at most half the CPUs hash at once, so that many sign-ins
+    queue behind each other instead of starving every other request (and they never take
+    the threads that the other routes run in)."""
+    loop = asyncio.get_running_loop()
+    limiter = _PASSWORD_LIMITERS.get(loop)
+    if limiter is None:
+        limiter = _PASSWORD_LIMITERS[loop] = anyio.CapacityLimiter(
+            max(1, (os.cpu_count() or 2) // 2)
+        )
+    return await anyio.to_thread.run_sync(partial(func, *args, **kwargs), limiter=limiter)
+
+
+def client_host(request: Request) -> str:
+    """The client's address (behind a proxy, what uvicorn's --proxy-headers made of it)."""
+    return request.client.host if request.client else "unknown"
+
+
+def retry_message(p: Page, exc: Throttled) -> str:
+    return p.ngettext(
+        "Too many failed sign-in attempts. Wait %(minutes)s minute before you try again.",
+        "Too many failed sign-in attempts. Wait %(minutes)s minutes before you try again.",
+        exc.minutes,
+    ) % {"minutes": exc.minutes}
 
 
 def flash(request: Request, message: str) -> None:

@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from microcred.services import holders, sharing, wallet
 from microcred.services.holders import HolderError, HolderView
+from microcred.services.throttle import Throttled
 from microcred.services.wallet import WalletItem
 from microcred.web import charts
 from microcred.web import report as reports
@@ -22,15 +23,19 @@ from microcred.web.core import (
     CsrfError,
     Page,
     checked_form,
+    client_host,
     finish,
     flash,
     instance_of,
     page,
     redirect,
     render,
-    restart_session,
+    retry_message,
+    run_password_work,
     safe_next,
     session_of,
+    sign_in,
+    sign_out,
     text_field,
 )
 
@@ -90,9 +95,25 @@ async def login(request: Request) -> Response:
         errors["password"] = p.gettext("Enter your password.")
     holder = None
     if not errors:
-        holder = await run_in_threadpool(
-            holders.authenticate_password, instance_of(request), handle, password
-        )
+        try:
+            # Throttled per account and address; the password hash runs in a worker thread.
+            holder = await run_password_work(
+                holders.sign_in, instance_of(request), handle, password, client_host(request)
+            )
+        except Throttled as exc:
+            return render(
+                request,
+                "wallet/login.html",
+                {
+                    "active": "wallet",
+                    "errors": {},
+                    "handle": handle,
+                    "next": "",
+                    "notice": retry_message(p, exc),
+                },
+                status=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         if holder is None:
             errors["password"] = p.gettext("The user name or the password is not right.")
     if holder is None:
@@ -102,8 +123,7 @@ async def login(request: Request) -> Response:
             {"active": "wallet", "errors": errors, "handle": handle, "next": ""},
             status=422,
         )
-    session = restart_session(request)
-    session.holder = holder.id
+    await sign_in(request, holder=holder.id)
     return redirect(request, safe_next(text_field(form, "next", 500), "/wallet"))
 
 
@@ -113,8 +133,77 @@ async def logout(request: Request) -> Response:
         await checked_form(request)
     except CsrfError as exc:
         return _forbidden(request, str(exc))
-    restart_session(request)
+    await sign_out(request)
     return redirect(request, "/wallet/login")
+
+
+@router.get("/wallet/password")
+def password_page(request: Request) -> Response:
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    return render(
+        request,
+        "wallet/password.html",
+        {"active": "wallet", "section": "password", "holder": holder, "errors": {}},
+    )
+
+
+@router.post("/wallet/password")
+async def change_password(request: Request) -> Response:
+    """A new password: every other signed-in browser of the holder is signed out."""
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    p = page(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _forbidden(request, str(exc))
+    current = text_field(form, "current_password", 1000)
+    new = text_field(form, "new_password", 1000)
+    errors: dict[str, str] = {}
+    if not current:
+        errors["current_password"] = p.gettext("Enter your current password.")
+    if len(new) < holders.MIN_PASSWORD_LENGTH:
+        errors["new_password"] = p.gettext("The new password needs at least %(n)s characters.") % {
+            "n": holders.MIN_PASSWORD_LENGTH
+        }
+    context: dict[str, Any] = {
+        "active": "wallet",
+        "section": "password",
+        "holder": holder,
+        "errors": errors,
+    }
+    if not errors:
+        try:
+            await run_password_work(
+                holders.change_password,
+                instance_of(request),
+                holder.id,
+                current,
+                new,
+                keep_session=session_of(request).sid,
+                address=client_host(request),
+            )
+        except Throttled as exc:
+            context["notice"] = retry_message(p, exc)
+            return render(
+                request,
+                "wallet/password.html",
+                context,
+                status=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+        except HolderError as exc:
+            if exc.field == "current_password":
+                errors["current_password"] = p.gettext("This is not your current password.")
+            else:
+                errors["new_password"] = str(exc)
+        else:
+            flash(request, p.gettext("Your password is changed. Your other sessions are ended."))
+            return redirect(request, "/wallet")
+    return render(request, "wallet/password.html", context, status=422)
 
 
 # ---------------------------------------------------------------- the portfolio
