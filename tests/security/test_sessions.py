@@ -131,3 +131,26 @@ def test_a_cookie_without_a_server_side_session_is_refused(app, instance, anna):
 
     forged = encode_session(instance, WebSession(csrf="x", holder=anna.id, issued=2**31 - 1))
     assert _wallet_status(_fresh(app), forged) == 303
+
+
+def test_the_cli_sets_a_password_and_signs_the_holder_out(
+    app, tmp_path, database_url, anna, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from microcred.cli.main import app as cli_app
+
+    client = _signed_in(app)
+    monkeypatch.setenv("MICROCRED_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MICROCRED_DATABASE_URL", database_url)
+    monkeypatch.setenv("MICROCRED_SECRET_KEY", "test")
+    monkeypatch.setenv("ANNA_PASSWORD", NEW_PASSWORD)
+    args = ["holder", "password", "--holder", "anna", "--password-env", "ANNA_PASSWORD"]
+    result = CliRunner().invoke(cli_app, args)
+    assert result.exit_code == 0, result.output
+    assert "1 signed-in session(s) ended" in result.output
+    assert _wallet_status(client) == 303
+    assert _signed_in(app, password=NEW_PASSWORD)
+    monkeypatch.setenv("ANNA_PASSWORD", "short")
+    result = CliRunner().invoke(cli_app, args)
+    assert result.exit_code == 2 and "new_password" in result.output, result.output

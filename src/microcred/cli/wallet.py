@@ -69,6 +69,24 @@ def holder_token(
     print_json({"id": token_id, "token": secret})
 
 
+@holder_app.command("password")
+def holder_password(
+    holder: HolderOpt,
+    password_env: Annotated[
+        str, typer.Option(help="Read the new web password from this environment variable.")
+    ],
+) -> None:
+    """Set a holder's web password; every browser signed in as the holder is signed out."""
+    password = os.environ.get(password_env)
+    if password is None:
+        fail_usage(f"the environment variable {password_env} is not set")
+    try:
+        ended = holders.set_password(open_instance(), holder, password)
+    except HolderError as exc:
+        _fail(exc)
+    console.print(f"Password set; {ended} signed-in session(s) ended.", highlight=False)
+
+
 @holder_app.command("data")
 def holder_data(holder: HolderOpt, out: Annotated[Path, typer.Option("--out", "-o")]) -> None:
     """Download everything this instance holds about a holder."""
