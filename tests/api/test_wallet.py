@@ -326,35 +326,50 @@ def test_jwt_presentation_verifies(client, instance, anna, wallet_items):
 
 def test_documents_pdf_and_linkedin(client, anna, wallet_items):
     ids = wallet_items["ids"]
+    # downloading makes no share link (a GET creates nothing): the verify page is on it
     pdf = client.get(f"/api/v1/wallet/credentials/{ids[0]}/certificate.pdf", headers=anna)
     assert pdf.status_code == 200, pdf.text
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    share_id = pdf.headers["microcred-share-id"]
-    assert share_id in {s["id"] for s in client.get("/api/v1/wallet/shares", headers=anna).json()}
+    assert "microcred-share-id" not in pdf.headers
+    assert client.get("/api/v1/wallet/shares", headers=anna).json() == []
 
     portfolio = client.get(
         "/api/v1/wallet/portfolio.pdf", params={"ids": f"{ids[0]},{ids[1]}"}, headers=anna
     )
     assert portfolio.status_code == 200 and portfolio.content.startswith(b"%PDF")
-    assert "microcred-share-id" not in portfolio.headers
+    # a QR code needs a share link the holder made
     every = client.get("/api/v1/wallet/portfolio.pdf", params={"qr": "true"}, headers=anna)
-    assert every.status_code == 200 and every.headers["microcred-share-id"]
+    assert assert_error_shape(every, 422)["field"] == "share_url"
+    both = client.post("/api/v1/wallet/shares", json={"credential_ids": ids[:2]}, headers=anna)
+    with_qr = client.get(
+        "/api/v1/wallet/portfolio.pdf",
+        params={"ids": f"{ids[0]},{ids[1]}", "qr": "true", "share_url": both.json()["url"]},
+        headers=anna,
+    )
+    assert with_qr.status_code == 200 and with_qr.content.startswith(b"%PDF")
 
     created = client.post("/api/v1/wallet/shares", json={"credential_ids": ids[:1]}, headers=anna)
     url = created.json()["url"]
+    chosen = client.get(
+        f"/api/v1/wallet/credentials/{ids[0]}/certificate.pdf",
+        params={"share_url": url},
+        headers=anna,
+    )
+    assert chosen.status_code == 200 and chosen.content.startswith(b"%PDF")
     linked = client.get(
         f"/api/v1/wallet/credentials/{ids[0]}/linkedin", params={"share_url": url}, headers=anna
     )
     assert linked.status_code == 200, linked.text
     assert linked.json()["url"].startswith("https://www.linkedin.com/profile/add?")
-    assert linked.json()["share_id"] is None and linked.json()["cert_url"] == url
+    assert linked.json()["share_id"] == created.json()["id"] and linked.json()["cert_url"] == url
     # a share link that does not show this credential is refused
     wrong = client.get(
         f"/api/v1/wallet/credentials/{ids[1]}/linkedin", params={"share_url": url}, headers=anna
     )
     assert assert_error_shape(wrong, 422)["field"] == "share_url"
-    fresh = client.get(f"/api/v1/wallet/credentials/{ids[1]}/linkedin", headers=anna).json()
-    assert fresh["share_id"] and fresh["cert_url"].startswith("http://testserver/s/")
+    plain = client.get(f"/api/v1/wallet/credentials/{ids[2]}/linkedin", headers=anna).json()
+    assert plain["share_id"] is None and plain["cert_url"] == "http://testserver/verify"
+    assert len(client.get("/api/v1/wallet/shares", headers=anna).json()) == 2  # the two made
 
 
 # ---------------------------------------------------------------- every route: 401 and 404

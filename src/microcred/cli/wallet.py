@@ -357,11 +357,30 @@ def import_bundle(
         )
 
 
+ShareUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--share-url",
+        help="A share link of this credential (`wallet share`) to put on it; "
+        "without it, the public verify page.",
+    ),
+]
+
+
+def _link(instance: Any, holder: str, item_id: str, share_url: str | None) -> str:
+    """The chosen share link (checked: live, this holder's, showing the credential), or the
+    public verify page. Never a new share: `wallet share` makes one."""
+    if share_url is None:
+        return sharing.verify_page_url(instance)
+    return sharing.chosen_share(instance, holder, share_url, [item_id]).url or share_url
+
+
 @app.command("pdf")
 def pdf(
     credential_id: Annotated[str, typer.Argument()],
     holder: HolderOpt,
     out: Annotated[Path, typer.Option("--out", "-o")],
+    share_url: ShareUrlOpt = None,
 ) -> None:
     """A PDF certificate with every EU element and a QR code to verify it."""
     from microcred.documents.pdf import certificate_pdf
@@ -369,17 +388,11 @@ def pdf(
     instance = open_instance()
     try:
         item = wallet.get_item(instance, holder, _full_id(instance, holder, credential_id))
-        link = sharing.create_share(
-            instance, holder, [item.id], expires_in_days=sharing.MAX_SHARE_DAYS
-        )
+        url = _link(instance, holder, item.id, share_url)
     except HolderError as exc:
         _fail(exc)
-    out.write_bytes(
-        certificate_pdf(
-            item.model, verification_url=link.url or instance.base_url, report=item.report
-        )
-    )
-    err_console.print(f"Wrote {out} (its QR code opens a share link valid for a year: {link.id})")
+    out.write_bytes(certificate_pdf(item.model, verification_url=url, report=item.report))
+    err_console.print(f"Wrote {out} (its QR code opens {url})", highlight=False)
 
 
 @app.command("portfolio-pdf")
@@ -410,14 +423,18 @@ def portfolio_pdf(
 
 
 @app.command("linkedin")
-def linkedin(credential_id: Annotated[str, typer.Argument()], holder: HolderOpt) -> None:
+def linkedin(
+    credential_id: Annotated[str, typer.Argument()],
+    holder: HolderOpt,
+    share_url: ShareUrlOpt = None,
+) -> None:
     """Print the LinkedIn "add to profile" link for a credential."""
     instance = open_instance()
     try:
         item_id = _full_id(instance, holder, credential_id)
-        link = sharing.create_share(
-            instance, holder, [item_id], expires_in_days=sharing.MAX_SHARE_DAYS
-        )
-        typer.echo(sharing.linkedin_url(instance, holder, item_id, share=link.url))
+        url = _link(instance, holder, item_id, share_url)
+        typer.echo(sharing.linkedin_url(instance, holder, item_id, share=url))
     except HolderError as exc:
         _fail(exc)
+    except ValueError as exc:  # no name or no issuer name to show on LinkedIn
+        fail_usage(str(exc))

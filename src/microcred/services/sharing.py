@@ -16,6 +16,7 @@ from microcred.services.instance import Instance
 from microcred.services.wallet import WalletItem, _extract, _verify, to_item
 from microcred.store.db import transaction
 from microcred.store.tables import Holder, Share, WalletCredential
+from microcred.verify.binding import NOT_CHECKED, HolderBinding, holder_binding
 
 MAX_SHARE_DAYS = 365
 DEFAULT_SHARE_DAYS = 30
@@ -106,6 +107,48 @@ def create_share(
         )
 
 
+def verify_page_url(instance: Instance) -> str:
+    """The public verify page: where a document without a share link sends its reader."""
+    return f"{instance.base_url}/verify"
+
+
+def chosen_share(
+    instance: Instance, holder_ref: str, share_url: str, item_ids: list[str]
+) -> ShareView:
+    """The holder's own live share link ``share_url`` (one they made and chose to put on a
+    document), if it shows every one of ``item_ids``; a ``HolderError`` on ``share_url``
+    otherwise. Nothing is created and no view is counted."""
+    prefix = f"{instance.base_url}/s/"
+    token = share_url[len(prefix) :] if share_url.startswith(prefix) else ""
+    problem = HolderError(
+        "share_url is not a live share link of this wallet showing these credentials; "
+        "create one first (share links) and use its address",
+        "share_url",
+    )
+    if len(token) < 20 or len(token) > 200:
+        raise problem
+    with transaction(instance.sessions) as session:
+        holder = find(session, holder_ref)
+        share = session.scalar(select(Share).where(Share.token_hash == _hash(token)))
+        if (
+            share is None
+            or share.holder_id != holder.id
+            or share.revoked_at is not None
+            or share.expires_at < datetime.now(UTC)
+            or not set(item_ids) <= set(share.credential_ids)
+        ):
+            raise problem
+        return ShareView(
+            share.id,
+            share_url,
+            list(share.credential_ids),
+            share.created_at,
+            share.expires_at,
+            False,
+            share.view_count,
+        )
+
+
 def list_shares(instance: Instance, holder_ref: str) -> list[ShareView]:
     with transaction(instance.sessions) as session:
         holder = find(session, holder_ref)
@@ -139,6 +182,8 @@ def revoke_share(instance: Instance, holder_ref: str, share_id: str) -> None:
 class SharedCredential:
     item: WalletItem
     report: dict[str, Any]
+    # Bound only when the credential's subject id is the DID of the wallet that shared it.
+    binding: HolderBinding = NOT_CHECKED
 
 
 def open_share(
@@ -172,10 +217,16 @@ def open_share(
             views,
         )
         holder_name = holder.name if holder else ""
+        holder_did = holder.did if holder else None
     ordered = sorted(items, key=lambda i: view.credential_ids.index(i.id))
+    extracted = [(i, _extract(i.original.encode("utf-8"), None)) for i in ordered]
     shared = [
-        SharedCredential(i, _verify(instance, _extract(i.original.encode("utf-8"), None)))
-        for i in ordered
+        SharedCredential(
+            i,
+            _verify(instance, found),
+            holder_binding(found.credential, holder_did, proven=True, shared=True),
+        )
+        for i, found in extracted
     ]
     return holder_name, shared, view
 
@@ -241,7 +292,7 @@ def linkedin_url(
         name=item.title,
         organization_name=item.issuer_name or item.issuer_id or "",
         issue_date=(item.issued_on or item.imported_at).date(),
-        cert_url=share or f"{instance.base_url}/verify",
+        cert_url=share or verify_page_url(instance),
         cert_id=item.credential_id,
         expiration_date=item.valid_until.date() if item.valid_until else None,
     )

@@ -485,25 +485,94 @@ async def reverify(request: Request, item_id: str) -> Response:
     return redirect(request, f"/wallet/credentials/{item.id}")
 
 
+def _certificate(request: Request, item: WalletItem, url: str) -> Response:
+    from microcred.documents.pdf import certificate_pdf
+
+    pdf = certificate_pdf(item.model, verification_url=url, report=item.report)
+    response = Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": 'attachment; filename="certificate.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+    return finish(request, response)
+
+
+def _error(request: Request, item: WalletItem, message: str) -> Response:
+    back = f"/wallet/credentials/{item.id}"
+    return render(
+        request, "error.html", {"message": message, "active": "wallet", "back": back}, status=422
+    )
+
+
 @router.get("/wallet/credentials/{item_id}/certificate.pdf")
 def certificate(request: Request, item_id: str) -> Response:
+    """The certificate with a QR code of the public verify page: downloading never creates a
+    share link (the POST below puts one that the learner made on it)."""
     holder = current_holder(request)
     if holder is None:
         return _login_redirect(request)
     item = _item(request, holder, item_id)
     if item is None:
         return _not_found(request)
-    from microcred.documents.pdf import certificate_pdf
+    return _certificate(request, item, sharing.verify_page_url(instance_of(request)))
 
-    share = sharing.create_share(instance_of(request), holder.id, [item.id], expires_in_days=365)
-    assert share.url is not None
-    pdf = certificate_pdf(item.model, verification_url=share.url, report=item.report)
-    response = Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": 'attachment; filename="certificate.pdf"'},
+
+@router.post("/wallet/credentials/{item_id}/certificate.pdf")
+async def certificate_with_share(request: Request, item_id: str) -> Response:
+    """The certificate with a QR code of a share link the learner made (``share_url``)."""
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    try:
+        form = await checked_form(request)
+    except CsrfError as exc:
+        return _forbidden(request, str(exc))
+    item = _item(request, holder, item_id)
+    if item is None:
+        return _not_found(request)
+    url = text_field(form, "share_url", 2000)
+    try:
+        sharing.chosen_share(instance_of(request), holder.id, url, [item.id])
+    except HolderError:
+        return _error(
+            request,
+            item,
+            page(request).gettext(
+                "This share link does not show this credential, has expired or was revoked. "
+                "Create a new share link of this credential and try again."
+            ),
+        )
+    return _certificate(request, item, url)
+
+
+@router.post("/wallet/credentials/{item_id}/linkedin")
+async def linkedin(request: Request, item_id: str) -> Response:
+    """Add to LinkedIn: this POST makes a share link of the credential, valid for a year, and
+    shows it once, with the link to LinkedIn's "add to profile" page that carries it."""
+    holder = current_holder(request)
+    if holder is None:
+        return _login_redirect(request)
+    try:
+        await checked_form(request)
+    except CsrfError as exc:
+        return _forbidden(request, str(exc))
+    item = _item(request, holder, item_id)
+    if item is None:
+        return _not_found(request)
+    instance = instance_of(request)
+    try:  # a credential LinkedIn cannot show (no name, no issuer name): said before any share
+        sharing.linkedin_url(instance, holder.id, item.id)
+    except ValueError as exc:
+        return _error(request, item, str(exc))
+    created = sharing.create_share(
+        instance, holder.id, [item.id], expires_in_days=sharing.MAX_SHARE_DAYS
     )
-    return finish(request, response)
+    context = _shares_context(request, holder, back=f"/wallet/credentials/{item.id}")
+    _show_created(request, holder, created, context)
+    return render(request, "wallet/shares.html", context)
 
 
 # ---------------------------------------------------------------- share links
@@ -522,6 +591,25 @@ def _shares_context(request: Request, holder: HolderView, **extra: Any) -> dict[
         "errors": {},
         **extra,
     }
+
+
+def _show_created(
+    request: Request, holder: HolderView, created: sharing.ShareView, context: dict[str, Any]
+) -> None:
+    """A new share link on the page (shown this once) with its QR code; for one credential,
+    also the certificate with it and the LinkedIn "add to profile" link with it."""
+    assert created.url is not None
+    context["created"] = created
+    context["created_qr"] = qr_data_uri(created.url)
+    if len(created.credential_ids) == 1:
+        item_id = created.credential_ids[0]
+        context["created_item"] = item_id
+        try:
+            context["created_linkedin"] = sharing.linkedin_url(
+                instance_of(request), holder.id, item_id, share=created.url
+            )
+        except (ValueError, HolderError):  # LinkedIn cannot show it: no such link
+            pass
 
 
 @router.get("/wallet/shares")
@@ -562,8 +650,7 @@ async def create_share(request: Request) -> Response:
     context = _shares_context(request, holder)
     context["errors"] = errors
     if created is not None and created.url:
-        context["created"] = created
-        context["created_qr"] = qr_data_uri(created.url)
+        _show_created(request, holder, created, context)
     back = text_field(form, "back", 200)
     if back.startswith("/wallet/credentials/") and created is not None and created.url:
         context["back"] = back

@@ -347,55 +347,35 @@ def reverify(
 # ---------------------------------------------------------------- documents
 
 
-def _share_for(
+def _link_for(
     instance: Instance, holder_id: str, item_ids: list[str], share_url: str | None
 ) -> tuple[str, str | None]:
-    """The link a document points to: ``share_url`` when it is a live share link of this
-    holder that shows these credentials, otherwise a new link valid for a year (its id is
-    returned, so the holder can find and revoke it among their shares)."""
-    if share_url is not None:
-        prefix = f"{instance.base_url}/s/"
-        token = share_url[len(prefix) :] if share_url.startswith(prefix) else ""
-        try:
-            _, shown, view = sharing.open_share(instance, token, count_view=False)
-        except HolderError:
-            shown, view = [], None
-        owned = {s.item.id for s in shown}
-        mine = view is not None and any(v.id == view.id for v in _shares(instance, holder_id))
-        if not mine or not set(item_ids) <= owned:
-            raise ApiError(
-                422,
-                "validation_error",
-                "share_url is not a live share link of this wallet showing these credentials",
-                "share_url",
-            )
-        return share_url, None
-    with mapped():
-        link = sharing.create_share(
-            instance, holder_id, item_ids, expires_in_days=sharing.MAX_SHARE_DAYS
-        )
-    assert link.url is not None
-    return link.url, link.id
-
-
-def _shares(instance: Instance, holder_id: str) -> list[sharing.ShareView]:
-    with mapped():
-        return sharing.list_shares(instance, holder_id)
+    """The link a document points to, and the id of its share: ``share_url`` when it is a
+    live share link of this holder that shows these credentials (422 otherwise), else the
+    public verify page. A GET never creates a share: ``POST /api/v1/wallet/shares`` does."""
+    if share_url is None:
+        return sharing.verify_page_url(instance), None
+    try:
+        view = sharing.chosen_share(instance, holder_id, share_url, item_ids)
+    except HolderError as exc:
+        raise ApiError(422, "validation_error", str(exc), exc.field or "share_url") from None
+    return share_url, view.id
 
 
 ShareUrl = Annotated[
     str | None,
     Query(
         max_length=2000,
-        description="an existing share link of these credentials; without it a new link "
-        "valid for a year is created (its id is in the Microcred-Share-Id header)",
+        description="a share link of these credentials that the holder made "
+        "(POST /api/v1/wallet/shares); without it the document points to the public verify "
+        "page. Never creates a share.",
     ),
 ]
 
 
 @router.get(
     "/credentials/{item_id}/certificate.pdf",
-    summary="A PDF certificate with a QR code of a share link",
+    summary="A PDF certificate with a QR code of a chosen share link, or of the verify page",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
@@ -406,9 +386,9 @@ def certificate_pdf(
 
     with mapped(not_found=True):
         item = wallet.get_item(instance, holder.id, checked_id(item_id))
-    url, share_id = _share_for(instance, holder.id, [item.id], share_url)
+    url, _ = _link_for(instance, holder.id, [item.id], share_url)
     pdf = make_pdf(item.model, verification_url=url, report=item.report)
-    return _pdf(pdf, "certificate.pdf", share_id)
+    return _pdf(pdf, "certificate.pdf")
 
 
 @router.get(
@@ -425,7 +405,9 @@ def portfolio_pdf(
         Query(max_length=100, description="credential ids (repeated, or comma-separated)"),
     ] = None,
     share_url: ShareUrl = None,
-    qr: Annotated[bool, Query(description="add a QR code of a share link of them")] = False,
+    qr: Annotated[
+        bool, Query(description="add a QR code of share_url (a share link of them; required)")
+    ] = False,
 ) -> Response:
     from microcred.documents.pdf import portfolio_pdf as make_pdf
 
@@ -439,19 +421,24 @@ def portfolio_pdf(
     else:
         chosen = [i for i in items if i.status == "valid"]
     url: str | None = None
-    share_id: str | None = None
-    if (qr or share_url) and chosen:
-        url, share_id = _share_for(instance, holder.id, [i.id for i in chosen], share_url)
+    if qr and share_url is None:
+        raise ApiError(
+            422,
+            "validation_error",
+            "a QR code needs share_url, a share link of these credentials: create one with "
+            "POST /api/v1/wallet/shares and pass its url",
+            "share_url",
+        )
+    if share_url is not None and chosen:
+        url, _ = _link_for(instance, holder.id, [i.id for i in chosen], share_url)
     entries: list[Mapping[str, Any]] = [
         {"award": i.model, "report": i.report, "status": i.status} for i in chosen
     ]
-    return _pdf(make_pdf(holder.name, entries, share_url=url), "portfolio.pdf", share_id)
+    return _pdf(make_pdf(holder.name, entries, share_url=url), "portfolio.pdf")
 
 
-def _pdf(content: bytes, filename: str, share_id: str | None) -> Response:
+def _pdf(content: bytes, filename: str) -> Response:
     headers = {"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"}
-    if share_id:
-        headers["Microcred-Share-Id"] = share_id
     return Response(content, media_type="application/pdf", headers=headers)
 
 
@@ -464,7 +451,7 @@ def linkedin(
 ) -> dict[str, Any]:
     with mapped(not_found=True):
         item = wallet.get_item(instance, holder.id, checked_id(item_id))
-    url, share_id = _share_for(instance, holder.id, [item.id], share_url)
+    url, share_id = _link_for(instance, holder.id, [item.id], share_url)
     try:
         with mapped(not_found=True):
             link = sharing.linkedin_url(instance, holder.id, item.id, share=url)
