@@ -48,6 +48,9 @@ def create_app(settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES) -> F
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from microcred.jobs.bulk import recover_at_start
+
+        recover_at_start(instance)  # in-process jobs whose process stopped: interrupted
         yield
         instance.close()
 

@@ -85,7 +85,7 @@ def _wait_and_write(
 
         try:
             view = bulk.wait_for(instance, job_id, progress=update, timeout=timeout)
-        except TimeoutError as exc:
+        except (TimeoutError, bulk.JobInterrupted) as exc:
             fail_usage(str(exc))
     if out_dir is None:
         if as_json:
@@ -272,6 +272,7 @@ def jobs(
     from microcred.jobs import bulk
 
     instance = open_instance()
+    bulk.recover_interrupted(instance)  # a job whose process stopped is shown as such
     try:
         views = bulk.list_jobs(instance, org_ref=org, limit=limit)
     except OrganisationError as exc:
@@ -304,7 +305,7 @@ def show(
     from microcred.jobs import bulk
 
     try:
-        view = bulk.get(open_instance(), job_id)
+        view = bulk.get(open_instance(), job_id, recover=True)
     except bulk.JobNotFound as exc:
         fail_usage(str(exc))
     if as_json:
@@ -334,11 +335,55 @@ def wait_job(
     _wait_and_write(instance, job_id, out_dir, as_json, timeout)
 
 
+@app.command("resume")
+def resume_job(
+    job_id: Annotated[str, typer.Argument(help="The interrupted job's id (`microcred jobs`).")],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(help="Write the credential files, summary.json and errors.csv here."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Signing processes (default: every core).", min=1)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Finish an interrupted job here (its process stopped): only the rows not committed yet
+    are issued, none twice (row keys)."""
+    from microcred.jobs import bulk
+
+    instance = open_instance()
+    try:
+        view = bulk.get(instance, job_id, recover=True)
+        with _progress(as_json) as progress:
+            task = progress.add_task("issue", total=view.total_rows, rate="")
+            progress.update(task, completed=view.rows_done)
+
+            def advance(n: int) -> None:
+                progress.advance(task, n)
+                _rate(progress, task)
+
+            view = bulk.resume(instance, job_id, workers=workers, progress=advance, out_dir=out_dir)
+    except (bulk.JobNotFound, bulk.JobNotResumable) as exc:
+        fail_usage(str(exc))
+    if out_dir is None:
+        if as_json:
+            print_json(view.to_json())
+        else:
+            _show(view)
+        raise typer.Exit(EXIT_INVALID if view.errors else 0)
+    summary = bulk.write_output(instance, job_id, out_dir)
+    _print_summary(summary.to_json(), as_json, job_id)
+    raise typer.Exit(EXIT_INVALID if summary.errors else 0)
+
+
 @app.command("run-periodic")
 def run_periodic(
     only: Annotated[
         list[str] | None,
-        typer.Option("--only", help="publish-status-lists or reverify-wallets (default: both)."),
+        typer.Option(
+            "--only",
+            help="publish-status-lists, reverify-wallets or recover-bulk-jobs (default: all).",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:

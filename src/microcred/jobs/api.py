@@ -34,6 +34,7 @@ class JobPublic(BaseModel):
     created_at: str
     started_at: str | None
     finished_at: str | None
+    reason: str | None = None  # why an `interrupted` job stopped (it can be resumed)
 
 
 class JobList(BaseModel):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import socket
 import threading
@@ -32,17 +34,32 @@ from microcred.services.instance import Instance
 from microcred.services.organisations import find
 from microcred.services.specifications import load
 from microcred.settings import Settings
-from microcred.store.db import transaction
+from microcred.store.db import read_transaction, transaction
 from microcred.store.tables import BulkChunk, BulkJob, IssuedCredential, Organisation
+
+logger = logging.getLogger("microcred.jobs")
 
 CHUNK_ROWS = 250
 KIND_ISSUE = "issue_bulk"
 QUEUED, RUNNING, DONE = "queued", "running", "done"
+# An in-process job whose process stopped (killed, crashed, machine down): resumable.
+INTERRUPTED = "interrupted"
 MODE_QUEUE, MODE_IN_PROCESS = "queue", "in-process"
+# A live in-process run starts or finishes a chunk every few seconds; a job whose chunks
+# show no sign of life for this long has lost its process, wherever that ran.
+LEASE_SECONDS = 600.0
 
 
 class JobNotFound(Exception):
     pass
+
+
+class JobNotResumable(Exception):
+    """The job is done, or is not interrupted (a live process is running it)."""
+
+
+class JobInterrupted(Exception):
+    """The job being waited for stopped with its process; it can be resumed."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,13 @@ class JobView:
     def done(self) -> bool:
         return self.state == DONE
 
+    @property
+    def reason(self) -> str | None:
+        """Why the job stopped, for an interrupted one (the rows done are committed)."""
+        if self.state != INTERRUPTED:
+            return None
+        return f"the process running it stopped at row {self.rows_done} of {self.total_rows}"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -92,6 +116,7 @@ class JobView:
             "created_at": self.created_at.isoformat(),
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "reason": self.reason,
         }
 
 
@@ -253,7 +278,7 @@ def run_chunk(
         chunk.attempts = (chunk.attempts or 0) + 1
         chunk.worker = (worker or worker_name())[:200]
         chunk.started_at = now
-        if job.state == QUEUED:
+        if job.state in (QUEUED, INTERRUPTED):  # a chunk running: the job is alive
             job.state = RUNNING
             job.started_at = job.started_at or now
         rows = [(int(line), values) for line, values in json.loads(chunk.rows)]
@@ -283,6 +308,11 @@ def run_chunk(
             )
         )
     # After our own commit: of the chunks finishing last, at least one sees them all done.
+    _finish_if_complete(instance, job_id, finished)
+    return True
+
+
+def _finish_if_complete(instance: Instance, job_id: str, finished: datetime) -> None:
     with transaction(instance.sessions) as session:
         left = session.scalar(
             select(func.count())
@@ -295,7 +325,6 @@ def run_chunk(
                 .where(BulkJob.id == job_id, BulkJob.state != DONE)
                 .values(state=DONE, finished_at=finished)
             )
-    return True
 
 
 # --- progress -------------------------------------------------------------------------------
@@ -364,14 +393,26 @@ def _views(instance: Instance, where: Any, limit: int | None = None) -> list[Job
     return views
 
 
-def get(instance: Instance, job_id: str, *, org_id: str | None = None) -> JobView:
+def get(
+    instance: Instance, job_id: str, *, org_id: str | None = None, recover: bool = False
+) -> JobView:
+    """One job's progress. With `recover`, an in-process job whose process stopped is
+    marked `interrupted` first (`recover_interrupted`), so that it is shown as it is."""
     where = BulkJob.id == job_id
     if org_id is not None:
         where = where & (BulkJob.org_id == org_id)
     views = _views(instance, where) if len(job_id) <= 36 else []
     if not views:
         raise JobNotFound(f"no job '{job_id[:100]}'")
-    return views[0]
+    view = views[0]
+    if (
+        recover
+        and view.mode == MODE_IN_PROCESS
+        and view.state in (QUEUED, RUNNING)
+        and recover_interrupted(instance, job_ids=[view.id])
+    ):
+        return get(instance, job_id, org_id=org_id)
+    return view
 
 
 def list_jobs(instance: Instance, *, org_ref: str | None = None, limit: int = 50) -> list[JobView]:
@@ -398,6 +439,10 @@ def wait_for(
             progress(view)
         if view.done:
             return view
+        if view.state == INTERRUPTED:
+            raise JobInterrupted(
+                f"job {job_id}: {view.reason}; resume it with `microcred jobs resume {job_id}`"
+            )
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(f"job {job_id} not done after {timeout:.0f} s")
         time.sleep(poll)
@@ -510,6 +555,214 @@ def write_output(instance: Instance, job_id: str, out_dir: Path) -> BulkSummary:
     return summary
 
 
+# --- in-process jobs: who runs them, and the ones whose process stopped ---------------------
+#
+# An in-process job has no queue to retry it: if its process dies (SIGKILL, a crash, a
+# restart of the server), nothing else would ever run it and it stayed `running` for ever.
+# Its owner is recorded where the work is: each chunk's `worker` ("host:pid" of the process
+# running it) and its `started_at` / `finished_at`, which a live run renews every few seconds
+# (a lease, without a column of its own). A job is orphaned when its lease expired
+# (LEASE_SECONDS without a chunk starting or finishing, whichever machine ran it), or at once
+# when every process that ran its latest chunks is on this machine and provably gone (no such
+# pid, a zombie, or the pid reused by a process started later). `recover_interrupted` runs at
+# the start of the web app (`microcred serve`), in `microcred jobs run-periodic` and when a
+# job is looked at; it marks such jobs `interrupted`, and `resume` lets them run again from
+# their committed chunks (row keys make every row idempotent: none issued twice, none lost).
+
+_HERE: dict[str, int] = {}  # job id -> runs of it in this process right now
+_HERE_LOCK = threading.Lock()
+
+
+def _process_started(pid: int) -> tuple[float, bool] | None:
+    """(start time in seconds since the epoch, zombie) of a process, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK"), fields[0] in ("Z", "X")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _owner_gone(worker: str, since: datetime) -> bool:
+    """True when `worker` ("host:pid", which started a chunk at `since`) is provably not
+    running any more; False when it may be (another machine: only the lease can tell)."""
+    host, _, pid_text = worker.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True  # this process, which is not running the job (checked before)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, someone else's
+    except OSError:
+        return False
+    started = _process_started(pid)
+    if started is None:
+        return False
+    start_time, zombie = started
+    # A process started after the chunk did is another one with the same pid.
+    return zombie or start_time > since.timestamp() + 2.0
+
+
+def _orphaned(
+    job: Any,
+    chunks: list[tuple[str | None, str, datetime | None, datetime | None]],
+    now: datetime,
+    lease: float,
+) -> datetime | None:
+    """The job's last sign of life if its process is gone, else None."""
+    if job.id in _HERE:
+        return None
+    stamps = [job.created_at, job.started_at]
+    stamps += [t for _w, _s, started, finished in chunks for t in (started, finished)]
+    last = max(t for t in stamps if t is not None)
+    if (now - last).total_seconds() > lease:
+        return last
+    latest: dict[str, datetime] = {}  # worker -> when it last started a chunk
+    for worker, _state, started, _finished in chunks:
+        if worker and started is not None and (worker not in latest or started > latest[worker]):
+            latest[worker] = started
+    newest = max(latest.items(), key=lambda item: item[1], default=None)
+    owners = {w: latest[w] for w, state, _s, _f in chunks if w and state == RUNNING and w in latest}
+    if newest is not None:
+        owners[newest[0]] = newest[1]
+    if owners and all(_owner_gone(w, since) for w, since in owners.items()):
+        return last
+    return None
+
+
+def recover_interrupted(
+    instance: Instance, *, job_ids: list[str] | None = None, lease: float | None = None
+) -> list[str]:
+    """Mark `interrupted` every in-process job left queued or running by a process that
+    stopped (see above); returns their ids. Safe to run anywhere, at any time, at once."""
+    now = datetime.now(UTC)
+    where = (BulkJob.mode == MODE_IN_PROCESS) & BulkJob.state.in_((QUEUED, RUNNING))
+    if job_ids is not None:
+        where = where & BulkJob.id.in_(job_ids)
+    found: list[tuple[str, datetime]] = []
+    with read_transaction(instance.sessions) as session:
+        for job in session.scalars(select(BulkJob).where(where)):
+            chunks = [
+                (worker, state, started, finished)
+                for worker, state, started, finished in session.execute(
+                    select(
+                        BulkChunk.worker,
+                        BulkChunk.state,
+                        BulkChunk.started_at,
+                        BulkChunk.finished_at,
+                    ).where(BulkChunk.job_id == job.id, BulkChunk.started_at.is_not(None))
+                )
+            ]
+            last = _orphaned(job, chunks, now, LEASE_SECONDS if lease is None else lease)
+            if last is not None:
+                found.append((job.id, last))
+    marked = []
+    for job_id, last in found:
+        with transaction(instance.sessions) as session:
+            # Only if nothing happened since we looked (a live run would have touched a chunk).
+            alive = (
+                select(BulkChunk.seq)
+                .where(
+                    BulkChunk.job_id == job_id,
+                    (BulkChunk.started_at > last) | (BulkChunk.finished_at > last),
+                )
+                .exists()
+            )
+            changed = session.execute(
+                update(BulkJob)
+                .where(BulkJob.id == job_id, BulkJob.state.in_((QUEUED, RUNNING)), ~alive)
+                .values(state=INTERRUPTED)
+            ).rowcount
+            if changed:
+                # Its chunks in progress died with it: they are to do again, not running.
+                session.execute(
+                    update(BulkChunk)
+                    .where(BulkChunk.job_id == job_id, BulkChunk.state == RUNNING)
+                    .values(state=QUEUED)
+                )
+                marked.append(job_id)
+    for job_id in marked:
+        logger.warning("bulk job %s: %s", job_id, get(instance, job_id).reason)
+    return marked
+
+
+def recover_at_start(instance: Instance) -> None:
+    """At an instance's start: the in-process jobs whose process stopped become
+    `interrupted` (never an obstacle to starting: a failure is logged)."""
+    try:
+        recover_interrupted(instance)
+    except Exception:
+        logger.exception("could not check for interrupted bulk jobs")
+
+
+def _claim(instance: Instance, job_id: str) -> bool:
+    """An interrupted job runs again (`running`, or `queued` if it never started)."""
+    with transaction(instance.sessions) as session:
+        return bool(
+            session.execute(
+                update(BulkJob)
+                .where(BulkJob.id == job_id, BulkJob.state == INTERRUPTED)
+                .values(
+                    state=case((BulkJob.started_at.is_(None), QUEUED), else_=RUNNING),
+                    mode=MODE_IN_PROCESS,
+                )
+            ).rowcount
+        )
+
+
+def resume(
+    instance: Instance,
+    job_id: str,
+    *,
+    org_id: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    out_dir: Path | None = None,
+    background: bool = False,
+) -> JobView:
+    """Run an interrupted job again, here, from its committed chunks: only the rows not
+    committed yet are issued (row keys: none twice). With `background`, in a thread of this
+    process (returns at once). JobNotResumable if it is done or not interrupted."""
+    recover_interrupted(instance, job_ids=[job_id])  # its process may have died just now
+    view = get(instance, job_id, org_id=org_id)
+    if view.done:
+        raise JobNotResumable(f"job {job_id} is already done")
+    _enter(job_id)  # this process owns it from the claim on: no one marks it again
+    try:
+        if view.state != INTERRUPTED or not _claim(instance, job_id):
+            raise JobNotResumable(
+                f"job {job_id} is {view.state}, not interrupted: a process is running it"
+            )
+    except BaseException:
+        _leave(job_id)
+        raise
+
+    def run() -> JobView:
+        try:
+            return _run_owned(instance, job_id, workers, progress, out_dir)
+        finally:
+            _leave(job_id)
+
+    if not background:
+        return run()
+
+    def run_quietly() -> None:
+        with contextlib.suppress(Exception):  # logged, and left `interrupted`
+            run()
+
+    threading.Thread(target=run_quietly, daemon=True, name=f"bulk-{job_id[:8]}").start()
+    return get(instance, job_id)
+
+
 # --- in-process execution (SQLite, or no worker) ---------------------------------------------
 
 _CHILD: dict[str, Any] = {}
@@ -540,7 +793,59 @@ def run_in_process(
     out_dir: Path | None = None,
 ) -> JobView:
     """Run every chunk not done yet here: in this process, or on `workers` processes.
-    With `out_dir`, each chunk writes its files when it commits (in parallel)."""
+    With `out_dir`, each chunk writes its files when it commits (in parallel). If the run
+    fails, the job is left `interrupted` (resumable), not `running`."""
+    _enter(job_id)
+    try:
+        return _run_owned(instance, job_id, workers, progress, out_dir)
+    finally:
+        _leave(job_id)
+
+
+def _enter(job_id: str) -> None:
+    with _HERE_LOCK:
+        _HERE[job_id] = _HERE.get(job_id, 0) + 1
+
+
+def _leave(job_id: str) -> None:
+    with _HERE_LOCK:
+        _HERE[job_id] -= 1
+        if not _HERE[job_id]:
+            del _HERE[job_id]
+
+
+def _run_owned(
+    instance: Instance,
+    job_id: str,
+    workers: int | None,
+    progress: Callable[[int], None] | None,
+    out_dir: Path | None,
+) -> JobView:
+    """Run the job here (registered in `_HERE` by the caller); a failure leaves it
+    `interrupted` unless another run of it in this process goes on."""
+    try:
+        _claim(instance, job_id)
+        return _run_here(instance, job_id, workers=workers, progress=progress, out_dir=out_dir)
+    except BaseException:
+        if _HERE.get(job_id) == 1:  # no other run of it in this process
+            with contextlib.suppress(Exception), transaction(instance.sessions) as session:
+                session.execute(
+                    update(BulkJob)
+                    .where(BulkJob.id == job_id, BulkJob.state.in_((QUEUED, RUNNING)))
+                    .values(state=INTERRUPTED)
+                )
+            logger.exception("bulk job %s stopped", job_id)
+        raise
+
+
+def _run_here(
+    instance: Instance,
+    job_id: str,
+    *,
+    workers: int | None,
+    progress: Callable[[int], None] | None,
+    out_dir: Path | None,
+) -> JobView:
     pending = pending_chunks(instance, job_id)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -551,6 +856,7 @@ def run_in_process(
             run_chunk(instance, job_id, seq, out_dir=out_dir)
             if progress:
                 progress(count)
+        _finish_if_complete(instance, job_id, datetime.now(UTC))
         return get(instance, job_id)
     with ProcessPoolExecutor(
         max_workers=workers,
@@ -575,17 +881,24 @@ def run_in_process(
                 if progress:
                     progress(count)
                 start_one()
+    _finish_if_complete(instance, job_id, datetime.now(UTC))
     return get(instance, job_id)
 
 
 __all__ = [
     "CHUNK_ROWS",
+    "INTERRUPTED",
     "BulkError",
+    "JobInterrupted",
     "JobNotFound",
+    "JobNotResumable",
     "JobView",
     "get",
     "list_jobs",
     "pending_chunks",
+    "recover_at_start",
+    "recover_interrupted",
+    "resume",
     "run_chunk",
     "run_in_process",
     "submit",

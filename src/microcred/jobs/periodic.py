@@ -1,4 +1,5 @@
-"""The scheduled jobs: status-list publication and wallet re-verification."""
+"""The scheduled jobs: status-list publication, wallet re-verification and the recovery of
+bulk jobs whose process stopped."""
 
 from __future__ import annotations
 
@@ -42,4 +43,16 @@ def reverify_wallets(instance: Instance) -> dict[str, Any]:
     return {"changed": changed}
 
 
-PERIODIC = {"publish-status-lists": publish_status_lists, "reverify-wallets": reverify_wallets}
+def recover_bulk_jobs(instance: Instance) -> dict[str, Any]:
+    """In-process bulk jobs whose process stopped become `interrupted` (resumable), rather
+    than `running` for ever."""
+    from microcred.jobs.bulk import recover_interrupted
+
+    return {"interrupted": len(recover_interrupted(instance))}
+
+
+PERIODIC = {
+    "publish-status-lists": publish_status_lists,
+    "reverify-wallets": reverify_wallets,
+    "recover-bulk-jobs": recover_bulk_jobs,
+}

@@ -559,9 +559,10 @@ async def bulk_start(request: Request) -> Response:
 def _job(request: Request, member: Member, job_id: str) -> dict[str, Any] | None:
     """The job's progress, from the database, for the template."""
     try:
-        view = jobs_bulk.get(instance_of(request), job_id, org_id=member.org.id)
+        view = jobs_bulk.get(instance_of(request), job_id, org_id=member.org.id, recover=True)
     except jobs_bulk.JobNotFound:
         return None
+    interrupted = view.state == jobs_bulk.INTERRUPTED
     return {
         "org": view.org,
         "total": view.total_rows,
@@ -569,8 +570,15 @@ def _job(request: Request, member: Member, job_id: str) -> dict[str, Any] | None
         "issued": view.issued,
         "already": view.already_issued,
         "errors": view.errors,
-        "finished": view.state == jobs_bulk.DONE,
-        "failed": None,
+        "finished": view.state == jobs_bulk.DONE or interrupted,
+        "failed": page(request).gettext(
+            "The process running it stopped at row %(done)s of %(total)s. Resume to issue "
+            "the rest: rows already issued are not issued again."
+        )
+        % {"done": view.rows_done, "total": view.total_rows}
+        if interrupted
+        else None,
+        "resumable": interrupted,
     }
 
 
@@ -587,6 +595,25 @@ def bulk_job(
         else "console/bulk_job.html"
     )
     return render(request, template, _ctx(member, "bulk", job_id=job_id, state=state))
+
+
+@router.post("/console/bulk/{job_id}/resume")
+async def bulk_resume(request: Request, job_id: str) -> Response:
+    """An interrupted run (its process stopped) continues from its committed chunks."""
+    posted = await member_form(request, "issue")
+    if isinstance(posted, Response):
+        return posted
+    member, _form = posted
+    p, instance = page(request), instance_of(request)
+    try:  # in a thread of this process, as an upload is
+        await run_in_threadpool(
+            jobs_bulk.resume, instance, job_id, org_id=member.org.id, workers=1, background=True
+        )
+    except jobs_bulk.JobNotFound:
+        return _refuse(request, p.gettext("No such bulk run."), 404)
+    except jobs_bulk.JobNotResumable:
+        flash(request, p.gettext("This run is not interrupted: there is nothing to resume."))
+    return redirect(request, f"/console/bulk/{job_id}")
 
 
 @router.get("/console/bulk/{job_id}/errors.csv")
