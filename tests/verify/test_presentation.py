@@ -109,7 +109,10 @@ def test_valid_presentation_of_two_credentials(credentials, holder):
     out = report.to_json()
     assert set(out) == {"valid", "status", "checks", "credentials"}
     assert [c["id"] for c in out["credentials"]] == [c["id"] for c in credentials]
-    assert all(set(c) == {"id", "valid", "status", "checks"} for c in out["credentials"])
+    assert all(
+        set(c) == {"id", "valid", "status", "checks", "holder_binding"} for c in out["credentials"]
+    )
+    assert {c["holder_binding"]["status"] for c in out["credentials"]} == {"bound"}
     assert json.loads(json.dumps(out)) == out
 
 

@@ -173,12 +173,45 @@ class CheckPublic(BaseModel):
     message: str
 
 
+class HolderBindingPublic(BaseModel):
+    """Whether a presented credential is shown to belong to the person who presented it."""
+
+    status: Literal["bound", "not_bound"] = Field(
+        description="bound: the credential's subject id is the DID of the holder, and the "
+        "holder signed the presentation (or, on a share page, the wallet of that DID shared "
+        "it); not_bound: nothing shows that the credential is the presenter's"
+    )
+    method: Literal["subject_id", "none"] = Field(
+        description="how it is bound: subject_id (subject DID = holder), or none"
+    )
+    code: str = Field(
+        description="holder.bound.subject_id (a presentation), holder.bound.shared_by_subject "
+        "(a share link of the wallet of that DID), or holder.not_bound.<reason>: no_subject_id "
+        "(e.g. issued to an e-mail address), other_subject, holder_not_proven, no_holder, "
+        "unreadable, not_checked"
+    )
+    message: str
+
+
+class PresentedCredentialPublic(BaseModel):
+    """The report of one credential of a presentation, and its binding to the presenter."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(description="the credential's id, or verifiableCredential[<n>]")
+    valid: bool
+    status: Literal["valid", "invalid", "revoked", "suspended", "expired"]
+    checks: list[CheckPublic]
+    holder_binding: HolderBindingPublic
+
+
 class VerificationReportPublic(BaseModel):
     valid: bool
     status: Literal["valid", "invalid", "revoked", "suspended", "expired"]
     checks: list[CheckPublic]
-    credentials: list[dict[str, Any]] | None = Field(
-        default=None, description="for a presentation: the report of each credential in it"
+    credentials: list[PresentedCredentialPublic] | None = Field(
+        default=None,
+        description="for a presentation: the report of each credential in it, and whether it "
+        "is bound to the person who presented it",
     )
 
 
@@ -227,7 +260,7 @@ class VerificationResult(BaseModel):
     warnings: list[ProblemDetails]
     errors: list[ProblemDetails]
     report: dict[str, Any] | None = None
-    credentials: list[dict[str, Any]] | None = None
+    credentials: list[PresentedCredentialPublic] | None = None
 
 
 class Health(BaseModel):

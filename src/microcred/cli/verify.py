@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from microcred.cli.common import read_json_file, settings
@@ -108,6 +109,14 @@ def render_presentation(report: PresentationReport) -> None:
     console.print(table)
     for item in report.credentials:
         console.print(f"\n[bold]{item.name}[/]", highlight=False)
+        if item.binding.bound:
+            console.print("  [green]issued to the person who presented it[/]", highlight=False)
+        else:
+            console.print(
+                "  [yellow]not shown to belong to the person who presented it[/]: "
+                + escape(item.binding.message),
+                highlight=False,
+            )
         render(item.report)
 
 

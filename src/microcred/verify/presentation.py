@@ -10,8 +10,13 @@ per embedded credential:
   challenge and domain the verifier expects (``nonce`` / ``aud`` in a ``vp+jwt``).
   The caller passes the challenge it issued for this request, so a presentation
   made for another request, or replayed, fails;
-* ``holder``: the key that signed is controlled by ``holder``, and every
-  credential whose subject has an ``id`` was issued to that holder.
+* ``holder``: the key that signed is controlled by ``holder``, and no credential was
+  issued to another DID.
+
+Each credential's entry also says whether it is bound to the presenter (``holder_binding``,
+see :mod:`microcred.verify.binding`): only a credential whose subject id is the proven
+holder's DID is; one issued to an e-mail address (no subject id) is valid, but not shown to
+belong to the person who presented it, and the ``holder`` check warns (``holder.not_bound``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from microcred.proofs.errors import (
 )
 from microcred.proofs.jose import verify_vp_jwt
 from microcred.proofs.keys import KeyPair
+from microcred.verify.binding import NOT_CHECKED, HolderBinding, holder_binding
 from microcred.verify.credential import (
     VerifierContext,
     context_problems,
@@ -47,6 +53,7 @@ from microcred.verify.resolution import DocumentFinder
 
 __all__ = [
     "PRESENTATION_CHECK_IDS",
+    "HolderBinding",
     "PresentationReport",
     "PresentedCredential",
     "is_presentation",
@@ -61,13 +68,19 @@ _RANK: dict[str, int] = {"valid": 0, "expired": 1, "suspended": 2, "revoked": 3}
 
 @dataclass(frozen=True)
 class PresentedCredential:
-    """The report of one embedded credential, named by its id (or its place in the list)."""
+    """The report of one embedded credential, named by its id (or its place in the list),
+    and whether it is bound to the person who presented it."""
 
     name: str
     report: VerificationReport
+    binding: HolderBinding = NOT_CHECKED
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.name, **self.report.to_json()}
+        return {
+            "id": self.name,
+            **self.report.to_json(),
+            "holder_binding": self.binding.to_json(),
+        }
 
 
 @dataclass(frozen=True)
@@ -443,16 +456,6 @@ def _credentials(vp: dict[str, Any], ctx: VerifierContext) -> list[PresentedCred
     return presented
 
 
-def _subject_ids(credential: dict[str, Any] | None) -> list[str] | None:
-    """The subject ids of a credential; None when no subject has one."""
-    if not isinstance(credential, dict):
-        return None
-    subject = credential.get("credentialSubject")
-    subjects = subject if isinstance(subject, list) else [subject]
-    ids = [s["id"] for s in subjects if isinstance(s, dict) and isinstance(s.get("id"), str)]
-    return ids or None
-
-
 def _holder_check(
     vp: dict[str, Any],
     proof: Check,
@@ -474,18 +477,9 @@ def _holder_check(
             f"the presentation is signed by {signers[0] if signers else 'an unknown key'}, "
             f"which is not its holder {holder}"
         )
-    bearer: list[str] = []
     for item in credentials:
-        ids = _subject_ids(item.report.credential)
-        if ids is None:
-            if item.report.credential is not None:
-                bearer.append(item.name)
-            continue
-        for sid in ids:
-            if sid != holder:
-                problems.append(
-                    f"credential {item.name} was issued to {sid}, not to the holder {holder}"
-                )
+        if item.binding.code == "holder.not_bound.other_subject":
+            problems.append(f"credential {item.name}: {item.binding.message}")
     if problems:
         return Check("holder", "fail", "; ".join(problems), "holder.mismatch")
     if not verified:
@@ -495,21 +489,37 @@ def _holder_check(
             "not checked: the presentation's proof did not verify, so who presented it is unknown",
             "skipped",
         )
-    if bearer:
+    unbound = [item.name for item in credentials if not item.binding.bound]
+    if unbound:
         return Check(
             "holder",
             "warn",
-            f"signed by its holder {holder}; but credential {', '.join(bearer)} names no subject "
-            "id, so nothing binds it to the holder",
-            "holder.bearer",
+            f"signed by its holder {holder}; but credential {', '.join(unbound)} is not shown to "
+            "belong to the person who presented it (no subject id binds it to the holder)",
+            "holder.not_bound",
         )
     return Check(
         "holder",
         "pass",
         f"signed by its holder {holder}"
-        + (", to whom every credential was issued" if credentials else ""),
+        + (", to whom every credential was issued (subject id = holder)" if credentials else ""),
         "holder.ok",
     )
+
+
+def _bind(
+    vp: dict[str, Any], verified: bool, signers: list[str], credentials: list[PresentedCredential]
+) -> list[PresentedCredential]:
+    holder = _holder_id(vp)
+    proven = verified and holder is not None and holder in signers
+    return [
+        PresentedCredential(
+            item.name,
+            item.report,
+            holder_binding(item.report.credential, holder, proven=proven),
+        )
+        for item in credentials
+    ]
 
 
 # ------------------------------------------------------------------ pipeline
@@ -604,7 +614,7 @@ def _run(
         proof, signers = _di_proof(vp, ctx, finder, challenge, domain)
     b.checks.append(proof)
     b.verified = proof.code in {"proof.ok", "proof.no_challenge"}
-    b.credentials = _credentials(vp, ctx)
+    b.credentials = _bind(vp, b.verified, signers, _credentials(vp, ctx))
     b.checks.append(_holder_check(vp, proof, signers, b.credentials))
 
 

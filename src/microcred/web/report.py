@@ -79,6 +79,57 @@ HEADLINES = {
     "suspended": _("Suspended by its issuer"),
     "expired": _("Expired"),
 }
+# Whether a presented credential is shown to belong to the person who presented it
+# (microcred.verify.binding): the verdict, then what it means, by the binding's code.
+BINDING_HEADS = {
+    "bound": _("Issued to the person who presented it"),
+    "not_bound": _("Not shown to belong to the person who presented it"),
+}
+BINDING_MEANINGS = {
+    "holder.bound.subject_id": _(
+        "The credential names the digital identity (DID) of the person who presented it, and "
+        "they proved it is theirs by signing the presentation."
+    ),
+    "holder.bound.shared_by_subject": _(
+        "It was issued to the digital identity (DID) of the wallet that shared this link."
+    ),
+    "holder.not_bound.no_subject_id": _(
+        "It was issued to a name or an e-mail address, not to a digital identity (DID), so "
+        "nothing shows that the person who presented it is the learner named in it. Check their "
+        "identity another way before you rely on it."
+    ),
+    "holder.not_bound.other_subject": _(
+        "It was issued to another digital identity (DID) than the one of the person who "
+        "presented it."
+    ),
+    "holder.not_bound.holder_not_proven": _(
+        "The presentation's signature does not show who presented it."
+    ),
+    "holder.not_bound.no_holder": _("The presentation does not say who presented it."),
+}
+BINDING_OTHERWISE = _("Nothing shows that the person who presented it is the learner named in it.")
+
+# The checks of the presentation itself (the holder's signature and binding).
+PRESENTATION_MEANINGS = {
+    ("proof", "pass"): _("The person who presented these credentials signed the presentation."),
+    ("proof", "warn"): _(
+        "The presentation is signed, but it was not made for this check: it may be a copy of "
+        "one made for someone else."
+    ),
+    ("proof", "fail"): _(
+        "The presentation's signature is not genuine, or it was made for another request: do "
+        "not rely on who presented it."
+    ),
+    ("holder", "pass"): _("Every credential was issued to the person who presented it."),
+    ("holder", "warn"): _(
+        "Some credentials are not shown to belong to the person who presented them."
+    ),
+    ("holder", "fail"): _(
+        "The presentation was not signed by its holder, or holds a credential issued to "
+        "someone else."
+    ),
+}
+
 STATUS_WORDS = {
     "valid": _("Valid"),
     "invalid": _("Not valid"),
@@ -155,6 +206,24 @@ class CredentialView:
     outcomes: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     grade: str | None = None
+    # For a presented or shared credential: "bound" / "not_bound" to the presenter, and why.
+    binding: str | None = None
+    binding_head: str = ""
+    binding_meaning: str = ""
+    binding_detail: str = ""
+
+
+@dataclass
+class PresentationView:
+    """The presentation itself: who presented it, its own checks, how many are theirs."""
+
+    holder: str | None
+    valid: bool
+    status_word: str
+    checks: list[CheckLine]
+    bound: int
+    total: int
+    summary: str
 
 
 def _workload(spec: dict[str, Any], p: Page) -> str | None:
@@ -267,8 +336,10 @@ def build(
     *,
     revoked_at: datetime | None = None,
     trust_names: dict[str, tuple[str, str | None]] | None = None,
+    binding: dict[str, Any] | None = None,
 ) -> CredentialView:
-    """``report``: the verifier's JSON; ``data``: the award's model data (may be partial)."""
+    """``report``: the verifier's JSON; ``data``: the award's model data (may be partial);
+    ``binding``: for a presented or shared credential, its ``holder_binding``."""
     status = str(report.get("status") or "invalid")
     if status not in HEADLINES:
         status = "invalid"
@@ -320,7 +391,7 @@ def build(
     learner_id = learner.get("identifier")
     if isinstance(learner_id, str) and learner_id.startswith("mailto:"):
         learner_id = learner_id[len("mailto:") :]
-    return CredentialView(
+    view = CredentialView(
         status=status,
         valid=status == "valid",
         headline=p.gettext(HEADLINES[status]),
@@ -341,4 +412,55 @@ def build(
         elements=element_rows(data, p),
         outcomes=outcome_lines(data, p),
         grade=str(data["grade"]) if data.get("grade") not in (None, "") else None,
+    )
+    if isinstance(binding, dict):
+        bound = "bound" if binding.get("status") == "bound" else "not_bound"
+        meaning = BINDING_MEANINGS.get(str(binding.get("code")))
+        view.binding = bound
+        view.binding_head = p.gettext(BINDING_HEADS[bound])
+        view.binding_meaning = p.gettext(meaning or BINDING_OTHERWISE)
+        view.binding_detail = str(binding.get("message") or "")
+    return view
+
+
+def presentation_view(report: dict[str, Any], holder: str | None, p: Page) -> PresentationView:
+    """``report``: the presentation report's JSON (``PresentationReport.to_json``);
+    ``holder``: the holder it names."""
+    lines = []
+    for check in report.get("checks", []) or []:
+        if not isinstance(check, dict):
+            continue
+        cid, cstatus = str(check.get("id")), str(check.get("status"))
+        meaning = PRESENTATION_MEANINGS.get((cid, cstatus))
+        lines.append(
+            CheckLine(
+                cid,
+                p.gettext(CHECK_LABELS[cid]) if cid in CHECK_LABELS else cid,
+                cstatus,
+                MARKS.get(cstatus, "grey"),
+                p.gettext(MARK_WORDS.get(cstatus, "Not checked")),
+                str(check.get("message") or ""),
+                p.gettext(meaning) if meaning else "",
+            )
+        )
+    credentials = [c for c in report.get("credentials", []) or [] if isinstance(c, dict)]
+    bound = sum(
+        1
+        for c in credentials
+        if isinstance(c.get("holder_binding"), dict)
+        and c["holder_binding"].get("status") == "bound"
+    )
+    status = str(report.get("status") or "invalid")
+    return PresentationView(
+        holder=holder,
+        valid=bool(report.get("valid")),
+        status_word=p.gettext(STATUS_WORDS.get(status, STATUS_WORDS["invalid"])),
+        checks=lines,
+        bound=bound,
+        total=len(credentials),
+        summary=p.gettext(
+            "%(bound)s of %(total)s credentials are shown to belong to the person who presented "
+            "them."
+        )
+        % {"bound": p.number(bound), "total": p.number(len(credentials))},
     )

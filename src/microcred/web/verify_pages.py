@@ -60,6 +60,14 @@ def _model_data(credential: dict[str, Any] | None) -> dict[str, Any]:
 
 def verify_raw(instance: Instance, raw: bytes | str, p: Page) -> list[reports.CredentialView]:
     """Verify a credential or a presentation; one view per credential."""
+    return verify_input(instance, raw, p)[0]
+
+
+def verify_input(
+    instance: Instance, raw: bytes | str, p: Page
+) -> tuple[list[reports.CredentialView], reports.PresentationView | None]:
+    """Verify a credential or a presentation: one view per credential and, for a
+    presentation, its own view (who presented it, and which credentials are theirs)."""
     ctx = wallet.verifier_context(instance)
     try:
         presentation = is_presentation(raw)
@@ -77,9 +85,13 @@ def verify_raw(instance: Instance, raw: bytes | str, p: Page) -> list[reports.Cr
                     rep.credential,
                     p,
                     revoked_at=_revoked_at(instance, rep.credential),
+                    binding=entry.binding.to_json(),
                 )
             )
-        return views
+        holder = result.summary.get("holder")
+        return views, reports.presentation_view(
+            result.to_json(), holder if isinstance(holder, str) else None, p
+        )
     rep = verify_credential(raw, ctx)
     return [
         reports.build(
@@ -89,7 +101,7 @@ def verify_raw(instance: Instance, raw: bytes | str, p: Page) -> list[reports.Cr
             p,
             revoked_at=_revoked_at(instance, rep.credential),
         )
-    ]
+    ], None
 
 
 def verify_share(instance: Instance, url: str, p: Page) -> tuple[list[reports.CredentialView], str]:
@@ -116,6 +128,7 @@ def verify_share(instance: Instance, url: str, p: Page) -> tuple[list[reports.Cr
                     revoked_at=_revoked_at(
                         instance, document if isinstance(document, dict) else None
                     ),
+                    binding=shared.binding.to_json(),
                 )
             )
         return views, p.gettext("Shared by %(name)s") % {"name": holder_name}
@@ -172,6 +185,7 @@ async def verify_submit(request: Request) -> Response:
     instance = instance_of(request)
     errors: dict[str, str] = {}
     results: list[reports.CredentialView] | None = None
+    presentation: reports.PresentationView | None = None
     note = ""
     try:
         kind, raw, problem = await _input_from_form(request)
@@ -200,8 +214,14 @@ async def verify_submit(request: Request) -> Response:
                 "This is not a credential this page can read."
             )
         else:
-            results = await run_in_threadpool(verify_raw, instance, raw, p)
-    context = {"results": results, "errors": errors, "note": note, "active": "verify"}
+            results, presentation = await run_in_threadpool(verify_input, instance, raw, p)
+    context = {
+        "results": results,
+        "presentation": presentation,
+        "errors": errors,
+        "note": note,
+        "active": "verify",
+    }
     status = 422 if errors else 200
     if request.headers.get("hx-request") == "true":
         return render(request, "_verify_result.html", context, status=200)

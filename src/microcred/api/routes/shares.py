@@ -81,6 +81,14 @@ LABELS: dict[str, dict[str, str]] = {
         "suspended": "Suspended by its issuer",
         "expired": "Expired",
         "none": "not stated",
+        "bound": "Issued to the person who presented it",
+        "not_bound": "Not shown to belong to the person who presented it",
+        "bound_help": "It was issued to the digital identity (DID) of the wallet that shared "
+        "this link.",
+        "not_bound_help": "It was not issued to the digital identity (DID) of the wallet that "
+        "shared this link (it names, for example, only a name or an e-mail address), so nothing "
+        "shows that the person who shared it is the learner named in it. Check their identity "
+        "another way before you rely on it.",
     },
     "lv": {
         "title": "Kopīgotās mikrokvalifikācijas",
@@ -109,6 +117,14 @@ LABELS: dict[str, dict[str, str]] = {
         "suspended": "Izdevējs to ir apturējis",
         "expired": "Derīguma termiņš beidzies",
         "none": "nav norādīts",
+        "bound": "Izsniegts personai, kas to uzrādīja",
+        "not_bound": "Nav pierādīts, ka tas pieder personai, kas to uzrādīja",
+        "bound_help": "Tas ir izsniegts tā maciņa digitālajai identitātei (DID), kas kopīgoja "
+        "šo saiti.",
+        "not_bound_help": "Tas nav izsniegts tā maciņa digitālajai identitātei (DID), kas "
+        "kopīgoja šo saiti (tajā, piemēram, norādīts tikai vārds vai e-pasta adrese), tāpēc "
+        "nekas neapliecina, ka kopīgotājs ir tajā minētais izglītojamais. Pirms paļaujaties uz "
+        "to, pārbaudiet personas identitāti citādi.",
     },
 }
 HEADLINES_EN = {k: LABELS["en"][k] for k in ("valid", "invalid", "revoked", "suspended", "expired")}
@@ -230,6 +246,7 @@ def _entry(shared: sharing.SharedCredential) -> dict[str, Any]:
         "headline": HEADLINES_EN.get(status, HEADLINES_EN["invalid"]),
         "valid": bool(report.get("valid")),
         "report": report,
+        "holder_binding": shared.binding.to_json(),
         "credential": item.document(),
     }
 
