@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from microcred import __version__
 from microcred.api import errors, log_redaction
+from microcred.api.headers import SecurityHeaders
 from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
 from microcred.api.routes import (
     credentials,
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES) -> F
     app.include_router(jobs_router)
     mount_web(app)  # the browser pages: verify (front page), wallet, issuer console, authority desk
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, BodyLimit's too
     return app
 
 

@@ -6,16 +6,52 @@ tokens show their name and scopes (the secret only once, in ``TokenCreated``).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 # scheme ":" then no white space: what a credentialSubject id or evidence id must be (JSON-LD
 # safe mode refuses relative IRIs when the credential is signed).
 ABSOLUTE_URI = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$"
 
 Scope = Literal["issue", "revoke", "read", "admin"]
+
+# A compact JWS (a vc+jwt, a vp+jwt): three base64url parts. The only string the verifier
+# routes take where a credential is expected; JSON-LD comes as an object, never as text.
+COMPACT_JWS = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+_COMPACT_JWS = re.compile(COMPACT_JWS)
+NOT_A_JWS = (
+    "a string must be a compact JWS (a vc+jwt: header.payload.signature in base64url); "
+    "send a JSON-LD credential as a JSON object, not as text"
+)
+
+
+def is_compact_jws(value: str) -> bool:
+    return len(value) <= 1_000_000 and _COMPACT_JWS.fullmatch(value) is not None
+
+
+def _iso_date(value: Any) -> Any:
+    """A calendar date written YYYY-MM-DD, and nothing else (pydantic alone would take a
+    number as a Unix time, and a datetime at midnight, as a date)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(
+        f"must be a date written YYYY-MM-DD, e.g. 2026-01-31 (got {str(value)[:40]!r})"
+    )
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    Field(description="a date, YYYY-MM-DD", examples=["2026-01-31"]),
+]
 
 
 def nul_path(value: Any, path: str = "") -> str | None:
@@ -87,7 +123,9 @@ class CredentialCreate(Strict):
         pattern=ABSOLUTE_URI,
         description="DID, mailto: address or other absolute URI",
     )
-    issued_on: date | None = Field(None, description="date of issue (default: today)")
+    issued_on: IsoDate | None = Field(
+        None, description="date of issue, YYYY-MM-DD (default: today)"
+    )
     grade: str | None = Field(None, max_length=200)
     narrative: str | None = Field(None, max_length=10_000)
     evidence_url: str | None = Field(None, max_length=2000, pattern=r"^https?://[^\s]+$")
@@ -239,8 +277,17 @@ class VerifyOptions(BaseModel):
 
 
 class VerifyCredentialRequest(BaseModel):
-    verifiableCredential: dict[str, Any] | str
+    verifiableCredential: dict[str, Any] | Annotated[str, Field(pattern=COMPACT_JWS)] = Field(
+        description="the credential: a JSON-LD object, or a vc+jwt (compact JWS)"
+    )
     options: VerifyOptions = Field(default_factory=VerifyOptions)
+
+    @field_validator("verifiableCredential", mode="before")
+    @classmethod
+    def _object_or_jws(cls, value: Any) -> Any:
+        if isinstance(value, str) and not is_compact_jws(value):
+            raise ValueError(NOT_A_JWS)
+        return value
 
 
 class VerifyPresentationRequest(BaseModel):

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from microcred.api.deps import CanRead, InstanceDep
-from microcred.api.errors import ApiError
+from microcred.api.errors import ORG_ROUTE_ERRORS, ApiError
 
-router = APIRouter(prefix="/api/v1/orgs/{org}/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/v1/orgs/{org}/jobs", tags=["jobs"], responses=ORG_ROUTE_ERRORS)
 
 
 class JobPublic(BaseModel):

@@ -105,9 +105,11 @@ def _verify(
     except (JoseError, ValueError, UnicodeError) as cause:
         raise MalformedProof("jwt", f"cannot parse: {cause}") from None
     header = unverified.headers()
+    if not isinstance(header, dict):
+        raise MalformedProof("jwt", "the JWS header is not a JSON object")
     alg = header.get("alg")
-    if alg not in algorithms or alg not in _ALG_KEY_TYPE:
-        raise UnsupportedCryptosuite(f"JWS algorithm {alg!r} is not allowed")
+    if not isinstance(alg, str) or alg not in algorithms or alg not in _ALG_KEY_TYPE:
+        raise UnsupportedCryptosuite(f"JWS algorithm {str(alg)[:40]!r} is not allowed")
     if header.get("typ") != typ:
         raise MalformedProof("typ", f"expected {typ!r}, got {header.get('typ')!r}")
     if "crit" in header:

@@ -161,6 +161,14 @@ def issue(
         raise VcApiError(f"the credential is not valid JSON-LD: {exc}", "credential") from None
     except (ProofError, ValueError, TypeError) as exc:
         raise VcApiError(f"the credential cannot be signed: {exc}", "credential") from None
+    except (LookupError, AttributeError) as exc:
+        # The JSON-LD processor failing on a hostile context (pyld: KeyError '@vocab' for
+        # {"@vocab": null}) is a credential that is not valid JSON-LD, not a server error.
+        raise VcApiError(
+            f"the credential is not valid JSON-LD (its @context cannot be processed: "
+            f"{type(exc).__name__} {str(exc)[:100]})",
+            "credential",
+        ) from None
     subject = signed.get("id") if isinstance(signed.get("id"), str) else None
     with transaction(instance.sessions) as session:
         record(

@@ -7,6 +7,7 @@ not be checked.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,8 @@ from microcred.verify.report import Check, OverallStatus, VerificationReport
 from microcred.verify.resolution import DocumentFinder, Fetch
 from microcred.verify.status import StatusListMemo, check_status
 from microcred.verify.trust import TrustList
+
+log = logging.getLogger("microcred.verify")
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -224,7 +227,7 @@ def _proof_check(
         return Check("proof", "fail", f"malformed proof: {exc}", "proof.malformed"), None
     except ProofError as exc:
         return Check("proof", "fail", f"proof rejected: {exc}", "proof.rejected"), None
-    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+    except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
         # Hostile JSON-LD can make the JSON-LD processor itself fail; the verifier
         # still answers with a failed check instead of raising.
         return Check(
@@ -444,7 +447,29 @@ def _seal_issuer_and_trust(seal: Any) -> list[Check]:
 def verify_credential(
     raw: bytes | str | dict[str, Any], ctx: VerifierContext
 ) -> VerificationReport:
-    """Verify a credential (JSON-LD with Data Integrity, or a vc+jwt) and explain the result."""
+    """Verify a credential (JSON-LD with Data Integrity, or a vc+jwt) and explain the result.
+
+    Never raises on any input: a check that fails in a way no other check foresaw makes the
+    credential invalid, with a failed check that says so (and the error is logged)."""
+    try:
+        return _verify_credential(raw, ctx)
+    except Exception as exc:  # whatever the input, a report, never a crash
+        log.warning("verifier failed on its input: %s", type(exc).__name__, exc_info=exc)
+        checks = [
+            Check(
+                "parse",
+                "fail",
+                f"the credential cannot be verified: checking it failed ({type(exc).__name__})",
+                "internal",
+            )
+        ]
+        _skip_rest(checks, "parse", "not checked: an earlier check could not be completed")
+        return VerificationReport(False, "invalid", tuple(checks))
+
+
+def _verify_credential(
+    raw: bytes | str | dict[str, Any], ctx: VerifierContext
+) -> VerificationReport:
     checks: list[Check] = []
     try:
         parsed = parse_input(raw)

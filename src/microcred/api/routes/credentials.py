@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from microcred.api.deps import CanIssue, CanRead, CanRevoke, InstanceDep
+from microcred.api.errors import ORG_ROUTE_ERRORS
 from microcred.api.schemas import (
     CredentialCreate,
     CredentialList,
@@ -18,7 +19,9 @@ from microcred.api.schemas import (
 from microcred.services import credentials
 from microcred.services.credentials import IssueRequest
 
-router = APIRouter(prefix="/api/v1/orgs/{org}/credentials", tags=["credentials"])
+router = APIRouter(
+    prefix="/api/v1/orgs/{org}/credentials", tags=["credentials"], responses=ORG_ROUTE_ERRORS
+)
 
 
 def _public(view: credentials.IssuedView, *, with_document: bool = True) -> CredentialPublic:

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from microcred.api.deps import CanRead, InstanceDep, OrgMember
+from microcred.api.errors import ORG_ROUTE_ERRORS
 from microcred.api.schemas import AuditPublic, OrgPublic
 from microcred.services import audit, organisations
 from microcred.store.db import transaction
 
-router = APIRouter(prefix="/api/v1/orgs/{org}", tags=["organisations"])
+router = APIRouter(prefix="/api/v1/orgs/{org}", tags=["organisations"], responses=ORG_ROUTE_ERRORS)
 
 
 @router.get("", response_model=OrgPublic, summary="The organisation (public information)")

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import text
 
 from microcred.api.deps import InstanceDep
-from microcred.api.errors import ApiError
+from microcred.api.errors import ApiError, error_responses
 from microcred.api.schemas import Health
 from microcred.jsonld.contexts import CONTEXT_FILES, MICROCRED_CONTEXT_V1, context_bytes
 from microcred.services import organisations, status_lists
@@ -50,7 +50,10 @@ def healthz(instance: InstanceDep) -> Health:
     "/orgs/{slug}/did.json",
     summary="An organisation's did:web document (public keys only)",
     response_class=Response,
-    responses={200: {"content": {"application/did+ld+json": {}, "application/json": {}}}},
+    responses={
+        200: {"content": {"application/did+ld+json": {}, "application/json": {}}},
+        **error_responses(404),
+    },
 )
 def did_document(slug: str, instance: InstanceDep, request: Request) -> Response:
     if not SLUG.match(slug):
@@ -70,7 +73,10 @@ def did_document(slug: str, instance: InstanceDep, request: Request) -> Response
     "/status/{slug}/{list_id}/{purpose}",
     summary="A signed Bitstring Status List credential",
     response_class=Response,
-    responses={200: {"content": {"application/vc+ld+json": {}, "application/json": {}}}},
+    responses={
+        200: {"content": {"application/vc+ld+json": {}, "application/json": {}}},
+        **error_responses(404),
+    },
 )
 async def status_list(
     slug: str, list_id: str, purpose: str, instance: InstanceDep, request: Request
@@ -112,7 +118,7 @@ def context_index(request: Request) -> dict[str, str]:
     "/contexts/{path:path}",
     summary="A bundled JSON-LD context",
     response_class=Response,
-    responses={200: {"content": {JSON_LD: {}}}},
+    responses={200: {"content": {JSON_LD: {}}}, **error_responses(404)},
 )
 def context(path: str) -> Response:
     url = CONTEXT_PATHS.get(path)

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from microcred.api.deps import HolderDep, InstanceDep
-from microcred.api.errors import error_body
+from microcred.api.errors import ERROR_REF, HOLDER_ROUTE_ERRORS, error_body
 from microcred.api.routes.wallet import mapped, require_owned
 from microcred.api.schemas import (
     PresentationCreate,
@@ -144,6 +144,7 @@ def _share_public(view: sharing.ShareView) -> dict[str, Any]:
     response_model=ShareCreated,
     status_code=201,
     summary="Create a share link; the link and its QR codes are in this response only",
+    responses=HOLDER_ROUTE_ERRORS,
 )
 def create_share(instance: InstanceDep, holder: HolderDep, body: ShareCreate) -> ShareCreated:
     from microcred.documents.qr import qr_png, qr_svg
@@ -164,7 +165,10 @@ def create_share(instance: InstanceDep, holder: HolderDep, body: ShareCreate) ->
 
 
 @router.get(
-    "/api/v1/wallet/shares", response_model=list[SharePublic], summary="The holder's share links"
+    "/api/v1/wallet/shares",
+    response_model=list[SharePublic],
+    summary="The holder's share links",
+    responses=HOLDER_ROUTE_ERRORS,
 )
 def list_shares(instance: InstanceDep, holder: HolderDep) -> list[SharePublic]:
     with mapped():
@@ -176,6 +180,7 @@ def list_shares(instance: InstanceDep, holder: HolderDep) -> list[SharePublic]:
     "/api/v1/wallet/shares/{share_id}",
     status_code=204,
     summary="Revoke a share link: it answers 404 from now on",
+    responses=HOLDER_ROUTE_ERRORS,
 )
 def revoke_share(instance: InstanceDep, holder: HolderDep, share_id: str) -> Response:
     with mapped(not_found=True):
@@ -187,6 +192,7 @@ def revoke_share(instance: InstanceDep, holder: HolderDep, share_id: str) -> Res
     "/api/v1/wallet/presentations",
     response_model=PresentationCreated,
     summary="A verifiable presentation signed by the holder's key for a verifier",
+    responses=HOLDER_ROUTE_ERRORS,
 )
 def create_presentation(
     instance: InstanceDep, holder: HolderDep, body: PresentationCreate
@@ -257,7 +263,10 @@ def _entry(shared: sharing.SharedCredential) -> dict[str, Any]:
     response_class=HTMLResponse,
     responses={
         200: {"content": {"text/html": {}, "application/json": {}}},
-        404: {"description": "unknown, expired or revoked"},
+        404: {
+            "description": "unknown, expired or revoked",
+            "content": {"text/html": {}, "application/json": {"schema": {"$ref": ERROR_REF}}},
+        },
     },
 )
 def share_page(token: str, request: Request, instance: InstanceDep) -> Response:

@@ -7,11 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Body, Response
 
 from microcred.api.deps import CanIssue, CanRead, InstanceDep
-from microcred.api.errors import ApiError
+from microcred.api.errors import ORG_ROUTE_ERRORS, ApiError
 from microcred.api.schemas import SpecPublic, nul_path
 from microcred.services import specifications
 
-router = APIRouter(prefix="/api/v1/orgs/{org}/specs", tags=["specifications"])
+router = APIRouter(
+    prefix="/api/v1/orgs/{org}/specs", tags=["specifications"], responses=ORG_ROUTE_ERRORS
+)
 
 
 @router.post(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from microcred.api.deps import CanAdmin, InstanceDep
+from microcred.api.errors import ORG_ROUTE_ERRORS
 from microcred.api.schemas import TokenCreate, TokenCreated, TokenPublic
 from microcred.services import tokens
 
-router = APIRouter(prefix="/api/v1/orgs/{org}/tokens", tags=["tokens"])
+router = APIRouter(prefix="/api/v1/orgs/{org}/tokens", tags=["tokens"], responses=ORG_ROUTE_ERRORS)
 
 
 @router.post(

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from microcred.api.deps import InstanceDep, token_scope
-from microcred.api.errors import ApiError, error_body
+from microcred.api.errors import ERROR_REF, ApiError, error_body, error_responses
 from microcred.api.schemas import (
     IssueCredentialRequest,
     IssueCredentialResponse,
@@ -24,6 +24,23 @@ from microcred.services.tokens import Principal
 router = APIRouter(tags=["W3C VC-API"])
 
 PROBLEM_BASE = "https://w3id.org/microcred/problems#"
+# 400: not verified (the result, with `error` too), or a body that cannot be read (`error`).
+NOT_VERIFIED: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "not verified (the result and its errors), or a body that is not JSON",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/VerificationResult"},
+                        {"$ref": ERROR_REF},
+                    ]
+                }
+            }
+        },
+    },
+    **error_responses(422),
+}
 
 
 def _problem(check: dict[str, Any]) -> dict[str, str]:
@@ -53,6 +70,7 @@ def _result(checks: list[dict[str, Any]], verified: bool, **extra: Any) -> JSONR
     response_model=IssueCredentialResponse,
     status_code=201,
     summary="Sign a credential as the token's organisation (Data Integrity)",
+    responses=error_responses(400, 401, 403, 422, 429),
 )
 def issue_credential(
     instance: InstanceDep,
@@ -76,7 +94,7 @@ def issue_credential(
     "/credentials/verify",
     response_model=VerificationResult,
     summary="Verify a credential (public): 200 when valid, 400 with the errors when not",
-    responses={400: {"model": VerificationResult, "description": "not valid, or bad input"}},
+    responses=NOT_VERIFIED,
 )
 async def verify_credential(instance: InstanceDep, body: VerifyCredentialRequest) -> JSONResponse:
     report = await run_in_threadpool(vcapi.verify, instance, body.verifiableCredential)
@@ -88,7 +106,7 @@ async def verify_credential(instance: InstanceDep, body: VerifyCredentialRequest
     "/presentations/verify",
     response_model=VerificationResult,
     summary="Verify a presentation and the credentials in it (public)",
-    responses={400: {"model": VerificationResult, "description": "not valid, or bad input"}},
+    responses=NOT_VERIFIED,
 )
 async def verify_presentation(
     instance: InstanceDep, body: VerifyPresentationRequest

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from microcred.api.deps import InstanceDep
-from microcred.api.errors import ApiError
-from microcred.api.schemas import VerificationReportPublic
+from microcred.api.errors import ApiError, error_responses
+from microcred.api.schemas import NOT_A_JWS, VerificationReportPublic, is_compact_jws
 from microcred.services import vcapi
 
 router = APIRouter(tags=["verification"])
@@ -64,8 +64,12 @@ def credential_input(value: Any, field: str = "body") -> dict[str, Any] | str:
     if isinstance(value, dict) and "verifiableCredential" in value and "@context" not in value:
         value = value["verifiableCredential"]
         field = "verifiableCredential"
-    if isinstance(value, dict | str):
+    if isinstance(value, dict):
         return value
+    if isinstance(value, str):
+        if is_compact_jws(value):
+            return value
+        raise ApiError(400, "bad_request", NOT_A_JWS, field)
     raise ApiError(
         400,
         "bad_request",
@@ -80,8 +84,20 @@ def credential_input(value: Any, field: str = "body") -> dict[str, Any] | str:
     response_model_exclude_none=True,
     summary="Verify a credential (public); 200 with the report, valid or not",
     openapi_extra=_BODY_DOC,
+    responses=error_responses(400, 422),
 )
-async def verify(request: Request, instance: InstanceDep) -> dict[str, Any]:
+async def verify(
+    request: Request,
+    instance: InstanceDep,
+    challenge: Annotated[
+        str | None,
+        Query(max_length=1000, description="for a presentation: the nonce this verifier asked for"),
+    ] = None,
+    domain: Annotated[
+        str | None,
+        Query(max_length=1000, description="for a presentation: the domain it was asked for"),
+    ] = None,
+) -> dict[str, Any]:
     body = await request.body()
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     raw: dict[str, Any] | str | bytes
@@ -95,8 +111,6 @@ async def verify(request: Request, instance: InstanceDep) -> dict[str, Any]:
 
     if is_presentation(raw):
         # A presentation: ?challenge=&domain= are what this verifier asked the holder for.
-        challenge = request.query_params.get("challenge")
-        domain = request.query_params.get("domain")
         result = await run_in_threadpool(
             vcapi.verify_presentation_report, instance, raw, challenge=challenge, domain=domain
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -18,15 +17,15 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from microcred.api.deps import HolderDep, InstanceDep
-from microcred.api.errors import ApiError
+from microcred.api.errors import HOLDER_ROUTE_ERRORS, ApiError
 from microcred.api.routes.verify import parse_json_body
-from microcred.api.schemas import AccountDelete, WalletImport, WalletReverify
+from microcred.api.schemas import AccountDelete, IsoDate, WalletImport, WalletReverify
 from microcred.services import privacy, sharing, wallet
 from microcred.services.holders import HolderError, HolderNotFound
 from microcred.services.instance import Instance
 from microcred.services.wallet import ImportError_, WalletItem
 
-router = APIRouter(prefix="/api/v1/wallet", tags=["wallet"])
+router = APIRouter(prefix="/api/v1/wallet", tags=["wallet"], responses=HOLDER_ROUTE_ERRORS)
 
 MAX_ID_LENGTH = 100
 Status = Literal["valid", "invalid", "revoked", "suspended", "expired"]
@@ -290,8 +289,12 @@ def list_credentials(
     issuer: Annotated[str | None, Query(max_length=200, description="name or id contains")] = None,
     skill: Annotated[str | None, Query(max_length=500, description="ESCO URI contains")] = None,
     eqf: Annotated[int | None, Query(ge=1, le=8, description="EQF level")] = None,
-    date_from: Annotated[date | None, Query(alias="from", description="issued on or after")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="issued on or before")] = None,
+    date_from: Annotated[
+        IsoDate | None, Query(alias="from", description="issued on or after, YYYY-MM-DD")
+    ] = None,
+    date_to: Annotated[
+        IsoDate | None, Query(alias="to", description="issued on or before, YYYY-MM-DD")
+    ] = None,
     status: Status | None = None,
 ) -> dict[str, Any]:
     with mapped():
