@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select, true, update
+from sqlalchemy import CursorResult, case, func, select, true, update
 
 from microcred.services.bulk import (
     BulkError,
@@ -613,7 +613,7 @@ def _owner_gone(worker: str, since: datetime) -> bool:
 
 
 def _orphaned(
-    job: Any,
+    job: BulkJob,
     chunks: list[tuple[str | None, str, datetime | None, datetime | None]],
     now: datetime,
     lease: float,
@@ -621,9 +621,9 @@ def _orphaned(
     """The job's last sign of life if its process is gone, else None."""
     if job.id in _HERE:
         return None
-    stamps = [job.created_at, job.started_at]
+    stamps: list[datetime | None] = [job.created_at, job.started_at]
     stamps += [t for _w, _s, started, finished in chunks for t in (started, finished)]
-    last = max(t for t in stamps if t is not None)
+    last: datetime = max(t for t in stamps if t is not None)
     if (now - last).total_seconds() > lease:
         return last
     latest: dict[str, datetime] = {}  # worker -> when it last started a chunk
@@ -677,11 +677,12 @@ def recover_interrupted(
                 )
                 .exists()
             )
-            changed = session.execute(
+            changed = _rowcount(
+                session,
                 update(BulkJob)
                 .where(BulkJob.id == job_id, BulkJob.state.in_((QUEUED, RUNNING)), ~alive)
-                .values(state=INTERRUPTED)
-            ).rowcount
+                .values(state=INTERRUPTED),
+            )
             if changed:
                 # Its chunks in progress died with it: they are to do again, not running.
                 session.execute(
@@ -693,6 +694,12 @@ def recover_interrupted(
     for job_id in marked:
         logger.warning("bulk job %s: %s", job_id, get(instance, job_id).reason)
     return marked
+
+
+def _rowcount(session: Any, statement: Any) -> int:
+    """How many rows an UPDATE changed."""
+    result: CursorResult[Any] = session.execute(statement)
+    return int(result.rowcount)
 
 
 def recover_at_start(instance: Instance) -> None:
@@ -708,14 +715,15 @@ def _claim(instance: Instance, job_id: str) -> bool:
     """An interrupted job runs again (`running`, or `queued` if it never started)."""
     with transaction(instance.sessions) as session:
         return bool(
-            session.execute(
+            _rowcount(
+                session,
                 update(BulkJob)
                 .where(BulkJob.id == job_id, BulkJob.state == INTERRUPTED)
                 .values(
                     state=case((BulkJob.started_at.is_(None), QUEUED), else_=RUNNING),
                     mode=MODE_IN_PROCESS,
-                )
-            ).rowcount
+                ),
+            )
         )
 
 
