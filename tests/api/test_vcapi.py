@@ -113,9 +113,10 @@ def test_tampered_and_malformed_credentials_fail_verification(client, admin):
         {"verifiableCredential": None},
         {},
         {"verifiableCredential": vc, "options": "x"},
+        {"verifiableCredential": "garbage"},  # a string is only taken as a compact JWS
     ):
         assert_error_shape(client.post("/credentials/verify", json=body), 422)
-    for value in ("garbage", {}, {"@context": ["https://unknown.example/ctx"]}):
+    for value in ("garbage.not.ajws", {}, {"@context": ["https://unknown.example/ctx"]}):
         response = client.post("/credentials/verify", json={"verifiableCredential": value})
         assert_error_shape(response, 400)
 

@@ -39,8 +39,8 @@ ALL_SCOPES = ["issue", "revoke", "read", "admin"]
 
 # Per operation and mode: few examples, no shrinking (a failure is reported as found), the
 # same examples at every run, and a time budget for the whole run.
-EXAMPLES = 6
-BUDGET_SECONDS = 90
+EXAMPLES = 10
+BUDGET_SECONDS = 75
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
