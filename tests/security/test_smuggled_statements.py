@@ -322,3 +322,16 @@ def test_a_changed_reading_changes_the_canonical_form_or_is_rejected(mutation):
         except JsonLdError:
             continue
         assert canonical != BASE_CANONICAL, (path, action, text)
+
+
+@pytest.mark.parametrize(
+    "context",
+    [{"@vocab": None}, {"@direction": None, "@vocab": 5}, "x", {"name": {"@id": None}}],
+    ids=str,
+)
+def test_hostile_contexts_are_json_ld_errors_in_both_paths(context: Any) -> None:
+    """pyld's own KeyError / ValueError for such contexts is the caller's JsonLdError."""
+    doc = {"@context": [VC2, context], "id": "urn:uuid:1", "name": "a"}
+    for fn in (canonicalize_fast, canonicalize):
+        with pytest.raises(JsonLdError):
+            fn(doc)

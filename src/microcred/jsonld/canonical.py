@@ -119,6 +119,11 @@ def _run(fn: Callable[[], Any]) -> Any:
         if unknown is not None:
             raise unknown from None
         raise JsonLdError(f"JSON-LD processing failed: {_describe(cause)}") from cause
+    except (KeyError, IndexError, AttributeError, TypeError, ValueError) as cause:
+        # pyld raises these for some hostile contexts ({"@vocab": null}, a string where a
+        # term definition goes): the document is not processable, which is the caller's
+        # JsonLdError, never a crash.
+        raise JsonLdError(f"JSON-LD processing failed: {type(cause).__name__} {cause}") from cause
 
 
 def _describe(error: BaseException) -> str:
