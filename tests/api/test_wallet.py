@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -299,7 +300,7 @@ def test_wallet_acceptance_over_http(client, app, instance, org, admin, anna, wa
 
 def test_jwt_presentation_verifies(client, instance, anna, wallet_items):
     verify_presentation = pytest.importorskip("microcred.verify.presentation").verify_presentation
-    from microcred.services.wallet import verifier_context
+    from microcred.services.verifying import verifier_context
 
     made = client.post(
         "/api/v1/wallet/presentations",
@@ -316,11 +317,17 @@ def test_jwt_presentation_verifies(client, instance, anna, wallet_items):
     jwt = made.json()["verifiablePresentation"]
     assert isinstance(jwt, str) and jwt.count(".") == 2
     report = verify_presentation(
-        jwt, verifier_context(instance), challenge="n-1", domain="verifier.example"
+        jwt,
+        verifier_context(instance, now=datetime.now(UTC)),
+        challenge="n-1",
+        domain="verifier.example",
     )
     assert report.valid and report.status == "valid", report.to_json()
     assert not verify_presentation(
-        jwt, verifier_context(instance), challenge="other", domain="verifier.example"
+        jwt,
+        verifier_context(instance, now=datetime.now(UTC)),
+        challenge="other",
+        domain="verifier.example",
     ).valid
 
 

@@ -19,6 +19,7 @@ from microcred.services import (
     recognition,
     sharing,
     specifications,
+    verifying,
     wallet,
 )
 from microcred.services.credentials import IssueRequest
@@ -148,7 +149,7 @@ def test_end_to_end_recognition_and_revocation(instance, world):
     assert check.status == "warn" and "after the decision" in check.message
     assert later.valid  # revoked after the decision: reported, the recognition stands
     # when the records say it was revoked before the decision, it fails
-    ctx = wallet.verifier_context(instance)
+    ctx = verifying.verifier_context(instance, now=datetime.now(UTC))
     before = verify_stacked(
         stacked,
         vp["verifiableCredential"],

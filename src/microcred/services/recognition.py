@@ -31,7 +31,7 @@ from microcred.services.holders import find as find_holder
 from microcred.services.instance import Instance
 from microcred.services.issuing import sign_credential
 from microcred.services.organisations import NotFound, OrganisationError
-from microcred.services.wallet import verifier_context
+from microcred.services.verifying import verifier_context
 from microcred.stacking import (
     Component,
     Evaluation,
@@ -255,7 +255,7 @@ def _document(original: str) -> dict[str, Any] | str:
 def _verify_now(
     instance: Instance, document: dict[str, Any] | str, now: datetime
 ) -> dict[str, Any]:
-    return verify_credential(document, verifier_context(instance, now)).to_json()
+    return verify_credential(document, verifier_context(instance, now=now)).to_json()
 
 
 def wallet_components(
@@ -700,7 +700,7 @@ def verify_stacked_document(
     now: datetime | None = None,
 ) -> StackedReport:
     """Verify a stacked credential against the components in a bundle or presentation."""
-    ctx = verifier_context(instance, now)
+    ctx = verifier_context(instance, now=now or datetime.now(UTC))
     return verify_stacked(
         credential, components_in(bundle), ctx, revoked_at=revocation_dates(instance)
     )

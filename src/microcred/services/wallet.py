@@ -14,30 +14,30 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred.formats.importing import ImportFormatError, extract
 from microcred.formats.reading import is_sealed, read_model
 from microcred.model.multilingual import pick
-from microcred.services import local_documents
-from microcred.services.holders import HolderError, find
+from microcred.services import verifying
+from microcred import errors
+from microcred.services.holders import HolderError, HolderNotFound, find
 from microcred.services.instance import Instance
-from microcred.services.issuing import default_canonicalizer
 from microcred.store.db import transaction
 from microcred.store.tables import WalletCredential
-from microcred.verify import VerifierContext, verify_credential
+from microcred.verify import verify_credential
 from microcred.verify.http_fetch import (
     REFUSED,
-    AllowListedFetcher,
     FetchError,
     Network,
     OutboundFetcher,
     OutboundPolicy,
 )
-from microcred.verify.inputs import InputError, parse_input
+from microcred.verify.ob2 import verify_ob2
 
 BUNDLE_FORMAT = "microcred-wallet-bundle/1"
 
 
-class ImportError_(HolderError):
-    pass
+class WalletImportError(HolderError, errors.InvalidInput):
+    """The bytes (``field`` "file") or the address ("url") give no credential to import."""
 
 
 @dataclass(frozen=True)
@@ -125,33 +125,6 @@ def to_item(row: WalletCredential) -> WalletItem:
     )
 
 
-def verifier_context(instance: Instance, now: datetime | None = None) -> VerifierContext:
-    local_fetch, trust = local_documents.resolvers(instance)
-    fetchers: list[Any] = [local_fetch]
-    if instance.settings.allowed_hosts:
-        fetchers.append(
-            AllowListedFetcher(
-                instance.settings.allowed_hosts,
-                allow_private=instance.settings.outbound_allow_private,
-            )
-        )
-
-    def fetch(url: str) -> dict[str, Any] | None:
-        for source in fetchers:
-            found = source(url)
-            if found is not None:
-                return dict(found)
-        return None
-
-    return VerifierContext(
-        now=now or datetime.now(UTC),
-        fetch=fetch,
-        trust=trust,
-        canonicalize=default_canonicalizer(),
-        status_lists=instance.status_lists,
-    )
-
-
 @dataclass(frozen=True)
 class _Extracted:
     kind: str
@@ -172,60 +145,28 @@ def _jwt_payload(token: str) -> dict[str, Any]:
 def _extract(raw: bytes, filename: str | None) -> _Extracted:
     """What the bytes are: a credential as JSON-LD, a VC-JWT, a sealed ELM, or a baked badge."""
     try:
-        from microcred.formats.importing import ImportFormatError, extract
-    except ImportError:  # pragma: no cover - the extended importer is optional
-        extract = None
-    if extract is not None:
-        try:
-            found = extract(raw, filename=filename)
-        except ImportFormatError as exc:
-            raise ImportError_(str(exc), "file") from None
-        if found.jwt is not None:
-            payload = found.document or _jwt_payload(found.jwt)
-            # A VC-JWT 1.1 carries the credential in its `vc` claim.
-            credential = payload["vc"] if isinstance(payload.get("vc"), dict) else payload
-            return _Extracted(found.kind, found.source, found.jwt, credential, found.jwt)
-        if found.document is None:
-            raise ImportError_(
-                f"this badge only links to its hosted assertion; import that URL instead: {found.hosted_url}",
-                "file",
-            )
-        credential = found.document
-        if is_sealed(credential):
-            credential = json.loads(credential["payload"])
-        return _Extracted(
-            found.kind,
-            found.source,
-            json.dumps(found.document, ensure_ascii=False),
-            credential,
-            found.document,
+        found = extract(raw, filename=filename)
+    except ImportFormatError as exc:
+        raise WalletImportError(str(exc), "file") from None
+    if found.jwt is not None:
+        payload = found.document or _jwt_payload(found.jwt)
+        # A VC-JWT 1.1 carries the credential in its `vc` claim.
+        credential = payload["vc"] if isinstance(payload.get("vc"), dict) else payload
+        return _Extracted(found.kind, found.source, found.jwt, credential, found.jwt)
+    if found.document is None:
+        raise WalletImportError(
+            f"this badge only links to its hosted assertion; import that URL instead: {found.hosted_url}",
+            "file",
         )
-    try:
-        parsed = parse_input(raw)
-    except InputError as exc:
-        raise ImportError_(f"not a credential: {exc}", "file") from None
-    if parsed.jwt is not None:
-        try:
-            return _Extracted("vc-jwt", "jwt", parsed.jwt, _jwt_payload(parsed.jwt), parsed.jwt)
-        except (ValueError, IndexError):
-            raise ImportError_(
-                "not a credential: the JWT payload is not a JSON object", "file"
-            ) from None
-    document = parsed.document
-    assert document is not None
-    if is_sealed(document):
-        return _Extracted(
-            "elm-sealed",
-            "json",
-            json.dumps(document, ensure_ascii=False),
-            json.loads(document["payload"]),
-            document,
-        )
-    types = document.get("type")
-    if not types or "@context" not in document:
-        raise ImportError_("not a credential: a JSON object without @context and type", "file")
+    credential = found.document
+    if is_sealed(credential):
+        credential = json.loads(credential["payload"])
     return _Extracted(
-        "vc-jsonld", "json", json.dumps(document, ensure_ascii=False), document, document
+        found.kind,
+        found.source,
+        json.dumps(found.document, ensure_ascii=False),
+        credential,
+        found.document,
     )
 
 
@@ -306,31 +247,10 @@ def _fields(credential: dict[str, Any]) -> dict[str, Any]:
 
 
 def _verify(instance: Instance, extracted: _Extracted) -> dict[str, Any]:
+    context = verifying.verifier_context(instance, now=datetime.now(UTC))
     if extracted.kind.startswith("ob2"):
-        return _verify_ob2(instance, extracted)
-    return verify_credential(extracted.verify_input, verifier_context(instance)).to_json()
-
-
-def _verify_ob2(instance: Instance, extracted: _Extracted) -> dict[str, Any]:
-    """Open Badges 2.0 checks, reported in the same shape as the credential pipeline."""
-    from microcred.formats.ob2 import verify_ob2
-
-    fetch = verifier_context(instance).fetch
-    result = verify_ob2(
-        extracted.verify_input, resolve=fetch or (lambda url: None), now=datetime.now(UTC)
-    )
-    checks = [{"id": c.name, "status": c.status, "message": c.message} for c in result.checks]
-    failed = {c.name for c in result.checks if c.status == "fail"}
-    status = (
-        "valid"
-        if result.verified
-        else "revoked"
-        if "revocation" in failed
-        else "expired"
-        if failed == {"expiry"}
-        else "invalid"
-    )
-    return {"valid": status == "valid", "status": status, "checks": checks}
+        return verify_ob2(extracted.verify_input, context).to_json()
+    return verify_credential(extracted.verify_input, context).to_json()
 
 
 def import_bytes(
@@ -465,7 +385,7 @@ def _row(session: Session, holder_ref: str, item_id: str) -> WalletCredential:
     holder = find(session, holder_ref)
     row = session.get(WalletCredential, item_id)
     if row is None or row.holder_id != holder.id:
-        raise HolderError(f"no credential '{item_id}' in this wallet", "id")
+        raise HolderNotFound(f"no credential '{item_id}' in this wallet", "id")
     return row
 
 
@@ -551,7 +471,7 @@ def import_bundle(instance: Instance, holder_ref: str, bundle: Any) -> dict[str,
         or bundle.get("format") != BUNDLE_FORMAT
         or not isinstance(bundle.get("credentials"), list)
     ):
-        raise ImportError_(
+        raise WalletImportError(
             f"not a wallet bundle: expected {{'format': '{BUNDLE_FORMAT}', 'credentials': [...]}}",
             "file",
         )
@@ -562,7 +482,7 @@ def import_bundle(instance: Instance, holder_ref: str, bundle: Any) -> dict[str,
             or not isinstance(entry.get("original"), str)
             or not isinstance(entry.get("report"), dict)
         ):
-            raise ImportError_(
+            raise WalletImportError(
                 f"credentials[{index}] is not a bundle entry (original and report)", "file"
             )
         extracted = _extract(entry["original"].encode("utf-8"), None)
@@ -625,4 +545,4 @@ def fetch_url(instance: Instance, url: str, *, network: Network | None = None) -
     try:
         return fetcher.fetch(url)
     except FetchError as exc:
-        raise ImportError_(str(exc), "url") from None
+        raise WalletImportError(str(exc), "url") from None

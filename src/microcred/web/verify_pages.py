@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from microcred.formats.reading import read_model
-from microcred.services import sharing, wallet
+from microcred.services import sharing, verifying, wallet
 from microcred.services.holders import HolderError
 from microcred.services.instance import Instance
 from microcred.store.db import transaction
@@ -68,7 +69,7 @@ def verify_input(
 ) -> tuple[list[reports.CredentialView], reports.PresentationView | None]:
     """Verify a credential or a presentation: one view per credential and, for a
     presentation, its own view (who presented it, and which credentials are theirs)."""
-    ctx = wallet.verifier_context(instance)
+    ctx = verifying.verifier_context(instance, now=datetime.now(UTC))
     try:
         presentation = is_presentation(raw)
     except Exception:  # noqa: BLE001

@@ -1,0 +1,91 @@
+"""The one way to build a verifier context: every adapter (CLI, API, VC-API, web verify
+pages), the wallet and stacking verify a credential against the same sources.
+
+The sources, in the order they are asked:
+
+1. ``documents`` the caller hands over (the CLI's ``--resolve URL=FILE``);
+2. what this instance answers for itself (its organisations' DID documents and status
+   lists, `services/local_documents.py`), when there is an instance;
+3. the operator's allow-listed hosts (``MICROCRED_ALLOWED_HOSTS``) plus any ``allow_hosts``
+   the caller adds (the CLI's ``--allow-host``), over HTTPS through the one outbound fetcher
+   (`verify/http_fetch.py`).
+
+The trust list is the caller's (a trust-list file) merged with the instance's own
+organisations. The caches the verifier depends on belong to the context: the status-list
+memo is the instance's (`Instance.status_lists`, keyed by the verifier's settings), the
+allow-listed fetcher's document cache is the context's own.
+
+``now`` is always the caller's: adapters read the clock, services do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from microcred.services import local_documents
+from microcred.services.instance import Instance
+from microcred.services.issuing import default_canonicalizer
+from microcred.settings import Settings
+from microcred.verify import TrustList, VerifierContext
+from microcred.verify.http_fetch import AllowListedFetcher
+
+Source = Callable[[str], Mapping[str, Any] | None]
+
+
+def chain(sources: Iterable[Source]) -> Callable[[str], dict[str, Any] | None] | None:
+    """One fetcher that asks each source in turn (``None`` when there is no source)."""
+    found_sources = list(sources)
+    if not found_sources:
+        return None
+
+    def fetch(url: str) -> dict[str, Any] | None:
+        for source in found_sources:
+            found = source(url)
+            if found is not None:
+                return dict(found)
+        return None
+
+    return fetch
+
+
+def verifier_context(
+    instance: Instance | None,
+    *,
+    now: datetime,
+    allow_hosts: Iterable[str] = (),
+    documents: Mapping[str, dict[str, Any]] | None = None,
+    trust: TrustList | None = None,
+    settings: Settings | None = None,
+) -> VerifierContext:
+    """The verifier context for one verification (or one request's verifications).
+
+    ``instance`` may be ``None`` (the CLI without a local store): then ``settings`` gives
+    the allow-list, and only the given documents, trust and hosts are used.
+    """
+    config = settings if settings is not None else (instance.settings if instance else None)
+    sources: list[Source] = []
+    trusted = trust if trust is not None else TrustList.empty()
+    if instance is not None:
+        local_fetch, local_trust = local_documents.resolvers(instance)
+        sources.append(local_fetch)
+        trusted = trusted.merged(local_trust) if trust is not None else local_trust
+    hosts = [*allow_hosts, *(config.allowed_hosts if config is not None else ())]
+    if hosts:
+        sources.append(
+            AllowListedFetcher(
+                hosts, allow_private=config.outbound_allow_private if config else False
+            )
+        )
+    extra: dict[str, Any] = {}
+    if instance is not None:
+        extra["status_lists"] = instance.status_lists
+    return VerifierContext(
+        now=now,
+        documents=dict(documents or {}),
+        fetch=chain(sources),
+        trust=trusted,
+        canonicalize=default_canonicalizer(),
+        **extra,
+    )
