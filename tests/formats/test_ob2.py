@@ -19,9 +19,9 @@ from microcred.formats.ob2 import (
     read_ob2,
     recipient_matches,
     sign_ob2,
-    verify_ob2,
 )
 from microcred.model.vocabulary import ECTS_FRAMEWORK_URI
+from microcred.verify.ob2 import ob2_findings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ob2"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -183,7 +183,7 @@ def test_ects_alignment_becomes_workload(key: rsa.RSAPrivateKey) -> None:
 
 
 def test_hosted_assertion_verifies(key: rsa.RSAPrivateKey) -> None:
-    result = verify_ob2(HOSTED, resolve=web(key).get, now=NOW)
+    result = ob2_findings(HOSTED, resolve=web(key).get, now=NOW)
     assert result.verified, result.to_dict()
     assert result.kind == "hosted"
     assert statuses(result) == {
@@ -201,7 +201,7 @@ def test_hosted_assertion_verifies(key: rsa.RSAPrivateKey) -> None:
 
 def test_hosted_copy_that_differs_fails(key: rsa.RSAPrivateKey) -> None:
     forged = {**HOSTED, "recipient": {"type": "email", "identity": "mallory@example.org"}}
-    result = verify_ob2(forged, resolve=web(key).get, now=NOW)
+    result = ob2_findings(forged, resolve=web(key).get, now=NOW)
     assert not result.verified
     assert statuses(result)["hosted"] == "fail"
     assert "recipient" in result.failures[0].message
@@ -210,55 +210,55 @@ def test_hosted_copy_that_differs_fails(key: rsa.RSAPrivateKey) -> None:
 def test_hosted_assertion_not_served_fails(key: rsa.RSAPrivateKey) -> None:
     served = web(key)
     del served[HOSTED["id"]]
-    result = verify_ob2(HOSTED, resolve=served.get, now=NOW)
+    result = ob2_findings(HOSTED, resolve=served.get, now=NOW)
     assert statuses(result)["hosted"] == "fail"
 
 
 def test_hosted_on_another_origin_fails_unless_allowed(key: rsa.RSAPrivateKey) -> None:
     elsewhere = {**HOSTED, "id": "https://evil.example.net/assertions/123"}
     served = web(key) | {elsewhere["id"]: elsewhere}
-    result = verify_ob2(elsewhere, resolve=served.get, now=NOW)
+    result = ob2_findings(elsewhere, resolve=served.get, now=NOW)
     assert statuses(result)["origin"] == "fail"
     served[ISSUER_ID] = {
         **served[ISSUER_ID],
         "verification": {"allowedOrigins": ["evil.example.net"]},
     }
-    assert verify_ob2(elsewhere, resolve=served.get, now=NOW).verified
+    assert ob2_findings(elsewhere, resolve=served.get, now=NOW).verified
     served[ISSUER_ID] = {**served[ISSUER_ID], "verification": {"startsWith": "https://other.org/"}}
-    assert statuses(verify_ob2(elsewhere, resolve=served.get, now=NOW))["origin"] == "fail"
+    assert statuses(ob2_findings(elsewhere, resolve=served.get, now=NOW))["origin"] == "fail"
 
 
 def test_expired_and_future_assertions_fail(key: rsa.RSAPrivateKey) -> None:
-    result = verify_ob2(HOSTED, resolve=web(key).get, now=datetime(2030, 1, 1, tzinfo=UTC))
+    result = ob2_findings(HOSTED, resolve=web(key).get, now=datetime(2030, 1, 1, tzinfo=UTC))
     assert statuses(result)["expiry"] == "fail"
     assert "expired on 2029-03-01" in result.failures[0].message
-    result = verify_ob2(HOSTED, resolve=web(key).get, now=datetime(2020, 1, 1, tzinfo=UTC))
+    result = ob2_findings(HOSTED, resolve=web(key).get, now=datetime(2020, 1, 1, tzinfo=UTC))
     assert statuses(result)["issued"] == "fail"
 
 
 def test_revocation_list_and_revoked_flag(key: rsa.RSAPrivateKey) -> None:
     served = web(key, revoked=[{"id": HOSTED["id"], "revocationReason": "Issued in error"}])
-    result = verify_ob2(HOSTED, resolve=served.get, now=NOW)
+    result = ob2_findings(HOSTED, resolve=served.get, now=NOW)
     assert statuses(result)["revocation"] == "fail"
     assert "Issued in error" in result.failures[0].message
     revoked = {**HOSTED, "revoked": True}
-    result = verify_ob2(revoked, resolve=(web(key) | {HOSTED["id"]: revoked}).get, now=NOW)
+    result = ob2_findings(revoked, resolve=(web(key) | {HOSTED["id"]: revoked}).get, now=NOW)
     assert statuses(result)["revocation"] == "fail"
 
 
 def test_unresolvable_revocation_list_is_a_warning(key: rsa.RSAPrivateKey) -> None:
     served = web(key)
     del served[REVOCATIONS]
-    result = verify_ob2(HOSTED, resolve=served.get, now=NOW)
+    result = ob2_findings(HOSTED, resolve=served.get, now=NOW)
     assert result.verified
     assert [w.name for w in result.warnings] == ["revocation"]
 
 
 def test_embedded_badge_and_issuer_are_confirmed_at_their_ids(key: rsa.RSAPrivateKey) -> None:
-    result = verify_ob2(HASHED, resolve=web(key).get, now=NOW, recipient="alice@example.org")
+    result = ob2_findings(HASHED, resolve=web(key).get, now=NOW, recipient="alice@example.org")
     assert result.verified, result.to_dict()
     assert statuses(result)["recipient"] == "pass"
-    result = verify_ob2(HASHED, resolve=web(key).get, now=NOW, recipient="bob@example.org")
+    result = ob2_findings(HASHED, resolve=web(key).get, now=NOW, recipient="bob@example.org")
     assert statuses(result)["recipient"] == "fail"
 
 
@@ -267,7 +267,7 @@ def test_embedded_badge_and_issuer_are_confirmed_at_their_ids(key: rsa.RSAPrivat
 
 def test_signed_assertion_verifies(key: rsa.RSAPrivateKey) -> None:
     token = sign_ob2(signed_assertion(), key)
-    result = verify_ob2(token, resolve=web(key).get, now=NOW)
+    result = ob2_findings(token, resolve=web(key).get, now=NOW)
     assert result.verified, result.to_dict()
     assert result.kind == "signed"
     assert statuses(result)["signature"] == "pass"
@@ -276,7 +276,7 @@ def test_signed_assertion_verifies(key: rsa.RSAPrivateKey) -> None:
 
 def test_signed_assertion_found_through_the_issuer_public_key(key: rsa.RSAPrivateKey) -> None:
     token = sign_ob2(signed_assertion(verification={"type": "SignedBadge"}), key)
-    assert verify_ob2(token, resolve=web(key).get, now=NOW).verified
+    assert ob2_findings(token, resolve=web(key).get, now=NOW).verified
 
 
 def test_tampered_signed_assertion_fails(key: rsa.RSAPrivateKey) -> None:
@@ -285,21 +285,21 @@ def test_tampered_signed_assertion_fails(key: rsa.RSAPrivateKey) -> None:
     payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     payload["recipient"]["identity"] = "mallory@example.org"
     forged_body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
-    result = verify_ob2(f"{head}.{forged_body}.{sig}", resolve=web(key).get, now=NOW)
+    result = ob2_findings(f"{head}.{forged_body}.{sig}", resolve=web(key).get, now=NOW)
     assert not result.verified
     assert statuses(result)["signature"] == "fail"
 
 
 def test_signature_by_another_key_fails(key: rsa.RSAPrivateKey) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    result = verify_ob2(sign_ob2(signed_assertion(), other), resolve=web(key).get, now=NOW)
+    result = ob2_findings(sign_ob2(signed_assertion(), other), resolve=web(key).get, now=NOW)
     assert statuses(result)["signature"] == "fail"
 
 
 def test_key_owned_by_someone_else_fails(key: rsa.RSAPrivateKey) -> None:
     served = web(key)
     served[KEY_ID] = {**served[KEY_ID], "owner": "https://evil.example.net/issuer"}
-    result = verify_ob2(sign_ob2(signed_assertion(), key), resolve=served.get, now=NOW)
+    result = ob2_findings(sign_ob2(signed_assertion(), key), resolve=served.get, now=NOW)
     assert statuses(result)["signature"] == "fail"
     assert "owned by" in result.failures[0].message
 
@@ -309,7 +309,7 @@ def test_other_algorithms_are_refused(key: rsa.RSAPrivateKey) -> None:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
     unsigned = f"{enc({'alg': 'none'})}.{enc(signed_assertion())}."
-    result = verify_ob2(unsigned, resolve=web(key).get, now=NOW)
+    result = ob2_findings(unsigned, resolve=web(key).get, now=NOW)
     assert statuses(result)["signature"] == "fail"
     assert "RS256" in result.failures[0].message
 
@@ -317,13 +317,13 @@ def test_other_algorithms_are_refused(key: rsa.RSAPrivateKey) -> None:
 def test_signed_revoked_assertion_fails(key: rsa.RSAPrivateKey) -> None:
     assertion = signed_assertion()
     served = web(key, revoked=[assertion["id"]])
-    result = verify_ob2(sign_ob2(assertion, key), resolve=served.get, now=NOW)
+    result = ob2_findings(sign_ob2(assertion, key), resolve=served.get, now=NOW)
     assert statuses(result)["signature"] == "pass"
     assert statuses(result)["revocation"] == "fail"
 
 
 def test_signed_json_without_its_jws_fails(key: rsa.RSAPrivateKey) -> None:
-    result = verify_ob2(signed_assertion(), resolve=web(key).get, now=NOW)
+    result = ob2_findings(signed_assertion(), resolve=web(key).get, now=NOW)
     assert not result.verified
     assert "without its JWS" in result.failures[0].message
 
@@ -333,7 +333,7 @@ def test_signed_json_without_its_jws_fails(key: rsa.RSAPrivateKey) -> None:
     ["", "abc", "a.b.c", "{not json", {}, {"type": "Assertion"}, "eyJhbGciOiJSUzI1NiJ9.W10.", 42],
 )
 def test_verify_never_raises(garbage: Any) -> None:
-    result = verify_ob2(garbage, resolve=lambda url: None, now=NOW)
+    result = ob2_findings(garbage, resolve=lambda url: None, now=NOW)
     assert not result.verified
     assert result.failures
 
@@ -342,7 +342,7 @@ def test_a_resolver_that_raises_is_treated_as_not_found() -> None:
     def broken(url: str) -> dict[str, Any] | None:
         raise ConnectionError("no network here")
 
-    result = verify_ob2(HOSTED, resolve=broken, now=NOW)
+    result = ob2_findings(HOSTED, resolve=broken, now=NOW)
     assert statuses(result)["hosted"] == "fail"
     assert "internal" not in statuses(result)
 
@@ -359,7 +359,7 @@ def test_a_key_the_issuer_does_not_declare_is_refused(key: rsa.RSAPrivateKey) ->
         }
     }
     token = sign_ob2(signed_assertion(verification={"type": "signed", "creator": rogue}), attacker)
-    result = verify_ob2(token, resolve=served.get, now=NOW)
+    result = ob2_findings(token, resolve=served.get, now=NOW)
     assert statuses(result)["signature"] == "fail"
     assert "not a key the issuer profile declares" in result.failures[0].message
 
@@ -376,7 +376,7 @@ def test_a_key_embedded_in_an_unconfirmed_issuer_is_refused() -> None:
     assertion = signed_assertion(
         badge={**BADGE, "issuer": issuer}, verification={"type": "signed", "creator": key_id}
     )
-    result = verify_ob2(sign_ob2(assertion, attacker), resolve=lambda url: None, now=NOW)
+    result = ob2_findings(sign_ob2(assertion, attacker), resolve=lambda url: None, now=NOW)
     assert statuses(result)["signature"] == "fail"
     assert "not confirmed" in result.failures[-1].message or any(
         "not confirmed" in c.message for c in result.failures

@@ -314,7 +314,10 @@ def test_baked_badges_and_open_badges_2_import(instance, org, spec, holder, tmp_
     assert ob2_item.kind == "ob2-hosted" and ob2_item.title == "Teamwork"
     assert ob2_item.status == "invalid"  # its hosted copy cannot be fetched: kept, and marked
     assert "workload" in ob2_item.missing
-    assert any(c["id"] == "hosted" for c in ob2_item.report["checks"])
+    assert any(
+        c["id"] == "proof" and c["status"] == "fail" and "not served" in c["message"]
+        for c in ob2_item.report["checks"]
+    )
 
 
 def test_every_edc_sample_imports_into_the_wallet(instance, holder):
