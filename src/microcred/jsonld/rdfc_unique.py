@@ -32,14 +32,22 @@ def _line(s: str, p: str, o: str, g: str) -> str:
 
 
 _STABLE_DIGESTS: dict[str, str] = {}
+"""First-degree hashes of *stable* blank node labels, for the life of the process.
+
+Correct only because of the producer's invariant (for the ``_:m`` labels of
+:data:`microcred.jsonld.fast_rdf.memo.SUBTREE_LABEL`): such a label is never reused in a
+process for other quads, so its hash never changes. A caller that passes a
+``stable_prefix`` without that guarantee gets wrong canonical labels, silently."""
 _STABLE_LIMIT = 16384
+"""Bound on :data:`_STABLE_DIGESTS` (cleared when full: the hashes are then recomputed)."""
 
 
 def canonicalize_quads(quads: Iterable[Quad], *, stable_prefix: str | None = None) -> str | None:
     """Canonical N-Quads (sorted, ``_:c14nN`` labels) or None when N-degree hashing is needed.
 
     `stable_prefix`: blank node labels starting with it are *stable*: wherever such a label
-    occurs, it occurs in exactly the same quads (the producer's promise), so its first-degree
+    occurs, it occurs in exactly the same quads (the producer's promise; the only producer
+    is the fast path's subtree memo, see :data:`_STABLE_DIGESTS`), so its first-degree
     hash is computed once per process.
     """
     dataset = list(dict.fromkeys(quads))  # an RDF dataset is a set of quads
