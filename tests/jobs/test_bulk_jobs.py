@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from microcred.jobs import bulk
+from microcred.services import bulk_jobs as bulk
 from microcred.services import tokens
 from microcred.store.db import make_engine, migrate, transaction
 from microcred.store.tables import BulkChunk
@@ -168,7 +168,7 @@ def test_cli_run_periodic(instance, org, spec, tmp_path, database_url):
 
 def test_api_router(instance, org, spec, tmp_path):
     from microcred.api import create_app
-    from microcred.jobs.api import router
+    from microcred.api.routes.jobs import router
 
     app = create_app(instance.settings)
     app.include_router(router)

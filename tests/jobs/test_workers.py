@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from microcred.jobs import bulk, queue
+from microcred.services import bulk_jobs as bulk
 from microcred.services import local_documents
 from microcred.store.db import transaction
 from microcred.store.tables import BulkChunk, IssuedCredential
@@ -65,7 +65,7 @@ def test_sigkill_one_of_two_workers_mid_job(instance, org, spec, tmp_path, datab
     submitter = None
     try:
         deadline = time.time() + 60
-        while queue.live_workers(instance) < 2:
+        while bulk.live_workers(instance) < 2:
             assert time.time() < deadline, _log(tmp_path, "a") + _log(tmp_path, "b")
             for name, process in workers.items():
                 assert process.poll() is None, _log(tmp_path, name)

@@ -23,8 +23,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from microcred.api import create_app
-from microcred.jobs import bulk as jobs_bulk
 from microcred.model.files import load_data
+from microcred.services import bulk_jobs as jobs_bulk
 from microcred.services import credentials, organisations, specifications, tokens
 from microcred.services.credentials import IssueRequest
 from microcred.settings import Settings

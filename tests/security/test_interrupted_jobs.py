@@ -24,7 +24,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from microcred.jobs import bulk
+from microcred.services import bulk_jobs as bulk
 from microcred.services import tokens
 from microcred.store.db import read_transaction
 from microcred.store.tables import BulkChunk, IssuedCredential
@@ -185,10 +185,16 @@ def test_console_job_killed_mid_run_is_interrupted_then_resumed(
         while not _running_chunk_of(instance, first.process.pid):
             assert time.monotonic() < deadline, _log(first.log)
             time.sleep(0.02)
-        periodic = subprocess.run(
-            [*MICROCRED, "jobs", "run-periodic", "--json"],
-            env=_env(tmp_path, database_url, first.url), capture_output=True, text=True,
-        )  # fmt: skip
+        # Held still (alive, not progressing) so that the job cannot finish while the
+        # periodic run starts up: a slow machine would otherwise see it done.
+        os.killpg(first.process.pid, signal.SIGSTOP)
+        try:
+            periodic = subprocess.run(
+                [*MICROCRED, "jobs", "run-periodic", "--json"],
+                env=_env(tmp_path, database_url, first.url), capture_output=True, text=True,
+            )  # fmt: skip
+        finally:
+            os.killpg(first.process.pid, signal.SIGCONT)
         assert periodic.returncode == 0, periodic.stderr
         assert _state(instance, job_id)[0] == "running"
 

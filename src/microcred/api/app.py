@@ -13,6 +13,7 @@ from microcred.api.headers import SecurityHeaders
 from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
 from microcred.api.routes import (
     credentials,
+    jobs,
     orgs,
     public,
     shares,
@@ -49,7 +50,7 @@ def create_app(settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES) -> F
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        from microcred.jobs.bulk import recover_at_start
+        from microcred.services.bulk_jobs import recover_at_start
 
         recover_at_start(instance)  # in-process jobs whose process stopped: interrupted
         yield
@@ -63,12 +64,10 @@ def create_app(settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES) -> F
     )
     app.state.instance = instance
     errors.install(app)
-    for module in (orgs, specs, credentials, tokens, verify, vcapi, public, wallet, shares):
+    for module in (orgs, specs, credentials, tokens, verify, vcapi, public, wallet, shares, jobs):
         app.include_router(module.router)
-    from microcred.jobs.api import router as jobs_router
     from microcred.web import mount as mount_web
 
-    app.include_router(jobs_router)
     mount_web(app)  # the browser pages: verify (front page), wallet, issuer console, authority desk
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, BodyLimit's too

@@ -68,7 +68,7 @@ def _print_summary(summary_json: dict[str, object], as_json: bool, job_id: str) 
 def _wait_and_write(
     instance: Instance, job_id: str, out_dir: Path | None, as_json: bool, timeout: float | None
 ) -> None:
-    from microcred.jobs import bulk
+    from microcred.services import bulk_jobs as bulk
 
     view = bulk.get(instance, job_id)
     with _progress(as_json) as progress:
@@ -144,8 +144,8 @@ def issue_bulk(
     `microcred worker` processes the chunks run on the queue (on any machine),
     otherwise here. Submitting the same CSV again resumes the unfinished job.
     """
-    from microcred.jobs import bulk
     from microcred.jobs import queue as job_queue
+    from microcred.services import bulk_jobs as bulk
     from microcred.services.bulk import BulkError
 
     if out_dir is None and wait:
@@ -153,25 +153,26 @@ def issue_bulk(
     instance = open_instance()
     if not csv.is_file():
         fail_usage(f"{csv}: no such file")
-    postgres = job_queue.is_postgres(instance.settings.database_url)
-    if queue is None:
-        queue = postgres and job_queue.live_workers(instance) > 0
-    elif queue and not postgres:
-        fail_usage("--queue needs a PostgreSQL database (MICROCRED_DATABASE_URL)")
-    if not queue and not wait:
-        fail_usage("--no-wait needs the queue (--queue, PostgreSQL and `microcred worker`)")
-    mode = bulk.MODE_QUEUE if queue else bulk.MODE_IN_PROCESS
     try:
-        job_id, resumed = bulk.submit(instance, org, spec, csv, mode=mode)
+        on_queue = bulk.use_queue(instance, queue)
+    except bulk.QueueUnavailable:
+        fail_usage("--queue needs a PostgreSQL database (MICROCRED_DATABASE_URL)")
+    if not on_queue and not wait:
+        fail_usage("--no-wait needs the queue (--queue, PostgreSQL and `microcred worker`)")
+    try:
+        started = bulk.start(
+            instance, org, spec, csv, enqueue=job_queue.enqueue, queue=on_queue, actor="cli"
+        )
     except (BulkError, OrganisationError) as exc:
         fail_usage(str(exc))
-    if resumed and not as_json:
+    job_id = started.job_id
+    if started.resumed and not as_json:
         err_console.print(f"resuming job {job_id}", highlight=False)
-    if queue:
-        deferred = job_queue.enqueue(instance, job_id)
+    if started.on_queue:
         if not as_json:
             err_console.print(
-                f"job {job_id}: {deferred} chunk(s) queued for the workers", highlight=False
+                f"job {job_id}: {started.queued_chunks} chunk(s) queued for the workers",
+                highlight=False,
             )
         if not wait:
             if as_json:
@@ -237,7 +238,9 @@ def worker(
     from microcred.api.log_redaction import install as redact_logs
 
     redact_logs()  # no secret in the worker's log lines either
-    logging.getLogger("microcred.jobs").info("worker %s starting", job_queue.bulk.worker_name())
+    from microcred.services.bulk_jobs import worker_name
+
+    logging.getLogger("microcred.jobs").info("worker %s starting", worker_name())
     job_queue.run_worker(
         instance,
         concurrency=concurrency,
@@ -250,7 +253,7 @@ def worker(
 
 
 def _show(view: object) -> None:
-    from microcred.jobs.bulk import JobView
+    from microcred.services.bulk_jobs import JobView
 
     assert isinstance(view, JobView)
     table = Table(box=None, show_header=False)
@@ -269,7 +272,7 @@ def jobs(
     """List bulk jobs with their progress (rows done / total, errors, state)."""
     if ctx.invoked_subcommand is not None:
         return
-    from microcred.jobs import bulk
+    from microcred.services import bulk_jobs as bulk
 
     instance = open_instance()
     bulk.recover_interrupted(instance)  # a job whose process stopped is shown as such
@@ -302,7 +305,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """One job's progress and counts."""
-    from microcred.jobs import bulk
+    from microcred.services import bulk_jobs as bulk
 
     try:
         view = bulk.get(open_instance(), job_id, recover=True)
@@ -325,7 +328,7 @@ def wait_job(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Wait for a job to finish (any machine), then optionally write its files."""
-    from microcred.jobs import bulk
+    from microcred.services import bulk_jobs as bulk
 
     instance = open_instance()
     try:
@@ -349,7 +352,7 @@ def resume_job(
 ) -> None:
     """Finish an interrupted job here (its process stopped): only the rows not committed yet
     are issued, none twice (row keys)."""
-    from microcred.jobs import bulk
+    from microcred.services import bulk_jobs as bulk
 
     instance = open_instance()
     try:

@@ -46,7 +46,7 @@ def reverify_wallets(instance: Instance) -> dict[str, Any]:
 def recover_bulk_jobs(instance: Instance) -> dict[str, Any]:
     """In-process bulk jobs whose process stopped become `interrupted` (resumable), rather
     than `running` for ever."""
-    from microcred.jobs.bulk import recover_interrupted
+    from microcred.services.bulk_jobs import recover_interrupted
 
     return {"interrupted": len(recover_interrupted(instance))}
 

@@ -29,11 +29,11 @@ from procrastinate import (
     SyncPsycopgConnector,
 )
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
-from microcred.jobs import bulk, periodic
+from microcred.jobs import periodic
+from microcred.services import bulk_jobs
+from microcred.services.bulk_jobs import STALLED_AFTER_SECONDS, is_postgres
 from microcred.services.instance import Instance
 from microcred.settings import Settings
 from microcred.store.db import normalise_url
@@ -43,7 +43,6 @@ logger = logging.getLogger("microcred.jobs")
 NAMESPACE = "microcred"
 ISSUE_CHUNK = f"{NAMESPACE}:issue_chunk"
 HEARTBEAT_SECONDS = 5.0
-STALLED_AFTER_SECONDS = 30.0
 
 tasks = Blueprint()
 
@@ -61,8 +60,8 @@ def _instance(context: JobContext) -> Instance:
 )
 def issue_chunk(context: JobContext, job_id: str, seq: int) -> None:
     instance = _instance(context)
-    ran = bulk.run_chunk(instance, job_id, seq, worker=context.additional_context["worker"])
-    view = bulk.get(instance, job_id)
+    ran = bulk_jobs.run_chunk(instance, job_id, seq, worker=context.additional_context["worker"])
+    view = bulk_jobs.get(instance, job_id)
     logger.info(
         "job %s chunk %d %s: %d/%d rows, %d issued, %d already issued, %d error(s)%s",
         job_id,
@@ -89,10 +88,6 @@ def reverify_wallets(context: JobContext, timestamp: int) -> None:
     periodic.reverify_wallets(_instance(context))
 
 
-def is_postgres(database_url: str) -> bool:
-    return normalise_url(database_url).startswith("postgresql")
-
-
 def conninfo(database_url: str) -> str:
     """A libpq URL (procrastinate talks to psycopg directly) from a SQLAlchemy one."""
     return (
@@ -116,29 +111,10 @@ def make_app(settings: Settings, *, sync: bool = False, pool_size: int = 4) -> A
     return app
 
 
-def live_workers(instance: Instance, within: float = STALLED_AFTER_SECONDS) -> int:
-    """How many `microcred worker` processes sent a heartbeat lately (0 on SQLite)."""
-    if not is_postgres(instance.settings.database_url):
-        return 0
-    try:
-        with instance.engine.connect() as connection:
-            return int(
-                connection.execute(
-                    text(
-                        "SELECT count(*) FROM procrastinate_workers "
-                        "WHERE last_heartbeat > now() - make_interval(secs => :secs)"
-                    ),
-                    {"secs": within},
-                ).scalar_one()
-            )
-    except DBAPIError:
-        return 0
-
-
 def enqueue(instance: Instance, job_id: str) -> int:
     """Put every unfinished chunk of a job on the queue (once: a chunk already waiting is
     not queued again); returns how many tasks were deferred."""
-    chunks = bulk.pending_chunks(instance, job_id)
+    chunks = bulk_jobs.pending_chunks(instance, job_id)
     app = make_app(instance.settings, sync=True)
     deferred = 0
     with app.open():
@@ -217,7 +193,7 @@ def run_worker(
         _run_worker(
             instance,
             concurrency=concurrency,
-            name=name or bulk.worker_name(),
+            name=name or bulk_jobs.worker_name(),
             heartbeat=heartbeat,
             stalled_after=stalled_after,
             queues=queues,

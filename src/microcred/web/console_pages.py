@@ -3,12 +3,10 @@ itself stays out of the cookie: the session keeps the token's id, checked on eve
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,12 +21,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
-from microcred.jobs import bulk as jobs_bulk
 from microcred.jobs import queue as job_queue
 from microcred.model.validation import SpecificationError
 from microcred.services import (
     audit,
     bulk,
+    bulk_jobs,
     credentials,
     csv_output,
     organisations,
@@ -462,13 +460,6 @@ async def issue_one(request: Request) -> Response:
 # ---------------------------------------------------------------- bulk issuance
 
 
-def _run_bulk_here(instance: Any, job_id: str) -> None:
-    """No worker to hand the job to (SQLite, or none running): run it in this process.
-    The job lives in the database, so any process or machine shows its progress."""
-    with contextlib.suppress(Exception):  # a failure stays visible as the job's state
-        jobs_bulk.run_in_process(instance, job_id, workers=1)
-
-
 @router.get("/console/bulk")
 def bulk_page(request: Request, member: Annotated[Member, requires("issue")]) -> Response:
     return render(
@@ -525,28 +516,16 @@ async def bulk_start(request: Request) -> Response:
     with tempfile.TemporaryDirectory() as folder:
         upload_path = Path(folder) / (Path(upload.filename or "upload.csv").name or "upload.csv")
         upload_path.write_bytes(data)
-        on_queue = job_queue.is_postgres(instance.settings.database_url) and (
-            job_queue.live_workers(instance) > 0
-        )
-        try:
-            job_id, _ = jobs_bulk.submit(
-                instance, member.org.id, spec, upload_path,
-                mode=jobs_bulk.MODE_QUEUE if on_queue else jobs_bulk.MODE_IN_PROCESS,
-                actor=_actor(member),
+        try:  # on the queue if a worker is alive, else in a thread of this process
+            started = await run_in_threadpool(
+                bulk_jobs.start, instance, member.org.id, spec, upload_path,
+                enqueue=job_queue.enqueue, actor=_actor(member), background=True, workers=1,
             )  # fmt: skip
         except (bulk.BulkError, OrganisationError) as exc:
             ctx = _ctx(member, "bulk", specs=_latest_specs(request, member))
             ctx["errors"] = {"file": str(exc)}
             return render(request, "console/bulk.html", ctx, status=422)
-    if on_queue:
-        job_queue.enqueue(instance, job_id)
-    else:
-        threading.Thread(
-            target=_run_bulk_here,
-            args=(instance, job_id),
-            daemon=True,
-            name=f"web-bulk-{job_id[:8]}",
-        ).start()
+    job_id = started.job_id
     if not member.can("read"):  # following a job needs read, as GET .../jobs/{job_id}
         flash(
             request,
@@ -559,10 +538,10 @@ async def bulk_start(request: Request) -> Response:
 def _job(request: Request, member: Member, job_id: str) -> dict[str, Any] | None:
     """The job's progress, from the database, for the template."""
     try:
-        view = jobs_bulk.get(instance_of(request), job_id, org_id=member.org.id, recover=True)
-    except jobs_bulk.JobNotFound:
+        view = bulk_jobs.get(instance_of(request), job_id, org_id=member.org.id, recover=True)
+    except bulk_jobs.JobNotFound:
         return None
-    interrupted = view.state == jobs_bulk.INTERRUPTED
+    interrupted = view.state == bulk_jobs.INTERRUPTED
     return {
         "org": view.org,
         "total": view.total_rows,
@@ -570,7 +549,7 @@ def _job(request: Request, member: Member, job_id: str) -> dict[str, Any] | None
         "issued": view.issued,
         "already": view.already_issued,
         "errors": view.errors,
-        "finished": view.state == jobs_bulk.DONE or interrupted,
+        "finished": view.state == bulk_jobs.DONE or interrupted,
         "failed": page(request).gettext(
             "The process running it stopped at row %(done)s of %(total)s. Resume to issue "
             "the rest: rows already issued are not issued again."
@@ -607,11 +586,11 @@ async def bulk_resume(request: Request, job_id: str) -> Response:
     p, instance = page(request), instance_of(request)
     try:  # in a thread of this process, as an upload is
         await run_in_threadpool(
-            jobs_bulk.resume, instance, job_id, org_id=member.org.id, workers=1, background=True
+            bulk_jobs.resume, instance, job_id, org_id=member.org.id, workers=1, background=True
         )
-    except jobs_bulk.JobNotFound:
+    except bulk_jobs.JobNotFound:
         return _refuse(request, p.gettext("No such bulk run."), 404)
-    except jobs_bulk.JobNotResumable:
+    except bulk_jobs.JobNotResumable:
         flash(request, p.gettext("This run is not interrupted: there is nothing to resume."))
     return redirect(request, f"/console/bulk/{job_id}")
 
@@ -626,7 +605,7 @@ def bulk_errors(
     report = io.StringIO()
     writer = csv_output.writer(report)
     writer.writerow(["line", "row_key", "reason"])
-    writer.writerows(jobs_bulk.error_rows(instance_of(request), job_id))
+    writer.writerows(bulk_jobs.error_rows(instance_of(request), job_id))
     response = Response(
         report.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",

@@ -1,15 +1,16 @@
 """``/api/v1/orgs/{org}/jobs``: an organisation's bulk jobs and their progress (token scope
-``read``). Mount with ``app.include_router(microcred.jobs.api.router)``."""
+``read``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from microcred.api.deps import CanRead, InstanceDep
 from microcred.api.errors import ORG_ROUTE_ERRORS, ApiError
+from microcred.services import bulk_jobs
 
 router = APIRouter(prefix="/api/v1/orgs/{org}/jobs", tags=["jobs"], responses=ORG_ROUTE_ERRORS)
 
@@ -41,7 +42,7 @@ class JobList(BaseModel):
     jobs: list[JobPublic]
 
 
-def _public(view: Any) -> JobPublic:
+def _public(view: bulk_jobs.JobView) -> JobPublic:
     return JobPublic(**view.to_json())
 
 
@@ -51,9 +52,7 @@ def list_jobs(
     principal: CanRead,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> JobList:
-    from microcred.jobs import bulk
-
-    views = bulk.list_jobs(instance, org_ref=principal.org_id, limit=limit)
+    views = bulk_jobs.list_jobs(instance, org_ref=principal.org_id, limit=limit)
     return JobList(jobs=[_public(v) for v in views])
 
 
@@ -63,10 +62,8 @@ def get_job(
     principal: CanRead,
     job_id: Annotated[str, Path(max_length=100)],
 ) -> JobPublic:
-    from microcred.jobs import bulk
-
     try:
-        view = bulk.get(instance, job_id, org_id=principal.org_id)
-    except bulk.JobNotFound:
+        view = bulk_jobs.get(instance, job_id, org_id=principal.org_id)
+    except bulk_jobs.JobNotFound:
         raise ApiError(404, "not_found", f"no job '{job_id[:100]}'", "job_id") from None
     return _public(view)

@@ -1,4 +1,18 @@
-"""Bulk issuance jobs: submit a CSV, run its chunks (anywhere), follow progress, write files."""
+"""Bulk issuance jobs, the one bulk engine: submit a CSV, run its chunks, follow progress,
+write files, recover the jobs whose process stopped.
+
+One code path, two ways to run it (`start` decides, for the CLI, the web console and the demo):
+
+* PostgreSQL with live `microcred worker` processes: a bulk job's CSV rows are stored in the
+  database (`bulk_chunks`), one queued task per chunk (the queue glue is `microcred.jobs`,
+  handed in as `enqueue`); a chunk is idempotent (row keys and the unique constraint), so a
+  chunk re-run after a worker died issues exactly the rows still missing.
+* SQLite (the embedded default), or PostgreSQL with no live worker: the same chunk
+  functions run in this process (and its own signing processes).
+
+Progress lives in the database, so every process and machine sees the same figures
+(`microcred jobs`, `GET /api/v1/orgs/{org}/jobs`).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import CursorResult, case, func, select, true, update
+from sqlalchemy import CursorResult, case, func, select, text, true, update
+from sqlalchemy.exc import DBAPIError
 
 from microcred.services.bulk import (
     BulkError,
@@ -34,10 +49,10 @@ from microcred.services.instance import Instance
 from microcred.services.organisations import find
 from microcred.services.specifications import load
 from microcred.settings import Settings
-from microcred.store.db import read_transaction, transaction
+from microcred.store.db import normalise_url, read_transaction, transaction
 from microcred.store.tables import BulkChunk, BulkJob, IssuedCredential, Organisation
 
-logger = logging.getLogger("microcred.jobs")
+logger = logging.getLogger("microcred.jobs")  # the name operators filter on
 
 CHUNK_ROWS = 250
 KIND_ISSUE = "issue_bulk"
@@ -771,6 +786,107 @@ def resume(
     return get(instance, job_id)
 
 
+# --- where a job runs: the queue or this process ----------------------------------------------
+
+# A worker whose last heartbeat is older than this is not counted as alive.
+STALLED_AFTER_SECONDS = 30.0
+
+Enqueue = Callable[[Instance, str], int]
+"""Put a job's unfinished chunks on the queue; how many were deferred (`jobs.queue.enqueue`)."""
+
+
+class QueueUnavailable(BulkError):
+    """The job queue was asked for, but the database is not PostgreSQL."""
+
+
+def is_postgres(database_url: str) -> bool:
+    return normalise_url(database_url).startswith("postgresql")
+
+
+def live_workers(instance: Instance, within: float = STALLED_AFTER_SECONDS) -> int:
+    """How many `microcred worker` processes sent a heartbeat lately (0 on SQLite)."""
+    if not is_postgres(instance.settings.database_url):
+        return 0
+    try:
+        with instance.engine.connect() as connection:
+            return int(
+                connection.execute(
+                    text(
+                        "SELECT count(*) FROM procrastinate_workers "
+                        "WHERE last_heartbeat > now() - make_interval(secs => :secs)"
+                    ),
+                    {"secs": within},
+                ).scalar_one()
+            )
+    except DBAPIError:
+        return 0
+
+
+def use_queue(instance: Instance, queue: bool | None = None) -> bool:
+    """Whether a bulk job goes on the job queue: when asked (`queue=True`, which needs
+    PostgreSQL: QueueUnavailable otherwise), never when `queue=False`, and by default
+    when the database is PostgreSQL and a worker is alive. The one place this is decided."""
+    postgres = is_postgres(instance.settings.database_url)
+    if queue is None:
+        return postgres and live_workers(instance) > 0
+    if queue and not postgres:
+        raise QueueUnavailable("the job queue needs a PostgreSQL database")
+    return queue
+
+
+@dataclass(frozen=True)
+class Started:
+    job_id: str
+    resumed: bool  # the same CSV was submitted before: its unfinished job goes on
+    on_queue: bool
+    queued_chunks: int = 0  # tasks put on the queue (queue runs)
+
+
+def start(
+    instance: Instance,
+    org_ref: str,
+    spec_ref: str,
+    csv_path: Path,
+    *,
+    enqueue: Enqueue | None,
+    queue: bool | None = None,
+    actor: str = "cli",
+    background: bool = False,
+    workers: int | None = None,
+) -> Started:
+    """Submit a CSV as a bulk job and set it going where `use_queue` says: on the queue
+    (through `enqueue`; None: no queue, the job runs here), or in this process. An
+    in-process job runs in a thread of this process with `background` (`workers` signing
+    processes, default 1); without it the caller runs it (`run_in_process`, with its
+    progress and files). BulkError (a bad header, an unreadable file) before anything runs."""
+    on_queue = enqueue is not None and use_queue(instance, queue)
+    job_id, resumed = submit(
+        instance,
+        org_ref,
+        spec_ref,
+        csv_path,
+        mode=MODE_QUEUE if on_queue else MODE_IN_PROCESS,
+        actor=actor,
+    )
+    if on_queue:
+        assert enqueue is not None
+        return Started(job_id, resumed, True, enqueue(instance, job_id))
+    if background:
+        threading.Thread(
+            target=_run_quietly,
+            args=(instance, job_id, workers or 1),
+            daemon=True,
+            name=f"bulk-{job_id[:8]}",
+        ).start()
+    return Started(job_id, resumed, False)
+
+
+def _run_quietly(instance: Instance, job_id: str, workers: int) -> None:
+    """A background run: a failure is logged and stays visible as the job's state."""
+    with contextlib.suppress(Exception):
+        run_in_process(instance, job_id, workers=workers)
+
+
 # --- in-process execution (SQLite, or no worker) ---------------------------------------------
 
 _CHILD: dict[str, Any] = {}
@@ -901,15 +1017,21 @@ __all__ = [
     "JobNotFound",
     "JobNotResumable",
     "JobView",
+    "QueueUnavailable",
+    "Started",
     "get",
+    "is_postgres",
     "list_jobs",
+    "live_workers",
     "pending_chunks",
     "recover_at_start",
     "recover_interrupted",
     "resume",
     "run_chunk",
     "run_in_process",
+    "start",
     "submit",
+    "use_queue",
     "wait_for",
     "write_output",
 ]
