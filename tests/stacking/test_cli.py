@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from microcred.cli.demo_recognition import run_demo_step
 from microcred.cli.main import app
-from microcred.services import recognition
 from microcred.services.instance import Instance
 from microcred.settings import load_settings
 
@@ -21,7 +21,7 @@ def test_cli_publish_evaluate_apply_decide_verify(tmp_path, monkeypatch):
     monkeypatch.setenv("MICROCRED_HOME", str(home))
     monkeypatch.setenv("MICROCRED_SECRET_KEY", "cli-test-secret")
     instance = Instance(load_settings())
-    summary = recognition.run_demo_step(instance, tmp_path, "anna")  # orgs, wallet, pathway
+    summary = run_demo_step(instance, tmp_path, "anna")  # orgs, wallet, pathway
     instance.close()
     runner = CliRunner()
 

@@ -208,8 +208,8 @@ def _step_wallet(home: Path, say: Any) -> dict[str, Any]:
 
 
 def _step_stacking(home: Path, say: Any) -> dict[str, Any]:
+    from microcred.cli.demo_recognition import run_demo_step
     from microcred.services.instance import Instance
-    from microcred.services.recognition import run_demo_step
     from microcred.settings import Settings
 
     instance = Instance(Settings(home=home, database_url=f"sqlite:///{home / 'microcred.db'}"))

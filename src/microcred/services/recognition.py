@@ -704,13 +704,3 @@ def verify_stacked_document(
     return verify_stacked(
         credential, components_in(bundle), ctx, revoked_at=revocation_dates(instance)
     )
-
-
-# --------------------------------------------------------------------------- demo
-
-
-def run_demo_step(*args: Any, **kwargs: Any) -> dict[str, Any]:
-    """The stacking part of `microcred demo` (in `recognition_demo`, to keep this module small)."""
-    from microcred.services.recognition_demo import run_demo_step as run
-
-    return run(*args, **kwargs)

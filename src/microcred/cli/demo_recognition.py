@@ -9,18 +9,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from microcred.services import organisations, specifications
-from microcred.services.holders import HolderError
-from microcred.services.holders import find as find_holder
-from microcred.services.instance import Instance
-from microcred.services.recognition import (
-    apply,
-    decide,
-    evaluate_holder,
-    publish_pathway,
-    verify_stacked_document,
+from microcred.model.files import load_data
+from microcred.services import (
+    credentials,
+    holders,
+    organisations,
+    recognition,
+    sharing,
+    specifications,
+    wallet,
 )
-from microcred.store.db import transaction
+from microcred.services.credentials import IssueRequest
+from microcred.services.instance import Instance
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 
@@ -39,10 +39,6 @@ def run_demo_step(
     authority recognises; the stacked credential is written to `home/credentials/` and verified
     against a presentation of its components. Creates the holder when it does not exist.
     Returns a JSON-able summary (evaluation, decision, stacked credential verification)."""
-    from microcred.model.files import load_data
-    from microcred.services import credentials, holders, sharing, wallet
-    from microcred.services.credentials import IssueRequest
-
     speak = say or (lambda _message: None)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     existing = {o.slug: o for o in organisations.list_all(instance)}
@@ -62,11 +58,10 @@ def run_demo_step(
         "https://recognition.example.lv",
     )
     try:
-        with transaction(instance.sessions) as session:
-            holder = find_holder(session, holder_handle)
-            learner_email = holder.email or f"{holder.handle}@example.lv"
-            learner_name = holder.name
-    except HolderError:
+        holder = holders.get(instance, holder_handle)
+        learner_email = holder.email or f"{holder.handle}@example.lv"
+        learner_name = holder.name
+    except holders.HolderNotFound:
         created = holders.create(
             instance, name="Anna Bērziņa", handle=holder_handle, email="anna.berzina@example.lv"
         )
@@ -92,17 +87,19 @@ def run_demo_step(
         item, _ = wallet.import_bytes(instance, holder_handle, raw, source="demo")
         issued.append(item.id)
         speak(f"  {slug} issued “{item.title}” ({item.ects} ECTS), imported: {item.status}")
-    pathway_view = publish_pathway(
+    pathway_view = recognition.publish_pathway(
         instance, authority, load_data(pathways_dir / "data-analysis.yaml")
     )
     speak(f"  {authority} published the pathway {pathway_view.pathway_key} v{pathway_view.version}")
-    _, evaluation, _ = evaluate_holder(instance, pathway_view.id, holder_handle, now=moment)
+    _, evaluation, _ = recognition.evaluate_holder(
+        instance, pathway_view.id, holder_handle, now=moment
+    )
     speak(
         f"  evaluation: {'satisfied' if evaluation.satisfied else 'not satisfied'} "
         f"({evaluation.progress}%)"
     )
-    application = apply(instance, pathway_view.id, holder_handle, now=moment)
-    decision = decide(
+    application = recognition.apply(instance, pathway_view.id, holder_handle, now=moment)
+    decision = recognition.decide(
         instance,
         application.id,
         authority,
@@ -126,7 +123,7 @@ def run_demo_step(
     (out / "stacked-components-vp.json").write_text(
         json.dumps(vp, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    report = verify_stacked_document(instance, stacked, vp)
+    report = recognition.verify_stacked_document(instance, stacked, vp)
     speak(
         f"  {authority} recognised it: {decision.ects_recognised} ECTS, stacked credential "
         f"{decision.credential_id} → {report.status}"
