@@ -157,7 +157,7 @@ def test_no_module_level_memo_of_outcomes():
 def test_the_instance_verifier_fails_the_status_of_a_list_its_suites_reject(tmp_path):
     """The instance's own factory, a real database and status list: strict after permissive."""
     from microcred.model.files import load_data
-    from microcred.services import credentials, organisations, specifications, vcapi
+    from microcred.services import credentials, organisations, specifications, verifying
     from microcred.services.credentials import IssueRequest
     from microcred.services.instance import Instance
     from microcred.settings import Settings
@@ -185,12 +185,13 @@ def test_the_instance_verifier_fails_the_status_of_a_list_its_suites_reject(tmp_
             IssueRequest("Memo Learner", "learner@example.lv", "2026-06-30"),
         )
         document = json.loads(issued.document)
-        permissive = vcapi.verifier_context(instance)
+        permissive = verifying.verifier_context(instance, now=datetime.now(UTC))
         report = verify_credential(document, permissive)
         assert report.status == "valid", report.to_json()
         assert report.check("status").status == "pass"
         strict = dataclasses.replace(
-            vcapi.verifier_context(instance), allowed_suites=("ecdsa-rdfc-2019",)
+            verifying.verifier_context(instance, now=datetime.now(UTC)),
+            allowed_suites=("ecdsa-rdfc-2019",),
         )
         report = verify_credential(document, strict)
         assert report.check("status").status == "fail", report.to_json()

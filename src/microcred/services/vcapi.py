@@ -16,14 +16,14 @@ from microcred.jsonld.errors import JsonLdError
 from microcred.proofs.dataintegrity import SUITE_KEY_TYPES
 from microcred.proofs.errors import ProofError
 from microcred.proofs.keys import KeyPair, P256KeyPair, load_key_file
-from microcred.services import local_documents
 from microcred.services.audit import record
 from microcred.services.instance import Instance
 from microcred.services.issuing import default_canonicalizer, sign_credential
 from microcred.services.organisations import OrganisationError, signing_key
+from microcred.services.verifying import verifier_context
 from microcred.store.db import transaction
 from microcred.store.tables import Organisation, OrganisationKey
-from microcred.verify import VerificationReport, VerifierContext, verify_credential
+from microcred.verify import VerificationReport, verify_credential
 from microcred.verify.inputs import depth_exceeds
 
 P256_FRAGMENT = "key-p256"
@@ -182,19 +182,10 @@ def issue(
     return signed
 
 
-def verifier_context(instance: Instance, now: datetime | None = None) -> VerifierContext:
-    fetch, trust = local_documents.resolvers(instance)
-    return VerifierContext(
-        now=now or datetime.now(UTC),
-        fetch=fetch,
-        trust=trust,
-        canonicalize=default_canonicalizer(),
-        status_lists=instance.status_lists,
-    )
-
-
-def verify(instance: Instance, raw: dict[str, Any] | str | bytes) -> VerificationReport:
-    return verify_credential(raw, verifier_context(instance))
+def verify(
+    instance: Instance, raw: dict[str, Any] | str | bytes, *, now: datetime
+) -> VerificationReport:
+    return verify_credential(raw, verifier_context(instance, now=now))
 
 
 @dataclass
@@ -221,6 +212,7 @@ def verify_presentation(
     instance: Instance,
     presentation: dict[str, Any],
     *,
+    now: datetime,
     challenge: str | None = None,
     domain: str | None = None,
 ) -> PresentationResult:
@@ -228,7 +220,9 @@ def verify_presentation(
     credential in it: the same pipeline as `microcred verify --challenge --domain`."""
     from microcred.verify.presentation import verify_presentation as verify_vp
 
-    report = verify_vp(presentation, verifier_context(instance), challenge=challenge, domain=domain)
+    report = verify_vp(
+        presentation, verifier_context(instance, now=now), challenge=challenge, domain=domain
+    )
     data = report.to_json()
     result = PresentationResult()
     result.checks.extend(dict(c) for c in data["checks"])
@@ -240,12 +234,15 @@ def verify_presentation_report(
     instance: Instance,
     presentation: dict[str, Any] | str | bytes,
     *,
+    now: datetime,
     challenge: str | None = None,
     domain: str | None = None,
 ) -> dict[str, Any]:
     """The presentation report, as `microcred verify --challenge --domain --json` prints it."""
     from microcred.verify.presentation import verify_presentation as verify_vp
 
-    report = verify_vp(presentation, verifier_context(instance), challenge=challenge, domain=domain)
+    report = verify_vp(
+        presentation, verifier_context(instance, now=now), challenge=challenge, domain=domain
+    )
     data: dict[str, Any] = report.to_json()
     return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -97,7 +98,9 @@ def issue_credential(
     responses=NOT_VERIFIED,
 )
 async def verify_credential(instance: InstanceDep, body: VerifyCredentialRequest) -> JSONResponse:
-    report = await run_in_threadpool(vcapi.verify, instance, body.verifiableCredential)
+    report = await run_in_threadpool(
+        vcapi.verify, instance, body.verifiableCredential, now=datetime.now(UTC)
+    )
     data = report.to_json()
     return _result(data["checks"], report.valid, report=data)
 
@@ -115,6 +118,7 @@ async def verify_presentation(
         vcapi.verify_presentation,
         instance,
         body.verifiablePresentation,
+        now=datetime.now(UTC),
         challenge=body.options.challenge,
         domain=body.options.domain,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -112,10 +113,15 @@ async def verify(
     if is_presentation(raw):
         # A presentation: ?challenge=&domain= are what this verifier asked the holder for.
         result = await run_in_threadpool(
-            vcapi.verify_presentation_report, instance, raw, challenge=challenge, domain=domain
+            vcapi.verify_presentation_report,
+            instance,
+            raw,
+            now=datetime.now(UTC),
+            challenge=challenge,
+            domain=domain,
         )
         return result
-    report = await run_in_threadpool(vcapi.verify, instance, raw)
+    report = await run_in_threadpool(vcapi.verify, instance, raw, now=datetime.now(UTC))
     # The report is already the documented shape (the CLI's --json): sent as it is, without
     # a second pass through the response model (a fifth of the route's time).
     return JSONResponse(_without_none(report.to_json()))  # type: ignore[return-value]
