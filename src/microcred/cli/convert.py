@@ -12,7 +12,7 @@ import typer
 
 from microcred.cli.common import write_text
 from microcred.cli.output import EXIT_INVALID, err_console, fail_usage, print_json
-from microcred.verify.inputs import InputError, parse_input
+from microcred.formats.inputs import InputError, parse_input
 
 
 class ExportFormat(StrEnum):

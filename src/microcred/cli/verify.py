@@ -13,6 +13,7 @@ from rich.table import Table
 
 from microcred.cli.common import read_json_file, settings
 from microcred.cli.output import EXIT_INVALID, EXIT_OK, console, fail_usage, print_json
+from microcred.formats.inputs import MAX_INPUT_BYTES
 from microcred.verify import (
     TrustList,
     VerificationReport,
@@ -20,7 +21,6 @@ from microcred.verify import (
     load_trust_list,
     verify_credential,
 )
-from microcred.verify.inputs import MAX_INPUT_BYTES
 from microcred.verify.presentation import PresentationReport, is_presentation, verify_presentation
 from microcred.verify.trust import TrustListError
 

@@ -65,8 +65,7 @@ SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 _OB3_NAMESPACES = (OB3_SVG_NAMESPACE, "https://purl.imsglobal.org/spec/ob/v3p0", OB2_SVG_NAMESPACE)
 _OB2_NAMESPACES = (OB2_SVG_NAMESPACE, OB3_SVG_NAMESPACE)
 
-# The import path's bounds: the same values as `microcred.verify.inputs` (a layer above
-# `formats`, so they are restated here rather than imported).
+# The import path's bounds, from the one untrusted-input parser (`formats.inputs`).
 MAX_PNG_CHUNKS = 10_000
 MAX_CHUNK_BYTES = MAX_INPUT_BYTES
 MAX_TEXT_BYTES = MAX_INPUT_BYTES

@@ -12,22 +12,18 @@ document. Input is bounded (5 MB, JSON depth 64, PNG chunk count and sizes).
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from microcred.formats.baked import (
-    MAX_DEPTH,
-    MAX_INPUT_BYTES,
     BakedBadge,
     BakedBadgeError,
-    depth_exceeds,
     extract_png,
     extract_svg,
     is_png,
     looks_like_svg,
 )
+from microcred.formats.inputs import MAX_INPUT_BYTES, InputError, parse_input
 from microcred.formats.ob2 import decode_jws, is_ob2_assertion, is_ob2_document
 from microcred.formats.reading import is_sealed, types_of
 
@@ -39,7 +35,6 @@ ImportSource = Literal["json", "jwt", "png", "svg"]
 VC_CONTEXTS = frozenset(
     {"https://www.w3.org/ns/credentials/v2", "https://www.w3.org/2018/credentials/v1"}
 )
-VC_JWT_TYPES = frozenset({"vc+jwt", "vc+ld+jwt", "vc+sd-jwt", "jwt"})
 
 _OTHER_IMAGES: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "a JPEG"),
@@ -51,48 +46,17 @@ _OTHER_IMAGES: tuple[tuple[bytes, str], ...] = (
 )
 
 
-class ImportFormatError(ValueError):
+class ImportFormatError(InputError):
     """The file is not a credential this wallet can import; the message says why."""
 
 
-_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
-
-
 def _parse(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
-    """``(document, jwt)``, bounded like ``verify.inputs.parse_input`` (5 MB, depth 64)."""
-    if len(raw) > MAX_INPUT_BYTES:
-        raise ImportFormatError(
-            f"the input is {len(raw) / 1_048_576:.1f} MB; credentials are limited to "
-            f"{MAX_INPUT_BYTES // 1_048_576} MB"
-        )
+    """``(document, jwt)``: the one untrusted-input parser (`formats.inputs`), with this error."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFormatError(
-            "the input is not UTF-8 text (a credential is JSON or a JWT)"
-        ) from None
-    stripped = text.strip()
-    if not stripped:
-        raise ImportFormatError("the input is empty")
-    if _JWT.match(stripped):
-        return None, stripped
-    if stripped[0] not in "{[":
-        raise ImportFormatError("the input is neither JSON nor a JWT")
-    try:
-        value = json.loads(stripped)
-    except json.JSONDecodeError as exc:
-        raise ImportFormatError(
-            f"the input is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
-    except RecursionError:
-        raise ImportFormatError(
-            f"the document is nested more than {MAX_DEPTH} levels deep"
-        ) from None
-    if not isinstance(value, dict):
-        raise ImportFormatError(f"a credential is a JSON object, not a JSON {type(value).__name__}")
-    if depth_exceeds(value):
-        raise ImportFormatError(f"the document is nested more than {MAX_DEPTH} levels deep")
-    return value, None
+        parsed = parse_input(raw)
+    except InputError as exc:
+        raise ImportFormatError(str(exc)) from None
+    return parsed.document, parsed.jwt
 
 
 @dataclass(frozen=True)

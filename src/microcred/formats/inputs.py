@@ -1,11 +1,16 @@
-"""Turning untrusted input into a JSON object or a JWT, in bounded time and memory."""
+"""The one parser of untrusted input: a JSON object or a compact JWT, in bounded time and memory.
+
+The verifier, the wallet's importer (`formats.importing`, which adds baked images) and every
+adapter read credentials through `parse_input`. A new serialisation (e.g. SD-JWT's
+``~``-separated form) is a new `InputKind` here and a new envelope in `verify/`.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
@@ -17,10 +22,18 @@ class InputError(ValueError):
     """The input is not a credential at all; the message says why, in one line."""
 
 
+InputKind = Literal["json", "jwt"]
+
+
 @dataclass(frozen=True)
 class ParsedInput:
     document: dict[str, Any] | None
     jwt: str | None = None
+
+    @property
+    def kind(self) -> InputKind:
+        """What the input is: a JSON object, or a compact JWS/JWT."""
+        return "jwt" if self.jwt is not None else "json"
 
 
 def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:

@@ -28,7 +28,7 @@ from typing import Any
 
 import pycountry
 
-from microcred.formats.baked import MAX_DEPTH, depth_exceeds
+from microcred.formats.inputs import MAX_DEPTH, depth_exceeds
 from microcred.formats.ob3 import EQF_PREFIX, ESCO_SKILL_PREFIX, _missing
 from microcred.model.award import Award
 from microcred.model.validation import SpecificationError, parse_award

@@ -15,21 +15,13 @@ from microcred.model.award import Award
 from microcred.proofs.dataintegrity import add_proof
 from microcred.proofs.did import did_key_for
 from microcred.proofs.jose import sign_vc_jwt
-from microcred.proofs.keys import Ed25519KeyPair, KeyPair, P256KeyPair
+from microcred.proofs.keys import KeyPair
 
 Format = Literal["ob3", "jwt"]
 
 
 class IssuingError(Exception):
     pass
-
-
-def suite_for(key: KeyPair) -> str:
-    if isinstance(key, Ed25519KeyPair):
-        return "eddsa-rdfc-2022"
-    if isinstance(key, P256KeyPair):
-        return "ecdsa-rdfc-2019"
-    raise IssuingError(f"no Data Integrity suite for key type {key.key_type}")
 
 
 def default_canonicalizer() -> Callable[[dict[str, Any]], str]:

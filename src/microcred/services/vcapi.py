@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from microcred.formats.inputs import depth_exceeds
 from microcred.jsonld.errors import JsonLdError
 from microcred.proofs.dataintegrity import SUITE_KEY_TYPES
 from microcred.proofs.errors import ProofError
@@ -24,7 +25,6 @@ from microcred.services.verifying import verifier_context
 from microcred.store.db import transaction
 from microcred.store.tables import Organisation, OrganisationKey
 from microcred.verify import VerificationReport, verify_credential
-from microcred.verify.inputs import depth_exceeds
 
 P256_FRAGMENT = "key-p256"
 DEFAULT_CRYPTOSUITE = "eddsa-rdfc-2022"

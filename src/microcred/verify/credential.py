@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.jades import read_sealed
 from microcred.formats.ob3 import MANDATORY_ELEMENTS
 from microcred.formats.reading import is_sealed, kind_of, read_model
@@ -29,7 +30,6 @@ from microcred.proofs.errors import (
     VerificationMethodError,
 )
 from microcred.proofs.jose import verify_vc_jwt
-from microcred.verify.inputs import InputError, parse_input
 from microcred.verify.report import Check, OverallStatus, VerificationReport
 from microcred.verify.resolution import DocumentFinder, Fetch
 from microcred.verify.status import StatusListMemo, check_status

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.presentation import ENVELOPED_TYPE, VC_JWT_DATA_URL
 from microcred.jsonld.errors import JsonLdError, UnknownContextError
 from microcred.proofs.dataintegrity import verify_proofs
@@ -47,7 +48,6 @@ from microcred.verify.credential import (
     context_problems,
     verify_credential,
 )
-from microcred.verify.inputs import InputError, parse_input
 from microcred.verify.report import CHECK_IDS, Check, OverallStatus, VerificationReport
 from microcred.verify.resolution import DocumentFinder
 

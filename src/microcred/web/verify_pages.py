@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
+from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.reading import read_model
 from microcred.services import sharing, verifying, wallet
 from microcred.services.holders import HolderError
@@ -21,7 +22,6 @@ from microcred.services.instance import Instance
 from microcred.store.db import transaction
 from microcred.store.tables import IssuedCredential
 from microcred.verify import verify_credential
-from microcred.verify.inputs import InputError, parse_input
 from microcred.verify.presentation import is_presentation, verify_presentation
 from microcred.web import report as reports
 from microcred.web.core import (
