@@ -14,7 +14,9 @@ import zxingcpp
 from pypdf import PdfReader
 
 from microcred.documents import certificate_pdf, portfolio_pdf
-from microcred.documents.pdf import CERTIFICATE_ELEMENTS, LABELS, NOT_STATED
+from microcred.documents.certificate_pdf import CERTIFICATE_ELEMENTS
+from microcred.documents.layout import LABELS, NOT_STATED
+from microcred.i18n import translator
 from microcred.model import parse_award, parse_specification
 
 SPECS = Path(__file__).resolve().parents[2] / "src" / "microcred" / "data" / "examples" / "specs"
@@ -44,6 +46,11 @@ def _report(status: str = "valid", failing: tuple[str, ...] = ()) -> dict[str, A
             {"id": c, "status": "fail" if c in failing else "pass", "message": ""} for c in CHECKS
         ],
     }
+
+
+def _labels(key: str) -> tuple[str, str]:
+    """An element's label in English and Latvian (from the catalogues)."""
+    return translator("en").gettext(LABELS[key]), translator("lv").gettext(LABELS[key])
 
 
 def _text(pdf: bytes) -> str:
@@ -89,7 +96,7 @@ def test_certificate_has_every_eu_element_label_in_english_and_latvian(welding_p
         "verification", "credential_id", "verify_at", *CERTIFICATE_ELEMENTS,
     )  # fmt: skip
     for key in keys:
-        en, lv = LABELS[key]
+        en, lv = _labels(key)
         assert en.upper() in text.upper(), en
         assert lv.upper() in text.upper(), lv
 
@@ -299,7 +306,7 @@ def test_pdftotext_reads_every_eu_element(welding_pdf: bytes, tmp_path: Path):
     ).stdout
     flat = re.sub(r"\s+", " ", text)
     for key in CERTIFICATE_ELEMENTS:
-        en, lv = LABELS[key]
+        en, lv = _labels(key)
         assert en.upper() in flat.upper(), en
         assert lv.upper() in flat.upper(), lv
     for value in (

@@ -47,8 +47,8 @@ def test_po_and_mo_agree(lang):
     po = _po(lang)
     with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
         mo = read_mo(handle)
-    po_messages = {_key(m.id): _key(m.string) for m in po if m.id and m.string}
-    mo_messages = {_key(m.id): _key(m.string) for m in mo if m.id and m.string}
+    po_messages = {(m.context, _key(m.id)): _key(m.string) for m in po if m.id and m.string}
+    mo_messages = {(m.context, _key(m.id)): _key(m.string) for m in mo if m.id and m.string}
     assert po_messages == mo_messages
 
 

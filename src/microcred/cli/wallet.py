@@ -383,7 +383,7 @@ def pdf(
     share_url: ShareUrlOpt = None,
 ) -> None:
     """A PDF certificate with every EU element and a QR code to verify it."""
-    from microcred.documents.pdf import certificate_pdf
+    from microcred.documents import certificate_pdf
 
     instance = open_instance()
     try:
@@ -402,7 +402,7 @@ def portfolio_pdf(
     ids: Annotated[list[str] | None, typer.Argument()] = None,
 ) -> None:
     """A portfolio PDF of chosen credentials (default: all valid ones), for a job application."""
-    from microcred.documents.pdf import portfolio_pdf as make_pdf
+    from microcred.documents import portfolio_pdf as make_pdf
 
     instance = open_instance()
     try:

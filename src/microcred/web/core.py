@@ -23,30 +23,28 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
-from babel import Locale, negotiate_locale
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 from starlette.datastructures import FormData
 
+from microcred import i18n
 from microcred.services import web_sessions
 from microcred.services.instance import Instance
 from microcred.services.throttle import Throttled
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"
-TRANSLATIONS_DIR = HERE / "translations"
-DEFAULT_LANGUAGE = "en"
+TRANSLATIONS_DIR = i18n.TRANSLATIONS_DIR
+DEFAULT_LANGUAGE = i18n.DEFAULT_LANGUAGE
 SESSION_COOKIE = "mc_web"
 LANG_COOKIE = "mc_lang"
 SESSION_SECONDS = 12 * 3600
@@ -69,30 +67,16 @@ PAGE_HEADERS = {
 # ---------------------------------------------------------------- languages
 
 
-@lru_cache(maxsize=1)
 def languages() -> tuple[str, ...]:
     """Every language with a catalogue: adding a language is adding a directory."""
-    found = sorted(
-        p.name for p in TRANSLATIONS_DIR.iterdir() if (p / "LC_MESSAGES" / "messages.mo").is_file()
-    )
-    if DEFAULT_LANGUAGE in found:
-        found.remove(DEFAULT_LANGUAGE)
-    return (DEFAULT_LANGUAGE, *found)
+    return i18n.languages()
 
 
-@lru_cache(maxsize=16)
 def translations(lang: str) -> NullTranslations:
-    if lang == DEFAULT_LANGUAGE and not (TRANSLATIONS_DIR / lang).is_dir():
-        return NullTranslations()
-    return Translations.load(str(TRANSLATIONS_DIR), [lang], domain="messages")
+    return i18n.translations(lang)
 
 
-def language_name(lang: str) -> str:
-    try:
-        name = Locale.parse(lang).get_display_name(lang) or lang
-    except (ValueError, TypeError):
-        return lang
-    return name[:1].upper() + name[1:]
+language_name = i18n.language_name
 
 
 def choose_language(request: Request) -> str:
@@ -104,11 +88,7 @@ def choose_language(request: Request) -> str:
     if cookie in known:
         return str(cookie)
     header = request.headers.get("accept-language", "")
-    preferred = [part.split(";")[0].strip().replace("-", "_") for part in header.split(",")]
-    found = negotiate_locale([p for p in preferred if p][:20], list(known), sep="_")
-    if found is None:
-        found = negotiate_locale([p.split("_")[0] for p in preferred if p][:20], list(known))
-    return found or DEFAULT_LANGUAGE
+    return i18n.negotiate(part.split(";")[0] for part in header.split(",")) or DEFAULT_LANGUAGE
 
 
 # ---------------------------------------------------------------- the session
@@ -352,17 +332,8 @@ def text_field(form: FormData, name: str, limit: int = 2000) -> str:
 # ---------------------------------------------------------------- rendering
 
 
-@lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(["html", "svg"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_null_translations()  # per-request gettext comes in the render context
-    return env
+    return i18n.jinja_environment(TEMPLATES_DIR)
 
 
 @dataclass
@@ -373,37 +344,33 @@ class Page:
     lang: str
 
     @property
+    def t(self) -> i18n.Translator:
+        return i18n.translator(self.lang)
+
+    @property
     def tr(self) -> NullTranslations:
-        return translations(self.lang)
+        return self.t.tr
 
     def gettext(self, message: str) -> str:
-        return self.tr.gettext(message)
+        return self.t.gettext(message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.tr.ngettext(singular, plural, n)
+        return self.t.ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.t.pgettext(context, message)
 
     def date(self, value: date | datetime | str | None) -> str:
-        if value is None or value == "":
-            return ""
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                return value
-        if isinstance(value, datetime):
-            value = value.date()
-        return format_date(value, format="long", locale=self.lang)
+        return self.t.date(value)
 
     def datetime(self, value: datetime | None) -> str:
-        if value is None:
-            return ""
-        return format_datetime(value, format="medium", locale=self.lang)
+        return self.t.datetime(value)
 
     def number(self, value: float | int | str | None) -> str:
         if value is None or value == "":
             return ""
         try:
-            return format_decimal(float(value), locale=self.lang, format="#,##0.##")
+            return self.t.number(float(value))
         except (TypeError, ValueError):
             return str(value)
 
@@ -452,6 +419,7 @@ def render(
         "_": p.gettext,
         "gettext": p.gettext,
         "ngettext": p.ngettext,
+        "pgettext": p.pgettext,
         "csrf": session.csrf,
         "session": session,
         "flashes": messages,

@@ -486,7 +486,7 @@ async def reverify(request: Request, item_id: str) -> Response:
 
 
 def _certificate(request: Request, item: WalletItem, url: str) -> Response:
-    from microcred.documents.pdf import certificate_pdf
+    from microcred.documents import certificate_pdf
 
     pdf = certificate_pdf(item.model, verification_url=url, report=item.report)
     response = Response(

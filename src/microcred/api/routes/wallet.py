@@ -385,7 +385,7 @@ ShareUrl = Annotated[
 def certificate_pdf(
     instance: InstanceDep, holder: HolderDep, item_id: str, share_url: ShareUrl = None
 ) -> Response:
-    from microcred.documents.pdf import certificate_pdf as make_pdf
+    from microcred.documents import certificate_pdf as make_pdf
 
     with mapped(not_found=True):
         item = wallet.get_item(instance, holder.id, checked_id(item_id))
@@ -412,7 +412,7 @@ def portfolio_pdf(
         bool, Query(description="add a QR code of share_url (a share link of them; required)")
     ] = False,
 ) -> Response:
-    from microcred.documents.pdf import portfolio_pdf as make_pdf
+    from microcred.documents import portfolio_pdf as make_pdf
 
     wanted = [i.strip() for value in ids or [] for i in value.split(",") if i.strip()]
     with mapped():
