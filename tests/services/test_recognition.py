@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from microcred.cli.demo_recognition import run_demo_step
 from microcred.model.files import load_data
 from microcred.services import (
     credentials,
@@ -192,7 +193,7 @@ def test_refused_and_partly(instance, world):
 
 
 def test_demo_step(instance, tmp_path):
-    summary = recognition.run_demo_step(instance, tmp_path, "demo-holder", now=datetime.now(UTC))
+    summary = run_demo_step(instance, tmp_path, "demo-holder", now=datetime.now(UTC))
     assert summary["evaluation"]["satisfied"]
     assert summary["stacked_credential"]["verification"]["valid"]
     assert len(summary["stacked_credential"]["verification"]["components"]) == 4
