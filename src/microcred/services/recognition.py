@@ -11,7 +11,6 @@ component credentials in a bundle or presentation).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from microcred.services.instance import Instance
 from microcred.services.issuing import sign_credential
 from microcred.services.organisations import NotFound, OrganisationError
 from microcred.services.verifying import verifier_context
+from microcred.services.versions import same_or_next_version
 from microcred.stacking import (
     Component,
     Evaluation,
@@ -52,6 +52,7 @@ from microcred.store.tables import (
     PathwayVersion,
     RecognitionApplication,
     RecognitionDecision,
+    SpecificationVersion,
     WalletCredential,
 )
 from microcred.verify import verify_credential
@@ -150,12 +151,6 @@ class DecisionView:
 # --------------------------------------------------------------------------- pathways
 
 
-def _digest(pathway: Pathway) -> str:
-    return hashlib.sha256(
-        json.dumps(pathway.to_data(), sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()
-
-
 def _pathway_view(row: PathwayVersion, org_slug: str, created: bool = False) -> PathwayView:
     return PathwayView(
         row.id, org_slug, row.pathway_key, row.version, row.title, row.created_at, created
@@ -169,37 +164,28 @@ def publish_pathway(
 
     Raises PathwayError (a SpecificationError) with every problem when the data is not valid."""
     pathway = parse_pathway(data)
-    digest = _digest(pathway)
     with transaction(instance.sessions) as session:
         org = organisations.find(session, org_ref)
-        latest = session.scalar(
-            select(PathwayVersion)
-            .where(PathwayVersion.org_id == org.id, PathwayVersion.pathway_key == pathway.id)
-            .order_by(PathwayVersion.version.desc())
-            .limit(1)
-        )
-        if latest is not None and latest.digest == digest:
-            return _pathway_view(latest, org.slug)
-        row = PathwayVersion(
-            id=str(uuid.uuid4()),
-            org_id=org.id,
-            pathway_key=pathway.id,
-            version=(latest.version + 1) if latest is not None else 1,
-            title=pick(pathway.title, tuple(pathway.languages) or ("en",))[:500],
-            data=pathway.to_data(),
-            digest=digest,
-            created_at=datetime.now(UTC),
-        )
-        session.add(row)
-        record(
+        row, created = same_or_next_version(
             session,
-            org.id,
-            actor,
-            "pathway.publish",
-            row.id,
-            {"pathway_key": pathway.id, "version": row.version},
+            PathwayVersion,
+            org_id=org.id,
+            key_field="pathway_key",
+            key=pathway.id,
+            data=pathway.to_data(),
+            title=pick(pathway.title, tuple(pathway.languages) or ("en",))[:500],
+            now=datetime.now(UTC),
         )
-        return _pathway_view(row, org.slug, True)
+        if created:
+            record(
+                session,
+                org.id,
+                actor,
+                "pathway.publish",
+                row.id,
+                {"pathway_key": pathway.id, "version": row.version},
+            )
+        return _pathway_view(row, org.slug, created)
 
 
 def _find_pathway(session: Session, ref: str) -> tuple[PathwayVersion, Organisation]:
@@ -650,31 +636,18 @@ def _target_spec_row(
     session: Session, org: Organisation, spec_key: str, data: dict[str, Any]
 ) -> str:
     """The pathway target as a specification version of the authority (what it awards)."""
-    from microcred.store.tables import SpecificationVersion
-
-    digest = hashlib.sha256(
-        json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()
-    latest = session.scalar(
-        select(SpecificationVersion)
-        .where(SpecificationVersion.org_id == org.id, SpecificationVersion.spec_key == spec_key)
-        .order_by(SpecificationVersion.version.desc())
-        .limit(1)
-    )
-    if latest is not None and latest.digest == digest:
-        return latest.id
-    row = SpecificationVersion(
-        id=str(uuid.uuid4()),
+    row, created = same_or_next_version(
+        session,
+        SpecificationVersion,
         org_id=org.id,
-        spec_key=spec_key,
-        version=(latest.version + 1) if latest is not None else 1,
-        title=str(pick(data["title"]))[:500],
+        key_field="spec_key",
+        key=spec_key,
         data=data,
-        digest=digest,
-        created_at=datetime.now(UTC),
+        title=str(pick(data["title"]))[:500],
+        now=datetime.now(UTC),
     )
-    session.add(row)
-    session.flush()
+    if created:
+        session.flush()
     return row.id
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +15,7 @@ from microcred.model.validation import parse_specification
 from microcred.services.audit import record
 from microcred.services.instance import Instance
 from microcred.services.organisations import NotFound, find, slugify
+from microcred.services.versions import same_or_next_version
 from microcred.store.db import transaction
 from microcred.store.tables import SpecificationVersion
 
@@ -44,12 +42,6 @@ class SpecView:
         }
 
 
-def _digest(spec: Specification) -> str:
-    return hashlib.sha256(
-        json.dumps(spec.to_data(), sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()
-
-
 def publish(instance: Instance, org_ref: str, data: Any, *, actor: str = "cli") -> SpecView:
     """Store a validated specification as a new version (or return the same latest version).
 
@@ -57,46 +49,28 @@ def publish(instance: Instance, org_ref: str, data: Any, *, actor: str = "cli") 
     """
     spec = parse_specification(data)
     spec_key = spec.id or f"spec:{slugify(pick(spec.title))}"
-    digest = _digest(spec)
     with transaction(instance.sessions) as session:
         org = find(session, org_ref)
-        latest = session.scalar(
-            select(SpecificationVersion)
-            .where(SpecificationVersion.org_id == org.id, SpecificationVersion.spec_key == spec_key)
-            .order_by(SpecificationVersion.version.desc())
-            .limit(1)
-        )
-        if latest is not None and latest.digest == digest:
-            return SpecView(
-                latest.id,
-                org.slug,
-                spec_key,
-                latest.version,
-                latest.title,
-                latest.created_at,
-                False,
-            )
-        version = (latest.version + 1) if latest is not None else 1
-        row = SpecificationVersion(
-            id=str(uuid.uuid4()),
-            org_id=org.id,
-            spec_key=spec_key,
-            version=version,
-            title=pick(spec.title),
-            data=spec.to_data(),
-            digest=digest,
-            created_at=datetime.now(UTC),
-        )
-        session.add(row)
-        record(
+        row, created = same_or_next_version(
             session,
-            org.id,
-            actor,
-            "spec.publish",
-            row.id,
-            {"spec_key": spec_key, "version": version},
+            SpecificationVersion,
+            org_id=org.id,
+            key_field="spec_key",
+            key=spec_key,
+            data=spec.to_data(),
+            title=pick(spec.title),
+            now=datetime.now(UTC),
         )
-        return SpecView(row.id, org.slug, spec_key, version, row.title, row.created_at, True)
+        if created:
+            record(
+                session,
+                org.id,
+                actor,
+                "spec.publish",
+                row.id,
+                {"spec_key": spec_key, "version": row.version},
+            )
+        return SpecView(row.id, org.slug, spec_key, row.version, row.title, row.created_at, created)
 
 
 def load(
