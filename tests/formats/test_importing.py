@@ -50,16 +50,18 @@ def test_shared_ob3_vectors_are_vc_jsonld(path: Path) -> None:
     assert got.document == json.loads(path.read_text())
 
 
-@pytest.mark.parametrize(
-    ("name", "kind"),
-    [
-        ("ebsi-vcdm2-edc-microcredential-data-and-software-business.json", "vc-jsonld"),
-        ("edci-jades-baseline-lta-sealed-sample.json", "elm-sealed"),
-        ("elm3-sample-certofpart-unsigned.jsonld", "vc-jsonld"),
-        ("elm3-sample-mc-annex1-signed-jades.jsonld", "elm-sealed"),
-        ("elm3-sample-mc-annex1-unsigned.jsonld", "vc-jsonld"),
-    ],
-)
+EDC_KINDS = {
+    "ebsi-vcdm2-edc-microcredential-data-and-software-business.json": "vc-jsonld",
+    "edci-jades-baseline-lta-sealed-sample.json": "elm-sealed",
+    "elm3-sample-certofpart-unsigned.jsonld": "vc-jsonld",
+    "elm3-sample-mc-annex1-signed-jades.jsonld": "elm-sealed",
+    "elm3-sample-mc-annex1-unsigned.jsonld": "vc-jsonld",
+    "mynextid-edc-mc-signed-jades.jsonld": "elm-sealed",
+    "edci-credential-jws-invalid.jsonld": "elm-sealed",
+}
+
+
+@pytest.mark.parametrize(("name", "kind"), sorted(EDC_KINDS.items()))
 def test_shared_edc_vectors_are_recognised(name: str, kind: str) -> None:
     raw = (SHARED / "edc" / name).read_bytes()
     got = extract(raw, filename=name)
@@ -68,7 +70,7 @@ def test_shared_edc_vectors_are_recognised(name: str, kind: str) -> None:
 
 
 def test_every_edc_vector_is_covered() -> None:
-    assert len(list((SHARED / "edc").iterdir())) == 5
+    assert {path.name for path in (SHARED / "edc").iterdir()} == set(EDC_KINDS)
 
 
 def test_vc_jwt(vc_jwt: str) -> None:
