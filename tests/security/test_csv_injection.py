@@ -137,8 +137,8 @@ def test_cli_error_report_is_neutralised(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_the_demo_bulk_report_is_neutralised(tmp_path: Path) -> None:
-    """The older streaming path (`services.bulk.issue_csv`, used by `microcred demo`)."""
-    from microcred.services.bulk import issue_csv
+    """The in-process job run `microcred demo` uses (`services.bulk_jobs.run_csv`)."""
+    from microcred.services.bulk_jobs import run_csv
 
     settings = Settings(
         home=tmp_path / "home",
@@ -149,7 +149,7 @@ def test_the_demo_bulk_report_is_neutralised(tmp_path: Path) -> None:
     instance = Instance(settings)
     try:
         slug, spec_id = _org_and_spec(instance)
-        summary = issue_csv(
+        summary = run_csv(
             instance, slug, spec_id, hostile_csv(tmp_path / "in.csv"), tmp_path / "out", workers=1
         )
     finally:

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from microcred.services import credentials
-from microcred.services.bulk import BulkError, issue_csv
+from microcred.services.bulk import BulkError
+from microcred.services.bulk_jobs import run_csv
 from microcred.services.credentials import IssueRequest
 from microcred.store.db import transaction
 from microcred.store.tables import IssuedCredential
@@ -65,7 +66,7 @@ def test_bulk_reports_bad_rows_and_issues_every_good_one(instance, org, spec, tm
         ],
     )
     out = tmp_path / "out"
-    summary = issue_csv(instance, org.slug, spec.id, path, out, workers=2)
+    summary = run_csv(instance, org.slug, spec.id, path, out, workers=2)
     assert (summary.total_rows, summary.issued, summary.errors) == (44, 40, 4)
     with (out / "errors.csv").open() as handle:
         errors = list(csv.DictReader(handle))
@@ -77,7 +78,7 @@ def test_bulk_reports_bad_rows_and_issues_every_good_one(instance, org, spec, tm
     assert verify(instance, json.loads(files[0].read_text())).status == "valid"
     assert json.loads((out / "summary.json").read_text())["issued"] == 40
 
-    again = issue_csv(instance, org.slug, spec.id, path, out, workers=1)
+    again = run_csv(instance, org.slug, spec.id, path, out, workers=1)
     assert (again.issued, again.already_issued) == (0, 40)
     assert count(instance) == (40, 40)
 
@@ -87,11 +88,11 @@ def test_unknown_column_stops_before_anything_is_issued(instance, org, spec, tmp
         tmp_path / "in.csv", 5, columns=("learner_name", "learner_id", "issued_on", "colour")
     )
     with pytest.raises(BulkError, match="colour"):
-        issue_csv(instance, org.slug, spec.id, path, tmp_path / "out")
+        run_csv(instance, org.slug, spec.id, path, tmp_path / "out")
     assert count(instance) == (0, 0)
     missing = write_csv(tmp_path / "m.csv", 2, columns=("learner_name", "learner_id"))
     with pytest.raises(BulkError, match="issued_on"):
-        issue_csv(instance, org.slug, spec.id, missing, tmp_path / "out")
+        run_csv(instance, org.slug, spec.id, missing, tmp_path / "out")
 
 
 def test_row_key_column_is_the_idempotency_key(instance, org, spec, tmp_path):
@@ -99,7 +100,7 @@ def test_row_key_column_is_the_idempotency_key(instance, org, spec, tmp_path):
     path.write_text(
         "learner_name,learner_id,issued_on,row_key\nA,a@example.lv,2026-06-30,K1\nA again,a@example.lv,2026-07-01,K1\n"
     )
-    summary = issue_csv(instance, org.slug, spec.id, path, tmp_path / "out", workers=1)
+    summary = run_csv(instance, org.slug, spec.id, path, tmp_path / "out", workers=1)
     assert (summary.issued, summary.errors) == (1, 1)
 
 
@@ -193,7 +194,7 @@ def test_single_issue_then_bulk_share_the_idempotency_key(instance, org, spec, t
     one = credentials.issue(
         instance, org.slug, spec.id, IssueRequest("Learner 0", "learner0@example.lv", "2026-06-30")
     )
-    summary = issue_csv(
+    summary = run_csv(
         instance, org.slug, spec.id, write_csv(tmp_path / "c.csv", 3), tmp_path / "out", workers=1
     )
     assert (summary.issued, summary.already_issued) == (2, 1)

@@ -187,14 +187,14 @@ def test_another_holder_sees_nothing(instance, org, spec, holder):
 def test_bundle_of_50_reimports_into_a_fresh_instance_with_identical_reports(
     tmp_path, database_url, instance, org, spec, holder
 ):
-    from microcred.services.bulk import issue_csv
+    from microcred.services.bulk_jobs import run_csv
 
     csv_path = tmp_path / "fifty.csv"
     csv_path.write_text(
         "learner_name,learner_id,issued_on\n"
         + "".join(f"L{i},l{i}@example.lv,2026-06-30\n" for i in range(50))
     )
-    issue_csv(instance, org.slug, spec.id, csv_path, tmp_path / "out", workers=1)
+    run_csv(instance, org.slug, spec.id, csv_path, tmp_path / "out", workers=1)
     for path in sorted((tmp_path / "out").glob("l*.json")):
         wallet.import_bytes(instance, holder.handle, path.read_bytes())
     bundle = json.loads(json.dumps(wallet.export_bundle(instance, holder.handle)))

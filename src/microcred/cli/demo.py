@@ -91,7 +91,8 @@ def _step_issuer(home: Path, say: Any, as_json: bool) -> dict[str, Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from microcred.services import credentials, local_documents, organisations, specifications
-    from microcred.services.bulk import count_rows, issue_csv
+    from microcred.services.bulk import count_rows
+    from microcred.services.bulk_jobs import run_csv
     from microcred.services.instance import Instance
     from microcred.settings import Settings
     from microcred.verify import VerifierContext, verify_credential
@@ -122,7 +123,7 @@ def _step_issuer(home: Path, say: Any, as_json: bool) -> dict[str, Any]:
         disable=as_json,
     ) as progress:
         task = progress.add_task("bulk", total=count_rows(learners))
-        summary = issue_csv(
+        summary = run_csv(  # the bulk job path, in this process
             instance,
             org.slug,
             published["university-data-analysis.yaml"],

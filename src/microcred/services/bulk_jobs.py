@@ -881,6 +881,26 @@ def start(
     return Started(job_id, resumed, False)
 
 
+def run_csv(
+    instance: Instance,
+    org_ref: str,
+    spec_ref: str,
+    csv_path: Path,
+    out_dir: Path,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    actor: str = "cli",
+) -> BulkSummary:
+    """A whole bulk run in this process, as a job (the demo's, and any caller's without a
+    queue): submit the CSV, run its chunks on `workers` processes (default: every core),
+    then write the credential files, errors.csv and summary.json into `out_dir`. The same
+    CSV again goes on where an unfinished run stopped; nothing is issued twice."""
+    started = start(instance, org_ref, spec_ref, csv_path, enqueue=None, actor=actor)
+    run_in_process(instance, started.job_id, workers=workers, progress=progress, out_dir=out_dir)
+    return write_output(instance, started.job_id, out_dir)
+
+
 def _run_quietly(instance: Instance, job_id: str, workers: int) -> None:
     """A background run: a failure is logged and stays visible as the job's state."""
     with contextlib.suppress(Exception):
@@ -1028,6 +1048,7 @@ __all__ = [
     "recover_interrupted",
     "resume",
     "run_chunk",
+    "run_csv",
     "run_in_process",
     "start",
     "submit",
