@@ -17,8 +17,8 @@ from microcred.jsonld.errors import (
 )
 from microcred.jsonld.loader import (
     OfflineDocumentLoader,
-    _depth,
     find_unknown_context,
+    nesting_depth,
     offline_document_loader,
 )
 from microcred.jsonld.rdfc_unique import canonicalize_quads
@@ -95,7 +95,7 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
 def _prepare(doc: Any, loader: OfflineDocumentLoader | None) -> tuple[Any, dict[str, Any]]:
     if not isinstance(doc, dict):
         raise JsonLdError("a JSON-LD document must be a JSON object")
-    if _depth(doc) > MAX_DEPTH:
+    if nesting_depth(doc) > MAX_DEPTH:
         raise DocumentTooComplexError(f"document is nested deeper than {MAX_DEPTH} levels")
     active = loader if loader is not None else offline_document_loader
     options: dict[str, Any] = {

@@ -60,7 +60,7 @@ class _LockedLRU(LRUCache[Any, Any]):
             return super().get(key, default)
 
 
-def _depth(value: Any) -> int:
+def nesting_depth(value: Any) -> int:
     """Nesting depth of a JSON value, computed without recursion."""
     deepest = 0
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -90,7 +90,7 @@ class OfflineDocumentLoader:
             plain = json.loads(json.dumps(doc))
             if not isinstance(plain, dict):
                 raise ValueError(f"document for {url!r} must be a JSON object")
-            if _depth(plain) > MAX_CONTEXT_DEPTH:
+            if nesting_depth(plain) > MAX_CONTEXT_DEPTH:
                 raise ValueError(f"document for {url!r} is nested too deeply")
             docs[url] = plain
         self._extra = docs
