@@ -17,7 +17,6 @@ from microcred.formats.inputs import MAX_INPUT_BYTES
 from microcred.verify import (
     TrustList,
     VerificationReport,
-    VerifierContext,
     load_trust_list,
     verify_credential,
 )
@@ -171,35 +170,15 @@ def verify(
         except TrustListError as exc:
             fail_usage(str(exc))
     raw = _read_input(file)
-    from microcred.services.issuing import default_canonicalizer
+    from microcred.services.verifying import verifier_context
 
-    fetchers: list[Any] = []
-    local = _local_instance(config)
-    if local is not None:
-        from microcred.services.local_documents import fetcher
-        from microcred.services.local_documents import trust_list as instance_trust
-
-        fetchers.append(fetcher(local))
-        trust = trust.merged(instance_trust(local))
-    hosts = [*(allow_host or []), *config.allowed_hosts]
-    if hosts:
-        from microcred.verify.http_fetch import AllowListedFetcher
-
-        fetchers.append(AllowListedFetcher(hosts, allow_private=config.outbound_allow_private))
-
-    def fetch(url: str) -> dict[str, Any] | None:
-        for source in fetchers:
-            found = source(url)
-            if found is not None:
-                return dict(found)
-        return None
-
-    context = VerifierContext(
+    context = verifier_context(
+        _local_instance(config),
         now=datetime.now(UTC),
+        allow_hosts=allow_host or (),
         documents=documents,
-        fetch=fetch if fetchers else None,
         trust=trust,
-        canonicalize=default_canonicalizer(),
+        settings=config,
     )
     if is_presentation(raw):
         presented = verify_presentation(raw, context, challenge=challenge, domain=domain)
