@@ -518,3 +518,32 @@ def test_undefined_term_inside_a_memoised_subtree_still_fails() -> None:
     earlier["undefinedTermOutside"] = "y"  # the document fails before the subtree is walked
     for doc in (earlier, broken, broken):
         assert assert_same(doc) == ("error", UndefinedTermError)
+
+
+def test_threads_sharing_one_compiler_and_memo_stay_identical() -> None:
+    """Walks in parallel threads (FastAPI's threadpool) share one loader's compiled contexts
+    and subtree memo: every result stays byte-identical to the general path."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = load_vector("ob3/1edtech-ob3-complete-openbadgecredential.json")
+    docs = []
+    for i in range(24):
+        doc = copy.deepcopy(base)
+        doc["id"] = f"urn:uuid:00000000-0000-4000-8000-{i:012d}"
+        doc["credentialSubject"] = {**copy.deepcopy(base["credentialSubject"]), "id": f"did:x:{i}"}
+        docs.append(doc)
+    loader = OfflineDocumentLoader()  # a compiler and memo of its own, shared by the threads
+    expected = [canonicalize(copy.deepcopy(d), loader=loader) for d in docs]
+
+    def run(offset: int) -> list[bool]:
+        order = docs[offset:] + docs[:offset]
+        wanted = expected[offset:] + expected[:offset]
+        return [
+            canonicalize_fast(copy.deepcopy(d), loader=loader) == w
+            for _ in range(3)
+            for d, w in zip(order, wanted, strict=True)
+        ]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = [ok for batch in pool.map(run, range(0, 24, 3)) for ok in batch]
+    assert results and all(results)
