@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from microcred.errors import InvalidInput
 from microcred.formats.ob3 import award_to_ob3
 from microcred.jsonld.fast_rdf import canonicalize_fast
 from microcred.model.award import Award
@@ -20,8 +21,8 @@ from microcred.proofs.keys import KeyPair
 Format = Literal["ob3", "jwt"]
 
 
-class IssuingError(Exception):
-    pass
+class IssuingError(InvalidInput):
+    """The key or the award cannot be used to issue (a public key only, a key type)."""
 
 
 def default_canonicalizer() -> Callable[[dict[str, Any]], str]:

@@ -21,11 +21,12 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred import errors
 from microcred.model.multilingual import pick
 from microcred.model.spec import AwardingBody
 from microcred.services import organisations, status_lists
 from microcred.services.audit import record
-from microcred.services.holders import HolderError
+from microcred.services.holders import HolderInvalid
 from microcred.services.holders import find as find_holder
 from microcred.services.instance import Instance
 from microcred.services.issuing import sign_credential
@@ -62,7 +63,19 @@ OUTCOMES: tuple[str, ...] = ("recognised", "partly", "refused")
 
 
 class RecognitionError(OrganisationError):
-    pass
+    """Refused by the recognition service: raised as one of the three below, by meaning."""
+
+
+class RecognitionInvalid(RecognitionError, errors.InvalidInput):
+    """A value of the decision is not acceptable (an outcome, the reasons, the accepted)."""
+
+
+class RecognitionForbidden(RecognitionError, errors.Forbidden):
+    """Only the authority an application is addressed to decides it."""
+
+
+class RecognitionConflict(RecognitionError, errors.Conflict):
+    """The application is decided already."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +215,7 @@ def _find_pathway(session: Session, ref: str) -> tuple[PathwayVersion, Organisat
             query = query.where(PathwayVersion.pathway_key == ref)
         row = session.scalar(query.order_by(PathwayVersion.version.desc()).limit(1))
     if row is None:
-        raise NotFound(f"no pathway '{ref}'; see `microcred pathway list`", "pathway")
+        raise NotFound(f"no pathway '{ref}'", "pathway")
     org = session.get(Organisation, row.org_id)
     assert org is not None
     return row, org
@@ -259,7 +272,9 @@ def wallet_components(
     if item_ids is not None:
         unknown = set(item_ids) - {r[0] for r in rows}
         if unknown:
-            raise HolderError(f"not in this wallet: {', '.join(sorted(unknown))}", "credential_ids")
+            raise HolderInvalid(
+                f"not in this wallet: {', '.join(sorted(unknown))}", "credential_ids"
+            )
     out = []
     for item_id, kind, original in rows:
         document = _document(original)
@@ -318,9 +333,8 @@ def apply(
     evaluation = evaluate(pathway, everything, now=moment)
     chosen = item_ids if item_ids is not None else list(evaluation.used)
     if not chosen:
-        raise HolderError(
-            "none of the credentials in this wallet counts towards this pathway; "
-            "see `microcred pathway evaluate`",
+        raise HolderInvalid(
+            "none of the credentials in this wallet counts towards this pathway",
             "credential_ids",
         )
     shared = [c for c in everything if c.id in chosen]
@@ -424,19 +438,19 @@ def decide(
     A positive decision signs a stacked credential with the authority's key."""
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     if outcome not in OUTCOMES:
-        raise RecognitionError(f"the outcome is one of {', '.join(OUTCOMES)}", "outcome")
+        raise RecognitionInvalid(f"the outcome is one of {', '.join(OUTCOMES)}", "outcome")
     reasons = [r.strip() for r in reasons if r and r.strip()]
     if not reasons:
-        raise RecognitionError("give the reasons for the decision (--reason)", "reason")
+        raise RecognitionInvalid("give the reasons for the decision", "reason")
     with transaction(instance.sessions) as session:
         row, holder, pathway_row, org = _application(session, application_id)
         authority = organisations.find(session, org_ref)
         if authority.id != org.id:
-            raise RecognitionError(
+            raise RecognitionForbidden(
                 f"the application is addressed to {org.slug}; only it can decide", "org"
             )
         if row.status != "submitted":
-            raise RecognitionError("this application has already been decided", "application")
+            raise RecognitionConflict("this application has already been decided", "application")
         component_ids, originals = list(row.component_ids), list(row.credentials)
         pathway = parse_pathway(pathway_row.data)
         holder_name, holder_did = holder.name, holder.did
@@ -446,10 +460,10 @@ def decide(
     ects: Decimal | None = None
     if outcome == "recognised":
         if not evaluation.satisfied:
-            raise RecognitionError(
+            raise RecognitionInvalid(
                 "the pathway is not satisfied by the shared credentials as verified now ("
                 + "; ".join(evaluation.missing)
-                + "); decide `partly` with --accept, or `refused`",
+                + "); decide 'partly', naming the components accepted, or 'refused'",
                 "outcome",
             )
         accepted = [c for c in shared if c.id in evaluation.used]
@@ -461,17 +475,17 @@ def decide(
         )
     elif outcome == "partly":
         if not accept:
-            raise RecognitionError(
-                "a partial recognition names the components accepted (--accept ID)", "accept"
+            raise RecognitionInvalid(
+                "a partial recognition names the components accepted", "accept"
             )
         by_ref = {c.id: c for c in shared} | {c.credential_id: c for c in shared if c.credential_id}
         unknown = [a for a in accept if a not in by_ref]
         if unknown:
-            raise RecognitionError(f"not in this application: {', '.join(unknown)}", "accept")
+            raise RecognitionInvalid(f"not in this application: {', '.join(unknown)}", "accept")
         accepted = list({by_ref[a].id: by_ref[a] for a in accept}.values())
         invalid = [c.name for c in accepted if c.status != "valid"]
         if invalid:
-            raise RecognitionError(
+            raise RecognitionInvalid(
                 f"cannot accept credentials that do not verify now: {', '.join(invalid)}", "accept"
             )
         ects = sum((c.ects for c in accepted if c.ects is not None), Decimal(0))
@@ -479,7 +493,7 @@ def decide(
     with transaction(instance.sessions) as session:
         row, holder, pathway_row, org = _application(session, application_id)
         if row.status != "submitted":
-            raise RecognitionError("this application has already been decided", "application")
+            raise RecognitionConflict("this application has already been decided", "application")
         credential_id: str | None = None
         document: str | None = None
         if outcome in ("recognised", "partly"):
