@@ -1,11 +1,12 @@
-"""Bulk issuance from CSV: streaming, parallel, resumable and idempotent.
+"""Bulk issuance from CSV, row by row and chunk by chunk: read and check the CSV, issue one
+chunk of rows (idempotent), write the credential files, errors.csv and summary.json.
 
 Each row has a key (the `row_key` column, or a hash of learner id + spec
 version + date). The database holds at most one credential per key (unique
-constraint), so running the same CSV again, or after a crash at any point,
-issues exactly the rows still missing and rewrites any file that was not
-written. Work goes in chunks: allocate status indexes (committed), sign on
-every core, insert (committed), write files atomically.
+constraint), so running a chunk again, or after a crash at any point, issues
+exactly the rows still missing; a file is written only for a committed credential.
+The job around the chunks (state, progress, where it runs, resuming) is
+`microcred.services.bulk_jobs`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +39,6 @@ from microcred.store.tables import IssuedCredential
 
 REQUIRED_COLUMNS = ("learner_name", "learner_id", "issued_on")
 OPTIONAL_COLUMNS = ("grade", "narrative", "evidence_url", "row_key")
-CHUNK_ROWS = 1000
 MAX_FIELD_BYTES = 64 * 1024
 
 
@@ -252,244 +251,7 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-# --- worker side: signing runs in other processes ------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(
-    spec_data: dict[str, Any],
-    public: str,
-    private: str,
-    issuer: str,
-    vm: str,
-    profile: dict[str, Any],
-) -> None:
-    from microcred.model.validation import parse_specification
-    from microcred.proofs.keys import keypair_from_multibase
-
-    _WORKER.update(
-        spec=parse_specification(spec_data),
-        key=keypair_from_multibase(public, private),
-        issuer=issuer,
-        vm=vm,
-        profile=profile,
-    )
-
-
-def _sign(job: tuple[dict[str, Any], list[dict[str, Any]], str]) -> str:
-    from microcred.model.award import Award
-    from microcred.services.issuing import issue_award
-
-    award_data, status, created = job
-    award = Award.model_validate({**award_data, "spec": _WORKER["spec"]})
-    signed = issue_award(
-        award,
-        _WORKER["key"],
-        issuer_id=_WORKER["issuer"],
-        verification_method=_WORKER["vm"],
-        credential_status=status,
-        created=datetime.fromisoformat(created),
-        issuer_profile=_WORKER["profile"],
-    )
-    return json.dumps(signed, ensure_ascii=False)
-
-
-def issue_csv(
-    instance: Instance,
-    org_ref: str,
-    spec_ref: str,
-    csv_path: Path,
-    out_dir: Path,
-    *,
-    workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
-    actor: str = "cli",
-) -> BulkSummary:
-    """Issue one credential per good CSV row; report bad rows with their line number."""
-    rows = _read(csv_path)
-    first = next(rows, None)  # reads the header: a bad one stops the run before anything is issued
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(out_dir)
-    summary = BulkSummary(out_dir=str(out_dir))
-    error_path = out_dir / "errors.csv"
-    with transaction(instance.sessions) as session:
-        org = find(session, org_ref)
-        spec_row, spec = load(session, org.id, spec_ref)
-        key, vm = signing_key(instance, session, org)
-        org_id, issuer = org.id, org.did_web
-        org_obj = org
-        profile = issuer_profile(org)
-    private = key._private_multibase()  # handed to our own worker processes only, never stored
-    workers = workers or os.cpu_count() or 1
-    errors: list[tuple[int, str, str]] = []
-
-    def chunks() -> Iterator[list[tuple[int, dict[str, str]]]]:
-        batch: list[tuple[int, dict[str, str]]] = [] if first is None else [first]
-        for item in rows:
-            batch.append(item)
-            if len(batch) >= CHUNK_ROWS:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-    pool = (
-        ProcessPoolExecutor(
-            max_workers=workers,
-            initializer=_init_worker,
-            initargs=(spec.to_data(), key.public_multibase, private, issuer, vm, profile),
-        )
-        if workers > 1
-        else None
-    )
-    if pool is None:
-        _init_worker(spec.to_data(), key.public_multibase, private, issuer, vm, profile)
-    pending: _Pending | None = None
-    pending_count = 0
-    try:
-        for batch in chunks():
-            summary.total_rows += len(batch)
-            prepared = _prepare_batch(spec, spec_row.id, batch, errors)
-            # Pipelined: this chunk signs on the workers while the previous one is stored.
-            started = _start_chunk(instance, org_id, org_obj, prepared, out_dir, pool, summary)
-            _finish_chunk(instance, org_id, spec_row.id, pending, out_dir, summary, actor)
-            if progress and pending_count:
-                progress(pending_count)
-            pending, pending_count = started, len(batch)
-        _finish_chunk(instance, org_id, spec_row.id, pending, out_dir, summary, actor)
-        if progress and pending_count:
-            progress(pending_count)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    summary.errors = len(errors)
-    if errors:
-        with error_path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv_output.writer(handle)
-            writer.writerow(["line", "row_key", "reason"])
-            writer.writerows(errors)
-        summary.error_report = str(error_path)
-    elif error_path.exists():
-        error_path.unlink()
-    _write_atomic(out_dir / "summary.json", json.dumps(summary.to_json(), indent=2))
-    return summary
-
-
-@dataclass
-class _Pending:
-    rows: list[_Row]
-    slots: list[tuple[int, int]]
-    futures: list[Any]
-
-
-def _start_chunk(
-    instance: Instance,
-    org_id: str,
-    org: Any,
-    prepared: list[_Row],
-    out_dir: Path,
-    pool: ProcessPoolExecutor | None,
-    summary: BulkSummary,
-) -> _Pending | None:
-    """Skip rows already issued (rewriting missing files), allocate indexes, start signing."""
-    if not prepared:
-        return None
-    keys = [r.row_key for r in prepared]
-    with transaction(instance.sessions) as session:
-        done = {
-            row_key: (document, name)
-            for row_key, document, name in session.execute(
-                select(
-                    IssuedCredential.row_key,
-                    IssuedCredential.document,
-                    IssuedCredential.learner_name,
-                ).where(IssuedCredential.org_id == org_id, IssuedCredential.row_key.in_(keys))
-            )
-        }
-    for row_key, (document, name) in done.items():
-        summary.already_issued += 1
-        target = out_dir / file_name(row_key, name)
-        if not target.exists():
-            _write_atomic(target, document)
-            summary.files_written += 1
-    todo = [r for r in prepared if r.row_key not in done]
-    if not todo:
-        return None
-    with transaction(instance.sessions) as session:
-        slots = status_lists.allocate(session, org_id, len(todo))
-    created = datetime.now(UTC).replace(microsecond=0).isoformat()
-    jobs = [
-        (r.award_data, status_lists.entries(instance, org, list_id, index), created)
-        for r, (list_id, index) in zip(todo, slots, strict=True)
-    ]
-    if pool is None:
-        return _Pending(todo, slots, [_sign(j) for j in jobs])
-    size = max(1, len(jobs) // (4 * (pool._max_workers or 1)))  # a few tasks per worker
-    futures = [pool.submit(_sign_many, jobs[i : i + size]) for i in range(0, len(jobs), size)]
-    return _Pending(todo, slots, futures)
-
-
-def _sign_many(jobs: list[tuple[dict[str, Any], list[dict[str, Any]], str]]) -> list[str]:
-    return [_sign(job) for job in jobs]
-
-
-def _finish_chunk(
-    instance: Instance,
-    org_id: str,
-    spec_version_id: str,
-    pending: _Pending | None,
-    out_dir: Path,
-    summary: BulkSummary,
-    actor: str,
-) -> None:
-    """Wait for the signatures, insert the rows (one transaction), write the files."""
-    if pending is None:
-        return
-    if pending.futures and isinstance(pending.futures[0], str):
-        documents = list(pending.futures)
-    else:
-        documents = [doc for future in pending.futures for doc in future.result()]
-    new_rows = _credential_rows(pending.rows, documents, pending.slots, org_id, spec_version_id)
-    try:
-        with transaction(instance.sessions) as session:
-            # Core executemany: the ORM unit of work costs more than the signing saves.
-            session.execute(insert(IssuedCredential), new_rows)
-            record(
-                session,
-                org_id,
-                actor,
-                "credential.issue_bulk",
-                spec_version_id,
-                {"count": len(new_rows)},
-            )
-        inserted = new_rows
-    except IntegrityError:
-        # Another process issued some of these rows meanwhile: insert one by one, keep theirs.
-        inserted = []
-        for row in new_rows:
-            try:
-                with transaction(instance.sessions) as session:
-                    session.execute(insert(IssuedCredential), [row])
-                    record(
-                        session,
-                        org_id,
-                        actor,
-                        "credential.issue",
-                        row["id"],
-                        {"row_key": row["row_key"]},
-                    )
-                inserted.append(row)
-            except IntegrityError:
-                summary.already_issued += 1
-    # One after the other: a small file costs ~50 us; threads cost more in hand-offs.
-    for row in inserted:
-        _write_atomic(out_dir / file_name(row["row_key"], row["learner_name"]), row["document"])
-    summary.files_written += len(inserted)
-    summary.issued += len(inserted)
-
-
-# --- chunk-level entry points (microcred.jobs: queued and in-process bulk jobs) ------------
+# --- chunk-level entry points (services.bulk_jobs: queued and in-process bulk jobs) -------
 
 
 @dataclass
@@ -520,7 +282,7 @@ def issue_rows(
 ) -> ChunkOutcome:
     """Issue one chunk of CSV rows in this process, without writing any file.
 
-    Idempotent like `issue_csv`: rows whose key is already in the database are
+    Idempotent: rows whose key is already in the database are
     counted as already issued, so running a chunk again after a crash at any
     point issues exactly the rows still missing. Safe to run concurrently with
     another process running the same chunk (the unique constraint decides).
@@ -620,7 +382,7 @@ def write_files(out_dir: Path, rows: list[tuple[str, str, str]]) -> int:
 
 
 def write_report(out_dir: Path, summary: BulkSummary, errors: list[tuple[int, str, str]]) -> None:
-    """errors.csv (or its removal when there are none) and summary.json, as `issue_csv` does."""
+    """errors.csv (or its removal when there are none), in file order, and summary.json."""
     error_path = out_dir / "errors.csv"
     summary.errors = len(errors)
     if errors:
