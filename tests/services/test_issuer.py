@@ -117,7 +117,8 @@ def test_issue_verify_revoke_suspend(instance, org, spec):
 def credentials_audit(instance, org):
     from microcred.services import audit
 
-    return audit.entries(instance, org.slug)
+    with transaction(instance.sessions) as session:
+        return audit.entries(session, organisations.find(session, org.slug).id)
 
 
 def test_jwt_issuance(instance, org, spec):

@@ -53,6 +53,7 @@ def test_import_verify_dedupe_and_portfolio(instance, org, spec, holder):
     assert item.report["checks"][3] == {
         "id": "proof",
         "status": "pass",
+        "code": "proof.ok",
         "message": item.report["checks"][3]["message"],
     }
     again, created = wallet.import_bytes(

@@ -45,7 +45,7 @@ def test_own_credential_verifies_with_every_check_explained(key):
     }
     assert "not on the trust list" in report.check("trust").message
     assert set(report.to_json()) == {"valid", "status", "checks"}
-    assert all(set(c) == {"id", "status", "message"} for c in report.to_json()["checks"])
+    assert all(set(c) == {"id", "status", "code", "message"} for c in report.to_json()["checks"])
 
 
 def test_trust_list_names_the_issuer(key):

@@ -206,8 +206,19 @@ class TokenCreated(BaseModel):
 
 
 class CheckPublic(BaseModel):
-    id: str
+    """One check of a verification: which, its result, a machine code and a sentence."""
+
+    id: str = Field(
+        description="parse, schema, eu_standard, proof, issuer, trust, validity, status (a "
+        "credential); parse, schema, proof, holder (a presentation)"
+    )
     status: Literal["pass", "fail", "warn", "skip"]
+    code: str = Field(
+        default="",
+        description="what the result means, for programs: <check>.<finding> (e.g. proof.ok, "
+        "proof.invalid_signature, status.revoked, validity.expired), skipped for a check that "
+        "was not made, internal when checking failed; empty in reports stored before codes",
+    )
     message: str
 
 

@@ -21,6 +21,7 @@ from microcred.verify import (
     verify_credential,
 )
 from microcred.verify.presentation import PresentationReport, is_presentation, verify_presentation
+from microcred.verify.summary import EMPTY_SUMMARY
 from microcred.verify.trust import TrustListError
 
 MARKS = {
@@ -76,15 +77,14 @@ def parse_resolve(items: list[str]) -> dict[str, dict[str, Any]]:
 def render(report: VerificationReport) -> None:
     console.print(HEADLINES[report.status])
     summary = report.summary
-    if summary:
-        issuer = summary.get("issuer") or {}
+    if summary is not EMPTY_SUMMARY:  # the credential was read as far as its summary
         console.print(
-            f"  credential: {summary.get('name') or '-'}  ({summary.get('id') or 'no id'})",
+            f"  credential: {summary.title_in() or '-'}  ({summary.id or 'no id'})",
             highlight=False,
         )
-        where = f", {issuer.get('country')}" if issuer.get("country") else ""
+        where = f", {summary.issuer_country}" if summary.issuer_country else ""
         console.print(
-            f"  issuer:     {issuer.get('name') or '-'}{where}  ({issuer.get('id')})",
+            f"  issuer:     {summary.issuer_name_in() or '-'}{where}  ({summary.issuer_id})",
             highlight=False,
         )
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))

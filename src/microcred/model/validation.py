@@ -9,7 +9,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from microcred.errors import InvalidInput
 from microcred.model.award import Award
 from microcred.model.spec import Specification
 from microcred.model.vocabulary import (
@@ -30,16 +29,12 @@ class Problem:
         return {"path": self.path, "message": self.message}
 
 
-class SpecificationError(InvalidInput, ValueError):
-    """A specification or award failed validation; `problems` lists every one of them (and
-    ``field`` is the path of the first)."""
+class SpecificationError(ValueError):
+    """A specification or award failed validation; `problems` lists every one of them."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__(
-            "; ".join(f"{p.path}: {p.message}" for p in problems),
-            problems[0].path if problems else None,
-        )
+        super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
 
 
 # What to write when a mandatory element is missing, keyed by its path.

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from microcred.errors import InvalidInput
 from microcred.model.spec import Specification
 from microcred.model.validation import SpecificationError
 from microcred.services import csv_output, status_lists
@@ -42,7 +41,7 @@ OPTIONAL_COLUMNS = ("grade", "narrative", "evidence_url", "row_key")
 MAX_FIELD_BYTES = 64 * 1024
 
 
-class BulkError(InvalidInput):
+class BulkError(Exception):
     """The run cannot start (bad header, unreadable file); nothing was issued."""
 
 

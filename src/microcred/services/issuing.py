@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from microcred.errors import InvalidInput
 from microcred.formats.ob3 import award_to_ob3
 from microcred.jsonld.fast_rdf import canonicalize_fast
 from microcred.model.award import Award
@@ -21,8 +20,8 @@ from microcred.proofs.keys import KeyPair
 Format = Literal["ob3", "jwt"]
 
 
-class IssuingError(InvalidInput):
-    """The key or the award cannot be used to issue (a public key only, a key type)."""
+class IssuingError(Exception):
+    pass
 
 
 def default_canonicalizer() -> Callable[[dict[str, Any]], str]:

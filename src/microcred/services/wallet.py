@@ -14,12 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from microcred import errors
 from microcred.formats.importing import ImportFormatError, extract
 from microcred.formats.reading import is_sealed, read_model
-from microcred.model.multilingual import pick
 from microcred.services import verifying
-from microcred.services.holders import HolderError, HolderNotFound, find
+from microcred.services.holders import HolderError, find
 from microcred.services.instance import Instance
 from microcred.store.db import transaction
 from microcred.store.tables import WalletCredential
@@ -32,12 +30,13 @@ from microcred.verify.http_fetch import (
     OutboundPolicy,
 )
 from microcred.verify.ob2 import verify_ob2
+from microcred.verify.summary import UNDETERMINED, CredentialSummary, summarize
 
 BUNDLE_FORMAT = "microcred-wallet-bundle/1"
 
 
-class WalletImportError(HolderError, errors.InvalidInput):
-    """The bytes (``field`` "file") or the address ("url") give no credential to import."""
+class ImportError_(HolderError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -63,6 +62,22 @@ class WalletItem:
     original: str
     report: dict[str, Any]
     model: dict[str, Any]
+
+    @property
+    def summary(self) -> CredentialSummary:
+        """What the credential is about, as kept when it was imported."""
+        return CredentialSummary(
+            id=self.credential_id,
+            title={UNDETERMINED: self.title},
+            issuer_id=self.issuer_id,
+            issuer_name={UNDETERMINED: self.issuer_name} if self.issuer_name else {},
+            issuer_country=self.issuer_country,
+            issued_on=self.issued_on,
+            valid_from=self.issued_on,
+            valid_until=self.valid_until,
+            format=self.kind,
+            missing=tuple(self.missing),
+        )
 
     def document(self) -> dict[str, Any] | str:
         try:
@@ -147,14 +162,14 @@ def _extract(raw: bytes, filename: str | None) -> _Extracted:
     try:
         found = extract(raw, filename=filename)
     except ImportFormatError as exc:
-        raise WalletImportError(str(exc), "file") from None
+        raise ImportError_(str(exc), "file") from None
     if found.jwt is not None:
         payload = found.document or _jwt_payload(found.jwt)
         # A VC-JWT 1.1 carries the credential in its `vc` claim.
         credential = payload["vc"] if isinstance(payload.get("vc"), dict) else payload
         return _Extracted(found.kind, found.source, found.jwt, credential, found.jwt)
     if found.document is None:
-        raise WalletImportError(
+        raise ImportError_(
             f"this badge only links to its hosted assertion; import that URL instead: {found.hosted_url}",
             "file",
         )
@@ -192,24 +207,8 @@ def _fields(credential: dict[str, Any]) -> dict[str, Any]:
     """The portfolio's searchable fields, from the model reading of the credential."""
     reading = read_model(credential)
     data = reading.award.to_data() if reading.award is not None else reading.data
+    summary = summarize(credential, data, format=reading.kind, missing=reading.missing)
     spec = data.get("spec", {}) if isinstance(data.get("spec"), dict) else {}
-    title = spec.get("title")
-    issuer = credential.get("issuer")
-    issuer_id = (
-        issuer.get("id")
-        if isinstance(issuer, dict)
-        else issuer
-        if isinstance(issuer, str)
-        else None
-    )
-    issuer_name = (
-        issuer.get("name")
-        if isinstance(issuer, dict) and isinstance(issuer.get("name"), str)
-        else None
-    )
-    body = spec.get("awarding_body") if isinstance(spec.get("awarding_body"), dict) else {}
-    if issuer_name is None and isinstance(body.get("name"), dict):
-        issuer_name = pick(body["name"])
     workload = spec.get("workload") if isinstance(spec.get("workload"), dict) else {}
     skills = [
         o.get("esco_skill")
@@ -223,26 +222,32 @@ def _fields(credential: dict[str, Any]) -> dict[str, Any]:
     ]
     eqf = spec.get("eqf_level")
     return {
-        "title": (
-            pick(title)
-            if isinstance(title, dict) and title
-            else str(credential.get("name") or "Untitled credential")
-        )[:500],
-        "issuer_id": str(issuer_id)[:500] if issuer_id else None,
-        "issuer_name": str(issuer_name)[:500] if issuer_name else None,
-        "issuer_country": body.get("country") if isinstance(body.get("country"), str) else None,
-        "issued_on": _time(data.get("issued_on"))
-        or _time(credential.get("validFrom") or credential.get("issuanceDate")),
-        "valid_until": _time(credential.get("validUntil") or credential.get("expirationDate")),
+        **summary_columns(summary),
         "ects": str(workload["ects"]) if workload.get("ects") is not None else None,
         "hours": str(workload["hours"]) if workload.get("hours") is not None else None,
         "eqf_level": eqf if isinstance(eqf, int) else None,
         "skills": sorted(set(skills)),
         "model": json.loads(json.dumps(data, default=str)),
-        "missing": list(reading.missing),
-        "credential_id": str(credential["id"])[:500]
-        if isinstance(credential.get("id"), str)
-        else None,
+        "missing": list(summary.missing),
+    }
+
+
+def summary_columns(summary: CredentialSummary) -> dict[str, Any]:
+    """The columns of a wallet credential that hold its summary (bounded to their sizes)."""
+
+    def bounded(value: str | None) -> str | None:
+        return value[:500] if value else None
+
+    country = summary.issuer_country
+    return {
+        "title": (summary.title_in() or "Untitled credential")[:500],
+        "issuer_id": bounded(summary.issuer_id),
+        "issuer_name": bounded(summary.issuer_name_in()),
+        # a country code, or nothing (the column holds 8 characters)
+        "issuer_country": country if country and len(country) <= 8 else None,
+        "issued_on": summary.issued_on,
+        "valid_until": summary.valid_until,
+        "credential_id": bounded(summary.id),
     }
 
 
@@ -385,7 +390,7 @@ def _row(session: Session, holder_ref: str, item_id: str) -> WalletCredential:
     holder = find(session, holder_ref)
     row = session.get(WalletCredential, item_id)
     if row is None or row.holder_id != holder.id:
-        raise HolderNotFound(f"no credential '{item_id}' in this wallet", "id")
+        raise HolderError(f"no credential '{item_id}' in this wallet", "id")
     return row
 
 
@@ -471,7 +476,7 @@ def import_bundle(instance: Instance, holder_ref: str, bundle: Any) -> dict[str,
         or bundle.get("format") != BUNDLE_FORMAT
         or not isinstance(bundle.get("credentials"), list)
     ):
-        raise WalletImportError(
+        raise ImportError_(
             f"not a wallet bundle: expected {{'format': '{BUNDLE_FORMAT}', 'credentials': [...]}}",
             "file",
         )
@@ -482,7 +487,7 @@ def import_bundle(instance: Instance, holder_ref: str, bundle: Any) -> dict[str,
             or not isinstance(entry.get("original"), str)
             or not isinstance(entry.get("report"), dict)
         ):
-            raise WalletImportError(
+            raise ImportError_(
                 f"credentials[{index}] is not a bundle entry (original and report)", "file"
             )
         extracted = _extract(entry["original"].encode("utf-8"), None)
@@ -545,4 +550,4 @@ def fetch_url(instance: Instance, url: str, *, network: Network | None = None) -
     try:
         return fetcher.fetch(url)
     except FetchError as exc:
-        raise WalletImportError(str(exc), "url") from None
+        raise ImportError_(str(exc), "url") from None

@@ -7,6 +7,8 @@ not be checked.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -14,25 +16,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from microcred.formats.inputs import InputError, parse_input
-from microcred.formats.jades import read_sealed
+from microcred.formats.jades import SealResult, read_sealed
 from microcred.formats.ob3 import MANDATORY_ELEMENTS
-from microcred.formats.reading import is_sealed, kind_of, read_model
+from microcred.formats.reading import ModelReading, is_sealed, kind_of, read_model
 from microcred.jsonld.contexts import BUNDLED_CONTEXT_URLS
-from microcred.jsonld.errors import JsonLdError, UnknownContextError
+from microcred.jsonld.errors import JsonLdError
 from microcred.jsonld.fast_rdf import canonicalize_fast
 from microcred.proofs.dataintegrity import DEFAULT_SUITES, verify_proofs
 from microcred.proofs.did import key_resolver, resolve_verification_method
-from microcred.proofs.errors import (
-    InvalidSignature,
-    MalformedProof,
-    ProofError,
-    UnsupportedCryptosuite,
-    VerificationMethodError,
-)
+from microcred.proofs.errors import ProofError
 from microcred.proofs.jose import verify_vc_jwt
-from microcred.verify.report import Check, OverallStatus, VerificationReport
+from microcred.verify.proof_checks import CREDENTIAL, CREDENTIAL_JWT, did_key_vm, proof_failure
+from microcred.verify.report import Check, CheckList, VerificationReport
 from microcred.verify.resolution import DocumentFinder, Fetch
 from microcred.verify.status import StatusListMemo, check_status
+from microcred.verify.summary import summarize
 from microcred.verify.trust import TrustList
 
 log = logging.getLogger("microcred.verify")
@@ -59,21 +57,12 @@ class VerifierContext:
     status_lists: StatusListMemo = field(default_factory=StatusListMemo, compare=False)
 
 
-def _skip_rest(checks: list[Check], after: str, reason: str) -> None:
-    order = ("parse", "schema", "eu_standard", "proof", "issuer", "trust", "validity", "status")
-    done = {c.id for c in checks}
-    for check_id in order[order.index(after) + 1 :]:
-        if check_id not in done:
-            checks.append(Check(check_id, "skip", reason, "skipped"))
-
-
 def _issuer_id(credential: dict[str, Any]) -> str | None:
     issuer = credential.get("issuer")
     if isinstance(issuer, str):
         return issuer
-    if isinstance(issuer, dict) and isinstance(issuer.get("id"), str):
-        return issuer["id"]
-    return None
+    found = issuer.get("id") if isinstance(issuer, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def _types(node: Any) -> set[str]:
@@ -144,34 +133,46 @@ def schema_problems(credential: dict[str, Any]) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
-def _eu_check(credential: dict[str, Any], summary: dict[str, Any]) -> Check:
+def _eu_check(credential: dict[str, Any]) -> tuple[Check, ModelReading | None]:
+    """The ``eu_standard`` check, and the model reading it made (None for a plain VC)."""
     if kind_of(credential) == "vc":
         return Check(
             "eu_standard",
             "warn",
             "neither an Open Badges nor a European Learning Model credential: the EU elements cannot be read from it",
             "eu.not_ob3",
-        )
+        ), None
     reading = read_model(credential)
-    summary["elements"] = reading.data
-    summary["missing"] = reading.missing
-    summary["format"] = reading.kind
     if reading.missing:
         names = ", ".join(f"{MANDATORY_ELEMENTS.get(m, m)} ({m})" for m in reading.missing)
-        return Check("eu_standard", "warn", f"missing EU mandatory elements: {names}", "eu.missing")
+        return Check(
+            "eu_standard", "warn", f"missing EU mandatory elements: {names}", "eu.missing"
+        ), reading
     if reading.problems:
         return Check(
             "eu_standard",
             "warn",
             "EU elements present but not valid: " + "; ".join(reading.problems),
             "eu.invalid",
-        )
+        ), reading
     return Check(
         "eu_standard",
         "pass",
         "all mandatory elements of the EU standard are present",
         "eu.complete",
-    )
+    ), reading
+
+
+# What a proof check may raise on bad input: each becomes a failed (or unverifiable) check.
+_PROOF_ERRORS = (
+    ProofError,
+    JsonLdError,
+    ValueError,
+    TypeError,
+    LookupError,
+    AttributeError,
+    RecursionError,
+)
 
 
 def _proof_check(
@@ -192,50 +193,10 @@ def _proof_check(
             canonicalize=ctx.canonicalize,
             allowed_suites=ctx.allowed_suites,
         )
-    except UnknownContextError as exc:
-        return Check("proof", "fail", f"cannot be checked: {exc}", "proof.unknown_context"), None
-    except JsonLdError as exc:
-        return Check(
-            "proof",
-            "fail",
-            f"cannot be checked, the document is not valid JSON-LD: {exc}",
-            "proof.jsonld",
-        ), None
-    except VerificationMethodError as exc:
-        if finder.unavailable:
-            missing = finder.unavailable[-1]
-            return Check(
-                "proof",
-                "warn",
-                f"could not be checked: the signing key's document {missing} is not available offline "
-                f"(supply it with --resolve {missing}=FILE)",
-                "proof.key_unavailable",
-            ), None
-        return Check(
-            "proof", "fail", f"the signing key cannot be used: {exc}", "proof.bad_key"
-        ), None
-    except InvalidSignature:
-        return Check(
-            "proof",
-            "fail",
-            "the signature does not match: the credential was changed after it was signed, or signed with another key",
-            "proof.invalid_signature",
-        ), None
-    except UnsupportedCryptosuite as exc:
-        return Check("proof", "fail", f"unsupported proof: {exc}", "proof.unsupported"), None
-    except MalformedProof as exc:
-        return Check("proof", "fail", f"malformed proof: {exc}", "proof.malformed"), None
-    except ProofError as exc:
-        return Check("proof", "fail", f"proof rejected: {exc}", "proof.rejected"), None
-    except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
+    except _PROOF_ERRORS as exc:
         # Hostile JSON-LD can make the JSON-LD processor itself fail; the verifier
         # still answers with a failed check instead of raising.
-        return Check(
-            "proof",
-            "fail",
-            f"cannot be checked, the document is not valid JSON-LD ({type(exc).__name__})",
-            "proof.jsonld",
-        ), None
+        return proof_failure(exc, finder, CREDENTIAL), None
     first = results[0]
     suites = ", ".join(sorted({r.cryptosuite for r in results}))
     return Check(
@@ -316,88 +277,20 @@ def _validity_check(credential: dict[str, Any], ctx: VerifierContext) -> Check:
     return Check("validity", "pass", "valid, with no expiry date", "validity.ok")
 
 
-def _overall(checks: list[Check]) -> OverallStatus:
-    by_id = {c.id: c for c in checks}
-    if any(by_id[k].status == "fail" for k in ("parse", "schema", "proof", "issuer") if k in by_id):
-        return "invalid"
-    status = by_id.get("status")
-    if status is not None and status.status == "fail":
-        return (
-            "suspended"
-            if status.code == "status.suspended"
-            else "revoked"
-            if status.code == "status.revoked"
-            else "invalid"
-        )
-    validity = by_id.get("validity")
-    if validity is not None and validity.status == "fail":
-        return "expired" if validity.code == "validity.expired" else "invalid"
-    if by_id.get("proof") is None or by_id["proof"].status != "pass":
-        return "invalid"  # a signature that was not checked is never reported valid
-    return "valid"
-
-
-def _summary_base(credential: dict[str, Any], issuer: str | None) -> dict[str, Any]:
-    issuer_node = credential.get("issuer") if isinstance(credential.get("issuer"), dict) else {}
-    address = issuer_node.get("address") if isinstance(issuer_node.get("address"), dict) else {}
-    return {
-        "id": credential.get("id"),
-        "name": credential.get("name"),
-        "issuer": {
-            "id": issuer,
-            "name": issuer_node.get("name"),
-            "country": address.get("addressCountryCode"),
-        },
-        "validFrom": credential.get("validFrom") or credential.get("issuanceDate"),
-        "validUntil": credential.get("validUntil") or credential.get("expirationDate"),
-    }
-
-
 def _jwt_credential(
     token: str, finder: DocumentFinder
 ) -> tuple[dict[str, Any] | None, Check, str | None]:
     signer: list[str] = []
 
     def resolve_kid(kid: str) -> Any:
-        vm = kid
-        if "#" not in vm and vm.startswith("did:key:"):
-            vm = f"{vm}#{vm.removeprefix('did:key:')}"
-        key, controller = resolve_verification_method(vm, finder)
+        key, controller = resolve_verification_method(did_key_vm(kid), finder)
         signer.append(controller)
         return key
 
     try:
         payload = verify_vc_jwt(token, resolve_key=resolve_kid)
-    except VerificationMethodError as exc:
-        if finder.unavailable:
-            return (
-                None,
-                Check(
-                    "proof",
-                    "warn",
-                    f"could not be checked: {finder.unavailable[-1]} is not available offline",
-                    "proof.key_unavailable",
-                ),
-                None,
-            )
-        return (
-            None,
-            Check("proof", "fail", f"the signing key cannot be used: {exc}", "proof.bad_key"),
-            None,
-        )
-    except InvalidSignature:
-        return (
-            None,
-            Check(
-                "proof",
-                "fail",
-                "the JWT signature does not match: the credential was changed or signed with another key",
-                "proof.invalid_signature",
-            ),
-            None,
-        )
     except ProofError as exc:
-        return None, Check("proof", "fail", f"JWT rejected: {exc}", "proof.rejected"), None
+        return None, proof_failure(exc, finder, CREDENTIAL_JWT), None
     return (
         payload,
         Check("proof", "pass", "JWT signature verified (VC-JOSE, vc+jwt)", "proof.ok"),
@@ -405,7 +298,17 @@ def _jwt_credential(
     )
 
 
-def _seal_check(seal: Any) -> tuple[Check, str | None]:
+def _unverified_payload(token: str) -> dict[str, Any] | None:
+    """The payload of a JWT whose signature did not verify (to say what it claims)."""
+    try:
+        body = token.split(".")[1]
+        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (ValueError, IndexError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _seal_check(seal: SealResult) -> tuple[Check, str | None]:
     if not seal.verified:
         return Check(
             "proof",
@@ -425,7 +328,7 @@ def _seal_check(seal: Any) -> tuple[Check, str | None]:
     ), None
 
 
-def _seal_issuer_and_trust(seal: Any) -> list[Check]:
+def _seal_issuer_and_trust(seal: SealResult) -> list[Check]:
     issuer = Check(
         "issuer",
         "pass" if seal.verified else "skip",
@@ -455,85 +358,71 @@ def verify_credential(
         return _verify_credential(raw, ctx)
     except Exception as exc:  # whatever the input, a report, never a crash
         log.warning("verifier failed on its input: %s", type(exc).__name__, exc_info=exc)
-        checks = [
+        checks = CheckList()
+        checks.add(
             Check(
                 "parse",
                 "fail",
                 f"the credential cannot be verified: checking it failed ({type(exc).__name__})",
                 "internal",
             )
-        ]
-        _skip_rest(checks, "parse", "not checked: an earlier check could not be completed")
-        return VerificationReport(False, "invalid", tuple(checks))
+        )
+        checks.skip_rest("not checked: an earlier check could not be completed")
+        return VerificationReport.of(checks)
+
+
+def _unreadable(checks: CheckList, message: str) -> VerificationReport:
+    checks.add(Check("parse", "fail", message, "parse.error"))
+    checks.skip_rest("not checked: the input could not be read")
+    return VerificationReport.of(checks)
 
 
 def _verify_credential(
     raw: bytes | str | dict[str, Any], ctx: VerifierContext
 ) -> VerificationReport:
-    checks: list[Check] = []
+    checks = CheckList()
     try:
         parsed = parse_input(raw)
     except InputError as exc:
-        checks.append(Check("parse", "fail", str(exc), "parse.error"))
-        _skip_rest(checks, "parse", "not checked: the input could not be read")
-        return VerificationReport(False, "invalid", tuple(checks))
+        return _unreadable(checks, str(exc))
     finder = DocumentFinder(ctx.documents, ctx.fetch)
     proof: Check | None = None
     signer: str | None = None
-    sealed: Any = None
+    sealed: SealResult | None = None
     if parsed.jwt is not None:
         credential, proof, signer = _jwt_credential(parsed.jwt, finder)
         if credential is None:
-            import base64
-            import json
-
-            try:
-                body = parsed.jwt.split(".")[1]
-                credential = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            except (ValueError, IndexError):
-                credential = None
-            if not isinstance(credential, dict):
-                checks.append(
-                    Check("parse", "fail", "the JWT payload is not a JSON object", "parse.error")
-                )
-                _skip_rest(checks, "parse", "not checked: the input could not be read")
-                return VerificationReport(False, "invalid", tuple(checks))
-        checks.append(Check("parse", "pass", "read a VC-JOSE JWT (vc+jwt)", "parse.jwt"))
+            credential = _unverified_payload(parsed.jwt)
+            if credential is None:
+                return _unreadable(checks, "the JWT payload is not a JSON object")
+        checks.add(Check("parse", "pass", "read a VC-JOSE JWT (vc+jwt)", "parse.jwt"))
     elif is_sealed(parsed.document):
         assert parsed.document is not None
         try:
-            credential, seal = read_sealed(parsed.document, now=ctx.now)
+            credential, sealed = read_sealed(parsed.document, now=ctx.now)
         except ValueError as exc:
-            checks.append(
-                Check(
-                    "parse",
-                    "fail",
-                    f"a JAdES-sealed document whose payload cannot be read: {exc}",
-                    "parse.error",
-                )
+            return _unreadable(
+                checks, f"a JAdES-sealed document whose payload cannot be read: {exc}"
             )
-            _skip_rest(checks, "parse", "not checked: the input could not be read")
-            return VerificationReport(False, "invalid", tuple(checks))
-        checks.append(
+        checks.add(
             Check(
                 "parse", "pass", "read a credential sealed with JAdES (Europass EDC)", "parse.jades"
             )
         )
-        proof, signer = _seal_check(seal)
-        sealed = seal
+        proof, signer = _seal_check(sealed)
     else:
         credential = parsed.document
         assert credential is not None
-        checks.append(Check("parse", "pass", "read a JSON-LD credential", "parse.json"))
+        checks.add(Check("parse", "pass", "read a JSON-LD credential", "parse.json"))
     errors, warnings = schema_problems(credential)
     if errors:
-        checks.append(Check("schema", "fail", "; ".join(errors), "schema.invalid"))
-        _skip_rest(checks, "schema", "not checked: the credential does not follow the data model")
-        return VerificationReport(False, "invalid", tuple(checks), credential)
+        checks.add(Check("schema", "fail", "; ".join(errors), "schema.invalid"))
+        checks.skip_rest("not checked: the credential does not follow the data model")
+        return VerificationReport.of(checks, credential)
     if warnings:
-        checks.append(Check("schema", "warn", "; ".join(warnings), "schema.ob3"))
+        checks.add(Check("schema", "warn", "; ".join(warnings), "schema.ob3"))
     else:
-        checks.append(
+        checks.add(
             Check(
                 "schema",
                 "pass",
@@ -543,19 +432,27 @@ def _verify_credential(
             )
         )
     issuer = _issuer_id(credential)
-    summary = _summary_base(credential, issuer)
-    checks.append(_eu_check(credential, summary))
+    eu, reading = _eu_check(credential)
+    checks.add(eu)
     if proof is None:
         proof, signer = _proof_check(credential, ctx, finder)
     if proof.code in {"proof.unknown_context", "proof.jsonld"}:
-        checks[1] = Check("schema", "fail", proof.message, "schema.jsonld")
-    checks.append(proof)
+        # The proof could not be checked because the document is not JSON-LD: that is a
+        # data model failure, whatever the schema check found.
+        checks.add(Check("schema", "fail", proof.message, "schema.jsonld"))
+    checks.add(proof)
     if sealed is not None:
-        checks.extend(_seal_issuer_and_trust(sealed))
+        for check in _seal_issuer_and_trust(sealed):
+            checks.add(check)
     else:
-        checks.append(_issuer_check(issuer, signer, proof, finder))
-        checks.append(_trust_check(issuer, credential, ctx))
-    checks.append(_validity_check(credential, ctx))
-    checks.append(check_status(credential, issuer, ctx, finder))
-    status = _overall(checks)
-    return VerificationReport(status == "valid", status, tuple(checks), credential, summary)
+        checks.add(_issuer_check(issuer, signer, proof, finder))
+        checks.add(_trust_check(issuer, credential, ctx))
+    checks.add(_validity_check(credential, ctx))
+    checks.add(check_status(credential, issuer, ctx, finder))
+    summary = summarize(
+        credential,
+        reading.data if reading is not None else None,
+        format=reading.kind if reading is not None else None,
+        missing=reading.missing if reading is not None else (),
+    )
+    return VerificationReport.of(checks, credential, summary)

@@ -9,7 +9,7 @@ gives the findings one by one. Documents named by URL are looked up through the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -29,7 +29,8 @@ from microcred.formats.ob2 import (
 from microcred.proofs.errors import ProofError, VerificationMethodError
 from microcred.proofs.rs256 import load_rsa_public_key, verify_rs256_compact
 from microcred.verify.credential import VerifierContext
-from microcred.verify.report import CHECK_IDS, Check, CheckStatus, OverallStatus, VerificationReport
+from microcred.verify.report import CHECK_IDS, Check, CheckStatus, VerificationReport, overall
+from microcred.verify.summary import EMPTY_SUMMARY, summarize
 
 __all__ = ["Ob2Finding", "Ob2Findings", "ob2_findings", "verify_ob2"]
 
@@ -486,21 +487,6 @@ def _group(check_id: str, found: list[Ob2Finding]) -> Check:
     return Check(check_id, status, message, _PASS_CODE[check_id])
 
 
-def _overall(checks: dict[str, Check]) -> OverallStatus:
-    def failed(check_id: str) -> bool:
-        return check_id in checks and checks[check_id].status == "fail"
-
-    if any(failed(k) for k in ("parse", "schema", "proof", "issuer")):
-        return "invalid"
-    if failed("status"):
-        return "revoked"
-    if failed("validity"):
-        return "expired" if checks["validity"].code == "validity.expired" else "invalid"
-    return (
-        "valid" if checks.get("proof", Check("proof", "skip", "")).status == "pass" else "invalid"
-    )
-
-
 def verify_ob2(raw: dict[str, Any] | str, ctx: VerifierContext) -> VerificationReport:
     """Verify an OB 2.0 assertion (a hosted assertion or a signed JWS); never raises.
 
@@ -516,10 +502,9 @@ def verify_ob2(raw: dict[str, Any] | str, ctx: VerifierContext) -> VerificationR
     for finding in result.checks:
         grouped.setdefault(_GROUP.get(finding.name, "schema"), []).append(finding)
     checks: dict[str, Check] = {k: _group(k, v) for k, v in grouped.items()}
-    summary: dict[str, Any] = {}
+    summary = EMPTY_SUMMARY
     if result.assertion is not None and "parse" in checks and checks["parse"].status == "pass":
         reading = read_ob2(result.assertion, resolve=resolve)
-        summary = {"elements": reading.data, "missing": reading.missing, "format": "ob2"}
         checks["eu_standard"] = (
             Check(
                 "eu_standard",
@@ -536,6 +521,11 @@ def verify_ob2(raw: dict[str, Any] | str, ctx: VerifierContext) -> VerificationR
             )
         )
         issuer_id = result.issuer.get("id") if isinstance(result.issuer, dict) else None
+        # An assertion names its issuer through its badge class, not itself.
+        summary = replace(
+            summarize(result.assertion, reading.data, format="ob2", missing=reading.missing),
+            issuer_id=issuer_id if isinstance(issuer_id, str) else None,
+        )
         entry = ctx.trust.find(issuer_id if isinstance(issuer_id, str) else None)
         checks["trust"] = (
             Check("trust", "pass", f"the issuer is on the trust list: {entry.name}", "trust.ok")
@@ -552,5 +542,5 @@ def verify_ob2(raw: dict[str, Any] | str, ctx: VerifierContext) -> VerificationR
         or Check(check_id, "skip", "not checked for this Open Badges 2.0 assertion", "skipped")
         for check_id in CHECK_IDS
     )
-    status = _overall(checks)
+    status = overall(ordered)
     return VerificationReport(status == "valid", status, ordered, result.assertion, summary)

@@ -29,17 +29,10 @@ from typing import Any
 
 from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.presentation import ENVELOPED_TYPE, VC_JWT_DATA_URL
-from microcred.jsonld.errors import JsonLdError, UnknownContextError
+from microcred.jsonld.errors import JsonLdError
 from microcred.proofs.dataintegrity import verify_proofs
 from microcred.proofs.did import resolve_verification_method
-from microcred.proofs.errors import (
-    InvalidSignature,
-    MalformedProof,
-    ProofError,
-    ProofPurposeMismatch,
-    UnsupportedCryptosuite,
-    VerificationMethodError,
-)
+from microcred.proofs.errors import ProofError
 from microcred.proofs.jose import verify_vp_jwt
 from microcred.proofs.keys import KeyPair
 from microcred.verify.binding import NOT_CHECKED, HolderBinding, holder_binding
@@ -48,10 +41,20 @@ from microcred.verify.credential import (
     context_problems,
     verify_credential,
 )
-from microcred.verify.report import CHECK_IDS, Check, OverallStatus, VerificationReport
+from microcred.verify.proof_checks import PRESENTATION, PRESENTATION_JWT, did_key_vm, proof_failure
+from microcred.verify.report import (
+    Check,
+    CheckKind,
+    CheckList,
+    OverallStatus,
+    VerificationReport,
+    overall,
+    worst,
+)
 from microcred.verify.resolution import DocumentFinder
 
 __all__ = [
+    "PRESENTATION_CHECKS",
     "PRESENTATION_CHECK_IDS",
     "HolderBinding",
     "PresentationReport",
@@ -60,10 +63,19 @@ __all__ = [
     "verify_presentation",
 ]
 
-PRESENTATION_CHECK_IDS = ("parse", "schema", "proof", "holder")
+# The presentation's own checks: each failure makes it invalid, and it is valid only when the
+# holder's proof verified (a warning that only says no challenge was asked for still counts).
+# Its overall status is then the worst of its credentials' (verify_credential's checks).
+PROOF_VERIFIED = frozenset({"proof.ok", "proof.no_challenge"})
+PRESENTATION_CHECKS: tuple[CheckKind, ...] = (
+    CheckKind("parse"),
+    CheckKind("schema"),
+    CheckKind("proof", required=True, passing_codes=PROOF_VERIFIED - {"proof.ok"}),
+    CheckKind("holder"),
+)
+PRESENTATION_CHECK_IDS = tuple(kind.id for kind in PRESENTATION_CHECKS)
 MAX_CREDENTIALS = 100
 VP_JWT = "vp+jwt"
-_RANK: dict[str, int] = {"valid": 0, "expired": 1, "suspended": 2, "revoked": 3}
 
 
 @dataclass(frozen=True)
@@ -233,52 +245,6 @@ def _binding_problem(
     return None
 
 
-def _error_check(exc: Exception, finder: DocumentFinder) -> Check:
-    if isinstance(exc, UnknownContextError):
-        return Check("proof", "fail", f"cannot be checked: {exc}", "proof.unknown_context")
-    if isinstance(exc, JsonLdError):
-        return Check(
-            "proof",
-            "fail",
-            f"cannot be checked, the presentation is not valid JSON-LD: {exc}",
-            "proof.jsonld",
-        )
-    if isinstance(exc, VerificationMethodError):
-        if finder.unavailable:
-            missing = finder.unavailable[-1]
-            return Check(
-                "proof",
-                "warn",
-                f"could not be checked: the holder's key document {missing} is not available "
-                f"offline (supply it with --resolve {missing}=FILE)",
-                "proof.key_unavailable",
-            )
-        return Check("proof", "fail", f"the holder's key cannot be used: {exc}", "proof.bad_key")
-    if isinstance(exc, InvalidSignature):
-        return Check(
-            "proof",
-            "fail",
-            "the holder's signature does not match: the presentation was changed after it was "
-            "signed, or signed with another key than the one it names",
-            "proof.invalid_signature",
-        )
-    if isinstance(exc, ProofPurposeMismatch):
-        return Check("proof", "fail", f"not bound to this request: {exc}", "proof.purpose")
-    if isinstance(exc, UnsupportedCryptosuite):
-        return Check("proof", "fail", f"unsupported proof: {exc}", "proof.unsupported")
-    if isinstance(exc, MalformedProof):
-        return Check("proof", "fail", f"malformed proof: {exc}", "proof.malformed")
-    if isinstance(exc, ProofError):
-        return Check("proof", "fail", f"proof rejected: {exc}", "proof.rejected")
-    # Hostile JSON-LD can make the JSON-LD processor itself fail.
-    return Check(
-        "proof",
-        "fail",
-        f"cannot be checked, the presentation is not valid JSON-LD ({type(exc).__name__})",
-        "proof.jsonld",
-    )
-
-
 _CHECKED_ERRORS = (ProofError, JsonLdError, ValueError, TypeError, KeyError, RecursionError)
 
 
@@ -351,7 +317,7 @@ def _di_proof(
             domain=domain,
         )
     except _CHECKED_ERRORS as exc:
-        return _error_check(exc, finder), []
+        return proof_failure(exc, finder, PRESENTATION), []
     for proof in items:
         expires = _parse_time(proof.get("expires"))
         if expires is not None and expires + ctx.clock_skew < ctx.now:
@@ -390,17 +356,16 @@ def _jwt_proof(
     signers: list[str] = []
 
     def resolve_kid(kid: str) -> KeyPair:
-        vm = kid
-        if "#" not in vm and vm.startswith("did:key:"):
-            vm = f"{vm}#{vm.removeprefix('did:key:')}"
-        key, controller = resolve_verification_method(vm, finder, purpose="authentication")
+        key, controller = resolve_verification_method(
+            did_key_vm(kid), finder, purpose="authentication"
+        )
         signers.append(controller)
         return key
 
     try:
         verify_vp_jwt(token, resolve_key=resolve_kid, nonce=challenge, aud=domain)
     except _CHECKED_ERRORS as exc:
-        return _error_check(exc, finder), []
+        return proof_failure(exc, finder, PRESENTATION_JWT), []
     now = ctx.now.timestamp()
     skew = ctx.clock_skew.total_seconds()
     exp, nbf = payload.get("exp"), payload.get("nbf")
@@ -420,12 +385,10 @@ def _jwt_proof(
 
 
 def _unreadable(message: str) -> VerificationReport:
-    checks = [Check("parse", "fail", message, "parse.error")]
-    checks += [
-        Check(c, "skip", "not checked: the input could not be read", "skipped")
-        for c in CHECK_IDS[1:]
-    ]
-    return VerificationReport(False, "invalid", tuple(checks))
+    checks = CheckList()
+    checks.add(Check("parse", "fail", message, "parse.error"))
+    checks.skip_rest("not checked: the input could not be read")
+    return VerificationReport.of(checks)
 
 
 def _verify_embedded(item: dict[str, Any], ctx: VerifierContext) -> VerificationReport:
@@ -471,7 +434,7 @@ def _holder_check(
             "holder.missing",
         )
     problems: list[str] = []
-    verified = proof.code in {"proof.ok", "proof.no_challenge"}
+    verified = proof.code in PROOF_VERIFIED
     if verified and holder not in signers:
         problems.append(
             f"the presentation is signed by {signers[0] if signers else 'an unknown key'}, "
@@ -540,17 +503,8 @@ class _Builder:
                 self.checks.append(Check(check_id, "skip", reason, "skipped"))
 
     def report(self) -> PresentationReport:
-        status: OverallStatus
-        if not self.verified or any(c.status == "fail" for c in self.checks):
-            status = "invalid"
-        elif any(c.report.status not in _RANK for c in self.credentials):
-            status = "invalid"
-        else:
-            status = max(
-                (c.report.status for c in self.credentials),
-                key=lambda s: _RANK[s],
-                default="valid",
-            )
+        own = overall(self.checks, PRESENTATION_CHECKS) if self.verified else "invalid"
+        status = worst([own, *(c.report.status for c in self.credentials)])
         return PresentationReport(
             status == "valid",
             status,
@@ -613,7 +567,7 @@ def _run(
     else:
         proof, signers = _di_proof(vp, ctx, finder, challenge, domain)
     b.checks.append(proof)
-    b.verified = proof.code in {"proof.ok", "proof.no_challenge"}
+    b.verified = proof.code in PROOF_VERIFIED
     b.credentials = _bind(vp, b.verified, signers, _credentials(vp, ctx))
     b.checks.append(_holder_check(vp, proof, signers, b.credentials))
 

@@ -17,6 +17,7 @@ from microcred.model.vocabulary import (
     SUPERVISION_CONCEPTS,
     Concept,
 )
+from microcred.verify.summary import CredentialSummary, summarize
 from microcred.web.core import Page
 
 
@@ -38,31 +39,85 @@ CHECK_LABELS = {
     "challenge": _("Challenge"),
 }
 
-# What each result means for the reader, by check and mark.
-MEANINGS = {
-    ("parse", "fail"): _("The file or text is not a credential this page can read."),
-    ("schema", "fail"): _("The document does not follow the credential data model."),
-    ("schema", "warn"): _("Some optional parts of the data model are not as expected."),
-    ("eu_standard", "pass"): _("Every element the EU standard requires is present."),
-    ("eu_standard", "warn"): _(
-        "Some elements the EU standard requires are missing: compare with the list below."
-    ),
-    ("proof", "pass"): _("Nothing in the credential was changed since the issuer signed it."),
-    ("proof", "fail"): _(
-        "The credential was changed after it was signed, or the signature is not genuine. "
-        "Do not rely on it."
-    ),
-    ("issuer", "pass"): _("The signing key belongs to the issuer named in the credential."),
-    ("issuer", "fail"): _("The credential was not signed by the issuer it names."),
-    ("trust", "pass"): _("The issuer is known to this verifier."),
-    ("trust", "warn"): _(
-        "The issuer is not on this verifier's trust list: check who they are before you rely on it."
-    ),
-    ("validity", "pass"): _("The credential is within its period of validity."),
-    ("validity", "fail"): _("The credential is outside its period of validity."),
-    ("status", "pass"): _("The issuer has neither revoked nor suspended it."),
-    ("status", "fail"): _("The issuer has withdrawn this credential."),
-    ("status", "warn"): _("Its revocation status could not be checked."),
+# What each result means for the reader, by the check's machine code (microcred.verify).
+_UNREADABLE = _("The file or text is not a credential this page can read.")
+_NOT_DATA_MODEL = _("The document does not follow the credential data model.")
+_EU_MISSING = _("Some elements the EU standard requires are missing: compare with the list below.")
+_NOT_GENUINE = _(
+    "The credential was changed after it was signed, or the signature is not genuine. "
+    "Do not rely on it."
+)
+_WRONG_ISSUER = _("The credential was not signed by the issuer it names.")
+_UNTRUSTED = _(
+    "The issuer is not on this verifier's trust list: check who they are before you rely on it."
+)
+_OUTSIDE_VALIDITY = _("The credential is outside its period of validity.")
+_WITHDRAWN = _("The issuer has withdrawn this credential.")
+_STATUS_UNCHECKED = _("Its revocation status could not be checked.")
+MEANINGS: dict[str, str] = {
+    "parse.error": _UNREADABLE,
+    "schema.invalid": _NOT_DATA_MODEL,
+    "schema.jsonld": _NOT_DATA_MODEL,
+    "schema.ob3": _("Some optional parts of the data model are not as expected."),
+    "eu.complete": _("Every element the EU standard requires is present."),
+    "eu.missing": _EU_MISSING,
+    "eu.invalid": _EU_MISSING,
+    "eu.not_ob3": _EU_MISSING,
+    "proof.ok": _("Nothing in the credential was changed since the issuer signed it."),
+    "proof.missing": _NOT_GENUINE,
+    "proof.invalid_signature": _NOT_GENUINE,
+    "proof.bad_key": _NOT_GENUINE,
+    "proof.unsupported": _NOT_GENUINE,
+    "proof.malformed": _NOT_GENUINE,
+    "proof.rejected": _NOT_GENUINE,
+    "proof.purpose": _NOT_GENUINE,
+    "proof.jsonld": _NOT_GENUINE,
+    "proof.unknown_context": _NOT_GENUINE,
+    "proof.key_unavailable": "",
+    "issuer.ok": _("The signing key belongs to the issuer named in the credential."),
+    "issuer.seal": _("The signing key belongs to the issuer named in the credential."),
+    "issuer.mismatch": _WRONG_ISSUER,
+    "issuer.missing": _WRONG_ISSUER,
+    "trust.ok": _("The issuer is known to this verifier."),
+    "trust.unknown": _UNTRUSTED,
+    "trust.eu_lists_not_checked": _UNTRUSTED,
+    "validity.ok": _("The credential is within its period of validity."),
+    "validity.expired": _OUTSIDE_VALIDITY,
+    "validity.not_yet": _OUTSIDE_VALIDITY,
+    "validity.invalid": _OUTSIDE_VALIDITY,
+    "status.ok": _("The issuer has neither revoked nor suspended it."),
+    "status.revoked": _WITHDRAWN,
+    "status.suspended": _WITHDRAWN,
+    # A status list that cannot be trusted says nothing about withdrawal: not checked.
+    "status.list_proof": _STATUS_UNCHECKED,
+    "status.malformed": _STATUS_UNCHECKED,
+    "status.foreign_list": _STATUS_UNCHECKED,
+    "status.purpose": _STATUS_UNCHECKED,
+    "status.unavailable": _STATUS_UNCHECKED,
+    "status.stale": _STATUS_UNCHECKED,
+    "status.unsupported": _STATUS_UNCHECKED,
+    "status.other": _STATUS_UNCHECKED,
+    "status.unknown": _STATUS_UNCHECKED,
+}
+# For a code this page does not know (a report stored before codes, a check added later):
+# what the result means by check and mark.
+MEANINGS_BY_RESULT: dict[tuple[str, str], str] = {
+    ("parse", "fail"): _UNREADABLE,
+    ("schema", "fail"): _NOT_DATA_MODEL,
+    ("schema", "warn"): MEANINGS["schema.ob3"],
+    ("eu_standard", "pass"): MEANINGS["eu.complete"],
+    ("eu_standard", "warn"): _EU_MISSING,
+    ("proof", "pass"): MEANINGS["proof.ok"],
+    ("proof", "fail"): _NOT_GENUINE,
+    ("issuer", "pass"): MEANINGS["issuer.ok"],
+    ("issuer", "fail"): _WRONG_ISSUER,
+    ("trust", "pass"): MEANINGS["trust.ok"],
+    ("trust", "warn"): _UNTRUSTED,
+    ("validity", "pass"): MEANINGS["validity.ok"],
+    ("validity", "fail"): _OUTSIDE_VALIDITY,
+    ("status", "pass"): MEANINGS["status.ok"],
+    ("status", "fail"): _WITHDRAWN,
+    ("status", "warn"): _STATUS_UNCHECKED,
 }
 
 MARKS = {"pass": "green", "warn": "amber", "skip": "grey", "fail": "red"}
@@ -109,25 +164,37 @@ BINDING_MEANINGS = {
 }
 BINDING_OTHERWISE = _("Nothing shows that the person who presented it is the learner named in it.")
 
-# The checks of the presentation itself (the holder's signature and binding).
-PRESENTATION_MEANINGS = {
-    ("proof", "pass"): _("The person who presented these credentials signed the presentation."),
-    ("proof", "warn"): _(
-        "The presentation is signed, but it was not made for this check: it may be a copy of "
-        "one made for someone else."
-    ),
-    ("proof", "fail"): _(
-        "The presentation's signature is not genuine, or it was made for another request: do "
-        "not rely on who presented it."
-    ),
-    ("holder", "pass"): _("Every credential was issued to the person who presented it."),
-    ("holder", "warn"): _(
+# The checks of the presentation itself (the holder's signature and binding), by code.
+_VP_SIGNED = _("The person who presented these credentials signed the presentation.")
+_VP_REPLAYABLE = _(
+    "The presentation is signed, but it was not made for this check: it may be a copy of "
+    "one made for someone else."
+)
+_VP_NOT_GENUINE = _(
+    "The presentation's signature is not genuine, or it was made for another request: do "
+    "not rely on who presented it."
+)
+_VP_NOT_HOLDER = _(
+    "The presentation was not signed by its holder, or holds a credential issued to someone else."
+)
+PRESENTATION_MEANINGS: dict[str, str] = {
+    "proof.ok": _VP_SIGNED,
+    "proof.no_challenge": _VP_REPLAYABLE,
+    "proof.key_unavailable": "",
+    "holder.ok": _("Every credential was issued to the person who presented it."),
+    "holder.not_bound": _(
         "Some credentials are not shown to belong to the person who presented them."
     ),
-    ("holder", "fail"): _(
-        "The presentation was not signed by its holder, or holds a credential issued to "
-        "someone else."
-    ),
+    "holder.mismatch": _VP_NOT_HOLDER,
+    "holder.missing": _VP_NOT_HOLDER,
+}
+PRESENTATION_MEANINGS_BY_RESULT: dict[tuple[str, str], str] = {
+    ("proof", "pass"): _VP_SIGNED,
+    ("proof", "warn"): _VP_REPLAYABLE,
+    ("proof", "fail"): _VP_NOT_GENUINE,
+    ("holder", "pass"): PRESENTATION_MEANINGS["holder.ok"],
+    ("holder", "warn"): PRESENTATION_MEANINGS["holder.not_bound"],
+    ("holder", "fail"): _VP_NOT_HOLDER,
 }
 
 STATUS_WORDS = {
@@ -181,6 +248,37 @@ class CheckLine:
     word: str
     message: str
     meaning: str
+    code: str = ""
+
+
+def check_lines(
+    checks: Any,
+    meanings: dict[str, str],
+    by_result: dict[tuple[str, str], str],
+    p: Page,
+) -> list[CheckLine]:
+    """The checks of a report's JSON as lines: what each means, by its code (or, for a code
+    this page does not know, by check and result)."""
+    lines = []
+    for check in checks or []:
+        if not isinstance(check, dict):
+            continue
+        cid, cstatus = str(check.get("id")), str(check.get("status"))
+        code = str(check.get("code") or "")
+        meaning = meanings[code] if code in meanings else by_result.get((cid, cstatus), "")
+        lines.append(
+            CheckLine(
+                cid,
+                p.gettext(CHECK_LABELS[cid]) if cid in CHECK_LABELS else cid,
+                cstatus,
+                MARKS.get(cstatus, "grey"),
+                p.gettext(MARK_WORDS.get(cstatus, "Not checked")),
+                str(check.get("message") or ""),
+                p.gettext(meaning) if meaning else "",
+                code,
+            )
+        )
+    return lines
 
 
 @dataclass
@@ -337,59 +435,27 @@ def build(
     revoked_at: datetime | None = None,
     trust_names: dict[str, tuple[str, str | None]] | None = None,
     binding: dict[str, Any] | None = None,
+    summary: CredentialSummary | None = None,
 ) -> CredentialView:
     """``report``: the verifier's JSON; ``data``: the award's model data (may be partial);
-    ``binding``: for a presented or shared credential, its ``holder_binding``."""
+    ``binding``: for a presented or shared credential, its ``holder_binding``; ``summary``:
+    what the credential is about (the verifier's, or else read from ``credential`` and
+    ``data``)."""
     status = str(report.get("status") or "invalid")
     if status not in HEADLINES:
         status = "invalid"
-    lines = []
-    for check in report.get("checks", []) or []:
-        if not isinstance(check, dict):
-            continue
-        cid, cstatus = str(check.get("id")), str(check.get("status"))
-        meaning = MEANINGS.get((cid, cstatus))
-        lines.append(
-            CheckLine(
-                cid,
-                p.gettext(CHECK_LABELS[cid]) if cid in CHECK_LABELS else cid,
-                cstatus,
-                MARKS.get(cstatus, "grey"),
-                p.gettext(MARK_WORDS.get(cstatus, "Not checked")),
-                str(check.get("message") or ""),
-                p.gettext(meaning) if meaning else "",
-            )
-        )
+    lines = check_lines(report.get("checks"), MEANINGS, MEANINGS_BY_RESULT, p)
     if status == "revoked":
         for line in lines:
             if line.id == "status":
                 line.meaning = _explanation(status, lines, revoked_at, p)
     data = data if isinstance(data, dict) else {}
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
-    credential = credential if isinstance(credential, dict) else {}
-    issuer = credential.get("issuer")
-    issuer_id = (
-        issuer.get("id")
-        if isinstance(issuer, dict)
-        else issuer
-        if isinstance(issuer, str)
-        else None
-    )
-    issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
-    body = spec.get("awarding_body") if isinstance(spec.get("awarding_body"), dict) else {}
-    if not isinstance(issuer_name, str):
-        issuer_name = text(body.get("name"), p)
-    country = body.get("country") if isinstance(body.get("country"), str) else None
-    if country is None and isinstance(issuer, dict) and isinstance(issuer.get("address"), dict):
-        found = issuer["address"].get("addressCountryCode")
-        country = found if isinstance(found, str) else None
+    if summary is None:
+        summary = summarize(credential, data)
     trust = next((c for c in lines if c.id == "trust"), None)
-    learner = data.get("learner") if isinstance(data.get("learner"), dict) else {}
-    title = text(spec.get("title"), p) or (
-        credential.get("name") if isinstance(credential.get("name"), str) else None
-    )
-    learner_id = learner.get("identifier")
-    if isinstance(learner_id, str) and learner_id.startswith("mailto:"):
+    learner_id = summary.learner_id
+    if learner_id is not None and learner_id.startswith("mailto:"):
         learner_id = learner_id[len("mailto:") :]
     view = CredentialView(
         status=status,
@@ -398,16 +464,16 @@ def build(
         explanation=_explanation(status, lines, revoked_at, p),
         status_word=p.gettext(STATUS_WORDS[status]),
         checks=lines,
-        title=title or p.gettext("Untitled credential"),
-        issuer_name=issuer_name,
-        issuer_id=str(issuer_id) if issuer_id else None,
-        issuer_country=country_name(country, p),
+        title=summary.title_in(p.lang) or p.gettext("Untitled credential"),
+        issuer_name=summary.issuer_name_in(p.lang),
+        issuer_id=summary.issuer_id,
+        issuer_country=country_name(summary.issuer_country, p),
         trusted=trust is not None and trust.status == "pass",
         trust_message=trust.meaning if trust else "",
-        learner_name=learner.get("name") if isinstance(learner.get("name"), str) else None,
-        learner_id=learner_id if isinstance(learner_id, str) else None,
-        issued_on=p.date(data.get("issued_on")) or p.date(credential.get("validFrom")) or None,
-        valid_until=p.date(credential.get("validUntil")) or None,
+        learner_name=summary.learner_name,
+        learner_id=learner_id,
+        issued_on=p.date(summary.issued_on) or None,
+        valid_until=p.date(summary.valid_until) or None,
         description=text(spec.get("description"), p),
         elements=element_rows(data, p),
         outcomes=outcome_lines(data, p),
@@ -426,23 +492,9 @@ def build(
 def presentation_view(report: dict[str, Any], holder: str | None, p: Page) -> PresentationView:
     """``report``: the presentation report's JSON (``PresentationReport.to_json``);
     ``holder``: the holder it names."""
-    lines = []
-    for check in report.get("checks", []) or []:
-        if not isinstance(check, dict):
-            continue
-        cid, cstatus = str(check.get("id")), str(check.get("status"))
-        meaning = PRESENTATION_MEANINGS.get((cid, cstatus))
-        lines.append(
-            CheckLine(
-                cid,
-                p.gettext(CHECK_LABELS[cid]) if cid in CHECK_LABELS else cid,
-                cstatus,
-                MARKS.get(cstatus, "grey"),
-                p.gettext(MARK_WORDS.get(cstatus, "Not checked")),
-                str(check.get("message") or ""),
-                p.gettext(meaning) if meaning else "",
-            )
-        )
+    lines = check_lines(
+        report.get("checks"), PRESENTATION_MEANINGS, PRESENTATION_MEANINGS_BY_RESULT, p
+    )
     credentials = [c for c in report.get("credentials", []) or [] if isinstance(c, dict)]
     bound = sum(
         1

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from microcred.api.deps import HolderDep, InstanceDep
 from microcred.api.errors import ERROR_REF, HOLDER_ROUTE_ERRORS, error_body
-from microcred.api.routes.wallet import require_owned
+from microcred.api.routes.wallet import mapped, require_owned
 from microcred.api.schemas import (
     PresentationCreate,
     PresentationCreated,
@@ -150,9 +150,10 @@ def create_share(instance: InstanceDep, holder: HolderDep, body: ShareCreate) ->
     from microcred.documents.qr import qr_png, qr_svg
 
     require_owned(instance, holder.id, body.credential_ids, "credential_ids")
-    view = sharing.create_share(
-        instance, holder.id, body.credential_ids, expires_in_days=body.expires_in_days
-    )
+    with mapped():
+        view = sharing.create_share(
+            instance, holder.id, body.credential_ids, expires_in_days=body.expires_in_days
+        )
     assert view.url is not None
     png = base64.b64encode(qr_png(view.url)).decode("ascii")
     return ShareCreated(
@@ -170,7 +171,8 @@ def create_share(instance: InstanceDep, holder: HolderDep, body: ShareCreate) ->
     responses=HOLDER_ROUTE_ERRORS,
 )
 def list_shares(instance: InstanceDep, holder: HolderDep) -> list[SharePublic]:
-    views = sharing.list_shares(instance, holder.id)
+    with mapped():
+        views = sharing.list_shares(instance, holder.id)
     return [SharePublic(**_share_public(v)) for v in views]
 
 
@@ -181,7 +183,8 @@ def list_shares(instance: InstanceDep, holder: HolderDep) -> list[SharePublic]:
     responses=HOLDER_ROUTE_ERRORS,
 )
 def revoke_share(instance: InstanceDep, holder: HolderDep, share_id: str) -> Response:
-    sharing.revoke_share(instance, holder.id, share_id[:MAX_TOKEN_LENGTH])
+    with mapped(not_found=True):
+        sharing.revoke_share(instance, holder.id, share_id[:MAX_TOKEN_LENGTH])
     return Response(status_code=204)
 
 
@@ -197,14 +200,15 @@ def create_presentation(
     """Post the result to `/presentations/verify` as
     `{"verifiablePresentation": ..., "options": {"challenge": ..., "domain": ...}}`."""
     require_owned(instance, holder.id, body.credential_ids, "credential_ids")
-    vp = sharing.present(
-        instance,
-        holder.id,
-        list(dict.fromkeys(body.credential_ids)),
-        challenge=body.challenge,
-        domain=body.domain,
-        fmt=body.format,
-    )
+    with mapped():
+        vp = sharing.present(
+            instance,
+            holder.id,
+            list(dict.fromkeys(body.credential_ids)),
+            challenge=body.challenge,
+            domain=body.domain,
+            fmt=body.format,
+        )
     return PresentationCreated(format=body.format, verifiablePresentation=vp)
 
 
@@ -234,13 +238,18 @@ def _not_found(request: Request) -> Response:
 
 def _entry(shared: sharing.SharedCredential) -> dict[str, Any]:
     item, report = shared.item, shared.report
+    summary = item.summary
     status = str(report.get("status", "invalid"))
     return {
         "id": item.id,
-        "title": item.title,
-        "issuer": {"id": item.issuer_id, "name": item.issuer_name, "country": item.issuer_country},
-        "issued_on": item.issued_on.date().isoformat() if item.issued_on else None,
-        "valid_until": item.valid_until.isoformat() if item.valid_until else None,
+        "title": summary.title_in(),
+        "issuer": {
+            "id": summary.issuer_id,
+            "name": summary.issuer_name_in(),
+            "country": summary.issuer_country,
+        },
+        "issued_on": summary.issued_on.date().isoformat() if summary.issued_on else None,
+        "valid_until": summary.valid_until.isoformat() if summary.valid_until else None,
         "ects": item.ects,
         "hours": item.hours,
         "eqf_level": item.eqf_level,

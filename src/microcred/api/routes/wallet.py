@@ -7,7 +7,8 @@ Every route acts on the token's holder only. A credential id of another holder a
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -20,8 +21,9 @@ from microcred.api.errors import HOLDER_ROUTE_ERRORS, ApiError
 from microcred.api.routes.verify import parse_json_body
 from microcred.api.schemas import AccountDelete, IsoDate, WalletImport, WalletReverify
 from microcred.services import privacy, sharing, wallet
+from microcred.services.holders import HolderError, HolderNotFound
 from microcred.services.instance import Instance
-from microcred.services.wallet import WalletImportError, WalletItem
+from microcred.services.wallet import ImportError_, WalletItem
 
 router = APIRouter(prefix="/api/v1/wallet", tags=["wallet"], responses=HOLDER_ROUTE_ERRORS)
 
@@ -59,8 +61,26 @@ _IMPORT_DOC: dict[str, Any] = {
 
 
 # ---------------------------------------------------------------- errors
-# The services' errors (HolderNotFound, WalletImportError, ...) reach the one mapping in
-# microcred.api.errors.status_for: 404 for an object of the wallet that is not there.
+
+
+def holder_error(exc: HolderError, *, not_found: bool = False) -> ApiError:
+    """A service error as an API error: a file the importer cannot read is a 400, a URL it
+    cannot use a 422, an object of the wallet that is not there a 404, the rest a 422."""
+    if isinstance(exc, ImportError_):
+        if exc.field == "url":
+            return ApiError(422, "import_failed", str(exc), "url")
+        return ApiError(400, "not_a_credential", str(exc), exc.field)
+    if not_found or isinstance(exc, HolderNotFound):
+        return ApiError(404, "not_found", str(exc), exc.field)
+    return ApiError(422, "validation_error", str(exc), exc.field)
+
+
+@contextmanager
+def mapped(*, not_found: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except HolderError as exc:
+        raise holder_error(exc, not_found=not_found) from None
 
 
 def not_found_item(item_id: str) -> ApiError:
@@ -76,7 +96,8 @@ def checked_id(item_id: str) -> str:
 def require_owned(instance: Instance, holder_id: str, ids: list[str], field: str) -> None:
     """404 (the same for another holder's credential and none at all) unless every id is in
     this holder's wallet."""
-    owned = {i.id for i in wallet.list_items(instance, holder_id)}
+    with mapped():
+        owned = {i.id for i in wallet.list_items(instance, holder_id)}
     missing = [i for i in dict.fromkeys(ids) if i not in owned]
     if missing:
         raise ApiError(
@@ -96,13 +117,15 @@ def item_json(item: WalletItem, *, full: bool = False) -> dict[str, Any]:
 
 @router.get("", summary="The holder's profile and the totals of the wallet")
 def profile(instance: InstanceDep, holder: HolderDep) -> dict[str, Any]:
-    items = wallet.list_items(instance, holder.id)
+    with mapped():
+        items = wallet.list_items(instance, holder.id)
     return {"holder": holder.to_json(), "totals": wallet.totals(items)}
 
 
 @router.get("/data", summary="Everything this instance holds about the holder (GDPR Art. 15/20)")
 def personal_data(instance: InstanceDep, holder: HolderDep) -> Response:
-    data = privacy.personal_data(instance, holder.id)
+    with mapped():
+        data = privacy.personal_data(instance, holder.id)
     return _download(data, f"microcred-data-{holder.handle}.json")
 
 
@@ -112,7 +135,8 @@ def delete_account(instance: InstanceDep, holder: HolderDep, body: AccountDelete
         raise ApiError(
             422, "validation_error", 'deleting cannot be undone: send {"confirm": true}', "confirm"
         )
-    counts = privacy.delete_holder(instance, holder.id)
+    with mapped(not_found=True):
+        counts = privacy.delete_holder(instance, holder.id)
     return {"deleted": True, **counts}
 
 
@@ -202,9 +226,10 @@ async def import_credential(
             wanted = _import_request(parse_json_body(body))
             if wanted.url is not None:
                 network = getattr(request.app.state, "outbound_network", None)
-                raw = await run_in_threadpool(
-                    wallet.fetch_url, instance, wanted.url, network=network
-                )
+                with mapped():
+                    raw = await run_in_threadpool(
+                        wallet.fetch_url, instance, wanted.url, network=network
+                    )
                 filename, source = wanted.url, "url"
             else:
                 credential = wanted.credential
@@ -220,11 +245,13 @@ async def import_credential(
         item, created = await run_in_threadpool(
             lambda: wallet.import_bytes(instance, holder.id, raw, filename=filename, source=source)
         )
-    except WalletImportError as exc:
+    except ImportError_ as exc:
         message = str(exc)
         if exc.field != "url" and not message.startswith("not a credential"):
-            raise WalletImportError(f"not a credential: {message}", exc.field) from None
-        raise
+            message = f"not a credential: {message}"
+        raise holder_error(ImportError_(message, exc.field)) from None
+    except HolderError as exc:
+        raise holder_error(exc) from None
     if not created:
         response.status_code = 200
     return {**item_json(item), "created": created}
@@ -241,12 +268,14 @@ async def import_bundle(
     else:
         raw = await request.body()
     bundle = parse_json_body(raw)
-    return await run_in_threadpool(wallet.import_bundle, instance, holder.id, bundle)
+    with mapped():
+        return await run_in_threadpool(wallet.import_bundle, instance, holder.id, bundle)
 
 
 @router.get("/export", summary="The whole wallet as a bundle (re-imports losslessly)")
 def export_bundle(instance: InstanceDep, holder: HolderDep) -> Response:
-    bundle = wallet.export_bundle(instance, holder.id)
+    with mapped():
+        bundle = wallet.export_bundle(instance, holder.id)
     return _download(bundle, f"microcred-wallet-{holder.handle}.json")
 
 
@@ -268,16 +297,17 @@ def list_credentials(
     ] = None,
     status: Status | None = None,
 ) -> dict[str, Any]:
-    items = wallet.list_items(
-        instance,
-        holder.id,
-        issuer=issuer or None,
-        skill=skill or None,
-        eqf_level=eqf,
-        date_from=date_from,
-        date_to=date_to,
-        status=status,
-    )
+    with mapped():
+        items = wallet.list_items(
+            instance,
+            holder.id,
+            issuer=issuer or None,
+            skill=skill or None,
+            eqf_level=eqf,
+            date_from=date_from,
+            date_to=date_to,
+            status=status,
+        )
     return {
         "credentials": [i.to_json() for i in items],
         "totals": wallet.totals(items),
@@ -290,13 +320,15 @@ def list_credentials(
     summary="One credential: its fields, last verification report and the original",
 )
 def get_credential(instance: InstanceDep, holder: HolderDep, item_id: str) -> dict[str, Any]:
-    item = wallet.get_item(instance, holder.id, checked_id(item_id))
+    with mapped(not_found=True):
+        item = wallet.get_item(instance, holder.id, checked_id(item_id))
     return item_json(item, full=True)
 
 
 @router.delete("/credentials/{item_id}", status_code=204, summary="Remove a credential")
 def delete_credential(instance: InstanceDep, holder: HolderDep, item_id: str) -> Response:
-    wallet.delete_item(instance, holder.id, checked_id(item_id))
+    with mapped(not_found=True):
+        wallet.delete_item(instance, holder.id, checked_id(item_id))
     return Response(status_code=204)
 
 
@@ -307,7 +339,8 @@ def reverify(
     ids = body.ids if body is not None else None
     if ids:
         require_owned(instance, holder.id, ids, "ids")
-    changes = wallet.reverify(instance, holder.id, ids)
+    with mapped():
+        changes = wallet.reverify(instance, holder.id, ids)
     return {
         "results": [{**c, "changed": c["before"] != c["after"]} for c in changes],
         "changed": sum(1 for c in changes if c["before"] != c["after"]),
@@ -325,7 +358,10 @@ def _link_for(
     public verify page. A GET never creates a share: ``POST /api/v1/wallet/shares`` does."""
     if share_url is None:
         return sharing.verify_page_url(instance), None
-    view = sharing.chosen_share(instance, holder_id, share_url, item_ids)
+    try:
+        view = sharing.chosen_share(instance, holder_id, share_url, item_ids)
+    except HolderError as exc:
+        raise ApiError(422, "validation_error", str(exc), exc.field or "share_url") from None
     return share_url, view.id
 
 
@@ -351,7 +387,8 @@ def certificate_pdf(
 ) -> Response:
     from microcred.documents import certificate_pdf as make_pdf
 
-    item = wallet.get_item(instance, holder.id, checked_id(item_id))
+    with mapped(not_found=True):
+        item = wallet.get_item(instance, holder.id, checked_id(item_id))
     url, _ = _link_for(instance, holder.id, [item.id], share_url)
     pdf = make_pdf(item.model, verification_url=url, report=item.report)
     return _pdf(pdf, "certificate.pdf")
@@ -378,7 +415,8 @@ def portfolio_pdf(
     from microcred.documents import portfolio_pdf as make_pdf
 
     wanted = [i.strip() for value in ids or [] for i in value.split(",") if i.strip()]
-    items = wallet.list_items(instance, holder.id)
+    with mapped():
+        items = wallet.list_items(instance, holder.id)
     if wanted:
         require_owned(instance, holder.id, wanted, "ids")
         by_id = {i.id: i for i in items}
@@ -414,10 +452,12 @@ def _pdf(content: bytes, filename: str) -> Response:
 def linkedin(
     instance: InstanceDep, holder: HolderDep, item_id: str, share_url: ShareUrl = None
 ) -> dict[str, Any]:
-    item = wallet.get_item(instance, holder.id, checked_id(item_id))
+    with mapped(not_found=True):
+        item = wallet.get_item(instance, holder.id, checked_id(item_id))
     url, share_id = _link_for(instance, holder.id, [item.id], share_url)
     try:
-        link = sharing.linkedin_url(instance, holder.id, item.id, share=url)
+        with mapped(not_found=True):
+            link = sharing.linkedin_url(instance, holder.id, item.id, share=url)
     except ValueError as exc:  # no name or no issuer name to show on LinkedIn
         raise ApiError(422, "validation_error", str(exc), "id") from None
     return {"url": link, "cert_url": url, "share_id": share_id}

@@ -1,0 +1,122 @@
+"""The one mapping from what a proof check raised to the failed (or unverifiable) ``proof``
+check that says so, for credentials and presentations, Data Integrity and JOSE alike.
+
+The wording names what was signed (:class:`Signed`); the codes are the same everywhere:
+``proof.unknown_context``, ``proof.jsonld``, ``proof.key_unavailable``, ``proof.bad_key``,
+``proof.invalid_signature``, ``proof.purpose``, ``proof.unsupported``, ``proof.malformed``,
+``proof.rejected``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from microcred.jsonld.errors import JsonLdError, UnknownContextError
+from microcred.proofs.errors import (
+    InvalidSignature,
+    MalformedProof,
+    ProofError,
+    ProofPurposeMismatch,
+    UnsupportedCryptosuite,
+    VerificationMethodError,
+)
+from microcred.verify.report import Check
+from microcred.verify.resolution import DocumentFinder
+
+__all__ = [
+    "CREDENTIAL",
+    "CREDENTIAL_JWT",
+    "PRESENTATION",
+    "PRESENTATION_JWT",
+    "Signed",
+    "did_key_vm",
+    "proof_failure",
+]
+
+
+@dataclass(frozen=True)
+class Signed:
+    """How the messages name what was signed, and whose key signed it."""
+
+    document: str  # "document", "presentation"
+    key: str  # "the signing key", "the holder's key"
+    key_document: str  # "the signing key's document", "the holder's key document"
+    mismatch: str  # the sentence for a signature that does not match
+    proof: str = "proof"  # "proof", "JWT": what was rejected
+    purpose: str = "the proof is not made for asserting this credential"  # wrong proofPurpose
+
+
+CREDENTIAL = Signed(
+    "document",
+    "the signing key",
+    "the signing key's document",
+    "the signature does not match: the credential was changed after it was signed, or signed "
+    "with another key",
+)
+CREDENTIAL_JWT = Signed(
+    "document",
+    "the signing key",
+    "the signing key's document",
+    "the JWT signature does not match: the credential was changed or signed with another key",
+    "JWT",
+)
+PRESENTATION = Signed(
+    "presentation",
+    "the holder's key",
+    "the holder's key document",
+    "the holder's signature does not match: the presentation was changed after it was signed, "
+    "or signed with another key than the one it names",
+    purpose="not bound to this request",
+)
+PRESENTATION_JWT = PRESENTATION
+
+
+def did_key_vm(kid: str) -> str:
+    """A JOSE ``kid`` as a verification method URL: a bare did:key names its only key."""
+    if "#" not in kid and kid.startswith("did:key:"):
+        return f"{kid}#{kid.removeprefix('did:key:')}"
+    return kid
+
+
+def proof_failure(exc: Exception, finder: DocumentFinder, signed: Signed) -> Check:
+    """The ``proof`` check for ``exc``, raised while checking the proof of ``signed``.
+
+    A key whose document could not be found is a warning (it could not be checked), never
+    a pass; anything that is not a proof or JSON-LD error comes from hostile JSON-LD that made
+    the JSON-LD processor itself fail."""
+    if isinstance(exc, UnknownContextError):
+        return Check("proof", "fail", f"cannot be checked: {exc}", "proof.unknown_context")
+    if isinstance(exc, JsonLdError):
+        return Check(
+            "proof",
+            "fail",
+            f"cannot be checked, the {signed.document} is not valid JSON-LD: {exc}",
+            "proof.jsonld",
+        )
+    if isinstance(exc, VerificationMethodError):
+        if finder.unavailable:
+            missing = finder.unavailable[-1]
+            return Check(
+                "proof",
+                "warn",
+                f"could not be checked: {signed.key_document} {missing} is not available "
+                f"offline (supply it with --resolve {missing}=FILE)",
+                "proof.key_unavailable",
+            )
+        return Check("proof", "fail", f"{signed.key} cannot be used: {exc}", "proof.bad_key")
+    if isinstance(exc, InvalidSignature):
+        return Check("proof", "fail", signed.mismatch, "proof.invalid_signature")
+    if isinstance(exc, ProofPurposeMismatch):
+        return Check("proof", "fail", f"{signed.purpose}: {exc}", "proof.purpose")
+    if isinstance(exc, UnsupportedCryptosuite):
+        return Check("proof", "fail", f"unsupported proof: {exc}", "proof.unsupported")
+    if isinstance(exc, MalformedProof):
+        return Check("proof", "fail", f"malformed proof: {exc}", "proof.malformed")
+    if isinstance(exc, ProofError):
+        return Check("proof", "fail", f"{signed.proof} rejected: {exc}", "proof.rejected")
+    return Check(
+        "proof",
+        "fail",
+        f"cannot be checked, the {signed.document} is not valid JSON-LD ({type(exc).__name__})",
+        "proof.jsonld",
+    )
