@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, negotiate_locale
+from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
@@ -111,7 +111,7 @@ def language_name(lang: str) -> str:
     """The language's name in itself ("Latviešu"), capitalised."""
     try:
         name = Locale.parse(lang).get_display_name(lang) or lang
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnknownLocaleError):
         return lang
     return name[:1].upper() + name[1:]
 
@@ -167,7 +167,7 @@ def _babel_locale(lang: str) -> str:
     """A locale Babel knows for formatting (a catalogue-only pseudo-locale formats as default)."""
     try:
         Locale.parse(lang)
-    except (ValueError, TypeError, LookupError):
+    except (ValueError, TypeError, UnknownLocaleError):
         return DEFAULT_LANGUAGE
     return lang
 

@@ -11,9 +11,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from microcred import i18n
 from microcred.cli.common import read_json_file, settings
 from microcred.cli.output import EXIT_INVALID, EXIT_OK, console, fail_usage, print_json
 from microcred.formats.inputs import MAX_INPUT_BYTES
+from microcred.i18n import N_
 from microcred.verify import (
     TrustList,
     VerificationReport,
@@ -25,25 +27,84 @@ from microcred.verify.summary import EMPTY_SUMMARY
 from microcred.verify.trust import TrustListError
 
 MARKS = {
-    "pass": "[green]✓ pass[/]",
-    "fail": "[red]✗ fail[/]",
-    "warn": "[yellow]! warn[/]",
-    "skip": "[dim]– skip[/]",
+    "pass": ("green", "✓"),
+    "fail": ("red", "✗"),
+    "warn": ("yellow", "!"),
+    "skip": ("dim", "–"),
 }
+# The headline of each status: its style, its word and what it means (catalogue message ids).
 HEADLINES = {
-    "valid": "[bold green]Valid[/]: the credential is authentic, unaltered and in force.",
-    "invalid": "[bold red]Not valid[/]: see the failed checks below.",
-    "revoked": "[bold red]Revoked[/]: the issuer has withdrawn this credential.",
-    "suspended": "[bold yellow]Suspended[/]: the issuer has suspended this credential for now.",
-    "expired": "[bold yellow]Expired[/]: the credential is authentic but no longer valid.",
+    "valid": (
+        "bold green",
+        N_("Valid"),
+        N_("the credential is authentic, unaltered and in force."),
+    ),
+    "invalid": ("bold red", N_("Not valid"), N_("see the failed checks below.")),
+    "revoked": ("bold red", N_("Revoked"), N_("the issuer has withdrawn this credential.")),
+    "suspended": (
+        "bold yellow",
+        N_("Suspended"),
+        N_("the issuer has suspended this credential for now."),
+    ),
+    "expired": (
+        "bold yellow",
+        N_("Expired"),
+        N_("the credential is authentic but no longer valid."),
+    ),
 }
 VP_HEADLINES = {
-    "valid": "[bold green]Valid[/]: presented by its holder, and every credential in it is valid.",
-    "invalid": "[bold red]Not valid[/]: see the failed checks below.",
-    "revoked": "[bold red]Revoked[/]: a credential in the presentation has been withdrawn.",
-    "suspended": "[bold yellow]Suspended[/]: a credential in the presentation is suspended.",
-    "expired": "[bold yellow]Expired[/]: a credential in the presentation is no longer valid.",
+    "valid": (
+        "bold green",
+        N_("Valid"),
+        N_("presented by its holder, and every credential in it is valid."),
+    ),
+    "invalid": ("bold red", N_("Not valid"), N_("see the failed checks below.")),
+    "revoked": (
+        "bold red",
+        N_("Revoked"),
+        N_("a credential in the presentation has been withdrawn."),
+    ),
+    "suspended": (
+        "bold yellow",
+        N_("Suspended"),
+        N_("a credential in the presentation is suspended."),
+    ),
+    "expired": (
+        "bold yellow",
+        N_("Expired"),
+        N_("a credential in the presentation is no longer valid."),
+    ),
 }
+
+
+def _headline(table: dict[str, tuple[str, str, str]], status: str, t: i18n.Translator) -> str:
+    style, word, sentence = table[status]
+    return f"[{style}]{escape(t.gettext(word))}[/]: {escape(t.gettext(sentence))}"
+
+
+def _checks_table(checks: list[Any], presentation: bool, t: i18n.Translator) -> Table:
+    """The checks in plain language, by their codes (the texts of the web report)."""
+    from microcred.web import report as texts
+    from microcred.web.core import Page
+
+    page = Page(None, t.lang)  # type: ignore[arg-type]  # only its texts are used
+    meanings, by_result = (
+        (texts.PRESENTATION_MEANINGS, texts.PRESENTATION_MEANINGS_BY_RESULT)
+        if presentation
+        else (texts.MEANINGS, texts.MEANINGS_BY_RESULT)
+    )
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
+    table.add_column(t.gettext("Check"))
+    table.add_column(t.gettext("Result"))
+    table.add_column(t.gettext("What it means"))
+    for line in texts.check_lines([c.to_json() for c in checks], meanings, by_result, page):
+        colour, mark = MARKS.get(line.status, ("dim", "?"))
+        table.add_row(
+            escape(line.label),
+            f"[{colour}]{mark} {escape(line.word)}[/]",
+            escape(line.meaning or line.message),
+        )
+    return table
 
 
 def _read_input(file: str) -> bytes:
@@ -74,49 +135,41 @@ def parse_resolve(items: list[str]) -> dict[str, dict[str, Any]]:
     return documents
 
 
-def render(report: VerificationReport) -> None:
-    console.print(HEADLINES[report.status])
+def _line(label: str, value: str) -> None:
+    console.print(f"  {escape(label)}: {escape(value)}", highlight=False)
+
+
+def render(report: VerificationReport, t: i18n.Translator | None = None) -> None:
+    t = t or i18n.translator()
+    console.print(_headline(HEADLINES, report.status, t))
     summary = report.summary
     if summary is not EMPTY_SUMMARY:  # the credential was read as far as its summary
-        console.print(
-            f"  credential: {summary.title_in() or '-'}  ({summary.id or 'no id'})",
-            highlight=False,
-        )
+        ident = summary.id or t.gettext("no id")
         where = f", {summary.issuer_country}" if summary.issuer_country else ""
-        console.print(
-            f"  issuer:     {summary.issuer_name_in() or '-'}{where}  ({summary.issuer_id})",
-            highlight=False,
+        _line(t.gettext("Credential"), f"{summary.title_in() or '-'}  ({ident})")
+        _line(
+            t.gettext("Issuer"), f"{summary.issuer_name_in() or '-'}{where}  ({summary.issuer_id})"
         )
-    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-    table.add_column("check")
-    table.add_column("result")
-    table.add_column("what it means")
-    for check in report.checks:
-        table.add_row(check.id, MARKS[check.status], check.message)
-    console.print(table)
+    console.print(_checks_table(list(report.checks), False, t))
 
 
-def render_presentation(report: PresentationReport) -> None:
-    console.print(VP_HEADLINES[report.status])
-    console.print(f"  holder:     {report.summary.get('holder') or '-'}", highlight=False)
-    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-    table.add_column("check")
-    table.add_column("result")
-    table.add_column("what it means")
-    for check in report.checks:
-        table.add_row(check.id, MARKS[check.status], check.message)
-    console.print(table)
+def render_presentation(report: PresentationReport, t: i18n.Translator | None = None) -> None:
+    t = t or i18n.translator()
+    console.print(_headline(VP_HEADLINES, report.status, t))
+    _line(t.gettext("Holder"), str(report.summary.get("holder") or "-"))
+    console.print(_checks_table(list(report.checks), True, t))
     for item in report.credentials:
         console.print(f"\n[bold]{item.name}[/]", highlight=False)
         if item.binding.bound:
-            console.print("  [green]issued to the person who presented it[/]", highlight=False)
+            bound = t.gettext("Issued to the person who presented it")
+            console.print(f"  [green]{escape(bound)}[/]", highlight=False)
         else:
+            not_bound = t.gettext("Not shown to belong to the person who presented it")
             console.print(
-                "  [yellow]not shown to belong to the person who presented it[/]: "
-                + escape(item.binding.message),
+                f"  [yellow]{escape(not_bound)}[/]: " + escape(item.binding.message),
                 highlight=False,
             )
-        render(item.report)
+        render(item.report, t)
 
 
 def _local_instance(config: Any) -> Any:
@@ -158,8 +211,15 @@ def verify(
     domain: Annotated[
         str | None, typer.Option(help="Presentations: the domain (aud) this verifier asked for.")
     ] = None,
+    lang: Annotated[
+        str,
+        typer.Option(help="Language of the report (any language with a catalogue)."),
+    ] = i18n.DEFAULT_LANGUAGE,
 ) -> None:
     """Verify a credential or presentation offline and explain each check. Exit 0 if valid, 1 if not, 2 on usage errors."""
+    if lang not in i18n.languages():
+        fail_usage(f"--lang: one of {', '.join(i18n.languages())}")
+    t = i18n.translator(lang)
     documents = parse_resolve(resolve or [])
     config = settings()
     trust = TrustList.empty()
@@ -185,7 +245,7 @@ def verify(
         if as_json:
             print_json(presented.to_json())
         else:
-            render_presentation(presented)
+            render_presentation(presented, t)
         raise typer.Exit(EXIT_OK if presented.valid else EXIT_INVALID)
     if challenge is not None or domain is not None:
         fail_usage("--challenge and --domain apply to presentations; FILE is not a presentation")
@@ -193,5 +253,5 @@ def verify(
     if as_json:
         print_json(report.to_json())
     else:
-        render(report)
+        render(report, t)
     raise typer.Exit(EXIT_OK if report.valid else EXIT_INVALID)

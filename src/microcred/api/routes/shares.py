@@ -13,8 +13,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from microcred import i18n
 from microcred.api.deps import HolderDep, InstanceDep
 from microcred.api.errors import ERROR_REF, HOLDER_ROUTE_ERRORS, error_body
 from microcred.api.routes.wallet import mapped, require_owned
@@ -30,12 +30,7 @@ from microcred.services.holders import HolderError
 
 router = APIRouter(tags=["sharing"])
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 MAX_TOKEN_LENGTH = 200
 
 # Nothing of a share page is kept by a browser or a proxy (a revoked credential must never
@@ -53,81 +48,15 @@ HTML_HEADERS = {
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 }
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Shared micro-credentials",
-        "shared_by": "Shared by",
-        "issuer": "Issuer",
-        "country": "Country",
-        "issued": "Issued on",
-        "ects": "ECTS credits",
-        "eqf": "EQF level",
-        "checks": "Verification checks",
-        "check": "Check",
-        "result": "Result",
-        "detail": "Detail",
-        "verified_now": "Verified just now, when this page was opened.",
-        "expires": "This link expires on",
-        "not_found_title": "Share link not found",
-        "not_found": "This link does not exist, has expired, or was revoked by its owner.",
-        "other_language": "Latviski",
-        "pass": "Pass",
-        "fail": "Fail",
-        "warn": "Warning",
-        "skip": "Not checked",
-        "valid": "Valid",
-        "invalid": "Not valid",
-        "revoked": "Revoked by its issuer",
-        "suspended": "Suspended by its issuer",
-        "expired": "Expired",
-        "none": "not stated",
-        "bound": "Issued to the person who presented it",
-        "not_bound": "Not shown to belong to the person who presented it",
-        "bound_help": "It was issued to the digital identity (DID) of the wallet that shared "
-        "this link.",
-        "not_bound_help": "It was not issued to the digital identity (DID) of the wallet that "
-        "shared this link (it names, for example, only a name or an e-mail address), so nothing "
-        "shows that the person who shared it is the learner named in it. Check their identity "
-        "another way before you rely on it.",
-    },
-    "lv": {
-        "title": "Kopīgotās mikrokvalifikācijas",
-        "shared_by": "Kopīgoja",
-        "issuer": "Izdevējs",
-        "country": "Valsts",
-        "issued": "Izdošanas datums",
-        "ects": "ECTS kredītpunkti",
-        "eqf": "EKI līmenis",
-        "checks": "Pārbaudes",
-        "check": "Pārbaude",
-        "result": "Rezultāts",
-        "detail": "Sīkāk",
-        "verified_now": "Pārbaudīts tikko, atverot šo lapu.",
-        "expires": "Saite ir derīga līdz",
-        "not_found_title": "Saite nav atrasta",
-        "not_found": "Šīs saites nav, tās derīgums ir beidzies, vai īpašnieks to ir atsaucis.",
-        "other_language": "English",
-        "pass": "Izpildīts",
-        "fail": "Neizpildīts",
-        "warn": "Brīdinājums",
-        "skip": "Nav pārbaudīts",
-        "valid": "Derīgs",
-        "invalid": "Nav derīgs",
-        "revoked": "Izdevējs to ir atsaucis",
-        "suspended": "Izdevējs to ir apturējis",
-        "expired": "Derīguma termiņš beidzies",
-        "none": "nav norādīts",
-        "bound": "Izsniegts personai, kas to uzrādīja",
-        "not_bound": "Nav pierādīts, ka tas pieder personai, kas to uzrādīja",
-        "bound_help": "Tas ir izsniegts tā maciņa digitālajai identitātei (DID), kas kopīgoja "
-        "šo saiti.",
-        "not_bound_help": "Tas nav izsniegts tā maciņa digitālajai identitātei (DID), kas "
-        "kopīgoja šo saiti (tajā, piemēram, norādīts tikai vārds vai e-pasta adrese), tāpēc "
-        "nekas neapliecina, ka kopīgotājs ir tajā minētais izglītojamais. Pirms paļaujaties uz "
-        "to, pārbaudiet personas identitāti citādi.",
-    },
+# The headline of each status, in the JSON view: the message ids (English) of the catalogues,
+# which the HTML page shows in its language.
+HEADLINES = {
+    "valid": i18n.N_("Valid"),
+    "invalid": i18n.N_("Not valid"),
+    "revoked": i18n.N_("Revoked by its issuer"),
+    "suspended": i18n.N_("Suspended by its issuer"),
+    "expired": i18n.N_("Expired"),
 }
-HEADLINES_EN = {k: LABELS["en"][k] for k in ("valid", "invalid", "revoked", "suspended", "expired")}
 
 
 def _share_public(view: sharing.ShareView) -> dict[str, Any]:
@@ -220,8 +149,19 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def _language(request: Request) -> str:
-    return "lv" if request.query_params.get("lang") == "lv" else "en"
+def _render(request: Request, template: str, **values: Any) -> str:
+    """A share page in the language of ``?lang=`` (any language with a catalogue)."""
+    t = i18n.translator(i18n.supported(request.query_params.get("lang")))
+    others = [
+        {"code": code, "name": i18n.language_name(code)}
+        for code in i18n.languages()
+        if code != t.lang
+    ]
+    return (
+        i18n.jinja_environment(TEMPLATES_DIR)
+        .get_template(template)
+        .render(**i18n.template_context(t), languages=others, headlines=HEADLINES, **values)
+    )
 
 
 def _not_found(request: Request) -> Response:
@@ -231,9 +171,17 @@ def _not_found(request: Request) -> Response:
             404,
             headers=PAGE_HEADERS,
         )
-    lang = _language(request)
-    html = TEMPLATES.get_template("share_not_found.html").render(lang=lang, t=LABELS[lang])
+    html = _render(request, "share_not_found.html")
     return HTMLResponse(html, 404, headers=HTML_HEADERS)
+
+
+def _check_rows(request: Request, report: dict[str, Any]) -> list[Any]:
+    """The checks in plain language, by their codes: the web report's texts and catalogues."""
+    from microcred.web import report as texts
+    from microcred.web.core import Page
+
+    page = Page(request, i18n.supported(request.query_params.get("lang")))
+    return texts.check_lines(report.get("checks"), texts.MEANINGS, texts.MEANINGS_BY_RESULT, page)
 
 
 def _entry(shared: sharing.SharedCredential) -> dict[str, Any]:
@@ -254,7 +202,7 @@ def _entry(shared: sharing.SharedCredential) -> dict[str, Any]:
         "hours": item.hours,
         "eqf_level": item.eqf_level,
         "status": status,
-        "headline": HEADLINES_EN.get(status, HEADLINES_EN["invalid"]),
+        "headline": HEADLINES.get(status, HEADLINES["invalid"]),
         "valid": bool(report.get("valid")),
         "report": report,
         "holder_binding": shared.binding.to_json(),
@@ -292,10 +240,10 @@ def share_page(token: str, request: Request, instance: InstanceDep) -> Response:
             },
             headers=PAGE_HEADERS,
         )
-    lang = _language(request)
-    html = TEMPLATES.get_template("share.html").render(
-        lang=lang,
-        t=LABELS[lang],
+    html = _render(
+        request,
+        "share.html",
+        check_rows=[_check_rows(request, e["report"]) for e in entries],
         holder_name=holder_name,
         credentials=entries,
         expires_on=view.expires_at.date().isoformat(),
