@@ -3,7 +3,8 @@
 The public API, re-exported here; everything else is implementation.
 """
 
-from microcred.formats.ob3 import award_to_ob3, read_ob3
+from microcred.formats.ob3 import award_to_ob3
+from microcred.formats.ob3_read import read_ob3
 from microcred.model import (
     Award,
     Learner,

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 
-from microcred.formats.ob3 import OB3_CONTEXT, award_to_ob3, read_ob3
+from microcred.formats.ob3 import OB3_CONTEXT, award_to_ob3
+from microcred.formats.ob3_read import read_ob3
 from microcred.model import parse_award
 from microcred.model.files import load_data
 from tests.strategies import award_data

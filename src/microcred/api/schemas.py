@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from microcred.formats.registry import FormatName, IssuableFormat
+
 # scheme ":" then no white space: what a credentialSubject id or evidence id must be (JSON-LD
 # safe mode refuses relative IRIs when the credential is signed).
 ABSOLUTE_URI = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$"
@@ -135,7 +137,7 @@ class CredentialCreate(Strict):
         max_length=200,
         description="idempotency key: the same key returns the same credential",
     )
-    format: Literal["ob3", "jwt"] = "ob3"
+    format: IssuableFormat = FormatName.OB3
 
 
 class CredentialPublic(BaseModel):

@@ -13,17 +13,14 @@ import typer
 from microcred.cli.common import write_text
 from microcred.cli.output import EXIT_INVALID, err_console, fail_usage, print_json
 from microcred.formats.inputs import InputError, parse_input
-
-
-class ExportFormat(StrEnum):
-    ELM = "elm"
-    OB3 = "ob3"
-    JWT = "jwt"
+from microcred.formats.registry import ExportableFormat, FormatName
 
 
 class ConvertTarget(StrEnum):
-    ELM = "elm"
-    OB3 = "ob3"
+    """What `convert` writes: a format of the registry (unsigned), or the model itself."""
+
+    ELM = FormatName.ELM.value
+    OB3 = FormatName.OB3.value
     MODEL = "model"
 
 
@@ -34,7 +31,7 @@ def _dump(value: dict[str, Any] | str) -> str:
 def export(
     credential_id: Annotated[str, typer.Argument(help="An issued credential's id (urn:uuid:...).")],
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="elm (Europass / ELM v3), ob3 or jwt.")
+        ExportableFormat, typer.Option("--format", help="elm (Europass / ELM v3), ob3 or jwt.")
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
     org: Annotated[str | None, typer.Option(help="Only if issued by this organisation.")] = None,
@@ -46,7 +43,7 @@ def export(
     from microcred.services.organisations import OrganisationError
 
     try:
-        result = export_credential(open_instance(), credential_id, fmt.value, org_ref=org)
+        result = export_credential(open_instance(), credential_id, fmt, org_ref=org)
     except (OrganisationError, JsonLdError) as exc:
         fail_usage(f"cannot export: {exc}")
     write_text(out, _dump(result) + "\n")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,17 +11,13 @@ import typer
 
 from microcred.cli.common import read_json_file, secret_key, settings, write_text
 from microcred.cli.output import err_console, fail_usage, print_json
+from microcred.formats.registry import FormatName, IssuableFormat
 from microcred.jsonld.errors import JsonLdError
 from microcred.model.files import SpecFileError, load_data
 from microcred.model.validation import SpecificationError, parse_award
 from microcred.proofs.errors import KeyUsageError
 from microcred.proofs.keys import load_key_file
 from microcred.services.issuing import IssuingError, issue_award
-
-
-class OutputFormat(StrEnum):
-    OB3 = "ob3"
-    JWT = "jwt"
 
 
 def issue(
@@ -58,9 +53,9 @@ def issue(
         str | None, typer.Option(help="Date of issue (YYYY-MM-DD); default: now.")
     ] = None,
     fmt: Annotated[
-        OutputFormat,
+        IssuableFormat,
         typer.Option("--format", help="ob3: JSON-LD with a Data Integrity proof; jwt: VC-JOSE."),
-    ] = OutputFormat.OB3,
+    ] = FormatName.OB3,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the issued credential as JSON (with its id).")
     ] = False,
@@ -120,9 +115,7 @@ def issue(
     controller = key_data.get("controller") if isinstance(key_data.get("controller"), str) else None
     vm = key_data.get("id") if isinstance(key_data.get("id"), str) else None
     try:
-        result = issue_award(
-            award, keypair, issuer_id=controller, verification_method=vm, fmt=fmt.value
-        )
+        result = issue_award(award, keypair, issuer_id=controller, verification_method=vm, fmt=fmt)
     except (IssuingError, JsonLdError) as exc:
         fail_usage(f"cannot issue: {exc}")
     text = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False, indent=2)
@@ -143,7 +136,7 @@ def _issue_as_org(
     evidence_url: str | None,
     row_key: str | None,
     issued_on: str | None,
-    fmt: OutputFormat,
+    fmt: IssuableFormat,
     out: Path | None,
     as_json: bool,
 ) -> None:
@@ -161,7 +154,7 @@ def _issue_as_org(
         row_key=row_key,
     )
     try:
-        result = credentials.issue(open_instance(), org, spec, request, fmt=fmt.value)
+        result = credentials.issue(open_instance(), org, spec, request, fmt=fmt)
     except SpecificationError as exc:
         fail_usage("cannot issue: " + "; ".join(f"{p.path}: {p.message}" for p in exc.problems))
     except (OrganisationError, IssuingError, JsonLdError) as exc:

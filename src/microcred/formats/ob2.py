@@ -29,7 +29,8 @@ from typing import Any
 import pycountry
 
 from microcred.formats.inputs import MAX_DEPTH, depth_exceeds
-from microcred.formats.ob3 import EQF_PREFIX, ESCO_SKILL_PREFIX, _missing
+from microcred.formats.ob3 import EQF_PREFIX, ESCO_SKILL_PREFIX
+from microcred.formats.ob3_read import missing_elements
 from microcred.model.award import Award
 from microcred.model.validation import SpecificationError, parse_award
 from microcred.model.vocabulary import ECTS_FRAMEWORK_URI
@@ -367,7 +368,7 @@ def read_ob2(
     try:
         assertion, _ = unwrap_assertion(assertion_or_jws)
     except ValueError as exc:
-        return Ob2Reading(data={"spec": {}}, award=None, missing=_missing({}), problems=[str(exc)])
+        return Ob2Reading(data={"spec": {}}, award=None, missing=missing_elements({}), problems=[str(exc)])
     badge, badge_url = resolve_node(assertion.get("badge"), resolve)
     if badge is None:
         problems.append(
@@ -399,7 +400,7 @@ def read_ob2(
     evidence = _first_evidence_url(assertion.get("evidence"))
     if evidence:
         data["evidence_url"] = evidence
-    missing = _missing(data)
+    missing = missing_elements(data)
     reading = Ob2Reading(
         data=data,
         award=None,

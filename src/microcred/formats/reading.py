@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from microcred.formats.elm_read import read_elm
-from microcred.formats.ob3 import read_ob3
+from microcred.formats.ob3_read import read_ob3
 
 Kind = Literal["ob3", "elm", "vc", "ob2"]
 

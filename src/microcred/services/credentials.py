@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from microcred.formats.registry import ISSUABLE, FormatName
 from microcred.model.award import Award
 from microcred.model.spec import Specification
 from microcred.model.validation import parse_award
@@ -58,7 +59,7 @@ class IssuedView:
     document: str
 
     def credential(self) -> dict[str, Any] | str:
-        return self.document if self.format == "jwt" else dict(json.loads(self.document))
+        return self.document if self.format == FormatName.JWT else dict(json.loads(self.document))
 
     def to_json(self, *, with_document: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -124,12 +125,12 @@ def issue(
     spec_ref: str,
     request: IssueRequest,
     *,
-    fmt: str = "ob3",
+    fmt: str = FormatName.OB3,
     actor: str = "cli",
 ) -> IssuedView:
     """Issue one credential; the same row key again returns the credential already issued."""
-    if fmt not in ("ob3", "jwt"):
-        raise OrganisationError(f"unknown format '{fmt}'; use ob3 or jwt", "format")
+    if fmt not in ISSUABLE:
+        raise OrganisationError(f"unknown format '{fmt}'; use {' or '.join(ISSUABLE)}", "format")
     with transaction(instance.sessions) as session:
         org = find(session, org_ref)
         spec_row, spec = load(session, org.id, spec_ref)
@@ -151,7 +152,7 @@ def issue(
             key,
             issuer_id=org.did_web,
             verification_method=vm,
-            fmt=fmt,  # type: ignore[arg-type]
+            fmt=FormatName(fmt),
             credential_status=status_lists.entries(instance, org, list_id, index),
             issuer_profile=issuer_profile(org),
         )

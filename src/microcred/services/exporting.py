@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from microcred.formats.elm import award_to_elm
-from microcred.formats.ob3 import read_ob3
+from microcred.formats.ob3_read import read_ob3
+from microcred.formats.registry import EXPORTABLE, FormatName
 from microcred.proofs.jose import sign_vc_jwt
 from microcred.services.credentials import _credential
 from microcred.services.instance import Instance
@@ -19,11 +20,11 @@ from microcred.store.db import transaction
 
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 STATUS_LIST_V1 = "https://www.w3.org/ns/credentials/status/v1"
-FORMATS = ("ob3", "jwt", "elm")
+FORMATS = EXPORTABLE
 
 
 def _stored_ob3(document: str, fmt: str) -> dict[str, Any]:
-    if fmt == "jwt":
+    if fmt == FormatName.JWT:
         import base64
 
         body = document.split(".")[1]
@@ -46,7 +47,7 @@ def export(
     with transaction(instance.sessions) as session:
         row, org = _credential(session, credential_id, org_ref)
         if fmt == row.format:
-            return row.document if fmt == "jwt" else dict(json.loads(row.document))
+            return row.document if fmt == FormatName.JWT else dict(json.loads(row.document))
         credential = _stored_ob3(row.document, row.format)
         key, vm = signing_key(instance, session, org)
         return _convert(session, credential, fmt, key, vm, org.did_web)
@@ -56,9 +57,9 @@ def _convert(
     session: Session, credential: dict[str, Any], fmt: str, key: Any, vm: str, issuer: str
 ) -> dict[str, Any] | str:
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
-    if fmt == "jwt":
+    if fmt == FormatName.JWT:
         return sign_vc_jwt(unsigned, key, kid=vm)
-    if fmt == "ob3":
+    if fmt == FormatName.OB3:
         return sign_credential(unsigned, key, verification_method=vm)
     reading = read_ob3(unsigned)
     if reading.award is None:

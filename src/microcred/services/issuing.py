@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from microcred.formats.ob3 import award_to_ob3
+from microcred.formats.registry import FormatName
 from microcred.jsonld.fast_rdf import canonicalize_fast
 from microcred.model.award import Award
 from microcred.proofs.dataintegrity import add_proof
 from microcred.proofs.did import did_key_for
 from microcred.proofs.jose import sign_vc_jwt
 from microcred.proofs.keys import KeyPair
-
-Format = Literal["ob3", "jwt"]
 
 
 class IssuingError(Exception):
@@ -52,7 +51,7 @@ def issue_award(
     *,
     issuer_id: str | None = None,
     verification_method: str | None = None,
-    fmt: Format = "ob3",
+    fmt: FormatName = FormatName.OB3,
     credential_status: dict[str, Any] | list[dict[str, Any]] | None = None,
     created: datetime | None = None,
     issuer_profile: dict[str, Any] | None = None,
@@ -67,6 +66,6 @@ def issue_award(
     credential = award_to_ob3(
         award, issuer_id=issuer, credential_status=credential_status, issuer_profile=issuer_profile
     )
-    if fmt == "jwt":
+    if fmt == FormatName.JWT:
         return sign_vc_jwt(credential, key, kid=vm)
     return sign_credential(credential, key, verification_method=vm, created=created)
