@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -153,6 +154,33 @@ def _freeze_mid_chunk(instance, process: subprocess.Popen[bytes], at_least: int,
         time.sleep(0.02)
 
 
+def _write_lock_free(instance) -> bool:
+    """No connection holds the SQLite database's write lock right now."""
+    connection = sqlite3.connect(str(instance.engine.url.database), timeout=0)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.rollback()
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        connection.close()
+
+
+def _freeze_unlocked(instance, process: subprocess.Popen[bytes], log: Path) -> None:
+    """SIGSTOP the process while it runs a chunk but holds no write lock."""
+    deadline = time.monotonic() + 120
+    while True:
+        assert time.monotonic() < deadline, _log(log)
+        assert process.poll() is None, _log(log)
+        os.killpg(process.pid, signal.SIGSTOP)
+        time.sleep(0.3)  # a commit already on the wire lands within the pause
+        if _running_chunk_of(instance, process.pid) and _write_lock_free(instance):
+            return
+        os.killpg(process.pid, signal.SIGCONT)
+        time.sleep(0.02)
+
+
 def _wait_done(instance, job_id: str, log: Path, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while _state(instance, job_id)[0] != "done":
@@ -186,8 +214,9 @@ def test_console_job_killed_mid_run_is_interrupted_then_resumed(
             assert time.monotonic() < deadline, _log(first.log)
             time.sleep(0.02)
         # Held still (alive, not progressing) so that the job cannot finish while the
-        # periodic run starts up: a slow machine would otherwise see it done.
-        os.killpg(first.process.pid, signal.SIGSTOP)
+        # periodic run starts up: a slow machine would otherwise see it done. Never while
+        # it holds SQLite's write lock, which the periodic run would wait for in vain.
+        _freeze_unlocked(instance, first.process, first.log)
         try:
             periodic = subprocess.run(
                 [*MICROCRED, "jobs", "run-periodic", "--json"],

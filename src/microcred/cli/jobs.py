@@ -225,9 +225,10 @@ def worker(
     SIGTERM or Ctrl-C finishes the job in hand, then exits.
     """
     from microcred.jobs import queue as job_queue
+    from microcred.services.bulk_jobs import is_postgres
 
     instance = open_instance()
-    if not job_queue.is_postgres(instance.settings.database_url):
+    if not is_postgres(instance.settings.database_url):
         fail_usage(
             "workers need a PostgreSQL database (MICROCRED_DATABASE_URL); with SQLite, "
             "jobs run in-process (`microcred issue-bulk`, `microcred jobs run-periodic`)"

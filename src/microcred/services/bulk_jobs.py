@@ -472,7 +472,12 @@ def error_rows(instance: Instance, job_id: str) -> list[tuple[int, str, str]]:
         chunks = session.scalars(
             select(BulkChunk.errors).where(BulkChunk.job_id == job_id).order_by(BulkChunk.seq)
         )
-        return [(int(e[0]), str(e[1]), str(e[2])) for chunk in chunks for e in chunk]
+        return [_error_row(e) for chunk in chunks for e in chunk]
+
+
+def _error_row(stored: list[object]) -> tuple[int, str, str]:
+    """A bad row as a chunk stores it (JSON): (line, row key, reason)."""
+    return int(str(stored[0])), str(stored[1]), str(stored[2])
 
 
 def _chunk_files(instance: Instance, org_id: str, row_keys: list[str], out_dir: Path) -> int:
@@ -562,9 +567,11 @@ def write_output(instance: Instance, job_id: str, out_dir: Path) -> BulkSummary:
                 .order_by(BulkChunk.seq)
             )
         )
+    if org_id is None:  # deleted since `get`
+        raise JobNotFound(f"no job '{job_id[:100]}'")
     remove_stale_temp_files(out_dir)
     for chunk_errors, row_keys in chunks:
-        errors.extend((int(e[0]), str(e[1]), str(e[2])) for e in chunk_errors)
+        errors.extend(_error_row(e) for e in chunk_errors)
         summary.files_written += _chunk_files(instance, org_id, list(row_keys or []), out_dir)
     _write_report(out_dir, summary, errors)
     return summary
