@@ -31,6 +31,7 @@ from microcred.proofs.did import did_key_for
 from microcred.proofs.keys import Ed25519KeyPair
 from microcred.services.issuing import issue_award, sign_credential
 from microcred.verify import CHECK_IDS, VerifierContext, verify_credential
+from microcred.verify.envelopes import ENVELOPES
 from microcred.verify.ob2 import verify_ob2
 from tests.formats import test_ob2 as ob2_fixtures
 from tests.verify.conftest import NOW, SHARED, make_award
@@ -52,6 +53,10 @@ def test_every_name_has_exactly_one_format_and_the_adapter_types_match() -> None
     assert set(ISSUABLE) <= set(EXPORTABLE)
     for name in EXPORTABLE:
         assert by_name(name).write is not None, name
+
+
+def test_every_format_has_a_verification_envelope() -> None:
+    assert set(ENVELOPES) == set(FormatName)
 
 
 def _issue(name: FormatName, key: Ed25519KeyPair) -> dict[str, Any] | str:

@@ -7,8 +7,6 @@ not be checked.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -16,17 +14,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from microcred.formats.inputs import InputError, parse_input
-from microcred.formats.jades import SealResult, read_sealed
 from microcred.formats.ob3 import MANDATORY_ELEMENTS
-from microcred.formats.reading import ModelReading, is_sealed, kind_of, read_model
+from microcred.formats.reading import ModelReading, kind_of, read_model
+from microcred.formats.registry import detect
 from microcred.jsonld.contexts import BUNDLED_CONTEXT_URLS
 from microcred.jsonld.errors import JsonLdError
 from microcred.jsonld.fast_rdf import canonicalize_fast
 from microcred.proofs.dataintegrity import DEFAULT_SUITES, verify_proofs
-from microcred.proofs.did import key_resolver, resolve_verification_method
+from microcred.proofs.did import key_resolver
 from microcred.proofs.errors import ProofError
-from microcred.proofs.jose import verify_vc_jwt
-from microcred.verify.proof_checks import CREDENTIAL, CREDENTIAL_JWT, did_key_vm, proof_failure
+from microcred.verify.envelopes import ENVELOPES
+from microcred.verify.proof_checks import CREDENTIAL, proof_failure
 from microcred.verify.report import Check, CheckList, VerificationReport
 from microcred.verify.resolution import DocumentFinder, Fetch
 from microcred.verify.status import StatusListMemo, check_status
@@ -277,76 +275,6 @@ def _validity_check(credential: dict[str, Any], ctx: VerifierContext) -> Check:
     return Check("validity", "pass", "valid, with no expiry date", "validity.ok")
 
 
-def _jwt_credential(
-    token: str, finder: DocumentFinder
-) -> tuple[dict[str, Any] | None, Check, str | None]:
-    signer: list[str] = []
-
-    def resolve_kid(kid: str) -> Any:
-        key, controller = resolve_verification_method(did_key_vm(kid), finder)
-        signer.append(controller)
-        return key
-
-    try:
-        payload = verify_vc_jwt(token, resolve_key=resolve_kid)
-    except ProofError as exc:
-        return None, proof_failure(exc, finder, CREDENTIAL_JWT), None
-    return (
-        payload,
-        Check("proof", "pass", "JWT signature verified (VC-JOSE, vc+jwt)", "proof.ok"),
-        signer[0] if signer else None,
-    )
-
-
-def _unverified_payload(token: str) -> dict[str, Any] | None:
-    """The payload of a JWT whose signature did not verify (to say what it claims)."""
-    try:
-        body = token.split(".")[1]
-        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    except (ValueError, IndexError):
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
-def _seal_check(seal: SealResult) -> tuple[Check, str | None]:
-    if not seal.verified:
-        return Check(
-            "proof",
-            "fail",
-            f"the electronic seal does not verify: {seal.reason}",
-            "proof.invalid_signature",
-        ), None
-    period = ""
-    if seal.not_before and seal.not_after:
-        period = f" (certificate valid {seal.not_before.date()} to {seal.not_after.date()}"
-        period += ", now expired)" if seal.expired else ")"
-    return Check(
-        "proof",
-        "pass",
-        f"JAdES seal ({seal.algorithm}) verified with the certificate of {seal.organisation}{period}",
-        "proof.ok",
-    ), None
-
-
-def _seal_issuer_and_trust(seal: SealResult) -> list[Check]:
-    issuer = Check(
-        "issuer",
-        "pass" if seal.verified else "skip",
-        f"sealed by {seal.organisation} ({seal.subject})"
-        if seal.verified
-        else "not checked: the seal did not verify",
-        "issuer.seal",
-    )
-    trust = Check(
-        "trust",
-        "warn",
-        f"the sealing certificate of {seal.organisation} was not checked against the EU trusted lists (offline verifier)"
-        + ("; the certificate has expired" if seal.expired else ""),
-        "trust.eu_lists_not_checked",
-    )
-    return [issuer, trust]
-
-
 def verify_credential(
     raw: bytes | str | dict[str, Any], ctx: VerifierContext
 ) -> VerificationReport:
@@ -386,34 +314,12 @@ def _verify_credential(
     except InputError as exc:
         return _unreadable(checks, str(exc))
     finder = DocumentFinder(ctx.documents, ctx.fetch)
-    proof: Check | None = None
-    signer: str | None = None
-    sealed: SealResult | None = None
-    if parsed.jwt is not None:
-        credential, proof, signer = _jwt_credential(parsed.jwt, finder)
-        if credential is None:
-            credential = _unverified_payload(parsed.jwt)
-            if credential is None:
-                return _unreadable(checks, "the JWT payload is not a JSON object")
-        checks.add(Check("parse", "pass", "read a VC-JOSE JWT (vc+jwt)", "parse.jwt"))
-    elif is_sealed(parsed.document):
-        assert parsed.document is not None
-        try:
-            credential, sealed = read_sealed(parsed.document, now=ctx.now)
-        except ValueError as exc:
-            return _unreadable(
-                checks, f"a JAdES-sealed document whose payload cannot be read: {exc}"
-            )
-        checks.add(
-            Check(
-                "parse", "pass", "read a credential sealed with JAdES (Europass EDC)", "parse.jades"
-            )
-        )
-        proof, signer = _seal_check(sealed)
-    else:
-        credential = parsed.document
-        assert credential is not None
-        checks.add(Check("parse", "pass", "read a JSON-LD credential", "parse.json"))
+    # The format's envelope: the credential it carries, its outer proof and that proof's signer.
+    opened = ENVELOPES[detect(parsed).name].open(parsed, finder, ctx.now)
+    if opened.credential is None:
+        return _unreadable(checks, opened.parse.message)
+    credential, proof, signer = opened.credential, opened.proof, opened.signer
+    checks.add(opened.parse)
     errors, warnings = schema_problems(credential)
     if errors:
         checks.add(Check("schema", "fail", "; ".join(errors), "schema.invalid"))
@@ -441,8 +347,8 @@ def _verify_credential(
         # data model failure, whatever the schema check found.
         checks.add(Check("schema", "fail", proof.message, "schema.jsonld"))
     checks.add(proof)
-    if sealed is not None:
-        for check in _seal_issuer_and_trust(sealed):
+    if opened.issuer_checks:
+        for check in opened.issuer_checks:
             checks.add(check)
     else:
         checks.add(_issuer_check(issuer, signer, proof, finder))

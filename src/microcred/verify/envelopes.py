@@ -1,0 +1,163 @@
+"""How each credential format is opened for verification: its verification envelope.
+
+The pipeline (`verify.credential`) asks the format registry what the input is
+(`formats.registry.detect`) and the envelope of that format here for three things: the
+credential the input carries, the ``proof`` check of its outer signature (None when the proof
+is embedded Data Integrity, which the pipeline checks itself), and the signer that proof names.
+A format whose signer is not a DID or URL (a JAdES seal's certificate) also gives its own
+``issuer`` and ``trust`` checks. Every format of the registry has an entry in `ENVELOPES`
+(tests/formats/test_registry.py checks it). Open Badges 2.0 also has its own pipeline,
+`verify.ob2.verify_ob2`; `verify_credential` reads an OB 2.0 input as what it is on the wire
+(a JSON document or a JWS), as it always did.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from microcred.formats.inputs import ParsedInput
+from microcred.formats.jades import SealResult, read_sealed
+from microcred.formats.registry import FormatName
+from microcred.proofs.did import resolve_verification_method
+from microcred.proofs.errors import ProofError
+from microcred.proofs.jose import verify_vc_jwt
+from microcred.verify.proof_checks import CREDENTIAL_JWT, did_key_vm, proof_failure
+from microcred.verify.report import Check
+from microcred.verify.resolution import DocumentFinder
+
+__all__ = ["ENVELOPES", "Envelope", "Opened"]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What an envelope found. ``credential`` None: unreadable, ``parse`` says why."""
+
+    parse: Check
+    credential: dict[str, Any] | None
+    proof: Check | None = None
+    signer: str | None = None
+    issuer_checks: tuple[Check, ...] = ()
+
+
+class Envelope(Protocol):
+    def open(self, parsed: ParsedInput, finder: DocumentFinder, now: datetime) -> Opened: ...
+
+
+def _unreadable(message: str) -> Opened:
+    return Opened(Check("parse", "fail", message, "parse.error"), None)
+
+
+class DataIntegrity:
+    """A JSON-LD credential; its embedded Data Integrity proof is checked by the pipeline."""
+
+    def open(self, parsed: ParsedInput, finder: DocumentFinder, now: datetime) -> Opened:
+        if parsed.document is None:
+            return VcJwt().open(parsed, finder, now)
+        return Opened(
+            Check("parse", "pass", "read a JSON-LD credential", "parse.json"), parsed.document
+        )
+
+
+def _unverified_payload(token: str) -> dict[str, Any] | None:
+    """The payload of a JWT whose signature did not verify (to say what it claims)."""
+    try:
+        body = token.split(".")[1]
+        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (ValueError, IndexError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+class VcJwt:
+    """A VC-JOSE ``vc+jwt``: the JWS signature is the proof, its ``kid`` names the signer."""
+
+    def open(self, parsed: ParsedInput, finder: DocumentFinder, now: datetime) -> Opened:
+        if parsed.jwt is None:
+            return DataIntegrity().open(parsed, finder, now)
+        token = parsed.jwt
+        signer: list[str] = []
+
+        def resolve_kid(kid: str) -> Any:
+            key, controller = resolve_verification_method(did_key_vm(kid), finder)
+            signer.append(controller)
+            return key
+
+        parse = Check("parse", "pass", "read a VC-JOSE JWT (vc+jwt)", "parse.jwt")
+        try:
+            payload = verify_vc_jwt(token, resolve_key=resolve_kid)
+        except ProofError as exc:
+            unverified = _unverified_payload(token)
+            if unverified is None:
+                return _unreadable("the JWT payload is not a JSON object")
+            return Opened(parse, unverified, proof_failure(exc, finder, CREDENTIAL_JWT))
+        proof = Check("proof", "pass", "JWT signature verified (VC-JOSE, vc+jwt)", "proof.ok")
+        return Opened(parse, payload, proof, signer[0] if signer else None)
+
+
+def _seal_check(seal: SealResult) -> Check:
+    if not seal.verified:
+        return Check(
+            "proof",
+            "fail",
+            f"the electronic seal does not verify: {seal.reason}",
+            "proof.invalid_signature",
+        )
+    period = ""
+    if seal.not_before and seal.not_after:
+        period = f" (certificate valid {seal.not_before.date()} to {seal.not_after.date()}"
+        period += ", now expired)" if seal.expired else ")"
+    return Check(
+        "proof",
+        "pass",
+        f"JAdES seal ({seal.algorithm}) verified with the certificate of {seal.organisation}{period}",
+        "proof.ok",
+    )
+
+
+def _seal_issuer_and_trust(seal: SealResult) -> tuple[Check, Check]:
+    issuer = Check(
+        "issuer",
+        "pass" if seal.verified else "skip",
+        f"sealed by {seal.organisation} ({seal.subject})"
+        if seal.verified
+        else "not checked: the seal did not verify",
+        "issuer.seal",
+    )
+    trust = Check(
+        "trust",
+        "warn",
+        f"the sealing certificate of {seal.organisation} was not checked against the EU trusted lists (offline verifier)"
+        + ("; the certificate has expired" if seal.expired else ""),
+        "trust.eu_lists_not_checked",
+    )
+    return issuer, trust
+
+
+class Jades:
+    """An ELM credential sealed with JAdES: the seal (`proofs.jades`) is the proof."""
+
+    def open(self, parsed: ParsedInput, finder: DocumentFinder, now: datetime) -> Opened:
+        assert parsed.document is not None
+        try:
+            credential, seal = read_sealed(parsed.document, now=now)
+        except ValueError as exc:
+            return _unreadable(f"a JAdES-sealed document whose payload cannot be read: {exc}")
+        parse = Check(
+            "parse", "pass", "read a credential sealed with JAdES (Europass EDC)", "parse.jades"
+        )
+        return Opened(parse, credential, _seal_check(seal), None, _seal_issuer_and_trust(seal))
+
+
+ENVELOPES: Mapping[FormatName, Envelope] = {
+    FormatName.OB3: DataIntegrity(),
+    FormatName.ELM: DataIntegrity(),
+    FormatName.JWT: VcJwt(),
+    FormatName.JADES: Jades(),
+    # OB 2.0 has its own pipeline (verify.ob2); here it is read as what it is on the wire.
+    FormatName.OB2: DataIntegrity(),
+}
