@@ -195,7 +195,9 @@ def _learner(person: dict[str, Any]) -> dict[str, Any]:
     return learner
 
 
-def _notes(spec_node: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]], list[dict]]:
+def _notes(
+    spec_node: dict[str, Any],
+) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
     """Our tagged notes by subject key, and the other (foreign) notes."""
     tagged: dict[str, list[dict[str, Any]]] = {}
     other: list[dict[str, Any]] = []

@@ -368,7 +368,9 @@ def read_ob2(
     try:
         assertion, _ = unwrap_assertion(assertion_or_jws)
     except ValueError as exc:
-        return Ob2Reading(data={"spec": {}}, award=None, missing=missing_elements({}), problems=[str(exc)])
+        return Ob2Reading(
+            data={"spec": {}}, award=None, missing=missing_elements({}), problems=[str(exc)]
+        )
     badge, badge_url = resolve_node(assertion.get("badge"), resolve)
     if badge is None:
         problems.append(

@@ -20,10 +20,10 @@ from microcred.model.vocabulary import (
 MICROCRED_VOCAB = "https://w3id.org/microcred/vocab"
 
 _TABLES: dict[str, dict[StrEnum, Concept]] = {
-    "assessment": dict(ASSESSMENT_CONCEPTS),
-    "participation": dict(PARTICIPATION_CONCEPTS),
-    "quality-assurance": dict(QUALITY_ASSURANCE_CONCEPTS),
-    "supervision": dict(SUPERVISION_CONCEPTS),
+    "assessment": {k: v for k, v in ASSESSMENT_CONCEPTS.items()},
+    "participation": {k: v for k, v in PARTICIPATION_CONCEPTS.items()},
+    "quality-assurance": {k: v for k, v in QUALITY_ASSURANCE_CONCEPTS.items()},
+    "supervision": {k: v for k, v in SUPERVISION_CONCEPTS.items()},
 }
 
 
