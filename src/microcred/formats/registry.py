@@ -13,6 +13,8 @@ one envelope in `verify/envelopes.py`, and a `proofs/` module if its proof is a 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,8 +103,21 @@ def _jades_credential(parsed: ParsedInput) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
+def _rs256_header(token: str) -> bool:
+    """Whether a compact JWS says ``alg: RS256`` (OB 2.0 signs only so; VC-JOSE never does)."""
+    head = token.split(".", 1)[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, binascii.Error):
+        return False
+    return isinstance(header, dict) and header.get("alg") == "RS256"
+
+
 def _ob2_detect(parsed: ParsedInput) -> bool:
-    return is_ob2_assertion(parsed.document if parsed.jwt is None else _jwt_payload(parsed))
+    if parsed.jwt is None:
+        return is_ob2_assertion(parsed.document)
+    # Only the header is read first: decoding every vc+jwt payload twice would cost its verify.
+    return _rs256_header(parsed.jwt) and is_ob2_assertion(_jwt_payload(parsed))
 
 
 def _ob2_credential(parsed: ParsedInput) -> dict[str, Any] | None:
