@@ -48,7 +48,6 @@ from microcred.verify.report import (
     CheckList,
     OverallStatus,
     VerificationReport,
-    overall,
     worst,
 )
 from microcred.verify.resolution import DocumentFinder
@@ -490,25 +489,22 @@ def _bind(
 
 class _Builder:
     def __init__(self) -> None:
-        self.checks: list[Check] = []
+        self.checks = CheckList(PRESENTATION_CHECKS)
         self.credentials: list[PresentedCredential] = []
         self.presentation: dict[str, Any] | None = None
         self.summary: dict[str, Any] = {}
         self.verified = False
 
     def stop(self, reason: str) -> None:
-        done = {c.id for c in self.checks}
-        for check_id in PRESENTATION_CHECK_IDS:
-            if check_id not in done:
-                self.checks.append(Check(check_id, "skip", reason, "skipped"))
+        self.checks.skip_rest(reason)
 
     def report(self) -> PresentationReport:
-        own = overall(self.checks, PRESENTATION_CHECKS) if self.verified else "invalid"
+        own = self.checks.overall() if self.verified else "invalid"
         status = worst([own, *(c.report.status for c in self.credentials)])
         return PresentationReport(
             status == "valid",
             status,
-            tuple(self.checks),
+            self.checks.ordered(),
             tuple(self.credentials),
             self.presentation,
             self.summary,
@@ -527,7 +523,7 @@ def _run(
             raise InputError("a presentation is a JSON object or a vp+jwt")
         parsed = parse_input(raw)
     except InputError as exc:
-        b.checks.append(Check("parse", "fail", str(exc), "parse.error"))
+        b.checks.add(Check("parse", "fail", str(exc), "parse.error"))
         return b.stop("not checked: the input could not be read")
     token = parsed.jwt
     if token is not None:
@@ -539,26 +535,26 @@ def _run(
                 if typ == "vc+jwt"
                 else f"a JWT of type {typ!r}, not a presentation (vp+jwt)"
             )
-            b.checks.append(Check("parse", "fail", f"the input is {what}", "parse.not_vp"))
+            b.checks.add(Check("parse", "fail", f"the input is {what}", "parse.not_vp"))
             return b.stop("not checked: the input is not a presentation")
         vp = _jwt_part(token, 1)
         if not isinstance(vp, dict):
-            b.checks.append(
+            b.checks.add(
                 Check("parse", "fail", "the JWT payload is not a JSON object", "parse.error")
             )
             return b.stop("not checked: the input could not be read")
-        b.checks.append(Check("parse", "pass", "read a VC-JOSE presentation (vp+jwt)", "parse.jwt"))
+        b.checks.add(Check("parse", "pass", "read a VC-JOSE presentation (vp+jwt)", "parse.jwt"))
     else:
         vp = parsed.document
         assert vp is not None
-        b.checks.append(Check("parse", "pass", "read a JSON-LD presentation", "parse.json"))
+        b.checks.add(Check("parse", "pass", "read a JSON-LD presentation", "parse.json"))
     b.presentation = vp
     b.summary = {"holder": _holder_id(vp), "format": VP_JWT if token else "json-ld"}
     errors = _schema_problems(vp)
     if errors:
-        b.checks.append(Check("schema", "fail", "; ".join(errors), "schema.invalid"))
+        b.checks.add(Check("schema", "fail", "; ".join(errors), "schema.invalid"))
         return b.stop("not checked: the presentation does not follow the data model")
-    b.checks.append(
+    b.checks.add(
         Check("schema", "pass", "follows the W3C VC data model for presentations", "schema.ok")
     )
     finder = DocumentFinder(ctx.documents, ctx.fetch)
@@ -566,10 +562,10 @@ def _run(
         proof, signers = _jwt_proof(token, vp, ctx, finder, challenge, domain)
     else:
         proof, signers = _di_proof(vp, ctx, finder, challenge, domain)
-    b.checks.append(proof)
+    b.checks.add(proof)
     b.verified = proof.code in PROOF_VERIFIED
     b.credentials = _bind(vp, b.verified, signers, _credentials(vp, ctx))
-    b.checks.append(_holder_check(vp, proof, signers, b.credentials))
+    b.checks.add(_holder_check(vp, proof, signers, b.credentials))
 
 
 def verify_presentation(
@@ -588,13 +584,9 @@ def verify_presentation(
     try:
         _run(b, raw, ctx, challenge, domain)
     except Exception as exc:  # noqa: BLE001 - whatever the input, a report, never a crash
-        done = {c.id for c in b.checks}
+        done = b.checks.done()
         failed = next((c for c in PRESENTATION_CHECK_IDS if c not in done), "holder")
-        b.checks = [c for c in b.checks if c.id != failed]
-        b.checks.append(
-            Check(failed, "fail", f"cannot be checked ({type(exc).__name__})", "internal")
-        )
+        b.checks.add(Check(failed, "fail", f"cannot be checked ({type(exc).__name__})", "internal"))
         b.stop("not checked: an earlier check could not be completed")
-        b.checks.sort(key=lambda c: PRESENTATION_CHECK_IDS.index(c.id))
         b.verified = False
     return b.report()
