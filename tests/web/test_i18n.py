@@ -70,3 +70,24 @@ def test_every_message_is_translated_with_the_same_placeholders(lang):
         assert "fuzzy" not in message.flags, ident
         for string in strings:
             assert sorted(PLACEHOLDER.findall(string)) == sorted(PLACEHOLDER.findall(ident)), ident
+
+
+def test_the_vocabularies_labels_are_in_the_catalogues():
+    """The model's concept labels are message ids (extracted with -k Concept:2): the pages and
+    the PDFs translate them through the catalogues, which agree with the model's Latvian."""
+    from microcred.model.vocabulary import (
+        ASSESSMENT_CONCEPTS,
+        PARTICIPATION_CONCEPTS,
+        QUALITY_ASSURANCE_CONCEPTS,
+        SUPERVISION_CONCEPTS,
+    )
+
+    tables = (ASSESSMENT_CONCEPTS, PARTICIPATION_CONCEPTS, QUALITY_ASSURANCE_CONCEPTS)
+    concepts = [c for table in (*tables, SUPERVISION_CONCEPTS) for c in table.values()]
+    for lang in LANGUAGES:
+        ids = {m.id for m in _po(lang) if m.id}
+        assert {c.label_en for c in concepts} <= ids, lang
+    latvian = {m.id: m.string for m in _po("lv") if m.id}
+    assert {c.label_en: latvian[c.label_en] for c in concepts} == {
+        c.label_en: c.label_lv for c in concepts
+    }

@@ -56,6 +56,10 @@ _WITHDRAWN = _("The issuer has withdrawn this credential.")
 _STATUS_UNCHECKED = _("Its revocation status could not be checked.")
 MEANINGS: dict[str, str] = {
     "parse.error": _UNREADABLE,
+    "parse.json": _("The credential could be read."),
+    "parse.jwt": _("The credential could be read."),
+    "parse.jades": _("The credential could be read."),
+    "schema.ok": _("The document follows the credential data model."),
     "schema.invalid": _NOT_DATA_MODEL,
     "schema.jsonld": _NOT_DATA_MODEL,
     "schema.ob3": _("Some optional parts of the data model are not as expected."),
@@ -86,6 +90,7 @@ MEANINGS: dict[str, str] = {
     "validity.not_yet": _OUTSIDE_VALIDITY,
     "validity.invalid": _OUTSIDE_VALIDITY,
     "status.ok": _("The issuer has neither revoked nor suspended it."),
+    "status.none": _("It names no revocation list, so its issuer cannot revoke it."),
     "status.revoked": _WITHDRAWN,
     "status.suspended": _WITHDRAWN,
     # A status list that cannot be trusted says nothing about withdrawal: not checked.
@@ -211,7 +216,7 @@ def concept_label(table: dict[Any, Concept], code: Any, p: Page) -> str | None:
         return None
     for key, concept in table.items():
         if str(key) == str(code) or concept.uri == code:
-            return concept.label_lv if p.lang == "lv" else p.gettext(concept.label_en)
+            return p.gettext(concept.label_en)  # the catalogues translate the vocabularies
     return str(code)
 
 
