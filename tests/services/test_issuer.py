@@ -117,8 +117,7 @@ def test_issue_verify_revoke_suspend(instance, org, spec):
 def credentials_audit(instance, org):
     from microcred.services import audit
 
-    with transaction(instance.sessions) as session:
-        return audit.entries(session, organisations.find(session, org.slug).id)
+    return audit.entries(instance, org.slug)
 
 
 def test_jwt_issuance(instance, org, spec):

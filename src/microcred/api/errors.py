@@ -12,12 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from microcred import errors
 from microcred.jsonld.errors import JsonLdError
 from microcred.model.validation import SpecificationError
 from microcred.proofs.errors import ProofError
+from microcred.services.holders import HolderError
 from microcred.services.issuing import IssuingError
-from microcred.services.organisations import NotFound, OrganisationError
 from microcred.services.secrets import SecretKeyError
+from microcred.services.wallet import WalletImportError
 
 log = logging.getLogger("microcred.api")
 
@@ -195,6 +197,39 @@ _STATUS_CODES = {
 }
 
 
+def status_for(exc: errors.MicrocredError) -> tuple[int, str]:
+    """The HTTP status and error code of a domain error: the one mapping, by meaning first.
+
+    Invalid input and conflicts keep the status each API gave them before the domain errors
+    had a common root: 422 on the wallet (holder) routes, 400 on the organisation routes.
+    """
+    if isinstance(exc, errors.NotFound):
+        return 404, "not_found"
+    if isinstance(exc, errors.TooManyAttempts):
+        return 429, "too_many_attempts"
+    if isinstance(exc, errors.Unavailable):
+        return 503, "unavailable"
+    if isinstance(exc, SpecificationError):
+        return 422, "validation_error"
+    if isinstance(exc, WalletImportError):
+        # bytes that hold no credential cannot be read (400); an address that gives none is
+        # a field of the request that cannot be used (422)
+        return (422, "import_failed") if exc.field == "url" else (400, "not_a_credential")
+    if isinstance(exc, HolderError):
+        return 422, "validation_error"
+    if isinstance(exc, IssuingError):
+        return 400, "issuing_error"
+    return 400, "bad_request"
+
+
+def domain_error_response(exc: errors.MicrocredError) -> JSONResponse:
+    status, code = status_for(exc)
+    headers = None
+    if isinstance(exc, errors.TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(status, code, str(exc), exc.field, headers=headers)
+
+
 def install(app: FastAPI) -> None:
     build_openapi = app.openapi
 
@@ -263,13 +298,9 @@ def install(app: FastAPI) -> None:
             problems=problems,
         )
 
-    @app.exception_handler(NotFound)
-    async def _not_found(_request: Request, exc: NotFound) -> JSONResponse:
-        return error_response(404, "not_found", str(exc), exc.field)
-
-    @app.exception_handler(OrganisationError)
-    async def _org_error(_request: Request, exc: OrganisationError) -> JSONResponse:
-        return error_response(400, "bad_request", str(exc), exc.field)
+    @app.exception_handler(errors.MicrocredError)
+    async def _domain(_request: Request, exc: errors.MicrocredError) -> JSONResponse:
+        return domain_error_response(exc)
 
     @app.exception_handler(JsonLdError)
     async def _jsonld(_request: Request, exc: JsonLdError) -> JSONResponse:
@@ -278,10 +309,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ProofError)
     async def _proof(_request: Request, exc: ProofError) -> JSONResponse:
         return error_response(400, "proof_error", str(exc))
-
-    @app.exception_handler(IssuingError)
-    async def _issuing(_request: Request, exc: IssuingError) -> JSONResponse:
-        return error_response(400, "issuing_error", str(exc))
 
     @app.exception_handler(SecretKeyError)
     async def _secret(_request: Request, exc: SecretKeyError) -> JSONResponse:

@@ -70,13 +70,10 @@ def audit(
 ) -> None:
     """Show the audit log of an organisation (issuance, revocation, suspension, tokens)."""
     from microcred.services import audit as audit_service
-    from microcred.services.organisations import find
-    from microcred.store.db import transaction
 
     instance = open_instance()
     try:
-        with transaction(instance.sessions) as session:
-            entries = audit_service.entries(session, find(session, org).id, limit)
+        entries = audit_service.entries(instance, org, limit)
     except OrganisationError as exc:
         fail_usage(str(exc))
     if as_json:

@@ -237,7 +237,7 @@ def _fresh_home(home: Path) -> None:
     """The demo builds its instance from scratch; it only ever deletes a demo home of its own."""
     import shutil
 
-    from microcred.store.db import private_directory
+    from microcred.services.instance import private_directory
 
     marker = home / ".microcred-demo"
     if home.exists() and any(home.iterdir()):

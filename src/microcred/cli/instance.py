@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from microcred.cli.common import settings
 from microcred.cli.output import fail_usage
-from microcred.services.instance import Instance
+from microcred.services.instance import Instance, StoreError
 from microcred.services.secrets import SecretKeyError
-from microcred.store.db import StoreError
 
 
 def open_instance() -> Instance:

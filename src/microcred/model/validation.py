@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from microcred.errors import InvalidInput
 from microcred.model.award import Award
 from microcred.model.spec import Specification
 from microcred.model.vocabulary import (
@@ -29,12 +30,16 @@ class Problem:
         return {"path": self.path, "message": self.message}
 
 
-class SpecificationError(ValueError):
-    """A specification or award failed validation; `problems` lists every one of them."""
+class SpecificationError(InvalidInput, ValueError):
+    """A specification or award failed validation; `problems` lists every one of them (and
+    ``field`` is the path of the first)."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
+        super().__init__(
+            "; ".join(f"{p.path}: {p.message}" for p in problems),
+            problems[0].path if problems else None,
+        )
 
 
 # What to write when a mandatory element is missing, keyed by its path.

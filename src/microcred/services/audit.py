@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred.services.instance import Instance
+from microcred.store.db import read_transaction
 from microcred.store.tables import AuditEntry
 
 
@@ -50,11 +52,16 @@ class AuditView:
         }
 
 
-def entries(session: Session, org_id: str, limit: int = 1000) -> list[AuditView]:
-    rows = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.org_id == org_id)
-        .order_by(AuditEntry.id.desc())
-        .limit(limit)
-    )
-    return [AuditView(r.at, r.actor, r.action, r.subject, dict(r.details)) for r in rows]
+def entries(instance: Instance, org_ref: str, limit: int = 1000) -> list[AuditView]:
+    """The organisation's audit log (slug, id or did:web), newest first; a read."""
+    from microcred.services.organisations import find  # organisations records through here
+
+    with read_transaction(instance.sessions) as session:
+        org_id = find(session, org_ref).id
+        rows = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.org_id == org_id)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+        return [AuditView(r.at, r.actor, r.action, r.subject, dict(r.details)) for r in rows]

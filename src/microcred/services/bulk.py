@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from microcred.errors import InvalidInput
 from microcred.model.spec import Specification
 from microcred.model.validation import SpecificationError
 from microcred.services import csv_output, status_lists
@@ -41,7 +42,7 @@ OPTIONAL_COLUMNS = ("grade", "narrative", "evidence_url", "row_key")
 MAX_FIELD_BYTES = 64 * 1024
 
 
-class BulkError(Exception):
+class BulkError(InvalidInput):
     """The run cannot start (bad header, unreadable file); nothing was issued."""
 
 

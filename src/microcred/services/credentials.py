@@ -21,8 +21,9 @@ from microcred.services.audit import record
 from microcred.services.instance import Instance
 from microcred.services.issuing import issue_award
 from microcred.services.organisations import (
+    Conflict,
+    Invalid,
     NotFound,
-    OrganisationError,
     find,
     issuer_profile,
     signing_key,
@@ -130,7 +131,7 @@ def issue(
 ) -> IssuedView:
     """Issue one credential; the same row key again returns the credential already issued."""
     if fmt not in ISSUABLE:
-        raise OrganisationError(f"unknown format '{fmt}'; use {' or '.join(ISSUABLE)}", "format")
+        raise Invalid(f"unknown format '{fmt}'; use {' or '.join(ISSUABLE)}", "format")
     with transaction(instance.sessions) as session:
         org = find(session, org_ref)
         spec_row, spec = load(session, org.id, spec_ref)
@@ -232,7 +233,7 @@ def revoke(
     actor: str = "cli",
 ) -> IssuedView:
     if not reason.strip():
-        raise OrganisationError("give a reason for the revocation (--reason)", "reason")
+        raise Invalid("give a reason for the revocation", "reason")
     with transaction(instance.sessions) as session:
         row, org = _credential(session, credential_id, org_ref)
         if row.revoked_at is None:
@@ -255,7 +256,7 @@ def set_suspended(
     with transaction(instance.sessions) as session:
         row, org = _credential(session, credential_id, org_ref)
         if row.revoked_at is not None and suspended is False:
-            raise OrganisationError("the credential is revoked; revocation cannot be undone", "id")
+            raise Conflict("the credential is revoked; revocation cannot be undone", "id")
         if row.suspended != suspended:
             row.suspended = suspended
             _touch(session, row)

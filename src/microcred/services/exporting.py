@@ -15,7 +15,7 @@ from microcred.proofs.jose import sign_vc_jwt
 from microcred.services.credentials import _credential
 from microcred.services.instance import Instance
 from microcred.services.issuing import sign_credential
-from microcred.services.organisations import OrganisationError, signing_key
+from microcred.services.organisations import Conflict, Invalid, signing_key
 from microcred.store.db import transaction
 
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
@@ -41,9 +41,7 @@ def export(
     qualified electronic seal, as Europass EDC uses, is outside what this instance can do.
     """
     if fmt not in FORMATS:
-        raise OrganisationError(
-            f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", "format"
-        )
+        raise Invalid(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", "format")
     with transaction(instance.sessions) as session:
         row, org = _credential(session, credential_id, org_ref)
         if fmt == row.format:
@@ -63,7 +61,7 @@ def _convert(
         return sign_credential(unsigned, key, verification_method=vm)
     reading = read_ob3(unsigned)
     if reading.award is None:
-        raise OrganisationError(
+        raise Conflict(
             "the stored credential cannot be read back into the model: "
             + ", ".join(reading.missing + reading.problems)
         )

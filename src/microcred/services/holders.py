@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred import errors
 from microcred.proofs.did import did_key_for
 from microcred.proofs.keys import Ed25519KeyPair, KeyPair, load_key_file
 from microcred.services import throttle, web_sessions
@@ -27,14 +28,21 @@ _HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
 
 
-class HolderError(Exception):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class HolderError(errors.MicrocredError):
+    """Refused by a holder-side service (holders, wallet, sharing): raised as one of the
+    subclasses by meaning (see :mod:`microcred.errors`)."""
 
 
-class HolderNotFound(HolderError):
-    pass
+class HolderNotFound(HolderError, errors.NotFound):
+    """No such holder, or no such object in this wallet."""
+
+
+class HolderInvalid(HolderError, errors.InvalidInput):
+    """A value of the request is not acceptable; ``field`` names it."""
+
+
+class HolderConflict(HolderError, errors.Conflict):
+    """The request clashes with the current state (a handle taken)."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +74,7 @@ def view(holder: Holder) -> HolderView:
 def find(session: Session, ref: str) -> Holder:
     holder = session.scalar(select(Holder).where((Holder.handle == ref) | (Holder.id == ref)))
     if holder is None:
-        raise HolderNotFound(
-            f"no holder '{ref}' on this instance; create one with `microcred holder create`",
-            "holder",
-        )
+        raise HolderNotFound(f"no holder '{ref}' on this instance", "holder")
     return holder
 
 
@@ -83,23 +88,23 @@ def create(
 ) -> HolderView:
     name = name.strip()
     if not name:
-        raise HolderError("the holder needs a name", "name")
+        raise HolderInvalid("the holder needs a name", "name")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise HolderError(
+        raise HolderInvalid(
             f"the password needs at least {MIN_PASSWORD_LENGTH} characters", "password"
         )
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise HolderError(f"'{email}' is not an e-mail address", "email")
+        raise HolderInvalid(f"'{email}' is not an e-mail address", "email")
     handle = handle or f"{slugify(name)[:40]}-{secrets.token_hex(3)}"
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", handle):
-        raise HolderError("the handle may use a-z, 0-9 and '-' (at most 64 characters)", "handle")
+        raise HolderInvalid("the handle may use a-z, 0-9 and '-' (at most 64 characters)", "handle")
     if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", handle):
         # Holders are looked up by handle or id: a handle shaped like an id would be ambiguous.
-        raise HolderError("the handle may not look like an id (a UUID); choose another", "handle")
+        raise HolderInvalid("the handle may not look like an id (a UUID); choose another", "handle")
     key = Ed25519KeyPair.generate()
     with transaction(instance.sessions) as session:
         if session.scalar(select(Holder).where(Holder.handle == handle)) is not None:
-            raise HolderError(f"the handle '{handle}' is taken", "handle")
+            raise HolderConflict(f"the handle '{handle}' is taken", "handle")
         holder = Holder(
             id=str(uuid.uuid4()),
             handle=handle,
@@ -159,11 +164,11 @@ def sign_in(instance: Instance, handle: str, password: str, address: str) -> Hol
 
 def _checked_new_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise HolderError(
+        raise HolderInvalid(
             f"the new password needs at least {MIN_PASSWORD_LENGTH} characters", "new_password"
         )
     if len(password) > 1000:
-        raise HolderError("the new password is longer than 1000 characters", "new_password")
+        raise HolderInvalid("the new password is longer than 1000 characters", "new_password")
     return password
 
 
@@ -199,7 +204,7 @@ def change_password(
         keys.append((throttle.ADDRESS, throttle.client_address(address)))
         throttle.reserve(instance, keys)
     if authenticate_password(instance, handle, current_password) is None:
-        raise HolderError("the current password is not right", "current_password")
+        raise HolderInvalid("the current password is not right", "current_password")
     if address is not None:
         throttle.succeeded(instance, forget=keys[:1], give_back=keys[1:])
     return set_password(instance, holder_ref, new_password, keep_session=keep_session)

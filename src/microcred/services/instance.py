@@ -5,13 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcred.services.secrets import instance_key
 from microcred.settings import Settings
-from microcred.store.db import make_engine, migrate, session_factory
+from microcred.store.db import (
+    StoreError,
+    make_engine,
+    migrate,
+    private_directory,
+    read_transaction,
+    session_factory,
+)
 from microcred.verify.status import StatusListMemo
+
+# StoreError and private_directory are re-exported for the adapters (they never import store).
+__all__ = ["Instance", "StoreError", "private_directory"]
 
 
 @dataclass
@@ -42,6 +52,12 @@ class Instance:
     @property
     def base_url(self) -> str:
         return self.settings.base_url
+
+    def check_database(self) -> None:
+        """Run one query (a read: on SQLite it takes no lock, so a busy writer never makes
+        the instance look dead); raises when the database does not answer."""
+        with read_transaction(self.sessions) as session:
+            session.execute(text("SELECT 1"))
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from microcred.errors import InvalidInput
 from microcred.formats.ob3 import award_to_ob3
 from microcred.formats.registry import FormatName
 from microcred.jsonld.fast_rdf import canonicalize_fast
@@ -19,8 +20,8 @@ from microcred.proofs.jose import sign_vc_jwt
 from microcred.proofs.keys import KeyPair
 
 
-class IssuingError(Exception):
-    pass
+class IssuingError(InvalidInput):
+    """The key or the award cannot be used to issue (a public key only, a key type)."""
 
 
 def default_canonicalizer() -> Callable[[dict[str, Any]], str]:

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred import errors
 from microcred.model.spec import _check_country
 from microcred.proofs.did import did_key_for, did_web_document
 from microcred.proofs.keys import Ed25519KeyPair, KeyPair, load_key_file
@@ -22,14 +23,21 @@ from microcred.store.db import read_transaction, transaction
 from microcred.store.tables import Organisation, OrganisationKey
 
 
-class OrganisationError(Exception):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class OrganisationError(errors.MicrocredError):
+    """Refused by an issuer-side service (organisations, specifications, credentials, tokens,
+    recognition): raised as one of the subclasses by meaning (see :mod:`microcred.errors`)."""
 
 
-class NotFound(OrganisationError):
-    pass
+class NotFound(OrganisationError, errors.NotFound):
+    """No such organisation, specification, credential, token, pathway or application."""
+
+
+class Invalid(OrganisationError, errors.InvalidInput):
+    """A value of the request is not acceptable; ``field`` names it."""
+
+
+class Conflict(OrganisationError, errors.Conflict):
+    """The request clashes with the current state (a slug taken, a revoked credential)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,7 @@ def find(session: Session, ref: str) -> Organisation:
         )
     )
     if org is None:
-        raise NotFound(f"no organisation '{ref}' on this instance; see `microcred org list`", "org")
+        raise NotFound(f"no organisation '{ref}' on this instance", "org")
     return org
 
 
@@ -99,23 +107,21 @@ def create(
 ) -> OrgView:
     name = name.strip()
     if not name:
-        raise OrganisationError("the organisation needs a name", "name")
+        raise Invalid("the organisation needs a name", "name")
     try:
         country = _check_country(country)
     except ValueError as exc:
-        raise OrganisationError(str(exc), "country") from None
+        raise Invalid(str(exc), "country") from None
     if url is not None and not re.match(r"^https?://[^\s/]+", url):
-        raise OrganisationError(f"'{url}' is not a web address; write it as https://...", "url")
+        raise Invalid(f"'{url}' is not a web address; write it as https://...", "url")
     slug = slug or slugify(name)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,47}", slug):
-        raise OrganisationError("the slug may use a-z, 0-9 and '-' (at most 48 characters)", "slug")
+        raise Invalid("the slug may use a-z, 0-9 and '-' (at most 48 characters)", "slug")
     key = Ed25519KeyPair.generate()
     now = datetime.now(UTC)
     with transaction(instance.sessions) as session:
         if session.scalar(select(Organisation).where(Organisation.slug == slug)) is not None:
-            raise OrganisationError(
-                f"an organisation with the slug '{slug}' exists; pass another --slug", "slug"
-            )
+            raise Conflict(f"an organisation with the slug '{slug}' exists; choose another", "slug")
         org = Organisation(
             id=str(uuid.uuid4()),
             slug=slug,
@@ -163,7 +169,7 @@ def signing_key(instance: Instance, session: Session, org: Organisation) -> tupl
         )
     )
     if row is None:
-        raise OrganisationError(f"organisation '{org.slug}' has no active key")
+        raise Conflict(f"organisation '{org.slug}' has no active key")
     key = load_key_file(
         {
             "type": "Multikey",

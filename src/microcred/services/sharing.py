@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from microcred.services.holders import HolderError, find, signing_key
+from microcred.services.holders import HolderInvalid, HolderNotFound, find, signing_key
 from microcred.services.instance import Instance
 from microcred.services.wallet import WalletItem, _extract, _verify, to_item
 from microcred.store.db import transaction
@@ -22,7 +22,7 @@ MAX_SHARE_DAYS = 365
 DEFAULT_SHARE_DAYS = 30
 
 
-class ShareNotFound(HolderError):
+class ShareNotFound(HolderNotFound):
     """Unknown, expired or revoked: the public page says 404 and nothing more."""
 
 
@@ -66,9 +66,9 @@ def create_share(
     """A link to the chosen credentials: 256 random bits, expiring, revocable. Only its hash is kept,
     so the URL is shown now and never again."""
     if not item_ids:
-        raise HolderError("choose at least one credential to share", "credential_ids")
+        raise HolderInvalid("choose at least one credential to share", "credential_ids")
     if not 1 <= expires_in_days <= MAX_SHARE_DAYS:
-        raise HolderError(
+        raise HolderInvalid(
             f"a share link expires after 1 to {MAX_SHARE_DAYS} days", "expires_in_days"
         )
     token = secrets.token_urlsafe(32)
@@ -83,7 +83,7 @@ def create_share(
         )
         unknown = [i for i in item_ids if i not in owned]
         if unknown:
-            raise HolderError(f"not in this wallet: {', '.join(unknown)}", "credential_ids")
+            raise HolderInvalid(f"not in this wallet: {', '.join(unknown)}", "credential_ids")
         now = datetime.now(UTC)
         share = Share(
             id=str(uuid.uuid4()),
@@ -120,8 +120,8 @@ def chosen_share(
     otherwise. Nothing is created and no view is counted."""
     prefix = f"{instance.base_url}/s/"
     token = share_url[len(prefix) :] if share_url.startswith(prefix) else ""
-    problem = HolderError(
-        "share_url is not a live share link of this wallet showing these credentials; "
+    problem = HolderInvalid(
+        "the address is not a live share link of this wallet showing these credentials; "
         "create one first (share links) and use its address",
         "share_url",
     )
@@ -174,7 +174,7 @@ def revoke_share(instance: Instance, holder_ref: str, share_id: str) -> None:
         holder = find(session, holder_ref)
         share = session.get(Share, share_id)
         if share is None or share.holder_id != holder.id:
-            raise HolderError(f"no share '{share_id}' in this wallet", "id")
+            raise HolderNotFound(f"no share '{share_id}' in this wallet", "id")
         share.revoked_at = share.revoked_at or datetime.now(UTC)
 
 
@@ -249,9 +249,7 @@ def present(
     )
 
     if not challenge or not domain:
-        raise HolderError(
-            "a presentation needs the verifier's --challenge and --domain", "challenge"
-        )
+        raise HolderInvalid("a presentation needs the verifier's challenge and domain", "challenge")
     with transaction(instance.sessions) as session:
         holder = find(session, holder_ref)
         rows = {
@@ -264,7 +262,7 @@ def present(
         }
         missing = [i for i in item_ids if i not in rows]
         if missing:
-            raise HolderError(f"not in this wallet: {', '.join(missing)}", "credential_ids")
+            raise HolderInvalid(f"not in this wallet: {', '.join(missing)}", "credential_ids")
         key, vm = signing_key(instance, session, holder)
         did = holder.did
     credentials = [rows[i].document() for i in item_ids]
@@ -303,5 +301,5 @@ def revoke_share_by_id(instance: Instance, share_id: str) -> None:
     with transaction(instance.sessions) as session:
         share = session.get(Share, share_id)
         if share is None:
-            raise HolderError(f"no share '{share_id}'", "id")
+            raise HolderNotFound(f"no share '{share_id}'", "id")
         share.revoked_at = share.revoked_at or datetime.now(UTC)

@@ -90,10 +90,7 @@ def load(
             .limit(1)
         )
     if row is None:
-        raise NotFound(
-            f"no specification '{spec_ref}' for this organisation; see `microcred spec list`",
-            "spec",
-        )
+        raise NotFound(f"no specification '{spec_ref}' for this organisation", "spec")
     return row, parse_specification(row.data)
 
 

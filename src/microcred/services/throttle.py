@@ -31,6 +31,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from microcred.errors import TooManyAttempts
 from microcred.services.instance import Instance
 from microcred.store.db import read_transaction, transaction
 from microcred.store.tables import ThrottleBucket
@@ -54,12 +55,13 @@ TOKEN_ADDRESS = Rule("token-address", 30, timedelta(minutes=15), timedelta(minut
 Key = tuple[Rule, str]
 
 
-class Throttled(Exception):
+class Throttled(TooManyAttempts):
     """Too many failed attempts: refused until ``retry_after`` seconds have passed."""
 
     def __init__(self, retry_after: int, rule: str) -> None:
-        super().__init__(f"too many failed sign-in attempts; try again in {retry_after} seconds")
-        self.retry_after = retry_after
+        super().__init__(
+            f"too many failed sign-in attempts; try again in {retry_after} seconds", retry_after
+        )
         self.rule = rule
 
     @property

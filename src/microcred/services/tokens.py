@@ -20,7 +20,7 @@ from sqlalchemy import select
 from microcred.services import throttle
 from microcred.services.audit import record
 from microcred.services.instance import Instance
-from microcred.services.organisations import NotFound, OrganisationError, find
+from microcred.services.organisations import Invalid, NotFound, find
 from microcred.store.db import transaction
 from microcred.store.tables import ApiToken, Organisation
 
@@ -31,8 +31,8 @@ MAX_SECRET_LENGTH = 200
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
-class TokenError(OrganisationError):
-    pass
+class TokenError(Invalid):
+    """A token request that is not acceptable (a name, a scope)."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from microcred.proofs.keys import KeyPair, P256KeyPair, load_key_file
 from microcred.services.audit import record
 from microcred.services.instance import Instance
 from microcred.services.issuing import default_canonicalizer, sign_credential
-from microcred.services.organisations import OrganisationError, signing_key
+from microcred.services.organisations import Invalid, NotFound, signing_key
 from microcred.services.verifying import verifier_context
 from microcred.store.db import transaction
 from microcred.store.tables import Organisation, OrganisationKey
@@ -30,8 +30,8 @@ P256_FRAGMENT = "key-p256"
 DEFAULT_CRYPTOSUITE = "eddsa-rdfc-2022"
 
 
-class VcApiError(OrganisationError):
-    """The request cannot be carried out as asked (a 400 for the API)."""
+class VcApiError(Invalid):
+    """A VC-API request that cannot be carried out as asked (the credential, its options)."""
 
 
 def _load_row_key(instance: Instance, row: OrganisationKey) -> KeyPair:
@@ -58,7 +58,7 @@ def ensure_p256_key(instance: Instance, org_id: str) -> tuple[KeyPair, str]:
         with transaction(instance.sessions) as session:
             org = session.get(Organisation, org_id)
             if org is None:
-                raise OrganisationError("no such organisation", "org")
+                raise NotFound("no such organisation", "org")
             row = session.scalar(
                 select(OrganisationKey).where(
                     OrganisationKey.org_id == org_id, OrganisationKey.key_type == "P-256"
@@ -136,7 +136,7 @@ def issue(
     with transaction(instance.sessions) as session:
         org = session.get(Organisation, org_id)
         if org is None:
-            raise OrganisationError("no such organisation", "org")
+            raise NotFound("no such organisation", "org")
         did = org.did_web
         if suite == "eddsa-rdfc-2022":
             key, vm = signing_key(instance, session, org)

@@ -24,10 +24,14 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from microcred.services import local_documents
 from microcred.services.instance import Instance
 from microcred.services.issuing import default_canonicalizer
 from microcred.settings import Settings
+from microcred.store.db import read_transaction
+from microcred.store.tables import IssuedCredential
 from microcred.verify import TrustList, VerifierContext
 from microcred.verify.http_fetch import AllowListedFetcher
 
@@ -89,3 +93,16 @@ def verifier_context(
         canonicalize=default_canonicalizer(),
         **extra,
     )
+
+
+def revoked_at(instance: Instance, credential: Mapping[str, Any] | None) -> datetime | None:
+    """When this instance issued the credential, the time its issuer revoked it (from the
+    instance's own records; a read), else ``None``."""
+    cid = credential.get("id") if isinstance(credential, Mapping) else None
+    if not isinstance(cid, str) or len(cid) > 500:
+        return None
+    with read_transaction(instance.sessions) as session:
+        found: datetime | None = session.scalar(
+            select(IssuedCredential.revoked_at).where(IssuedCredential.id == cid)
+        )
+        return found

@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microcred import errors
 from microcred.formats.importing import ImportFormatError, extract
 from microcred.formats.reading import is_sealed, read_model
 from microcred.services import verifying
-from microcred.services.holders import HolderError, find
+from microcred.services.holders import HolderError, HolderNotFound, find
 from microcred.services.instance import Instance
 from microcred.store.db import transaction
 from microcred.store.tables import WalletCredential
@@ -35,8 +36,8 @@ from microcred.verify.summary import UNDETERMINED, CredentialSummary, summarize
 BUNDLE_FORMAT = "microcred-wallet-bundle/1"
 
 
-class ImportError_(HolderError):
-    pass
+class WalletImportError(HolderError, errors.InvalidInput):
+    """The bytes (``field`` "file") or the address ("url") give no credential to import."""
 
 
 @dataclass(frozen=True)
@@ -162,14 +163,14 @@ def _extract(raw: bytes, filename: str | None) -> _Extracted:
     try:
         found = extract(raw, filename=filename)
     except ImportFormatError as exc:
-        raise ImportError_(str(exc), "file") from None
+        raise WalletImportError(str(exc), "file") from None
     if found.jwt is not None:
         payload = found.document or _jwt_payload(found.jwt)
         # A VC-JWT 1.1 carries the credential in its `vc` claim.
         credential = payload["vc"] if isinstance(payload.get("vc"), dict) else payload
         return _Extracted(found.kind, found.source, found.jwt, credential, found.jwt)
     if found.document is None:
-        raise ImportError_(
+        raise WalletImportError(
             f"this badge only links to its hosted assertion; import that URL instead: {found.hosted_url}",
             "file",
         )
@@ -390,7 +391,7 @@ def _row(session: Session, holder_ref: str, item_id: str) -> WalletCredential:
     holder = find(session, holder_ref)
     row = session.get(WalletCredential, item_id)
     if row is None or row.holder_id != holder.id:
-        raise HolderError(f"no credential '{item_id}' in this wallet", "id")
+        raise HolderNotFound(f"no credential '{item_id}' in this wallet", "id")
     return row
 
 
@@ -476,7 +477,7 @@ def import_bundle(instance: Instance, holder_ref: str, bundle: Any) -> dict[str,
         or bundle.get("format") != BUNDLE_FORMAT
         or not isinstance(bundle.get("credentials"), list)
     ):
-        raise ImportError_(
+        raise WalletImportError(
             f"not a wallet bundle: expected {{'format': '{BUNDLE_FORMAT}', 'credentials': [...]}}",
             "file",
         )
@@ -487,7 +488,7 @@ def import_bundle(instance: Instance, holder_ref: str, bundle: Any) -> dict[str,
             or not isinstance(entry.get("original"), str)
             or not isinstance(entry.get("report"), dict)
         ):
-            raise ImportError_(
+            raise WalletImportError(
                 f"credentials[{index}] is not a bundle entry (original and report)", "file"
             )
         extracted = _extract(entry["original"].encode("utf-8"), None)
@@ -550,4 +551,4 @@ def fetch_url(instance: Instance, url: str, *, network: Network | None = None) -
     try:
         return fetcher.fetch(url)
     except FetchError as exc:
-        raise ImportError_(str(exc), "url") from None
+        raise WalletImportError(str(exc), "url") from None

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from microcred.formats.inputs import InputError, parse_input
@@ -19,8 +18,6 @@ from microcred.formats.reading import read_model
 from microcred.services import sharing, verifying, wallet
 from microcred.services.holders import HolderError
 from microcred.services.instance import Instance
-from microcred.store.db import transaction
-from microcred.store.tables import IssuedCredential
 from microcred.verify import verify_credential
 from microcred.verify.presentation import is_presentation, verify_presentation
 from microcred.web import report as reports
@@ -41,11 +38,7 @@ SHARE_PATH = re.compile(r"^/s/([A-Za-z0-9_-]{20,200})/?$")
 
 def _revoked_at(instance: Instance, credential: dict[str, Any] | None) -> Any:
     """When this instance issued the credential, the date its issuer revoked it."""
-    cid = credential.get("id") if isinstance(credential, dict) else None
-    if not isinstance(cid, str) or len(cid) > 500:
-        return None
-    with transaction(instance.sessions) as session:
-        return session.scalar(select(IssuedCredential.revoked_at).where(IssuedCredential.id == cid))
+    return verifying.revoked_at(instance, credential)
 
 
 def _model_data(credential: dict[str, Any] | None) -> dict[str, Any]:

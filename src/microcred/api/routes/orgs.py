@@ -10,7 +10,6 @@ from microcred.api.deps import CanRead, InstanceDep, OrgMember
 from microcred.api.errors import ORG_ROUTE_ERRORS
 from microcred.api.schemas import AuditPublic, OrgPublic
 from microcred.services import audit, organisations
-from microcred.store.db import transaction
 
 router = APIRouter(prefix="/api/v1/orgs/{org}", tags=["organisations"], responses=ORG_ROUTE_ERRORS)
 
@@ -26,6 +25,5 @@ def get_audit(
     principal: CanRead,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditPublic]:
-    with transaction(instance.sessions) as session:
-        entries = audit.entries(session, principal.org_id, limit)
+    entries = audit.entries(instance, principal.org_id, limit)
     return [AuditPublic(**e.to_json()) for e in entries]

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from microcred import i18n
 from microcred.api.deps import HolderDep, InstanceDep
 from microcred.api.errors import ERROR_REF, HOLDER_ROUTE_ERRORS, error_body
-from microcred.api.routes.wallet import mapped, require_owned
+from microcred.api.routes.wallet import require_owned
 from microcred.api.schemas import (
     PresentationCreate,
     PresentationCreated,
@@ -79,10 +79,9 @@ def create_share(instance: InstanceDep, holder: HolderDep, body: ShareCreate) ->
     from microcred.documents.qr import qr_png, qr_svg
 
     require_owned(instance, holder.id, body.credential_ids, "credential_ids")
-    with mapped():
-        view = sharing.create_share(
-            instance, holder.id, body.credential_ids, expires_in_days=body.expires_in_days
-        )
+    view = sharing.create_share(
+        instance, holder.id, body.credential_ids, expires_in_days=body.expires_in_days
+    )
     assert view.url is not None
     png = base64.b64encode(qr_png(view.url)).decode("ascii")
     return ShareCreated(
@@ -100,8 +99,7 @@ def create_share(instance: InstanceDep, holder: HolderDep, body: ShareCreate) ->
     responses=HOLDER_ROUTE_ERRORS,
 )
 def list_shares(instance: InstanceDep, holder: HolderDep) -> list[SharePublic]:
-    with mapped():
-        views = sharing.list_shares(instance, holder.id)
+    views = sharing.list_shares(instance, holder.id)
     return [SharePublic(**_share_public(v)) for v in views]
 
 
@@ -112,8 +110,7 @@ def list_shares(instance: InstanceDep, holder: HolderDep) -> list[SharePublic]:
     responses=HOLDER_ROUTE_ERRORS,
 )
 def revoke_share(instance: InstanceDep, holder: HolderDep, share_id: str) -> Response:
-    with mapped(not_found=True):
-        sharing.revoke_share(instance, holder.id, share_id[:MAX_TOKEN_LENGTH])
+    sharing.revoke_share(instance, holder.id, share_id[:MAX_TOKEN_LENGTH])
     return Response(status_code=204)
 
 
@@ -129,15 +126,14 @@ def create_presentation(
     """Post the result to `/presentations/verify` as
     `{"verifiablePresentation": ..., "options": {"challenge": ..., "domain": ...}}`."""
     require_owned(instance, holder.id, body.credential_ids, "credential_ids")
-    with mapped():
-        vp = sharing.present(
-            instance,
-            holder.id,
-            list(dict.fromkeys(body.credential_ids)),
-            challenge=body.challenge,
-            domain=body.domain,
-            fmt=body.format,
-        )
+    vp = sharing.present(
+        instance,
+        holder.id,
+        list(dict.fromkeys(body.credential_ids)),
+        challenge=body.challenge,
+        domain=body.domain,
+        fmt=body.format,
+    )
     return PresentationCreated(format=body.format, verifiablePresentation=vp)
 
 

@@ -7,8 +7,7 @@ Every route acts on the token's holder only. A credential id of another holder a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -21,9 +20,8 @@ from microcred.api.errors import HOLDER_ROUTE_ERRORS, ApiError
 from microcred.api.routes.verify import parse_json_body
 from microcred.api.schemas import AccountDelete, IsoDate, WalletImport, WalletReverify
 from microcred.services import privacy, sharing, wallet
-from microcred.services.holders import HolderError, HolderNotFound
 from microcred.services.instance import Instance
-from microcred.services.wallet import ImportError_, WalletItem
+from microcred.services.wallet import WalletImportError, WalletItem
 
 router = APIRouter(prefix="/api/v1/wallet", tags=["wallet"], responses=HOLDER_ROUTE_ERRORS)
 
@@ -61,26 +59,8 @@ _IMPORT_DOC: dict[str, Any] = {
 
 
 # ---------------------------------------------------------------- errors
-
-
-def holder_error(exc: HolderError, *, not_found: bool = False) -> ApiError:
-    """A service error as an API error: a file the importer cannot read is a 400, a URL it
-    cannot use a 422, an object of the wallet that is not there a 404, the rest a 422."""
-    if isinstance(exc, ImportError_):
-        if exc.field == "url":
-            return ApiError(422, "import_failed", str(exc), "url")
-        return ApiError(400, "not_a_credential", str(exc), exc.field)
-    if not_found or isinstance(exc, HolderNotFound):
-        return ApiError(404, "not_found", str(exc), exc.field)
-    return ApiError(422, "validation_error", str(exc), exc.field)
-
-
-@contextmanager
-def mapped(*, not_found: bool = False) -> Iterator[None]:
-    try:
-        yield
-    except HolderError as exc:
-        raise holder_error(exc, not_found=not_found) from None
+# The services' errors (HolderNotFound, WalletImportError, ...) reach the one mapping in
+# microcred.api.errors.status_for: 404 for an object of the wallet that is not there.
 
 
 def not_found_item(item_id: str) -> ApiError:
@@ -96,8 +76,7 @@ def checked_id(item_id: str) -> str:
 def require_owned(instance: Instance, holder_id: str, ids: list[str], field: str) -> None:
     """404 (the same for another holder's credential and none at all) unless every id is in
     this holder's wallet."""
-    with mapped():
-        owned = {i.id for i in wallet.list_items(instance, holder_id)}
+    owned = {i.id for i in wallet.list_items(instance, holder_id)}
     missing = [i for i in dict.fromkeys(ids) if i not in owned]
     if missing:
         raise ApiError(
@@ -117,15 +96,13 @@ def item_json(item: WalletItem, *, full: bool = False) -> dict[str, Any]:
 
 @router.get("", summary="The holder's profile and the totals of the wallet")
 def profile(instance: InstanceDep, holder: HolderDep) -> dict[str, Any]:
-    with mapped():
-        items = wallet.list_items(instance, holder.id)
+    items = wallet.list_items(instance, holder.id)
     return {"holder": holder.to_json(), "totals": wallet.totals(items)}
 
 
 @router.get("/data", summary="Everything this instance holds about the holder (GDPR Art. 15/20)")
 def personal_data(instance: InstanceDep, holder: HolderDep) -> Response:
-    with mapped():
-        data = privacy.personal_data(instance, holder.id)
+    data = privacy.personal_data(instance, holder.id)
     return _download(data, f"microcred-data-{holder.handle}.json")
 
 
@@ -135,8 +112,7 @@ def delete_account(instance: InstanceDep, holder: HolderDep, body: AccountDelete
         raise ApiError(
             422, "validation_error", 'deleting cannot be undone: send {"confirm": true}', "confirm"
         )
-    with mapped(not_found=True):
-        counts = privacy.delete_holder(instance, holder.id)
+    counts = privacy.delete_holder(instance, holder.id)
     return {"deleted": True, **counts}
 
 
@@ -226,10 +202,9 @@ async def import_credential(
             wanted = _import_request(parse_json_body(body))
             if wanted.url is not None:
                 network = getattr(request.app.state, "outbound_network", None)
-                with mapped():
-                    raw = await run_in_threadpool(
-                        wallet.fetch_url, instance, wanted.url, network=network
-                    )
+                raw = await run_in_threadpool(
+                    wallet.fetch_url, instance, wanted.url, network=network
+                )
                 filename, source = wanted.url, "url"
             else:
                 credential = wanted.credential
@@ -245,13 +220,11 @@ async def import_credential(
         item, created = await run_in_threadpool(
             lambda: wallet.import_bytes(instance, holder.id, raw, filename=filename, source=source)
         )
-    except ImportError_ as exc:
+    except WalletImportError as exc:
         message = str(exc)
         if exc.field != "url" and not message.startswith("not a credential"):
-            message = f"not a credential: {message}"
-        raise holder_error(ImportError_(message, exc.field)) from None
-    except HolderError as exc:
-        raise holder_error(exc) from None
+            raise WalletImportError(f"not a credential: {message}", exc.field) from None
+        raise
     if not created:
         response.status_code = 200
     return {**item_json(item), "created": created}
@@ -268,14 +241,12 @@ async def import_bundle(
     else:
         raw = await request.body()
     bundle = parse_json_body(raw)
-    with mapped():
-        return await run_in_threadpool(wallet.import_bundle, instance, holder.id, bundle)
+    return await run_in_threadpool(wallet.import_bundle, instance, holder.id, bundle)
 
 
 @router.get("/export", summary="The whole wallet as a bundle (re-imports losslessly)")
 def export_bundle(instance: InstanceDep, holder: HolderDep) -> Response:
-    with mapped():
-        bundle = wallet.export_bundle(instance, holder.id)
+    bundle = wallet.export_bundle(instance, holder.id)
     return _download(bundle, f"microcred-wallet-{holder.handle}.json")
 
 
@@ -297,17 +268,16 @@ def list_credentials(
     ] = None,
     status: Status | None = None,
 ) -> dict[str, Any]:
-    with mapped():
-        items = wallet.list_items(
-            instance,
-            holder.id,
-            issuer=issuer or None,
-            skill=skill or None,
-            eqf_level=eqf,
-            date_from=date_from,
-            date_to=date_to,
-            status=status,
-        )
+    items = wallet.list_items(
+        instance,
+        holder.id,
+        issuer=issuer or None,
+        skill=skill or None,
+        eqf_level=eqf,
+        date_from=date_from,
+        date_to=date_to,
+        status=status,
+    )
     return {
         "credentials": [i.to_json() for i in items],
         "totals": wallet.totals(items),
@@ -320,15 +290,13 @@ def list_credentials(
     summary="One credential: its fields, last verification report and the original",
 )
 def get_credential(instance: InstanceDep, holder: HolderDep, item_id: str) -> dict[str, Any]:
-    with mapped(not_found=True):
-        item = wallet.get_item(instance, holder.id, checked_id(item_id))
+    item = wallet.get_item(instance, holder.id, checked_id(item_id))
     return item_json(item, full=True)
 
 
 @router.delete("/credentials/{item_id}", status_code=204, summary="Remove a credential")
 def delete_credential(instance: InstanceDep, holder: HolderDep, item_id: str) -> Response:
-    with mapped(not_found=True):
-        wallet.delete_item(instance, holder.id, checked_id(item_id))
+    wallet.delete_item(instance, holder.id, checked_id(item_id))
     return Response(status_code=204)
 
 
@@ -339,8 +307,7 @@ def reverify(
     ids = body.ids if body is not None else None
     if ids:
         require_owned(instance, holder.id, ids, "ids")
-    with mapped():
-        changes = wallet.reverify(instance, holder.id, ids)
+    changes = wallet.reverify(instance, holder.id, ids)
     return {
         "results": [{**c, "changed": c["before"] != c["after"]} for c in changes],
         "changed": sum(1 for c in changes if c["before"] != c["after"]),
@@ -358,10 +325,7 @@ def _link_for(
     public verify page. A GET never creates a share: ``POST /api/v1/wallet/shares`` does."""
     if share_url is None:
         return sharing.verify_page_url(instance), None
-    try:
-        view = sharing.chosen_share(instance, holder_id, share_url, item_ids)
-    except HolderError as exc:
-        raise ApiError(422, "validation_error", str(exc), exc.field or "share_url") from None
+    view = sharing.chosen_share(instance, holder_id, share_url, item_ids)
     return share_url, view.id
 
 
@@ -387,8 +351,7 @@ def certificate_pdf(
 ) -> Response:
     from microcred.documents import certificate_pdf as make_pdf
 
-    with mapped(not_found=True):
-        item = wallet.get_item(instance, holder.id, checked_id(item_id))
+    item = wallet.get_item(instance, holder.id, checked_id(item_id))
     url, _ = _link_for(instance, holder.id, [item.id], share_url)
     pdf = make_pdf(item.model, verification_url=url, report=item.report)
     return _pdf(pdf, "certificate.pdf")
@@ -415,8 +378,7 @@ def portfolio_pdf(
     from microcred.documents import portfolio_pdf as make_pdf
 
     wanted = [i.strip() for value in ids or [] for i in value.split(",") if i.strip()]
-    with mapped():
-        items = wallet.list_items(instance, holder.id)
+    items = wallet.list_items(instance, holder.id)
     if wanted:
         require_owned(instance, holder.id, wanted, "ids")
         by_id = {i.id: i for i in items}
@@ -452,12 +414,10 @@ def _pdf(content: bytes, filename: str) -> Response:
 def linkedin(
     instance: InstanceDep, holder: HolderDep, item_id: str, share_url: ShareUrl = None
 ) -> dict[str, Any]:
-    with mapped(not_found=True):
-        item = wallet.get_item(instance, holder.id, checked_id(item_id))
+    item = wallet.get_item(instance, holder.id, checked_id(item_id))
     url, share_id = _link_for(instance, holder.id, [item.id], share_url)
     try:
-        with mapped(not_found=True):
-            link = sharing.linkedin_url(instance, holder.id, item.id, share=url)
+        link = sharing.linkedin_url(instance, holder.id, item.id, share=url)
     except ValueError as exc:  # no name or no issuer name to show on LinkedIn
         raise ApiError(422, "validation_error", str(exc), "id") from None
     return {"url": link, "cert_url": url, "share_id": share_id}
