@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -13,7 +12,7 @@ import typer
 from microcred.cli.common import write_text
 from microcred.cli.output import EXIT_INVALID, err_console, fail_usage, print_json
 from microcred.formats.inputs import InputError, parse_input
-from microcred.formats.registry import ExportableFormat, FormatName
+from microcred.formats.registry import ExportableFormat, FormatName, detect
 
 
 class ConvertTarget(StrEnum):
@@ -51,9 +50,7 @@ def export(
 
 
 def _read_credential(file: Path) -> dict[str, Any]:
-    from microcred.formats.jades import read_sealed
-    from microcred.formats.reading import is_sealed
-
+    """The credential a file carries, whatever its format (the registry recognises it)."""
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
@@ -64,23 +61,11 @@ def _read_credential(file: Path) -> dict[str, Any]:
         parsed = parse_input(raw)
     except InputError as exc:
         fail_usage(f"{file}: {exc}")
-    if parsed.jwt is not None:
-        try:
-            body = parsed.jwt.split(".")[1]
-            payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        except (ValueError, IndexError):
-            fail_usage(f"{file}: the JWT payload is not JSON")
-        if not isinstance(payload, dict):
-            fail_usage(f"{file}: the JWT payload is not a credential")
-        return payload
-    document = parsed.document
-    assert document is not None
-    if is_sealed(document):
-        try:
-            return read_sealed(document)[0]
-        except ValueError as exc:
-            fail_usage(f"{file}: {exc}")
-    return document
+    found = detect(parsed)
+    credential = found.credential(parsed)
+    if credential is None:
+        fail_usage(f"{file}: {found.title}, but the credential in it cannot be read")
+    return credential
 
 
 def convert(
