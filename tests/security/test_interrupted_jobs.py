@@ -409,7 +409,7 @@ def test_a_run_that_stops_on_an_exception_is_left_interrupted_not_running(
         bulk.run_in_process(instance, job_id, workers=1, progress=stop)
     view = bulk.get(instance, job_id)
     assert (view.state, view.rows_done) == ("interrupted", 250)
-    with pytest.raises(bulk.JobInterrupted, match="microcred jobs resume"):
+    with pytest.raises(bulk.JobInterrupted, match="can be resumed"):
         bulk.wait_for(instance, job_id, timeout=5)
     # Submitting the same file again resumes it too.
     assert bulk.submit(instance, org.slug, spec.id, tmp_path / "in.csv", mode="in-process") == (

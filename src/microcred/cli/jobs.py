@@ -18,10 +18,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from microcred.cli.common import handles_errors
 from microcred.cli.instance import open_instance
 from microcred.cli.output import EXIT_INVALID, console, err_console, fail_usage, print_json
 from microcred.services.instance import Instance
-from microcred.services.organisations import OrganisationError
 
 app = typer.Typer(
     help="Bulk jobs and their progress (from the database: the same on every machine).",
@@ -85,7 +85,9 @@ def _wait_and_write(
 
         try:
             view = bulk.wait_for(instance, job_id, progress=update, timeout=timeout)
-        except (TimeoutError, bulk.JobInterrupted) as exc:
+        except bulk.JobInterrupted as exc:
+            fail_usage(f"{exc}: `microcred jobs resume {job_id}`")
+        except TimeoutError as exc:
             fail_usage(str(exc))
     if out_dir is None:
         if as_json:
@@ -98,6 +100,7 @@ def _wait_and_write(
     raise typer.Exit(EXIT_INVALID if summary.errors else 0)
 
 
+@handles_errors()
 def issue_bulk(
     org: Annotated[str, typer.Option(help="Organisation slug or id.")],
     spec: Annotated[
@@ -146,7 +149,6 @@ def issue_bulk(
     """
     from microcred.jobs import queue as job_queue
     from microcred.services import bulk_jobs as bulk
-    from microcred.services.bulk import BulkError
 
     if out_dir is None and wait:
         fail_usage("--out-dir is needed (or --no-wait to submit the job and return)")
@@ -159,12 +161,9 @@ def issue_bulk(
         fail_usage("--queue needs a PostgreSQL database (MICROCRED_DATABASE_URL)")
     if not on_queue and not wait:
         fail_usage("--no-wait needs the queue (--queue, PostgreSQL and `microcred worker`)")
-    try:
-        started = bulk.start(
-            instance, org, spec, csv, enqueue=job_queue.enqueue, queue=on_queue, actor="cli"
-        )
-    except (BulkError, OrganisationError) as exc:
-        fail_usage(str(exc))
+    started = bulk.start(
+        instance, org, spec, csv, enqueue=job_queue.enqueue, queue=on_queue, actor="cli"
+    )
     job_id = started.job_id
     if started.resumed and not as_json:
         err_console.print(f"resuming job {job_id}", highlight=False)
@@ -264,6 +263,7 @@ def _show(view: object) -> None:
 
 
 @app.callback()
+@handles_errors()
 def jobs(
     ctx: typer.Context,
     org: Annotated[str | None, typer.Option(help="Only this organisation's jobs.")] = None,
@@ -277,10 +277,7 @@ def jobs(
 
     instance = open_instance()
     bulk.recover_interrupted(instance)  # a job whose process stopped is shown as such
-    try:
-        views = bulk.list_jobs(instance, org_ref=org, limit=limit)
-    except OrganisationError as exc:
-        fail_usage(str(exc))
+    views = bulk.list_jobs(instance, org_ref=org, limit=limit)
     if as_json:
         print_json([v.to_json() for v in views])
         return
@@ -301,6 +298,7 @@ def jobs(
 
 
 @app.command("show")
+@handles_errors()
 def show(
     job_id: Annotated[str, typer.Argument(help="The job's id.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -308,10 +306,7 @@ def show(
     """One job's progress and counts."""
     from microcred.services import bulk_jobs as bulk
 
-    try:
-        view = bulk.get(open_instance(), job_id, recover=True)
-    except bulk.JobNotFound as exc:
-        fail_usage(str(exc))
+    view = bulk.get(open_instance(), job_id, recover=True)
     if as_json:
         print_json(view.to_json())
     else:
@@ -319,6 +314,7 @@ def show(
 
 
 @app.command("wait")
+@handles_errors()
 def wait_job(
     job_id: Annotated[str, typer.Argument(help="The job's id.")],
     out_dir: Annotated[
@@ -332,14 +328,12 @@ def wait_job(
     from microcred.services import bulk_jobs as bulk
 
     instance = open_instance()
-    try:
-        bulk.get(instance, job_id)
-    except bulk.JobNotFound as exc:
-        fail_usage(str(exc))
+    bulk.get(instance, job_id)
     _wait_and_write(instance, job_id, out_dir, as_json, timeout)
 
 
 @app.command("resume")
+@handles_errors()
 def resume_job(
     job_id: Annotated[str, typer.Argument(help="The interrupted job's id (`microcred jobs`).")],
     out_dir: Annotated[
@@ -356,19 +350,16 @@ def resume_job(
     from microcred.services import bulk_jobs as bulk
 
     instance = open_instance()
-    try:
-        view = bulk.get(instance, job_id, recover=True)
-        with _progress(as_json) as progress:
-            task = progress.add_task("issue", total=view.total_rows, rate="")
-            progress.update(task, completed=view.rows_done)
+    view = bulk.get(instance, job_id, recover=True)
+    with _progress(as_json) as progress:
+        task = progress.add_task("issue", total=view.total_rows, rate="")
+        progress.update(task, completed=view.rows_done)
 
-            def advance(n: int) -> None:
-                progress.advance(task, n)
-                _rate(progress, task)
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            _rate(progress, task)
 
-            view = bulk.resume(instance, job_id, workers=workers, progress=advance, out_dir=out_dir)
-    except (bulk.JobNotFound, bulk.JobNotResumable) as exc:
-        fail_usage(str(exc))
+        view = bulk.resume(instance, job_id, workers=workers, progress=advance, out_dir=out_dir)
     if out_dir is None:
         if as_json:
             print_json(view.to_json())

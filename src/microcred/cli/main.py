@@ -12,6 +12,7 @@ from microcred.cli import (
     convert,
     credentials,
     demo,
+    holder,
     issue,
     jobs,
     keys,
@@ -19,6 +20,7 @@ from microcred.cli import (
     serve,
     spec,
     stacking,
+    token,
     verify,
     wallet,
 )
@@ -37,7 +39,7 @@ app.add_typer(spec.app, name="spec")
 app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="contexts")
 app.add_typer(org.app, name="org")
-app.add_typer(wallet.holder_app, name="holder")
+app.add_typer(holder.holder_app, name="holder")
 app.add_typer(wallet.app, name="wallet")
 app.add_typer(stacking.pathway_app, name="pathway")
 app.add_typer(stacking.recognition_app, name="recognition")
@@ -52,7 +54,7 @@ app.command("convert")(convert.convert)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
-app.add_typer(serve.token_app, name="token")
+app.add_typer(token.token_app, name="token")
 app.command("worker")(jobs.worker)
 app.add_typer(jobs.app, name="jobs")
 

@@ -8,15 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from microcred.cli.common import handles_errors
 from microcred.cli.instance import open_instance
-from microcred.cli.output import console, fail_usage, print_json
+from microcred.cli.output import console, print_json
 from microcred.services import organisations
-from microcred.services.organisations import OrganisationError
 
 app = typer.Typer(help="Issuing organisations: each with its own keys, did:web and did:key.")
 
 
 @app.command("create")
+@handles_errors()
 def create(
     name: Annotated[str, typer.Option(help="The organisation's name.")],
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country code, e.g. LV.")],
@@ -30,10 +31,7 @@ def create(
 ) -> None:
     """Create an issuing organisation with a new Ed25519 key (encrypted at rest)."""
     instance = open_instance()
-    try:
-        org = organisations.create(instance, name=name, country=country, url=url, slug=slug)
-    except OrganisationError as exc:
-        fail_usage(f"{exc.field}: {exc}" if exc.field else str(exc))
+    org = organisations.create(instance, name=name, country=country, url=url, slug=slug)
     if as_json:
         print_json(org.to_json())
     else:
@@ -57,10 +55,8 @@ def list_orgs(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 @app.command("did")
+@handles_errors()
 def did(org: Annotated[str, typer.Argument(help="Organisation slug or id.")]) -> None:
     """Print the organisation's did:web document (public keys only)."""
-    try:
-        document = organisations.did_document(open_instance(), org)
-    except OrganisationError as exc:
-        fail_usage(str(exc))
+    document = organisations.did_document(open_instance(), org)
     typer.echo(json.dumps(document, indent=2))

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from microcred.cli.common import handles_errors
 from microcred.cli.output import (
     EXIT_INVALID,
     EXIT_OK,
@@ -111,6 +112,7 @@ __all__ = ["Problem", "app"]
 
 
 @app.command("publish")
+@handles_errors()
 def publish(
     file: Annotated[Path, typer.Argument(help="Specification file (YAML or JSON).")],
     org: Annotated[str, typer.Option(help="Organisation slug or id.")],
@@ -122,7 +124,6 @@ def publish(
     from microcred.cli.instance import open_instance
     from microcred.model.validation import SpecificationError
     from microcred.services import specifications
-    from microcred.services.organisations import OrganisationError
 
     try:
         data = load_data(file)
@@ -134,8 +135,6 @@ def publish(
         for problem in exc.problems:
             err_console.print(f"[red]✗[/] {problem.path}: {problem.message}", highlight=False)
         raise typer.Exit(EXIT_INVALID) from None
-    except OrganisationError as exc:
-        fail_usage(str(exc))
     if as_json:
         print_json(stored.to_json())
     else:
@@ -146,6 +145,7 @@ def publish(
 
 
 @app.command("list")
+@handles_errors()
 def list_specs(
     org: Annotated[str, typer.Option(help="Organisation slug or id.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -153,12 +153,8 @@ def list_specs(
     """List an organisation's specifications and their versions."""
     from microcred.cli.instance import open_instance
     from microcred.services import specifications
-    from microcred.services.organisations import OrganisationError
 
-    try:
-        items = specifications.list_for(open_instance(), org)
-    except OrganisationError as exc:
-        fail_usage(str(exc))
+    items = specifications.list_for(open_instance(), org)
     if as_json:
         print_json([s.to_json() for s in items])
         return

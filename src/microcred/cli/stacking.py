@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from microcred.cli.common import read_json_file
+from microcred.cli.common import handles_errors, read_json_file
 from microcred.cli.instance import open_instance
 from microcred.cli.output import EXIT_INVALID, console, fail_usage, print_json
 from microcred.model.files import SpecFileError, load_data
 from microcred.services import recognition
-from microcred.services.holders import HolderError
-from microcred.services.organisations import OrganisationError
 from microcred.stacking import Evaluation, PathwayError, StackedReport
 
 pathway_app = typer.Typer(help="Stacking pathways an authority defines, and evaluating wallets.")
@@ -28,11 +26,6 @@ HolderOpt = Annotated[str, typer.Option("--holder", help="Holder handle or id.")
 OrgOpt = Annotated[str, typer.Option("--org", help="The authority (organisation slug or id).")]
 
 _MARK = {"pass": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]", "skip": "-"}
-
-
-def _fail(exc: Exception) -> NoReturn:
-    field = getattr(exc, "field", None)
-    fail_usage(f"{field}: {exc}" if field else str(exc))
 
 
 def render_evaluation(evaluation: Evaluation) -> None:
@@ -63,6 +56,7 @@ def render_stacked(report: StackedReport) -> None:
 
 
 @pathway_app.command("publish")
+@handles_errors()
 def publish(
     file: Annotated[Path, typer.Argument(help="The pathway (YAML or JSON).")],
     org: OrgOpt,
@@ -80,8 +74,6 @@ def publish(
         for problem in exc.problems:
             console.print(f"[red]✗[/] {file}: {problem.path}: {problem.message}", highlight=False)
         raise typer.Exit(EXIT_INVALID) from None
-    except OrganisationError as exc:
-        _fail(exc)
     if as_json:
         print_json(view.to_json())
     else:
@@ -93,15 +85,13 @@ def publish(
 
 
 @pathway_app.command("list")
+@handles_errors()
 def list_(
     org: Annotated[str | None, typer.Option("--org", help="Only this authority's.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The pathways published on this instance."""
-    try:
-        views = recognition.list_pathways(open_instance(), org)
-    except OrganisationError as exc:
-        _fail(exc)
+    views = recognition.list_pathways(open_instance(), org)
     if as_json:
         print_json([v.to_json() for v in views])
         return
@@ -112,16 +102,14 @@ def list_(
 
 
 @pathway_app.command("evaluate")
+@handles_errors()
 def evaluate_(
     pathway: Annotated[str, typer.Argument(help="Pathway id, key, or KEY@VERSION.")],
     holder: HolderOpt,
     as_json: JsonOpt = False,
 ) -> None:
     """Evaluate a holder's wallet against a pathway (every credential is verified again)."""
-    try:
-        view, evaluation, _ = recognition.evaluate_holder(open_instance(), pathway, holder)
-    except (OrganisationError, HolderError) as exc:
-        _fail(exc)
+    view, evaluation, _ = recognition.evaluate_holder(open_instance(), pathway, holder)
     if as_json:
         print_json({"pathway": view.to_json(), "evaluation": evaluation.to_json()})
     else:
@@ -129,6 +117,7 @@ def evaluate_(
 
 
 @recognition_app.command("apply")
+@handles_errors()
 def apply_(
     pathway: Annotated[str, typer.Argument(help="Pathway id, key, or KEY@VERSION.")],
     holder: HolderOpt,
@@ -139,10 +128,7 @@ def apply_(
     as_json: JsonOpt = False,
 ) -> None:
     """Apply for recognition: share the credentials that count with the pathway's authority."""
-    try:
-        view = recognition.apply(open_instance(), pathway, holder, item_ids=credential or None)
-    except (OrganisationError, HolderError) as exc:
-        _fail(exc)
+    view = recognition.apply(open_instance(), pathway, holder, item_ids=credential or None)
     if as_json:
         print_json(view.to_json())
     else:
@@ -155,16 +141,14 @@ def apply_(
 
 
 @recognition_app.command("list")
+@handles_errors()
 def list_applications(
     org: Annotated[str | None, typer.Option("--org", help="Addressed to this authority.")] = None,
     holder: Annotated[str | None, typer.Option("--holder", help="From this holder.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Applications on this instance."""
-    try:
-        views = recognition.list_applications(open_instance(), org_ref=org, holder_ref=holder)
-    except (OrganisationError, HolderError) as exc:
-        _fail(exc)
+    views = recognition.list_applications(open_instance(), org_ref=org, holder_ref=holder)
     if as_json:
         print_json([v.to_json() for v in views])
         return
@@ -182,6 +166,7 @@ def list_applications(
 
 
 @recognition_app.command("decide")
+@handles_errors()
 def decide(
     application: Annotated[str, typer.Argument(help="The application id.")],
     org: OrgOpt,
@@ -197,12 +182,9 @@ def decide(
     as_json: JsonOpt = False,
 ) -> None:
     """Record the authority's decision; a positive one issues the stacked credential."""
-    try:
-        view = recognition.decide(
-            open_instance(), application, org, outcome, reason, accept=accept or None
-        )
-    except (OrganisationError, HolderError) as exc:
-        _fail(exc)
+    view = recognition.decide(
+        open_instance(), application, org, outcome, reason, accept=accept or None
+    )
     credential = view.credential()
     if out is not None and credential is not None:
         out.write_text(json.dumps(credential, ensure_ascii=False, indent=2) + "\n", "utf-8")

@@ -1,9 +1,8 @@
-"""`microcred holder ...` and `microcred wallet ...`: the learner's side."""
+"""`microcred wallet ...`: the learner's wallet (their account is `microcred holder`)."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,115 +11,19 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from microcred.cli.common import read_json_file, write_text
+from microcred.cli.common import handles_errors, read_json_file, write_text
 from microcred.cli.instance import open_instance
 from microcred.cli.output import console, err_console, fail_usage, print_json
-from microcred.services import holders, privacy, sharing, wallet
-from microcred.services.holders import HolderError
+from microcred.services import holders, sharing, wallet
 
-holder_app = typer.Typer(help="Learners' accounts on this instance.")
 app = typer.Typer(help="The learner's wallet: import, keep, verify, share and export credentials.")
 
 HolderOpt = Annotated[str, typer.Option("--holder", help="Holder handle or id.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _fail(exc: HolderError) -> None:
-    fail_usage(f"{exc.field}: {exc}" if exc.field else str(exc))
-
-
-@holder_app.command("create")
-def holder_create(
-    name: Annotated[str, typer.Option(help="The learner's name.")],
-    handle: Annotated[
-        str | None, typer.Option(help="Sign-in name (default: from the name).")
-    ] = None,
-    email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
-    password_env: Annotated[
-        str | None, typer.Option(help="Read the web password from this environment variable.")
-    ] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Create a holder with their own did:key."""
-    password = os.environ.get(password_env) if password_env else None
-    if password_env and password is None:
-        fail_usage(f"the environment variable {password_env} is not set")
-    try:
-        created = holders.create(
-            open_instance(), name=name, handle=handle, email=email, password=password
-        )
-    except HolderError as exc:
-        _fail(exc)
-    if as_json:
-        print_json(created.to_json())
-    else:
-        console.print(f"Created holder {created.handle} ({created.did})", highlight=False)
-
-
-@holder_app.command("token")
-def holder_token(
-    holder: HolderOpt, name: Annotated[str, typer.Option(help="What the token is for.")] = "api"
-) -> None:
-    """Create an API token for a holder's wallet (shown once)."""
-    try:
-        token_id, secret = holders.create_token(open_instance(), holder, name)
-    except HolderError as exc:
-        _fail(exc)
-    print_json({"id": token_id, "token": secret})
-
-
-@holder_app.command("password")
-def holder_password(
-    holder: HolderOpt,
-    password_env: Annotated[
-        str, typer.Option(help="Read the new web password from this environment variable.")
-    ],
-) -> None:
-    """Set a holder's web password; every browser signed in as the holder is signed out."""
-    password = os.environ.get(password_env)
-    if password is None:
-        fail_usage(f"the environment variable {password_env} is not set")
-    try:
-        ended = holders.set_password(open_instance(), holder, password)
-    except HolderError as exc:
-        _fail(exc)
-    console.print(f"Password set; {ended} signed-in session(s) ended.", highlight=False)
-
-
-@holder_app.command("data")
-def holder_data(holder: HolderOpt, out: Annotated[Path, typer.Option("--out", "-o")]) -> None:
-    """Download everything this instance holds about a holder."""
-    try:
-        data = privacy.personal_data(open_instance(), holder)
-    except HolderError as exc:
-        _fail(exc)
-    write_text(out, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    err_console.print(f"Wrote {out}")
-
-
-@holder_app.command("delete")
-def holder_delete(
-    holder: Annotated[str, typer.Argument(help="Holder handle or id.")],
-    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Delete a holder's account, wallet and shares (issuers' records stay)."""
-    if not yes:
-        fail_usage("deleting an account cannot be undone: add --yes to confirm")
-    try:
-        counts = privacy.delete_holder(open_instance(), holder)
-    except HolderError as exc:
-        _fail(exc)
-    if as_json:
-        print_json({"deleted": holder, **counts})
-    else:
-        console.print(
-            f"Deleted {holder}: {counts['credentials']} credentials, {counts['shares']} shares",
-            highlight=False,
-        )
-
-
 @app.command("import")
+@handles_errors()
 def import_(
     source: Annotated[
         str, typer.Argument(help="A file, an https:// URL, or - for standard input.")
@@ -130,21 +33,18 @@ def import_(
 ) -> None:
     """Import a credential (OB 3.0, VC 1.1/2.0, VC-JWT, OB 2.0, baked PNG/SVG badge, Europass ELM); it is verified and kept."""
     instance = open_instance()
-    try:
-        if source == "-":
-            raw, name, origin = sys.stdin.buffer.read(wallet.MAX_DOWNLOAD_BYTES + 1), None, "paste"
-        elif source.startswith(("https://", "http://")):
-            raw, name, origin = wallet.fetch_url(instance, source), source, "url"
-        else:
-            path = Path(source)
-            if not path.is_file():
-                fail_usage(f"{source}: no such file")
-            if path.stat().st_size > wallet.MAX_DOWNLOAD_BYTES:
-                fail_usage(f"{source}: larger than {wallet.MAX_DOWNLOAD_BYTES // 1_048_576} MB")
-            raw, name, origin = path.read_bytes(), path.name, None
-        item, created = wallet.import_bytes(instance, holder, raw, filename=name, source=origin)
-    except HolderError as exc:
-        _fail(exc)
+    if source == "-":
+        raw, name, origin = sys.stdin.buffer.read(wallet.MAX_DOWNLOAD_BYTES + 1), None, "paste"
+    elif source.startswith(("https://", "http://")):
+        raw, name, origin = wallet.fetch_url(instance, source), source, "url"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            fail_usage(f"{source}: no such file")
+        if path.stat().st_size > wallet.MAX_DOWNLOAD_BYTES:
+            fail_usage(f"{source}: larger than {wallet.MAX_DOWNLOAD_BYTES // 1_048_576} MB")
+        raw, name, origin = path.read_bytes(), path.name, None
+    item, created = wallet.import_bytes(instance, holder, raw, filename=name, source=origin)
     if as_json:
         print_json({**item.to_json(), "created": created})
     else:
@@ -155,6 +55,7 @@ def import_(
 
 
 @app.command("list")
+@handles_errors()
 def list_(
     holder: HolderOpt,
     issuer: Annotated[str | None, typer.Option(help="Filter: issuer name or id contains.")] = None,
@@ -185,8 +86,6 @@ def list_(
         )
     except ValueError as exc:
         fail_usage(f"dates are YYYY-MM-DD ({exc})")
-    except HolderError as exc:
-        _fail(exc)
     totals = wallet.totals(items)
     if as_json:
         print_json(
@@ -225,6 +124,7 @@ def _full_id(instance: Any, holder: str, short: str) -> str:
 
 
 @app.command("verify")
+@handles_errors()
 def reverify(
     holder: HolderOpt,
     ids: Annotated[list[str] | None, typer.Argument(help="Credential ids (default: all).")] = None,
@@ -232,12 +132,9 @@ def reverify(
 ) -> None:
     """Verify the wallet's credentials again (a revoked one changes its mark)."""
     instance = open_instance()
-    try:
-        changes = wallet.reverify(
-            instance, holder, [_full_id(instance, holder, i) for i in ids or []] or None
-        )
-    except HolderError as exc:
-        _fail(exc)
+    changes = wallet.reverify(
+        instance, holder, [_full_id(instance, holder, i) for i in ids or []] or None
+    )
     if as_json:
         print_json(changes)
     else:
@@ -247,6 +144,7 @@ def reverify(
 
 
 @app.command("share")
+@handles_errors()
 def share(
     holder: HolderOpt,
     ids: Annotated[list[str], typer.Argument(help="Credential ids to share.")],
@@ -260,15 +158,12 @@ def share(
 ) -> None:
     """Create a share link (unguessable, expiring, revocable) for chosen credentials."""
     instance = open_instance()
-    try:
-        created = sharing.create_share(
-            instance,
-            holder,
-            [_full_id(instance, holder, i) for i in ids],
-            expires_in_days=expires_in_days,
-        )
-    except HolderError as exc:
-        _fail(exc)
+    created = sharing.create_share(
+        instance,
+        holder,
+        [_full_id(instance, holder, i) for i in ids],
+        expires_in_days=expires_in_days,
+    )
     if qr is not None and created.url:
         from microcred.documents import qr as qr_codes
 
@@ -286,16 +181,15 @@ def share(
 
 
 @app.command("unshare")
+@handles_errors()
 def unshare(share_id: Annotated[str, typer.Argument(help="The share's id.")]) -> None:
     """Revoke a share link: it answers 404 from now on."""
-    try:
-        sharing.revoke_share_by_id(open_instance(), share_id)
-    except HolderError as exc:
-        _fail(exc)
+    sharing.revoke_share_by_id(open_instance(), share_id)
     console.print(f"Share {share_id} revoked", highlight=False)
 
 
 @app.command("present")
+@handles_errors()
 def present(
     holder: HolderOpt,
     ids: Annotated[list[str], typer.Argument(help="Credential ids to present.")],
@@ -308,17 +202,14 @@ def present(
 ) -> None:
     """Sign a verifiable presentation with the holder's key for a verifier."""
     instance = open_instance()
-    try:
-        vp = sharing.present(
-            instance,
-            holder,
-            [_full_id(instance, holder, i) for i in ids],
-            challenge=challenge,
-            domain=domain,
-            fmt=fmt,
-        )
-    except HolderError as exc:
-        _fail(exc)
+    vp = sharing.present(
+        instance,
+        holder,
+        [_full_id(instance, holder, i) for i in ids],
+        challenge=challenge,
+        domain=domain,
+        fmt=fmt,
+    )
     write_text(
         out, (vp if isinstance(vp, str) else json.dumps(vp, ensure_ascii=False, indent=2)) + "\n"
     )
@@ -328,26 +219,22 @@ def present(
 
 
 @app.command("export")
+@handles_errors()
 def export(holder: HolderOpt, out: Annotated[Path, typer.Option("--out", "-o")]) -> None:
     """Export the whole wallet as a JSON bundle (re-imports losslessly)."""
-    try:
-        bundle = wallet.export_bundle(open_instance(), holder)
-    except HolderError as exc:
-        _fail(exc)
+    bundle = wallet.export_bundle(open_instance(), holder)
     write_text(out, json.dumps(bundle, ensure_ascii=False, indent=2) + "\n")
     err_console.print(f"Wrote {len(bundle['credentials'])} credentials to {out}")
 
 
 @app.command("import-bundle")
+@handles_errors()
 def import_bundle(
     file: Annotated[Path, typer.Argument()], holder: HolderOpt, as_json: JsonOpt = False
 ) -> None:
     """Import a wallet bundle written by `microcred wallet export`."""
     bundle = read_json_file(file, "a wallet bundle")
-    try:
-        counts = wallet.import_bundle(open_instance(), holder, bundle)
-    except HolderError as exc:
-        _fail(exc)
+    counts = wallet.import_bundle(open_instance(), holder, bundle)
     if as_json:
         print_json(counts)
     else:
@@ -376,6 +263,7 @@ def _link(instance: Any, holder: str, item_id: str, share_url: str | None) -> st
 
 
 @app.command("pdf")
+@handles_errors()
 def pdf(
     credential_id: Annotated[str, typer.Argument()],
     holder: HolderOpt,
@@ -386,16 +274,14 @@ def pdf(
     from microcred.documents import certificate_pdf
 
     instance = open_instance()
-    try:
-        item = wallet.get_item(instance, holder, _full_id(instance, holder, credential_id))
-        url = _link(instance, holder, item.id, share_url)
-    except HolderError as exc:
-        _fail(exc)
+    item = wallet.get_item(instance, holder, _full_id(instance, holder, credential_id))
+    url = _link(instance, holder, item.id, share_url)
     out.write_bytes(certificate_pdf(item.model, verification_url=url, report=item.report))
     err_console.print(f"Wrote {out} (its QR code opens {url})", highlight=False)
 
 
 @app.command("portfolio-pdf")
+@handles_errors()
 def portfolio_pdf(
     holder: HolderOpt,
     out: Annotated[Path, typer.Option("--out", "-o")],
@@ -405,24 +291,20 @@ def portfolio_pdf(
     from microcred.documents import portfolio_pdf as make_pdf
 
     instance = open_instance()
-    try:
-        person = holders.get(instance, holder)
-        items = wallet.list_items(instance, holder)
-        chosen = [
-            i
-            for i in items
-            if (
-                i.id in {_full_id(instance, holder, x) for x in ids} if ids else i.status == "valid"
-            )
-        ]
-    except HolderError as exc:
-        _fail(exc)
+    person = holders.get(instance, holder)
+    items = wallet.list_items(instance, holder)
+    chosen = [
+        i
+        for i in items
+        if (i.id in {_full_id(instance, holder, x) for x in ids} if ids else i.status == "valid")
+    ]
     entries = [{"award": i.model, "report": i.report, "status": i.status} for i in chosen]
     out.write_bytes(make_pdf(person.name, entries))
     err_console.print(f"Wrote {out} ({len(chosen)} credentials)")
 
 
 @app.command("linkedin")
+@handles_errors()
 def linkedin(
     credential_id: Annotated[str, typer.Argument()],
     holder: HolderOpt,
@@ -434,7 +316,5 @@ def linkedin(
         item_id = _full_id(instance, holder, credential_id)
         url = _link(instance, holder, item_id, share_url)
         typer.echo(sharing.linkedin_url(instance, holder, item_id, share=url))
-    except HolderError as exc:
-        _fail(exc)
     except ValueError as exc:  # no name or no issuer name to show on LinkedIn
         fail_usage(str(exc))

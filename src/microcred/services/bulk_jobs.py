@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import CursorResult, case, func, select, text, true, update
 from sqlalchemy.exc import DBAPIError
 
+from microcred import errors
 from microcred.services.bulk import (
     BulkError,
     BulkSummary,
@@ -65,15 +66,15 @@ MODE_QUEUE, MODE_IN_PROCESS = "queue", "in-process"
 LEASE_SECONDS = 600.0
 
 
-class JobNotFound(Exception):
-    pass
+class JobNotFound(errors.NotFound):
+    """No such job (or no such chunk of it)."""
 
 
-class JobNotResumable(Exception):
+class JobNotResumable(errors.Conflict):
     """The job is done, or is not interrupted (a live process is running it)."""
 
 
-class JobInterrupted(Exception):
+class JobInterrupted(errors.Conflict):
     """The job being waited for stopped with its process; it can be resumed."""
 
 
@@ -455,9 +456,7 @@ def wait_for(
         if view.done:
             return view
         if view.state == INTERRUPTED:
-            raise JobInterrupted(
-                f"job {job_id}: {view.reason}; resume it with `microcred jobs resume {job_id}`"
-            )
+            raise JobInterrupted(f"job {job_id}: {view.reason}; it can be resumed")
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(f"job {job_id} not done after {timeout:.0f} s")
         time.sleep(poll)
@@ -802,7 +801,7 @@ Enqueue = Callable[[Instance, str], int]
 """Put a job's unfinished chunks on the queue; how many were deferred (`jobs.queue.enqueue`)."""
 
 
-class QueueUnavailable(BulkError):
+class QueueUnavailable(BulkError, errors.Unavailable):
     """The job queue was asked for, but the database is not PostgreSQL."""
 
 
