@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from microcred.cli.common import write_text
+from microcred.cli.common import handles_errors, write_text
 from microcred.cli.output import EXIT_INVALID, err_console, fail_usage, print_json
 from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.registry import ExportableFormat, FormatName, detect
@@ -27,6 +27,7 @@ def _dump(value: dict[str, Any] | str) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2)
 
 
+@handles_errors("cannot export")
 def export(
     credential_id: Annotated[str, typer.Argument(help="An issued credential's id (urn:uuid:...).")],
     fmt: Annotated[
@@ -39,11 +40,10 @@ def export(
     from microcred.cli.instance import open_instance
     from microcred.jsonld.errors import JsonLdError
     from microcred.services.exporting import export as export_credential
-    from microcred.services.organisations import OrganisationError
 
     try:
         result = export_credential(open_instance(), credential_id, fmt, org_ref=org)
-    except (OrganisationError, JsonLdError) as exc:
+    except JsonLdError as exc:
         fail_usage(f"cannot export: {exc}")
     write_text(out, _dump(result) + "\n")
     err_console.print(f"Wrote {out} ({fmt.value})")

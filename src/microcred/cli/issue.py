@@ -9,17 +9,18 @@ from typing import Annotated
 
 import typer
 
-from microcred.cli.common import read_json_file, secret_key, settings, write_text
+from microcred.cli.common import handles_errors, read_json_file, secret_key, settings, write_text
 from microcred.cli.output import err_console, fail_usage, print_json
 from microcred.formats.registry import FormatName, IssuableFormat
 from microcred.jsonld.errors import JsonLdError
 from microcred.model.files import SpecFileError, load_data
-from microcred.model.validation import SpecificationError, parse_award
+from microcred.model.validation import parse_award
 from microcred.proofs.errors import KeyUsageError
 from microcred.proofs.keys import load_key_file
-from microcred.services.issuing import IssuingError, issue_award
+from microcred.services.issuing import issue_award
 
 
+@handles_errors("cannot issue")
 def issue(
     spec: Annotated[
         str,
@@ -98,25 +99,21 @@ def issue(
         )
     except KeyUsageError as exc:
         fail_usage(f"{key}: {exc}")
-    try:
-        award = parse_award(
-            {
-                "spec": spec_data,
-                "learner": {"name": learner_name, "identifier": learner_id},
-                "issued_on": issued_on or datetime.now(UTC).replace(microsecond=0),
-                **({"grade": grade} if grade else {}),
-                **({"narrative": narrative} if narrative else {}),
-                **({"evidence_url": evidence_url} if evidence_url else {}),
-            }
-        )
-    except SpecificationError as exc:
-        lines = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
-        fail_usage(f"cannot issue: {lines}")
+    award = parse_award(
+        {
+            "spec": spec_data,
+            "learner": {"name": learner_name, "identifier": learner_id},
+            "issued_on": issued_on or datetime.now(UTC).replace(microsecond=0),
+            **({"grade": grade} if grade else {}),
+            **({"narrative": narrative} if narrative else {}),
+            **({"evidence_url": evidence_url} if evidence_url else {}),
+        }
+    )
     controller = key_data.get("controller") if isinstance(key_data.get("controller"), str) else None
     vm = key_data.get("id") if isinstance(key_data.get("id"), str) else None
     try:
         result = issue_award(award, keypair, issuer_id=controller, verification_method=vm, fmt=fmt)
-    except (IssuingError, JsonLdError) as exc:
+    except JsonLdError as exc:
         fail_usage(f"cannot issue: {exc}")
     text = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False, indent=2)
     write_text(out, text + "\n")
@@ -142,7 +139,6 @@ def _issue_as_org(
 ) -> None:
     from microcred.cli.instance import open_instance
     from microcred.services import credentials
-    from microcred.services.organisations import OrganisationError
 
     request = credentials.IssueRequest(
         learner_name=learner_name,
@@ -155,9 +151,7 @@ def _issue_as_org(
     )
     try:
         result = credentials.issue(open_instance(), org, spec, request, fmt=fmt)
-    except SpecificationError as exc:
-        fail_usage("cannot issue: " + "; ".join(f"{p.path}: {p.message}" for p in exc.problems))
-    except (OrganisationError, IssuingError, JsonLdError) as exc:
+    except JsonLdError as exc:
         fail_usage(f"cannot issue: {exc}")
     if out is not None:
         document = result.credential()
