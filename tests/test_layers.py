@@ -56,3 +56,15 @@ def test_public_facade_all_is_complete_and_importable():
     for name in microcred.__all__:
         assert getattr(microcred, name) is not None, name
     assert {"verify_credential", "issue_award", "Specification", "Award"} <= set(microcred.__all__)
+
+
+def test_adapters_import_nothing_from_the_store():
+    """web, api and cli call services; the store is the services' (issue 13, point 6)."""
+    for package in ("web", "api", "cli"):
+        for path in (SRC / package).rglob("*.py"):
+            bad = {
+                n
+                for n in _imports(path)
+                if n == "microcred.store" or n.startswith("microcred.store.")
+            }
+            assert not bad, f"{path.relative_to(SRC)} imports {bad}"

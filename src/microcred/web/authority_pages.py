@@ -15,7 +15,7 @@ from microcred.model.validation import SpecificationError
 from microcred.services import recognition
 from microcred.services.holders import HolderError
 from microcred.services.organisations import OrganisationError
-from microcred.web.console_pages import Member, current_member, member_form
+from microcred.web.console import Member, current_member, member_form
 from microcred.web.core import (
     CsrfError,
     checked_form,

@@ -1,0 +1,35 @@
+"""The issuer console, one module per page group; who is signed in, and with which scopes, is
+the shared dependency in `members.py` (``requires(...)`` for a page, ``posts(...)`` for a
+form post)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from microcred.web.console import audit, auth, bulk, credentials, issue, overview, specs, tokens
+from microcred.web.console.members import (
+    Member,
+    Posted,
+    TurnedAway,
+    current_member,
+    member_form,
+    posts,
+    requires,
+    turned_away,
+)
+
+router = APIRouter(include_in_schema=False)
+for _module in (auth, overview, specs, issue, bulk, credentials, tokens, audit):
+    router.include_router(_module.router)
+
+__all__ = [
+    "Member",
+    "Posted",
+    "TurnedAway",
+    "current_member",
+    "member_form",
+    "posts",
+    "requires",
+    "router",
+    "turned_away",
+]

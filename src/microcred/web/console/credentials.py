@@ -1,0 +1,110 @@
+"""The credentials the organisation issued: search, one credential, revoke or suspend it."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from microcred.services import credential_history, credentials
+from microcred.services.organisations import OrganisationError
+from microcred.web.console.members import (
+    Member,
+    Posted,
+    actor,
+    member_ctx,
+    posts,
+    refusal,
+    requires,
+)
+from microcred.web.core import flash, instance_of, page, redirect, render, text_field
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/console/credentials")
+def credentials_page(request: Request, member: Annotated[Member, requires("read")]) -> Response:
+    q = (request.query_params.get("q") or "").replace("\x00", "").strip()[:200]
+    found = credentials.list_for(instance_of(request), member.org.id, search=q or None, limit=200)
+    return render(
+        request, "console/credentials.html", member_ctx(member, "credentials", items=found, q=q)
+    )
+
+
+def _credential(request: Request, member: Member, cid: str) -> Any:
+    try:
+        return credentials.get(instance_of(request), cid[:200], org_ref=member.org.id)
+    except OrganisationError:
+        return None
+
+
+def _reason(request: Request, member: Member, cid: str) -> tuple[Any, str | None]:
+    return credential_history.revocation(instance_of(request), cid, org_id=member.org.id)
+
+
+@router.get("/console/credentials/{cid}")
+def credential_page(
+    request: Request, cid: str, member: Annotated[Member, requires("read")]
+) -> Response:
+    item = _credential(request, member, cid)
+    if item is None:
+        return refusal(request, page(request).gettext("No such credential."), 404)
+    revoked_at, reason = _reason(request, member, cid)
+    return render(
+        request,
+        "console/credential.html",
+        member_ctx(member, "credentials", item=item, revoked_at=revoked_at, reason=reason,
+             document=json.dumps(item.credential(), indent=2, ensure_ascii=False)
+             if item.format != "jwt" else item.document),
+    )  # fmt: skip
+
+
+@router.post("/console/credentials/{cid}/status")
+def change_status(
+    request: Request, cid: str, posted: Annotated[Posted, posts("revoke")]
+) -> Response:
+    member, form = posted.member, posted.form
+    p = page(request)
+    item = _credential(request, member, cid)
+    if item is None:
+        return refusal(request, p.gettext("No such credential."), 404)
+    action = text_field(form, "action", 20)
+    reason = text_field(form, "reason", 500)
+    errors: dict[str, str] = {}
+    if action not in ("revoke", "suspend", "unsuspend"):
+        errors["action"] = p.gettext("Choose what to do.")
+    elif action != "unsuspend" and not reason:
+        errors["reason"] = p.gettext("Give a reason: the audit log keeps it.")
+    if not errors:
+        try:
+            if action == "revoke":
+                credentials.revoke(
+                    instance_of(request), item.id, reason=reason, org_ref=member.org.id,
+                    actor=actor(member),
+                )  # fmt: skip
+                flash(request, p.gettext("The credential was revoked."))
+            else:
+                credentials.set_suspended(
+                    instance_of(request), item.id, action == "suspend", reason=reason or None,
+                    org_ref=member.org.id, actor=actor(member),
+                )  # fmt: skip
+                flash(
+                    request,
+                    p.gettext("The credential was suspended.")
+                    if action == "suspend"
+                    else p.gettext("The suspension was lifted."),
+                )
+            if not member.can("read"):  # the credential's page needs read
+                return redirect(request, "/console")
+            return redirect(request, f"/console/credentials/{item.id}")
+        except OrganisationError as exc:
+            errors["action"] = str(exc)
+    if not member.can("read"):
+        return refusal(request, " ".join(errors.values()), 422)
+    revoked_at, old_reason = _reason(request, member, cid)
+    ctx = member_ctx(member, "credentials", item=item, revoked_at=revoked_at, reason=old_reason,
+               document=item.document, form_reason=reason)  # fmt: skip
+    ctx["errors"] = errors
+    return render(request, "console/credential.html", ctx, status=422)
