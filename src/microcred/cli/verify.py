@@ -104,6 +104,9 @@ def _checks_table(checks: list[Any], presentation: bool, t: i18n.Translator) -> 
             f"[{colour}]{mark} {escape(line.word)}[/]",
             escape(line.meaning or line.message),
         )
+    for check in checks:
+        if getattr(check, "document", ""):  # not available offline: the CLI's way to supply it
+            table.add_row("", "", escape(f"--resolve {check.document}=FILE"))
     return table
 
 

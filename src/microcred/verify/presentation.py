@@ -254,7 +254,7 @@ def _no_challenge_note(check: Check, challenge: str | None) -> Check:
         "proof",
         "warn",
         check.message + "; but no challenge was expected, so a replay of this presentation "
-        "would pass too (pass --challenge)",
+        "would pass too (no challenge was given)",
         "proof.no_challenge",
     )
 
@@ -531,7 +531,7 @@ def _run(
         typ = header.get("typ") if isinstance(header, dict) else None
         if typ != VP_JWT:
             what = (
-                "a credential (vc+jwt), not a presentation; verify it without --challenge/--domain"
+                "a credential (vc+jwt), not a presentation; verify it without a challenge and domain"
                 if typ == "vc+jwt"
                 else f"a JWT of type {typ!r}, not a presentation (vp+jwt)"
             )

@@ -99,9 +99,9 @@ def proof_failure(exc: Exception, finder: DocumentFinder, signed: Signed) -> Che
             return Check(
                 "proof",
                 "warn",
-                f"could not be checked: {signed.key_document} {missing} is not available "
-                f"offline (supply it with --resolve {missing}=FILE)",
+                f"could not be checked: {signed.key_document} {missing} is not available offline",
                 "proof.key_unavailable",
+                document=missing,
             )
         return Check("proof", "fail", f"{signed.key} cannot be used: {exc}", "proof.bad_key")
     if isinstance(exc, InvalidSignature):

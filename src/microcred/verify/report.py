@@ -100,6 +100,9 @@ class Check:
     status: CheckStatus
     message: str
     code: str = ""
+    document: str = ""
+    """The address of a document the check needed and could not get offline (a DID document,
+    a controller document, a status list): an adapter may offer its own way to supply it."""
 
     def to_json(self) -> dict[str, str]:
         return {"id": self.id, "status": self.status, "code": self.code, "message": self.message}

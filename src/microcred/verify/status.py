@@ -179,9 +179,9 @@ def _check_entry(
         return Check(
             "status",
             "warn",
-            f"could not check {purpose}: the status list {url} is not available offline "
-            f"(supply it with --resolve {url}=FILE)",
+            f"could not check {purpose}: the status list {url} is not available offline",
             "status.unavailable",
+            document=url,
         )
     if not isinstance(list_credential, dict):
         return Check(
