@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 
 from microcred.services.holders import HolderInvalid, HolderNotFound, find, signing_key
 from microcred.services.instance import Instance
-from microcred.services.wallet import WalletItem, _extract, _verify, to_item
+from microcred.services.wallet import WalletItem, to_item
+from microcred.services.wallet.importing import read_credential, verify_extracted
 from microcred.store.db import transaction
 from microcred.store.tables import Holder, Share, WalletCredential
 from microcred.verify.binding import NOT_CHECKED, HolderBinding, holder_binding
@@ -219,11 +220,11 @@ def open_share(
         holder_name = holder.name if holder else ""
         holder_did = holder.did if holder else None
     ordered = sorted(items, key=lambda i: view.credential_ids.index(i.id))
-    extracted = [(i, _extract(i.original.encode("utf-8"), None)) for i in ordered]
+    extracted = [(i, read_credential(i.original.encode("utf-8"), None)) for i in ordered]
     shared = [
         SharedCredential(
             i,
-            _verify(instance, found),
+            verify_extracted(instance, found),
             holder_binding(found.credential, holder_did, proven=True, shared=True),
         )
         for i, found in extracted
