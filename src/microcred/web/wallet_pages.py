@@ -6,12 +6,12 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from microcred.services import holders, sharing, wallet
 from microcred.services.holders import HolderError, HolderView
@@ -19,6 +19,7 @@ from microcred.services.throttle import Throttled
 from microcred.services.wallet import WalletItem
 from microcred.web import charts
 from microcred.web import report as reports
+from microcred.web.console import TurnedAway
 from microcred.web.core import (
     CsrfError,
     Page,
@@ -65,6 +66,28 @@ def _forbidden(request: Request, message: str) -> Response:
         {"message": message, "active": "wallet", "back": "/wallet"},
         status=403,
     )
+
+
+def signed_in(request: Request) -> HolderView:
+    """A wallet page's dependency (``holder: SignedIn``): the signed-in holder, or the sign-in
+    page (:class:`TurnedAway`). A plain def: FastAPI looks the holder up off the event loop."""
+    holder = current_holder(request)
+    if holder is None:
+        raise TurnedAway(_login_redirect(request))
+    return holder
+
+
+async def checked(request: Request) -> FormData:
+    """A wallet form post's dependency (``form: CheckedForm``): the form, its CSRF token
+    checked, or the refusal page."""
+    try:
+        return await checked_form(request)
+    except CsrfError as exc:
+        raise TurnedAway(_forbidden(request, str(exc))) from None
+
+
+SignedIn = Annotated[HolderView, Depends(signed_in)]
+CheckedForm = Annotated[FormData, Depends(checked)]
 
 
 # ---------------------------------------------------------------- sign in / out
@@ -138,10 +161,7 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/wallet/password")
-def password_page(request: Request) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
+def password_page(request: Request, holder: SignedIn) -> Response:
     return render(
         request,
         "wallet/password.html",
@@ -150,11 +170,8 @@ def password_page(request: Request) -> Response:
 
 
 @router.post("/wallet/password")
-async def change_password(request: Request) -> Response:
+async def change_password(request: Request, holder: SignedIn) -> Response:
     """A new password: every other signed-in browser of the holder is signed out."""
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
     p = page(request)
     try:
         form = await checked_form(request)
@@ -306,10 +323,7 @@ def portfolio_context(request: Request, holder: HolderView) -> dict[str, Any]:
 
 
 @router.get("/wallet")
-def portfolio(request: Request) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
+def portfolio(request: Request, holder: SignedIn) -> Response:
     context = portfolio_context(request, holder)
     status = 422 if context["errors"] and request.headers.get("hx-request") != "true" else 200
     return render(request, "wallet/portfolio.html", context, status=status)
@@ -319,10 +333,7 @@ def portfolio(request: Request) -> Response:
 
 
 @router.get("/wallet/import")
-def import_page(request: Request) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
+def import_page(request: Request, holder: SignedIn) -> Response:
     return render(
         request,
         "wallet/import.html",
@@ -331,10 +342,7 @@ def import_page(request: Request) -> Response:
 
 
 @router.post("/wallet/import")
-async def import_submit(request: Request) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
+async def import_submit(request: Request, holder: SignedIn) -> Response:
     p = page(request)
     instance = instance_of(request)
     try:
@@ -436,10 +444,7 @@ def qr_data_uri(url: str) -> str:
 
 
 @router.get("/wallet/credentials/{item_id}")
-def credential_page(request: Request, item_id: str) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
+def credential_page(request: Request, item_id: str, holder: SignedIn) -> Response:
     item = _item(request, holder, item_id)
     if item is None:
         return _not_found(request)
@@ -469,10 +474,7 @@ def credential_page(request: Request, item_id: str) -> Response:
 
 
 @router.post("/wallet/credentials/{item_id}/reverify")
-async def reverify(request: Request, item_id: str) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
+async def reverify(request: Request, item_id: str, holder: SignedIn) -> Response:
     try:
         await checked_form(request)
     except CsrfError as exc:
@@ -508,12 +510,9 @@ def _error(request: Request, item: WalletItem, message: str) -> Response:
 
 
 @router.get("/wallet/credentials/{item_id}/certificate.pdf")
-def certificate(request: Request, item_id: str) -> Response:
+def certificate(request: Request, item_id: str, holder: SignedIn) -> Response:
     """The certificate with a QR code of the public verify page: downloading never creates a
     share link (the POST below puts one that the learner made on it)."""
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
     item = _item(request, holder, item_id)
     if item is None:
         return _not_found(request)
@@ -521,15 +520,10 @@ def certificate(request: Request, item_id: str) -> Response:
 
 
 @router.post("/wallet/credentials/{item_id}/certificate.pdf")
-async def certificate_with_share(request: Request, item_id: str) -> Response:
+def certificate_with_share(
+    request: Request, item_id: str, holder: SignedIn, form: CheckedForm
+) -> Response:
     """The certificate with a QR code of a share link the learner made (``share_url``)."""
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
-    try:
-        form = await checked_form(request)
-    except CsrfError as exc:
-        return _forbidden(request, str(exc))
     item = _item(request, holder, item_id)
     if item is None:
         return _not_found(request)
@@ -549,16 +543,9 @@ async def certificate_with_share(request: Request, item_id: str) -> Response:
 
 
 @router.post("/wallet/credentials/{item_id}/linkedin")
-async def linkedin(request: Request, item_id: str) -> Response:
+def linkedin(request: Request, item_id: str, holder: SignedIn, _form: CheckedForm) -> Response:
     """Add to LinkedIn: this POST makes a share link of the credential, valid for a year, and
     shows it once, with the link to LinkedIn's "add to profile" page that carries it."""
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
-    try:
-        await checked_form(request)
-    except CsrfError as exc:
-        return _forbidden(request, str(exc))
     item = _item(request, holder, item_id)
     if item is None:
         return _not_found(request)
@@ -613,23 +600,13 @@ def _show_created(
 
 
 @router.get("/wallet/shares")
-def shares_page(request: Request) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
+def shares_page(request: Request, holder: SignedIn) -> Response:
     return render(request, "wallet/shares.html", _shares_context(request, holder))
 
 
 @router.post("/wallet/shares")
-async def create_share(request: Request) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
+def create_share(request: Request, holder: SignedIn, form: CheckedForm) -> Response:
     p = page(request)
-    try:
-        form = await checked_form(request)
-    except CsrfError as exc:
-        return _forbidden(request, str(exc))
     ids = [v for v in form.getlist("credential") if isinstance(v, str)][:100]
     days_text = text_field(form, "days", 10) or "30"
     errors: dict[str, str] = {}
@@ -658,15 +635,8 @@ async def create_share(request: Request) -> Response:
 
 
 @router.post("/wallet/shares/{share_id}/revoke")
-async def revoke_share(request: Request, share_id: str) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return _login_redirect(request)
+def revoke_share(request: Request, share_id: str, holder: SignedIn, _form: CheckedForm) -> Response:
     p = page(request)
-    try:
-        await checked_form(request)
-    except CsrfError as exc:
-        return _forbidden(request, str(exc))
     try:
         sharing.revoke_share(instance_of(request), holder.id, share_id[:100])
     except HolderError:
