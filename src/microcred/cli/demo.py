@@ -35,8 +35,9 @@ def _step_issue_and_verify(home: Path, say: Any, as_json: bool) -> dict[str, Any
     from microcred.model.validation import parse_award
     from microcred.proofs.did import did_key_for
     from microcred.proofs.keys import Ed25519KeyPair
-    from microcred.services.issuing import default_canonicalizer, issue_award
-    from microcred.verify import TrustedIssuer, TrustList, VerifierContext, verify_credential
+    from microcred.services.issuing import issue_award
+    from microcred.services.verifying import verifier_context
+    from microcred.verify import TrustedIssuer, TrustList, verify_credential
 
     spec_path = next(p for p in example_spec_paths() if p.name == "university-data-analysis.yaml")
     key = Ed25519KeyPair.generate()
@@ -57,9 +58,7 @@ def _step_issue_and_verify(home: Path, say: Any, as_json: bool) -> dict[str, Any
     say(f"  written to {out / 'anna-berzina.json'}")
     # The demo instance trusts its own issuer, as an instance trusts its own organisations.
     trust = TrustList.of([TrustedIssuer(did_key_for(key), "University of Latvia (demo)", "LV")])
-    context = VerifierContext(
-        now=datetime.now(UTC), trust=trust, canonicalize=default_canonicalizer()
-    )
+    context = verifier_context(None, now=datetime.now(UTC), trust=trust)
     report = verify_credential(credential, context)
     tampered = copy.deepcopy(credential)
     tampered["credentialSubject"]["achievement"]["creditsAvailable"] = 30
@@ -90,12 +89,13 @@ def _step_issuer(home: Path, say: Any, as_json: bool) -> dict[str, Any]:
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from microcred.services import credentials, local_documents, organisations, specifications
+    from microcred.services import credentials, organisations, specifications
     from microcred.services.bulk import count_rows
     from microcred.services.bulk_jobs import run_csv
     from microcred.services.instance import Instance
+    from microcred.services.verifying import verifier_context
     from microcred.settings import Settings
-    from microcred.verify import VerifierContext, verify_credential
+    from microcred.verify import verify_credential
 
     instance = Instance(Settings(home=home, database_url=f"sqlite:///{home / 'microcred.db'}"))
     org = organisations.create(
@@ -141,8 +141,7 @@ def _step_issuer(home: Path, say: Any, as_json: bool) -> dict[str, Any]:
         actor="demo",
     )
     say(f"  revoked {revoked.id} ({revoked.learner_name})")
-    fetch, trust = local_documents.resolvers(instance)
-    context = VerifierContext(now=datetime.now(UTC), fetch=fetch, trust=trust)
+    context = verifier_context(instance, now=datetime.now(UTC))
     valid_report = verify_credential(issued[0].credential(), context)
     revoked_report = verify_credential(json.loads(revoked.document), context)
     say(
