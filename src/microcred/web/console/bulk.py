@@ -82,6 +82,7 @@ def bulk_start(request: Request, posted: Annotated[Posted, posts("issue")]) -> R
         ctx["errors"] = errors
         return render(request, "console/bulk.html", ctx, status=422)
     instance = instance_of(request)
+    assert isinstance(upload, UploadFile)  # no errors: the file was there
     with tempfile.TemporaryDirectory() as folder:
         upload_path = Path(folder) / (Path(upload.filename or "upload.csv").name or "upload.csv")
         upload_path.write_bytes(data)

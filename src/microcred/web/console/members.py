@@ -79,12 +79,13 @@ def refusal(request: Request, message: str, status: int = 403) -> Response:
 
 def _scope_refusal(p: Any, scope: str) -> str:
     # Whole sentences, so that each one is extracted and translated as it is.
-    return {
+    sentences: dict[str, str] = {
         "read": p.gettext("Your token does not have the 'read' scope."),
         "issue": p.gettext("Your token does not have the 'issue' scope."),
         "revoke": p.gettext("Your token does not have the 'revoke' scope."),
         "admin": p.gettext("Your token does not have the 'admin' scope."),
-    }[scope]
+    }
+    return sentences[scope]
 
 
 def member_ctx(member: Member, section: str, **extra: Any) -> dict[str, Any]:
