@@ -59,7 +59,7 @@ def _check_esco(value: str) -> str:
     return value
 
 
-def _check_country(value: str) -> str:
+def check_country(value: str) -> str:
     code = value.strip().upper() if isinstance(value, str) else value
     if not isinstance(code, str) or len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
         raise ValueError(
@@ -116,7 +116,7 @@ Amount = Annotated[
 Uri = Annotated[str, AfterValidator(_check_uri)]
 HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
 EscoSkillUri = Annotated[str, AfterValidator(_check_esco)]
-CountryCode = Annotated[str, AfterValidator(_check_country)]
+CountryCode = Annotated[str, AfterValidator(check_country)]
 LanguageTag = Annotated[str, AfterValidator(_check_language)]
 
 

@@ -43,7 +43,7 @@ class SpecificationError(InvalidInput, ValueError):
 
 
 # What to write when a mandatory element is missing, keyed by its path.
-_MISSING_HINTS: dict[str, str] = {
+MISSING_HINTS: dict[str, str] = {
     "title": "the title (Annex I element 2), e.g. `title: {en: Data analysis, lv: Datu analīze}`",
     "awarding_body": "the awarding body (element 4) with `name` and `country`",
     "awarding_body.name": "the organisation's name, e.g. `name: {en: Riga Technical College}`",
@@ -123,7 +123,7 @@ def problems_from(error: ValidationError, model: type[BaseModel]) -> list[Proble
         kind = item["type"]
         generic = _generic_path(path)
         if kind == "missing":
-            hint = _MISSING_HINTS.get(generic, "add this element")
+            hint = MISSING_HINTS.get(generic, "add this element")
             message = (
                 f"is required: add {hint}"
                 if not hint.startswith("one of")

@@ -200,7 +200,7 @@ def issue(
         return to_view(row, org.slug, created=True)
 
 
-def _credential(
+def credential_row(
     session: Session, credential_id: str, org_ref: str | None
 ) -> tuple[IssuedCredential, Organisation]:
     row = session.get(IssuedCredential, credential_id)
@@ -216,7 +216,7 @@ def _credential(
 
 def get(instance: Instance, credential_id: str, *, org_ref: str | None = None) -> IssuedView:
     with transaction(instance.sessions) as session:
-        row, org = _credential(session, credential_id, org_ref)
+        row, org = credential_row(session, credential_id, org_ref)
         return to_view(row, org.slug)
 
 
@@ -235,7 +235,7 @@ def revoke(
     if not reason.strip():
         raise Invalid("give a reason for the revocation", "reason")
     with transaction(instance.sessions) as session:
-        row, org = _credential(session, credential_id, org_ref)
+        row, org = credential_row(session, credential_id, org_ref)
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
             row.revocation_reason = reason
@@ -254,7 +254,7 @@ def set_suspended(
     actor: str = "cli",
 ) -> IssuedView:
     with transaction(instance.sessions) as session:
-        row, org = _credential(session, credential_id, org_ref)
+        row, org = credential_row(session, credential_id, org_ref)
         if row.revoked_at is not None and suspended is False:
             raise Conflict("the credential is revoked; revocation cannot be undone", "id")
         if row.suspended != suspended:

@@ -12,7 +12,7 @@ from microcred.formats.elm import award_to_elm
 from microcred.formats.ob3_read import read_ob3
 from microcred.formats.registry import EXPORTABLE, FormatName
 from microcred.proofs.jose import sign_vc_jwt
-from microcred.services.credentials import _credential
+from microcred.services.credentials import credential_row
 from microcred.services.instance import Instance
 from microcred.services.issuing import sign_credential
 from microcred.services.organisations import Conflict, Invalid, signing_key
@@ -43,7 +43,7 @@ def export(
     if fmt not in FORMATS:
         raise Invalid(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", "format")
     with transaction(instance.sessions) as session:
-        row, org = _credential(session, credential_id, org_ref)
+        row, org = credential_row(session, credential_id, org_ref)
         if fmt == row.format:
             return row.document if fmt == FormatName.JWT else dict(json.loads(row.document))
         credential = _stored_ob3(row.document, row.format)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microcred import errors
-from microcred.model.spec import _check_country
+from microcred.model.spec import check_country
 from microcred.proofs.did import did_key_for, did_web_document
 from microcred.proofs.keys import Ed25519KeyPair, KeyPair, load_key_file
 from microcred.services.audit import record
@@ -109,7 +109,7 @@ def create(
     if not name:
         raise Invalid("the organisation needs a name", "name")
     try:
-        country = _check_country(country)
+        country = check_country(country)
     except ValueError as exc:
         raise Invalid(str(exc), "country") from None
     if url is not None and not re.match(r"^https?://[^\s/]+", url):

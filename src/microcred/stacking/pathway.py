@@ -34,7 +34,7 @@ from microcred.model.spec import (
     Uri,
 )
 from microcred.model.validation import (
-    _MISSING_HINTS,
+    MISSING_HINTS,
     Problem,
     SpecificationError,
     problems_from,
@@ -264,7 +264,7 @@ def _problems(error: ValidationError) -> list[Problem]:
         ):
             continue  # a consequence of the problems of its items, already listed
         if message.startswith("is required") and message.endswith("this element"):
-            hint = _TARGET_HINTS.get(generic) or _MISSING_HINTS.get(generic.removeprefix("target."))
+            hint = _TARGET_HINTS.get(generic) or MISSING_HINTS.get(generic.removeprefix("target."))
             if hint:
                 message = f"is required: {'add ' if not hint.startswith('one of') else ''}{hint}"
         if generic.endswith("assessment_types") and "not allowed" in message:
