@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version as _installed_version
 
 from fastapi import FastAPI
 
-from microcred import __version__
 from microcred.api import errors, log_redaction
 from microcred.api.headers import SecurityHeaders
 from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
@@ -58,7 +58,7 @@ def create_app(settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES) -> F
 
     app = FastAPI(
         title="microcred",
-        version=__version__,
+        version=_installed_version("microcred"),
         description=DESCRIPTION,
         lifespan=lifespan,
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version as _installed_version
 from typing import Annotated
 
 import typer
 
-from microcred import __version__
 from microcred.cli import (
     contexts,
     convert,
@@ -61,7 +61,7 @@ app.add_typer(jobs.app, name="jobs")
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"microcred {__version__}")
+        typer.echo(f"microcred {_installed_version('microcred')}")
         raise typer.Exit()
 
 
