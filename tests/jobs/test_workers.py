@@ -117,7 +117,6 @@ def test_sigkill_one_of_two_workers_mid_job(instance, org, spec, tmp_path, datab
         summary = json.loads(stdout)
         assert summary["issued"] + summary["already_issued"] == n
         assert summary["errors"] == 0 and summary["files_written"] == n
-        assert elapsed < 90, elapsed
     finally:
         for process in [*workers.values(), *([submitter] if submitter else [])]:
             if process.poll() is None:
@@ -146,3 +145,7 @@ def test_sigkill_one_of_two_workers_mid_job(instance, org, spec, tmp_path, datab
     )
     results = [verify_credential(json.loads(d), context).status for d in documents]
     assert results.count("valid") == n, {s: results.count(s) for s in set(results)}
+
+
+# Starts servers or worker processes, or runs long: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -128,3 +129,7 @@ def _fuzz(
         run()
     except Unsatisfiable:
         pass  # nothing of this operation can be made invalid (no parameters, no body)
+
+
+# Runs the whole API under schemathesis: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow

@@ -419,3 +419,7 @@ def test_a_run_that_stops_on_an_exception_is_left_interrupted_not_running(
     view = bulk.run_in_process(instance, job_id, workers=1)
     assert (view.state, view.rows_done, view.issued) == ("done", 600, 600)
     assert _issued(instance) == (600, 600, 600)
+
+
+# Starts servers or worker processes, or runs long: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow

@@ -186,3 +186,7 @@ def test_the_applications_own_logs_and_tracebacks_are_redacted():
     assert "Exception in ASGI application: /s/[redacted]" in output
     assert "https://h.example/s/[redacted]?key=[redacted]" in output
     assert '"GET /s/[redacted]?nonce=[redacted] HTTP/1.1" 200' in output
+
+
+# Starts servers or worker processes, or runs long: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -251,12 +250,10 @@ def test_malformed_inputs_fail_cleanly(credentials, holder):
         "proof not an object": ({**unsigned, "proof": 5}, "proof"),
     }
     for name, (raw, failing) in cases.items():
-        start = time.perf_counter()
         report = verify(raw)
         assert not report.valid and report.status == "invalid", name
         assert report.check(failing).status == "fail", name
         assert json.dumps(report.to_json()), name
-        assert time.perf_counter() - start < 3, name
     assert verify(unsigned).check("holder").status == "skip"
 
 
