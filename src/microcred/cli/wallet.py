@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -298,7 +299,9 @@ def portfolio_pdf(
         for i in items
         if (i.id in {_full_id(instance, holder, x) for x in ids} if ids else i.status == "valid")
     ]
-    entries = [{"award": i.model, "report": i.report, "status": i.status} for i in chosen]
+    entries: list[Mapping[str, Any]] = [
+        {"award": i.model, "report": i.report, "status": i.status} for i in chosen
+    ]
     out.write_bytes(make_pdf(person.name, entries))
     err_console.print(f"Wrote {out} ({len(chosen)} credentials)")
 

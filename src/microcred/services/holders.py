@@ -135,7 +135,7 @@ def authenticate_password(instance: Instance, handle: str, password: str) -> Hol
     if found is None or found[1] is None:
         _HASHER.hash(password)  # same work either way: no user enumeration by timing
         return None
-    holder_view, stored = found
+    holder_view, stored = found[0], found[1]
     try:
         _HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):

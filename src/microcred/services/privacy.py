@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, Delete, delete, select
+from sqlalchemy.orm import Session
 
 from microcred.services.holders import find, view
 from microcred.services.instance import Instance
@@ -53,19 +54,24 @@ def personal_data(instance: Instance, holder_ref: str) -> dict[str, Any]:
         }
 
 
+def _deleted(session: Session, statement: Delete) -> int:
+    """The number of rows a DELETE removed (``execute`` of DML returns a ``CursorResult``)."""
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
+
+
 def delete_holder(instance: Instance, holder_ref: str) -> dict[str, int]:
     """Remove the holder, their wallet, shares and tokens. Issuers' records of what they
     issued are theirs and stay."""
     with transaction(instance.sessions) as session:
         holder = find(session, holder_ref)
         counts = {
-            "credentials": session.execute(
-                delete(WalletCredential).where(WalletCredential.holder_id == holder.id)
-            ).rowcount,
-            "shares": session.execute(delete(Share).where(Share.holder_id == holder.id)).rowcount,
-            "tokens": session.execute(
-                delete(HolderToken).where(HolderToken.holder_id == holder.id)
-            ).rowcount,
+            "credentials": _deleted(
+                session, delete(WalletCredential).where(WalletCredential.holder_id == holder.id)
+            ),
+            "shares": _deleted(session, delete(Share).where(Share.holder_id == holder.id)),
+            "tokens": _deleted(
+                session, delete(HolderToken).where(HolderToken.holder_id == holder.id)
+            ),
         }
         # Every signed-in browser of the holder is signed out with the account.
         session.execute(delete(WebSession).where(WebSession.holder_id == holder.id))

@@ -171,7 +171,7 @@ def published(
             url,
             issuer=org.did_web,
             purpose=purpose,
-            bitstring=_bitstring(session, list_row, purpose),
+            bitstring=bytes(_bitstring(session, list_row, purpose)),
             valid_from=now,
             valid_until=now + LIST_VALIDITY,
         )

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 from sqlalchemy.orm import Session
 
 from microcred.services.instance import Instance
@@ -113,4 +114,5 @@ def end_holder_sessions(session: Session, holder_id: str, *, keep: str | None = 
     )
     if keep:
         query = query.where(WebSession.id != _digest(keep))
-    return int(session.execute(query.values(revoked_at=datetime.now(UTC))).rowcount or 0)
+    result = cast("CursorResult[Any]", session.execute(query.values(revoked_at=datetime.now(UTC))))
+    return int(result.rowcount or 0)

@@ -149,7 +149,8 @@ def decode_session(instance: Instance, value: str | None) -> WebSession | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("c"), str):
         return None
-    issued = data.get("t") if isinstance(data.get("t"), int) else 0
+    issued_raw = data.get("t")
+    issued = issued_raw if isinstance(issued_raw, int) else 0
     if time.time() - issued > SESSION_SECONDS:
         return None
     flash = [str(f) for f in data.get("f", []) if isinstance(f, str)][:3]

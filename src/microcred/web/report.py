@@ -233,11 +233,18 @@ def country_name(code: str | None, p: Page) -> str | None:
     return found.name if found else code
 
 
+def section(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data[key]`` when it is a mapping, else an empty one (model data is loosely typed)."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def text(value: Any, p: Page) -> str | None:
     """A multilingual text in the reader's language when the credential has it."""
     if isinstance(value, dict) and value:
-        if p.lang in value and isinstance(value[p.lang], str):
-            return value[p.lang]
+        localized = value.get(p.lang)
+        if isinstance(localized, str):
+            return localized
         return pick(value)
     if isinstance(value, str):
         return value
@@ -330,7 +337,7 @@ class PresentationView:
 
 
 def _workload(spec: dict[str, Any], p: Page) -> str | None:
-    workload = spec.get("workload") if isinstance(spec.get("workload"), dict) else {}
+    workload = section(spec, "workload")
     parts = []
     if workload.get("ects") not in (None, ""):
         parts.append(p.gettext("%(n)s ECTS credits") % {"n": p.number(workload["ects"])})
@@ -341,7 +348,7 @@ def _workload(spec: dict[str, Any], p: Page) -> str | None:
 
 def element_rows(data: dict[str, Any], p: Page) -> list[tuple[str, str]]:
     """The EU elements of an award (model data) as label / value rows."""
-    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    spec = section(data, "spec")
     rows: list[tuple[str, str | None]] = [
         (p.gettext("Workload"), _workload(spec, p)),
         (
@@ -350,7 +357,7 @@ def element_rows(data: dict[str, Any], p: Page) -> list[tuple[str, str]]:
         ),
         (p.gettext("National qualification level"), spec.get("nqf_level")),
     ]
-    assessment = spec.get("assessment") if isinstance(spec.get("assessment"), dict) else {}
+    assessment = section(spec, "assessment")
     label = concept_label(ASSESSMENT_CONCEPTS, assessment.get("type"), p)
     more = text(assessment.get("description"), p)
     rows.append((p.gettext("Assessment"), f"{label} ({more})" if label and more else label))
@@ -366,7 +373,7 @@ def element_rows(data: dict[str, Any], p: Page) -> list[tuple[str, str]]:
             concept_label(SUPERVISION_CONCEPTS, spec.get("supervision"), p),
         )
     )
-    qa = spec.get("quality_assurance") if isinstance(spec.get("quality_assurance"), dict) else {}
+    qa = section(spec, "quality_assurance")
     qa_label = concept_label(QUALITY_ASSURANCE_CONCEPTS, qa.get("type"), p)
     if qa_label and qa.get("body"):
         qa_label = f"{qa_label}: {qa['body']}"
@@ -381,7 +388,7 @@ def element_rows(data: dict[str, Any], p: Page) -> list[tuple[str, str]]:
             except (ValueError, TypeError):
                 names.append(str(code))
         rows.append((p.gettext("Languages"), ", ".join(n for n in names if n)))
-    stack = spec.get("stackability") if isinstance(spec.get("stackability"), dict) else {}
+    stack = section(spec, "stackability")
     towards = [
         text(t.get("title"), p)
         for t in stack.get("stackable_towards", []) or []
@@ -393,7 +400,7 @@ def element_rows(data: dict[str, Any], p: Page) -> list[tuple[str, str]]:
 
 
 def outcome_lines(data: dict[str, Any], p: Page) -> list[str]:
-    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    spec = section(data, "spec")
     out = []
     for item in spec.get("learning_outcomes", []) or []:
         if isinstance(item, dict):
@@ -455,7 +462,7 @@ def build(
             if line.id == "status":
                 line.meaning = _explanation(status, lines, revoked_at, p)
     data = data if isinstance(data, dict) else {}
-    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    spec = section(data, "spec")
     if summary is None:
         summary = summarize(credential, data)
     trust = next((c for c in lines if c.id == "trust"), None)

@@ -230,7 +230,7 @@ def skill_names(items: list[WalletItem], p: Page) -> dict[str, str]:
     """ESCO skill URIs with the names the credentials give them."""
     names: dict[str, str] = {}
     for item in items:
-        spec = item.model.get("spec") if isinstance(item.model.get("spec"), dict) else {}
+        spec = reports.section(item.model, "spec")
         for skill in spec.get("skills", []) or []:
             if isinstance(skill, dict) and skill.get("esco_uri"):
                 label = reports.text(skill.get("name"), p)
