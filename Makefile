@@ -40,7 +40,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
-	$(BIN)/mypy src/microcred/model src/microcred/proofs src/microcred/jsonld
+	$(BIN)/mypy src/microcred
 
 # A PostgreSQL server for the tests (loopback, port 54329, data in /tmp/microcred-pg),
 # installed and started by the script; its URL goes to .pg-test-url.
