@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.progress import (
@@ -89,15 +89,7 @@ def _wait_and_write(
             fail_usage(f"{exc}: `microcred jobs resume {job_id}`")
         except TimeoutError as exc:
             fail_usage(str(exc))
-    if out_dir is None:
-        if as_json:
-            print_json(view.to_json())
-        else:
-            _show(view)
-        raise typer.Exit(EXIT_INVALID if view.errors else 0)
-    summary = bulk.write_output(instance, job_id, out_dir)
-    _print_summary(summary.to_json(), as_json, job_id)
-    raise typer.Exit(EXIT_INVALID if summary.errors else 0)
+    _finish(instance, job_id, view, out_dir, as_json)
 
 
 @handles_errors()
@@ -360,15 +352,7 @@ def resume_job(
             _rate(progress, task)
 
         view = bulk.resume(instance, job_id, workers=workers, progress=advance, out_dir=out_dir)
-    if out_dir is None:
-        if as_json:
-            print_json(view.to_json())
-        else:
-            _show(view)
-        raise typer.Exit(EXIT_INVALID if view.errors else 0)
-    summary = bulk.write_output(instance, job_id, out_dir)
-    _print_summary(summary.to_json(), as_json, job_id)
-    raise typer.Exit(EXIT_INVALID if summary.errors else 0)
+    _finish(instance, job_id, view, out_dir, as_json)
 
 
 @app.command("run-periodic")
@@ -399,3 +383,18 @@ def run_periodic(
             console.print(
                 f"{name}: {', '.join(f'{k} {v}' for k, v in result.items())}", highlight=False
             )
+
+
+def _finish(instance: Any, job_id: str, view: Any, out_dir: Path | None, as_json: bool) -> NoReturn:
+    """A finished job: its view, or its files written to ``out_dir`` and their summary."""
+    from microcred.services import bulk_jobs as bulk
+
+    if out_dir is None:
+        if as_json:
+            print_json(view.to_json())
+        else:
+            _show(view)
+        raise typer.Exit(EXIT_INVALID if view.errors else 0)
+    summary = bulk.write_output(instance, job_id, out_dir)
+    _print_summary(summary.to_json(), as_json, job_id)
+    raise typer.Exit(EXIT_INVALID if summary.errors else 0)
