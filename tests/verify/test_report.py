@@ -15,6 +15,7 @@ from microcred.proofs.errors import (
     ProofPurposeMismatch,
     VerificationMethodError,
 )
+from microcred.verify.meanings import MEANINGS, PRESENTATION_MEANINGS
 from microcred.verify.presentation import PRESENTATION_CHECKS
 from microcred.verify.proof_checks import CREDENTIAL, PRESENTATION, did_key_vm, proof_failure
 from microcred.verify.report import (
@@ -27,7 +28,6 @@ from microcred.verify.report import (
 )
 from microcred.verify.resolution import DocumentFinder
 from microcred.verify.summary import summarize
-from microcred.web.report import MEANINGS, PRESENTATION_MEANINGS
 
 VERIFY = Path(__file__).resolve().parents[2] / "src" / "microcred" / "verify"
 

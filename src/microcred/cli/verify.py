@@ -22,6 +22,7 @@ from microcred.verify import (
     load_trust_list,
     verify_credential,
 )
+from microcred.verify import meanings as texts
 from microcred.verify.presentation import PresentationReport, is_presentation, verify_presentation
 from microcred.verify.summary import EMPTY_SUMMARY
 from microcred.verify.trust import TrustListError
@@ -83,11 +84,7 @@ def _headline(table: dict[str, tuple[str, str, str]], status: str, t: i18n.Trans
 
 
 def _checks_table(checks: list[Any], presentation: bool, t: i18n.Translator) -> Table:
-    """The checks in plain language, by their codes (the texts of the web report)."""
-    from microcred.web import report as texts
-    from microcred.web.core import Page
-
-    page = Page(None, t.lang)  # type: ignore[arg-type]  # only its texts are used
+    """The checks in plain language, by their codes (the texts the web pages show too)."""
     meanings, by_result = (
         (texts.PRESENTATION_MEANINGS, texts.PRESENTATION_MEANINGS_BY_RESULT)
         if presentation
@@ -97,7 +94,7 @@ def _checks_table(checks: list[Any], presentation: bool, t: i18n.Translator) -> 
     table.add_column(t.gettext("Check"))
     table.add_column(t.gettext("Result"))
     table.add_column(t.gettext("What it means"))
-    for line in texts.check_lines([c.to_json() for c in checks], meanings, by_result, page):
+    for line in texts.check_lines([c.to_json() for c in checks], meanings, by_result, t):
         colour, mark = MARKS.get(line.status, ("dim", "?"))
         table.add_row(
             escape(line.label),

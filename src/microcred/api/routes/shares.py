@@ -27,6 +27,7 @@ from microcred.api.schemas import (
 )
 from microcred.services import sharing
 from microcred.services.holders import HolderError
+from microcred.verify import meanings
 
 router = APIRouter(tags=["sharing"])
 
@@ -172,12 +173,11 @@ def _not_found(request: Request) -> Response:
 
 
 def _check_rows(request: Request, report: dict[str, Any]) -> list[Any]:
-    """The checks in plain language, by their codes: the web report's texts and catalogues."""
-    from microcred.web import report as texts
-    from microcred.web.core import Page
-
-    page = Page(request, i18n.supported(request.query_params.get("lang")))
-    return texts.check_lines(report.get("checks"), texts.MEANINGS, texts.MEANINGS_BY_RESULT, page)
+    """The checks in plain language, by their codes: the texts and catalogues of every surface."""
+    t = i18n.translator(i18n.supported(request.query_params.get("lang")))
+    return meanings.check_lines(
+        report.get("checks"), meanings.MEANINGS, meanings.MEANINGS_BY_RESULT, t
+    )
 
 
 def _entry(shared: sharing.SharedCredential) -> dict[str, Any]:
