@@ -75,9 +75,10 @@ def test_adapters_import_nothing_from_the_store():
 # What each top-level part of microcred may import (besides itself). The lower layers come
 # first; `errors`, `settings` and `i18n` are leaves every layer may use. An adapter (web,
 # api, cli) never imports the store; jobs (queue glue) never imports an adapter.
-LEAVES = {"errors", "settings", "i18n"}
+LEAVES = {"errors", "settings", "i18n", "clock"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
+    "clock": set(),
     "settings": set(),
     "i18n": set(),
     "model": set(),
@@ -232,3 +233,67 @@ def test_public_facade_all_is_its_real_public_surface():
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert set(microcred.__all__) - {"__version__"} == public
+
+
+# -- the clock: services take `now` from the adapters (issue 13, point 3) -------------------
+
+# Reading the time of day: the calls a service must not make. (time.monotonic stays allowed:
+# it measures how long to wait for a job, not what time it is.)
+CLOCK_READS = {
+    "datetime.now",
+    "datetime.utcnow",
+    "datetime.today",
+    "date.today",
+    "time.time",
+    "time.time_ns",
+    "time.localtime",
+    "time.gmtime",
+}
+# Where a service may fall back to the system clock, with the reason.
+CLOCK_WAIVERS = {
+    "services/issuing.py": "the library's sign_credential/issue_award (the facade's) take no "
+    "Instance; without created= they sign at the system's time. Services pass created=.",
+    "services/instance.py": "the clock an adapter's Instance(settings) gets when the adapter "
+    "chooses none: the system's (tests and replays pass clock=FixedClock(...))",
+}
+
+
+def _clock_reads(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            name = ast.unparse(node.func)
+            if name in CLOCK_READS or name.endswith(("datetime.now", "datetime.utcnow")):
+                found.append(f"{node.lineno}: {name}()")
+        if isinstance(node, ast.Name | ast.Attribute) and ast.unparse(node).endswith(
+            "system_clock"
+        ):
+            found.append(f"{node.lineno}: {ast.unparse(node)}")
+        if isinstance(node, ast.ImportFrom) and node.module == "microcred.clock":
+            found += [f"{node.lineno}: import {a.name}" for a in node.names if a.name != "Clock"]
+    return found
+
+
+def test_services_never_read_the_clock():
+    """A service asks its Instance (instance.now(), the clock the adapter gave it) or takes
+    now= from its caller, so a test or a replay can fix the time."""
+    bad = []
+    for package in ("services", "stacking"):
+        for path in (SRC / package).rglob("*.py"):
+            rel = str(path.relative_to(SRC))
+            if rel in CLOCK_WAIVERS:
+                continue
+            bad += [f"{rel}:{hit}" for hit in _clock_reads(path)]
+    assert not bad, "read the time through instance.now() or a now= parameter:\n" + "\n".join(bad)
+    for rel in CLOCK_WAIVERS:
+        assert _clock_reads(SRC / rel), f"clock waiver for a module that reads no clock: {rel}"
+
+
+def test_a_clock_read_in_a_service_is_caught(tmp_path: Path) -> None:
+    module = tmp_path / "reads.py"
+    module.write_text(
+        "from datetime import UTC, datetime\nimport time\n"
+        "def f():\n    return datetime.now(UTC), time.time()\n",
+        encoding="utf-8",
+    )
+    assert [hit.split(": ")[1] for hit in _clock_reads(module)] == ["datetime.now()", "time.time()"]

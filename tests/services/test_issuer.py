@@ -156,7 +156,7 @@ def test_audit_log_is_append_only(instance, org):
 def test_status_indexes_distinct_and_lists_roll_over(instance, org):
     with transaction(instance.sessions) as session:
         org_id = organisations.find(session, org.slug).id
-        slots = status_lists.allocate(session, org_id, 700, size=256)
+        slots = status_lists.allocate(session, org_id, 700, size=256, now=datetime.now(UTC))
     assert len(set(slots)) == 700
     assert len({list_id for list_id, _ in slots}) == 3  # 256 + 256 + 188
     first_list = [index for list_id, index in slots[:256]]

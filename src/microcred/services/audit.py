@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,11 +21,15 @@ def record(
     action: str,
     subject: str | None,
     details: dict[str, Any] | None = None,
+    *,
+    at: datetime,
 ) -> None:
+    """Append one entry; ``at`` is the caller's clock (services take it from their
+    Instance), so the log and the rows it describes tell the same time."""
     session.add(
         AuditEntry(
             org_id=org_id,
-            at=datetime.now(UTC),
+            at=at,
             actor=actor,
             action=action,
             subject=subject,

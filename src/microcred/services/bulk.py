@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -191,9 +191,9 @@ def _credential_rows(
     slots: list[tuple[int, int]],
     org_id: str,
     spec_version_id: str,
+    now: datetime,
 ) -> list[dict[str, Any]]:
     """The `credentials` table rows for signed documents, ready for one executemany."""
-    now = datetime.now(UTC)
     return [
         {
             "id": r.award_data["id"],
@@ -314,8 +314,8 @@ def issue_rows(
     if not todo:
         return outcome
     with transaction(instance.sessions) as session:
-        slots = status_lists.allocate(session, org.id, len(todo))
-    created = datetime.now(UTC).replace(microsecond=0)
+        slots = status_lists.allocate(session, org.id, len(todo), now=instance.now())
+    created = instance.now().replace(microsecond=0)
     documents = [
         json.dumps(
             issue_award(
@@ -331,7 +331,7 @@ def issue_rows(
         )
         for r, (list_id, index) in zip(todo, slots, strict=True)
     ]
-    new_rows = _credential_rows(todo, documents, slots, org.id, spec_row.id)
+    new_rows = _credential_rows(todo, documents, slots, org.id, spec_row.id, instance.now())
     details: dict[str, Any] = {"count": len(new_rows)}
     if job_id:
         details["job"] = job_id
@@ -339,7 +339,15 @@ def issue_rows(
     try:
         with transaction(instance.sessions) as session:
             session.execute(insert(IssuedCredential), new_rows)
-            record(session, org.id, actor, "credential.issue_bulk", spec_row.id, details)
+            record(
+                session,
+                org.id,
+                actor,
+                "credential.issue_bulk",
+                spec_row.id,
+                details,
+                at=instance.now(),
+            )
         outcome.issued = len(new_rows)
         inserted = new_rows
     except IntegrityError:
@@ -355,6 +363,7 @@ def issue_rows(
                         "credential.issue",
                         row["id"],
                         {"row_key": row["row_key"], **({"job": job_id} if job_id else {})},
+                        at=instance.now(),
                     )
                 outcome.issued += 1
                 inserted.append(row)

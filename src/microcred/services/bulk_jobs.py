@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from sqlalchemy import CursorResult, case, func, select, text, true, update
 from sqlalchemy.exc import DBAPIError
 
 from microcred import errors
+from microcred.clock import Clock
 from microcred.services.bulk import (
     BulkError,
     BulkSummary,
@@ -187,7 +188,7 @@ def submit(
     rows = read_rows(csv_path)
     first = next(rows, None)  # the header check: BulkError before anything is stored
     job_id = str(uuid.uuid4())
-    now = datetime.now(UTC)
+    now = instance.now()
     with transaction(instance.sessions) as session:
         session.add(
             BulkJob(
@@ -281,7 +282,7 @@ def run_chunk(
 ) -> bool:
     """Issue one chunk's rows (idempotent); False if it was already done. With `out_dir`
     (a run on this machine), the chunk's credential files are written as soon as it commits."""
-    now = datetime.now(UTC)
+    now = instance.now()
     with transaction(instance.sessions) as session:
         chunk = session.get(BulkChunk, (job_id, seq))
         if chunk is None:
@@ -308,7 +309,7 @@ def run_chunk(
         job_id=job_id,
         out_dir=out_dir,
     )
-    finished = datetime.now(UTC)
+    finished = instance.now()
     with transaction(instance.sessions) as session:
         session.execute(
             update(BulkChunk)
@@ -665,7 +666,7 @@ def recover_interrupted(
 ) -> list[str]:
     """Mark `interrupted` every in-process job left queued or running by a process that
     stopped (see above); returns their ids. Safe to run anywhere, at any time, at once."""
-    now = datetime.now(UTC)
+    now = instance.now()
     where = (BulkJob.mode == MODE_IN_PROCESS) & BulkJob.state.in_((QUEUED, RUNNING))
     if job_ids is not None:
         where = where & BulkJob.id.in_(job_ids)
@@ -925,8 +926,10 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)  # the submitting process is gone: stop rather than run on orphaned
 
 
-def _init_child(settings: Settings, parent: int) -> None:
-    _CHILD["instance"] = Instance(settings)
+def _init_child(settings: Settings, clock: Clock, parent: int) -> None:
+    # The parent's clock (picklable: the system's, or a FixedClock), so the chunks a worker
+    # commits tell the same time as the job that started them.
+    _CHILD["instance"] = Instance(settings, clock)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
@@ -1006,12 +1009,12 @@ def _run_here(
             run_chunk(instance, job_id, seq, out_dir=out_dir)
             if progress:
                 progress(count)
-        _finish_if_complete(instance, job_id, datetime.now(UTC))
+        _finish_if_complete(instance, job_id, instance.now())
         return get(instance, job_id)
     with ProcessPoolExecutor(
         max_workers=workers,
         initializer=_init_child,
-        initargs=(instance.settings, os.getpid()),
+        initargs=(instance.settings, instance.clock, os.getpid()),
     ) as pool:
         todo = iter(pending)
         running: dict[Any, int] = {}
@@ -1031,7 +1034,7 @@ def _run_here(
                 if progress:
                     progress(count)
                 start_one()
-    _finish_if_complete(instance, job_id, datetime.now(UTC))
+    _finish_if_complete(instance, job_id, instance.now())
     return get(instance, job_id)
 
 

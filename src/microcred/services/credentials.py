@@ -146,7 +146,7 @@ def issue(
         )
         if existing is not None:
             return to_view(existing, org.slug)
-        ((list_id, index),) = status_lists.allocate(session, org.id, 1)
+        ((list_id, index),) = status_lists.allocate(session, org.id, 1, now=instance.now())
         key, vm = signing_key(instance, session, org)
         signed = issue_award(
             award,
@@ -155,6 +155,7 @@ def issue(
             verification_method=vm,
             fmt=FormatName(fmt),
             credential_status=status_lists.entries(instance, org, list_id, index),
+            created=instance.now().replace(microsecond=0),
             issuer_profile=issuer_profile(org),
         )
         document = signed if isinstance(signed, str) else json.dumps(signed, ensure_ascii=False)
@@ -173,7 +174,7 @@ def issue(
             revoked_at=None,
             revocation_reason=None,
             suspended=False,
-            created_at=datetime.now(UTC),
+            created_at=instance.now(),
         )
         session.add(row)
         record(
@@ -183,6 +184,7 @@ def issue(
             "credential.issue",
             award.id,
             {"spec_version_id": spec_row.id, "row_key": row_key},
+            at=instance.now(),
         )
         try:
             session.flush()
@@ -220,8 +222,8 @@ def get(instance: Instance, credential_id: str, *, org_ref: str | None = None) -
         return to_view(row, org.slug)
 
 
-def _touch(session: Session, row: IssuedCredential) -> None:
-    session.get(StatusList, row.status_list_id).changed_at = datetime.now(UTC)  # type: ignore[union-attr]
+def _touch(session: Session, row: IssuedCredential, now: datetime) -> None:
+    session.get(StatusList, row.status_list_id).changed_at = now  # type: ignore[union-attr]
 
 
 def revoke(
@@ -237,10 +239,18 @@ def revoke(
     with transaction(instance.sessions) as session:
         row, org = credential_row(session, credential_id, org_ref)
         if row.revoked_at is None:
-            row.revoked_at = datetime.now(UTC)
+            row.revoked_at = instance.now()
             row.revocation_reason = reason
-            _touch(session, row)
-            record(session, org.id, actor, "credential.revoke", row.id, {"reason": reason})
+            _touch(session, row, row.revoked_at)
+            record(
+                session,
+                org.id,
+                actor,
+                "credential.revoke",
+                row.id,
+                {"reason": reason},
+                at=instance.now(),
+            )
         return to_view(row, org.slug)
 
 
@@ -259,7 +269,7 @@ def set_suspended(
             raise Conflict("the credential is revoked; revocation cannot be undone", "id")
         if row.suspended != suspended:
             row.suspended = suspended
-            _touch(session, row)
+            _touch(session, row, instance.now())
             record(
                 session,
                 org.id,
@@ -267,6 +277,7 @@ def set_suspended(
                 "credential.suspend" if suspended else "credential.unsuspend",
                 row.id,
                 {"reason": reason} if reason else {},
+                at=instance.now(),
             )
         return to_view(row, org.slug)
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from microcred.formats.elm import award_to_elm
 from microcred.formats.ob3_read import read_ob3
@@ -48,17 +46,19 @@ def export(
             return row.document if fmt == FormatName.JWT else dict(json.loads(row.document))
         credential = _stored_ob3(row.document, row.format)
         key, vm = signing_key(instance, session, org)
-        return _convert(session, credential, fmt, key, vm, org.did_web)
+        return _convert(credential, fmt, key, vm, org.did_web, instance.now())
 
 
 def _convert(
-    session: Session, credential: dict[str, Any], fmt: str, key: Any, vm: str, issuer: str
+    credential: dict[str, Any], fmt: str, key: Any, vm: str, issuer: str, now: datetime
 ) -> dict[str, Any] | str:
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
     if fmt == FormatName.JWT:
         return sign_vc_jwt(unsigned, key, kid=vm)
     if fmt == FormatName.OB3:
-        return sign_credential(unsigned, key, verification_method=vm)
+        return sign_credential(
+            unsigned, key, verification_method=vm, created=now.replace(microsecond=0)
+        )
     reading = read_ob3(unsigned)
     if reading.award is None:
         raise Conflict(
@@ -71,6 +71,4 @@ def _convert(
         # VC 1.1 has no Bitstring Status List terms: add their context to keep revocation working.
         elm["@context"].insert(2, STATUS_LIST_V1)
         elm["credentialStatus"] = unsigned["credentialStatus"]
-    return sign_credential(
-        elm, key, verification_method=vm, created=datetime.now(UTC).replace(microsecond=0)
-    )
+    return sign_credential(elm, key, verification_method=vm, created=now.replace(microsecond=0))

@@ -7,7 +7,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -114,7 +114,7 @@ def create(
             did=did_key_for(key),
             public_multibase=key.public_multibase,
             encrypted_private=key.export_private(instance.secret)["encryptedPrivateKey"],
-            created_at=datetime.now(UTC),
+            created_at=instance.now(),
         )
         session.add(holder)
         return view(holder)
@@ -182,7 +182,9 @@ def set_password(
     with transaction(instance.sessions) as session:
         holder = find(session, holder_ref)
         holder.password_hash = hashed
-        return web_sessions.end_holder_sessions(session, holder.id, keep=keep_session)
+        return web_sessions.end_holder_sessions(
+            session, holder.id, now=instance.now(), keep=keep_session
+        )
 
 
 def change_password(
@@ -239,8 +241,8 @@ def create_token(
             holder_id=holder.id,
             name=name,
             token_hash=_hash(secret),
-            created_at=datetime.now(UTC),
-            expires_at=datetime.now(UTC) + timedelta(days=days) if days else None,
+            created_at=instance.now(),
+            expires_at=instance.now() + timedelta(days=days) if days else None,
             revoked_at=None,
         )
         session.add(token)
@@ -268,7 +270,7 @@ def _authenticate_token(instance: Instance, secret: str) -> HolderView | None:
         return None
     with transaction(instance.sessions) as session:
         token = session.scalar(select(HolderToken).where(HolderToken.token_hash == _hash(secret)))
-        now = datetime.now(UTC)
+        now = instance.now()
         if (
             token is None
             or token.revoked_at is not None
@@ -285,4 +287,4 @@ def revoke_token(instance: Instance, holder_ref: str, token_id: str) -> None:
         token = session.get(HolderToken, token_id)
         if token is None or token.holder_id != holder.id:
             raise HolderNotFound(f"no token '{token_id}'", "token")
-        token.revoked_at = datetime.now(UTC)
+        token.revoked_at = instance.now()

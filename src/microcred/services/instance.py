@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from microcred.clock import Clock, system_clock
 from microcred.services.secrets import instance_key
 from microcred.settings import Settings
 from microcred.store.db import (
@@ -27,6 +29,13 @@ __all__ = ["Instance", "StoreError", "private_directory"]
 @dataclass
 class Instance:
     settings: Settings
+    # The adapter that builds the instance chooses its clock; services read the time only
+    # through now() (or a now= from their caller), never from the system themselves.
+    clock: Clock = system_clock
+
+    def now(self) -> datetime:
+        """The current time on this instance's clock (timezone-aware, UTC)."""
+        return self.clock()
 
     @cached_property
     def engine(self) -> Engine:

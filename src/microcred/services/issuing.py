@@ -6,9 +6,10 @@ Issuing raises: a bad key or award is an error to fix, not a report.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from microcred.clock import system_clock
 from microcred.errors import InvalidInput
 from microcred.formats.ob3 import award_to_ob3
 from microcred.formats.registry import FormatName
@@ -41,7 +42,9 @@ def sign_credential(
         credential,
         key,
         verification_method=verification_method,
-        created=created or datetime.now(UTC).replace(microsecond=0),
+        # A library call with no Instance (the facade's issue_award): the system's clock,
+        # unless the caller says when. Services with an Instance always pass created=.
+        created=created or system_clock().replace(microsecond=0),
         canonicalize=canonicalize or default_canonicalizer(),
     )
 

@@ -6,7 +6,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -118,7 +118,7 @@ def create(
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,47}", slug):
         raise Invalid("the slug may use a-z, 0-9 and '-' (at most 48 characters)", "slug")
     key = Ed25519KeyPair.generate()
-    now = datetime.now(UTC)
+    now = instance.now()
     with transaction(instance.sessions) as session:
         if session.scalar(select(Organisation).where(Organisation.slug == slug)) is not None:
             raise Conflict(f"an organisation with the slug '{slug}' exists; choose another", "slug")
@@ -145,7 +145,15 @@ def create(
                 created_at=now,
             )
         )
-        record(session, org.id, actor, "org.create", org.id, {"name": name, "country": country})
+        record(
+            session,
+            org.id,
+            actor,
+            "org.create",
+            org.id,
+            {"name": name, "country": country},
+            at=instance.now(),
+        )
         return view(org)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Delete, delete, select
@@ -46,7 +45,7 @@ def personal_data(instance: Instance, holder_ref: str) -> dict[str, Any]:
             for t in session.scalars(select(HolderToken).where(HolderToken.holder_id == holder.id))
         ]
         return {
-            "exported_at": datetime.now(UTC).isoformat(),
+            "exported_at": instance.now().isoformat(),
             "holder": view(holder).to_json(),
             "credentials": credentials,
             "shares": shares,

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -85,7 +85,7 @@ def create_share(
         unknown = [i for i in item_ids if i not in owned]
         if unknown:
             raise HolderInvalid(f"not in this wallet: {', '.join(unknown)}", "credential_ids")
-        now = datetime.now(UTC)
+        now = instance.now()
         share = Share(
             id=str(uuid.uuid4()),
             holder_id=holder.id,
@@ -135,7 +135,7 @@ def chosen_share(
             share is None
             or share.holder_id != holder.id
             or share.revoked_at is not None
-            or share.expires_at < datetime.now(UTC)
+            or share.expires_at < instance.now()
             or not set(item_ids) <= set(share.credential_ids)
         ):
             raise problem
@@ -176,7 +176,7 @@ def revoke_share(instance: Instance, holder_ref: str, share_id: str) -> None:
         share = session.get(Share, share_id)
         if share is None or share.holder_id != holder.id:
             raise HolderNotFound(f"no share '{share_id}' in this wallet", "id")
-        share.revoked_at = share.revoked_at or datetime.now(UTC)
+        share.revoked_at = share.revoked_at or instance.now()
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ def open_share(
         raise ShareNotFound("no such share")
     with transaction(instance.sessions) as session:
         share = session.scalar(select(Share).where(Share.token_hash == _hash(token)))
-        now = datetime.now(UTC)
+        now = instance.now()
         if share is None or share.revoked_at is not None or share.expires_at < now:
             raise ShareNotFound("no such share")
         views = share.view_count + int(count_view)
@@ -276,7 +276,7 @@ def present(
         verification_method=vm,
         challenge=challenge,
         domain=domain,
-        created=datetime.now(UTC).replace(microsecond=0),
+        created=instance.now().replace(microsecond=0),
     )
 
 
@@ -303,4 +303,4 @@ def revoke_share_by_id(instance: Instance, share_id: str) -> None:
         share = session.get(Share, share_id)
         if share is None:
             raise HolderNotFound(f"no share '{share_id}'", "id")
-        share.revoked_at = share.revoked_at or datetime.now(UTC)
+        share.revoked_at = share.revoked_at or instance.now()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -59,7 +59,7 @@ def publish(instance: Instance, org_ref: str, data: Any, *, actor: str = "cli") 
             key=spec_key,
             data=spec.to_data(),
             title=pick(spec.title),
-            now=datetime.now(UTC),
+            now=instance.now(),
         )
         if created:
             record(
@@ -69,6 +69,7 @@ def publish(instance: Instance, org_ref: str, data: Any, *, actor: str = "cli") 
                 "spec.publish",
                 row.id,
                 {"spec_key": spec_key, "version": row.version},
+                at=instance.now(),
             )
         return SpecView(row.id, org.slug, spec_key, row.version, row.title, row.created_at, created)
 

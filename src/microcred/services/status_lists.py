@@ -37,10 +37,11 @@ def entries(
 
 
 def allocate(
-    session: Session, org_id: str, count: int, size: int = MIN_LIST_BITS
+    session: Session, org_id: str, count: int, size: int = MIN_LIST_BITS, *, now: datetime
 ) -> list[tuple[int, int]]:
     """`count` fresh (list id, index) pairs. Atomic in the database, so concurrent
-    issuers never share an index; the unique constraint on (list, index) backs it up."""
+    issuers never share an index; the unique constraint on (list, index) backs it up.
+    ``now``: when a new list is opened (the caller's clock)."""
     out: list[tuple[int, int]] = []
     while len(out) < count:
         current = session.scalar(
@@ -50,7 +51,6 @@ def allocate(
             .limit(1)
         )
         if current is None:
-            now = datetime.now(UTC)
             current = StatusList(
                 org_id=org_id,
                 size=size,
@@ -127,7 +127,7 @@ def published_current(
     without ORM objects (every verification asks for both purposes of a list)."""
     import json
 
-    fresh_until = (now or datetime.now(UTC)) + LIST_VALIDITY / 2
+    fresh_until = (now or instance.now()) + LIST_VALIDITY / 2
     with read_transaction(instance.sessions) as session:
         rows = session.execute(_CURRENT, {"slug": org_slug, "list_id": list_id}).all()
     return {
@@ -148,7 +148,7 @@ def published(
         raise NotFound(
             f"unknown status purpose '{purpose}'; use revocation or suspension", "purpose"
         )
-    now = now or datetime.now(UTC)
+    now = now or instance.now()
     fresh_until = now + LIST_VALIDITY / 2
     current = published_current(instance, org_slug, list_id, now=now).get(purpose)
     if current is not None:

@@ -25,7 +25,7 @@ import math
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -87,10 +87,6 @@ def client_address(host: str | None) -> str:
 
 def _digest(rule: Rule, value: str) -> str:
     return hashlib.sha256(f"{rule.name}\0{value}".encode()).hexdigest()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _wait(bucket: ThrottleBucket | None, now: datetime) -> int | None:
@@ -158,7 +154,7 @@ def _sweep(session: Session, now: datetime) -> None:
 def check(instance: Instance, keys: Iterable[Key]) -> None:
     """Raise :class:`Throttled` when any of ``keys`` is blocked; read only."""
     keys = list(keys)
-    now = _now()
+    now = instance.now()
     with read_transaction(instance.sessions) as session:
         digests = {_digest(rule, value): rule for rule, value in keys}
         rows = session.scalars(select(ThrottleBucket).where(ThrottleBucket.key.in_(digests)))
@@ -169,7 +165,7 @@ def check(instance: Instance, keys: Iterable[Key]) -> None:
 
 def failed(instance: Instance, keys: Iterable[Key]) -> None:
     """Count a failed attempt against each of ``keys``."""
-    now = _now()
+    now = instance.now()
     with transaction(instance.sessions) as session:
         for rule, value in sorted(keys, key=lambda k: _digest(*k)):  # one lock order
             _count(_locked(session, rule, value, now), rule, now, +1)
@@ -179,7 +175,7 @@ def failed(instance: Instance, keys: Iterable[Key]) -> None:
 def reserve(instance: Instance, keys: Iterable[Key]) -> None:
     """Count an attempt as failed before it is made, or raise :class:`Throttled` (counting
     nothing) when any key is blocked. Give it back with :func:`succeeded`."""
-    now = _now()
+    now = instance.now()
     with transaction(instance.sessions) as session:
         found = [
             (rule, _locked(session, rule, value, now))
@@ -200,7 +196,7 @@ def succeeded(
     """A reserved attempt was right: ``forget`` clears its keys (the account's failures),
     ``give_back`` takes back the one attempt (the address's count, which a right password
     must not reset, or one known account would wipe the address's record)."""
-    now = _now()
+    now = instance.now()
     with transaction(instance.sessions) as session:
         for rule, value in forget:
             session.execute(

@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -136,12 +136,20 @@ def create(
             name=name,
             token_hash=hash_secret(secret),
             scopes=list(granted),
-            created_at=datetime.now(UTC),
+            created_at=instance.now(),
             revoked_at=None,
             last_used_at=None,
         )
         session.add(row)
-        record(session, org.id, actor, "token.create", row.id, {"name": name, "scopes": granted})
+        record(
+            session,
+            org.id,
+            actor,
+            "token.create",
+            row.id,
+            {"name": name, "scopes": granted},
+            at=instance.now(),
+        )
         return _view(row, org.slug), secret
 
 
@@ -168,7 +176,7 @@ def _identify(instance: Instance, secret: str) -> Principal | None:
     ):
         return None
     digest = hash_secret(secret)
-    now = datetime.now(UTC)
+    now = instance.now()
     with transaction(instance.sessions) as session:
         row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
         if row is None or row.revoked_at is not None:
@@ -194,8 +202,16 @@ def revoke(instance: Instance, org_ref: str, token_id: str, *, actor: str = "cli
         if row is None or row.org_id != org.id:
             raise NotFound(f"no token '{token_id}' for this organisation", "id")
         if row.revoked_at is None:
-            row.revoked_at = datetime.now(UTC)
-            record(session, org.id, actor, "token.revoke", row.id, {"name": row.name})
+            row.revoked_at = instance.now()
+            record(
+                session,
+                org.id,
+                actor,
+                "token.revoke",
+                row.id,
+                {"name": row.name},
+                at=instance.now(),
+            )
         return _view(row, org.slug)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,20 +14,23 @@ from sqlalchemy.exc import IntegrityError
 
 from microcred.formats.inputs import depth_exceeds
 from microcred.jsonld.errors import JsonLdError
-from microcred.proofs.dataintegrity import SUITE_KEY_TYPES
+from microcred.proofs.dataintegrity import SUITE_KEY_TYPES, add_proof
+from microcred.proofs.did import did_key_for
 from microcred.proofs.errors import ProofError
 from microcred.proofs.keys import KeyPair, P256KeyPair, load_key_file
 from microcred.services.audit import record
 from microcred.services.instance import Instance
-from microcred.services.issuing import default_canonicalizer, sign_credential
+from microcred.services.issuing import default_canonicalizer
 from microcred.services.organisations import Invalid, NotFound, signing_key
 from microcred.services.verifying import verifier_context
 from microcred.store.db import transaction
 from microcred.store.tables import Organisation, OrganisationKey
 from microcred.verify import VerificationReport, verify_credential
+from microcred.verify.data_model import VC_V1, VC_V2, credential_problems
 
 P256_FRAGMENT = "key-p256"
 DEFAULT_CRYPTOSUITE = "eddsa-rdfc-2022"
+_RDFC_FOR_KEY = {"Ed25519": "eddsa-rdfc-2022", "P-256": "ecdsa-rdfc-2019"}
 
 
 class VcApiError(Invalid):
@@ -84,10 +87,18 @@ def ensure_p256_key(instance: Instance, org_id: str) -> tuple[KeyPair, str]:
                     public_multibase=key.public_multibase,
                     encrypted_private=key.export_private(instance.secret)["encryptedPrivateKey"],
                     active=False,
-                    created_at=datetime.now(UTC),
+                    created_at=instance.now(),
                 )
             )
-            record(session, org_id, "system", "key.create", P256_FRAGMENT, {"keyType": "P-256"})
+            record(
+                session,
+                org_id,
+                "system",
+                "key.create",
+                P256_FRAGMENT,
+                {"keyType": "P-256"},
+                at=instance.now(),
+            )
             session.flush()
     except IntegrityError:
         pass  # another request created it first
@@ -96,17 +107,101 @@ def ensure_p256_key(instance: Instance, org_id: str) -> tuple[KeyPair, str]:
     return found
 
 
-def _issuer_of(credential: dict[str, Any]) -> tuple[str | None, bool]:
-    """(issuer id, whether an issuer was given at all)."""
+DI_CONTEXTS = (
+    "https://w3id.org/security/data-integrity/v2",
+    "https://w3id.org/security/data-integrity/v1",
+)
+
+
+@dataclass(frozen=True)
+class _Method:
+    """One of the organisation's verification methods: its URL, controller (the DID the
+    credential's issuer must be) and key."""
+
+    url: str
+    controller: str
+    key: KeyPair
+
+
+def _methods(instance: Instance, org_id: str, key_type: str) -> list[_Method]:
+    """The organisation's verification methods for ``key_type``: on its did:web and on the
+    did:key of the same key (either DID can be the issuer)."""
+    if key_type == "P-256":
+        key, vm = ensure_p256_key(instance, org_id)
+    else:
+        with transaction(instance.sessions) as session:
+            org = session.get(Organisation, org_id)
+            if org is None:
+                raise NotFound("no such organisation", "org")
+            key, vm = signing_key(instance, session, org)
+    did_key = did_key_for(key)
+    return [
+        _Method(vm, vm.split("#", 1)[0], key),
+        _Method(f"{did_key}#{key.public_multibase}", did_key, key),
+    ]
+
+
+def _issuer_id(credential: dict[str, Any]) -> str | None:
     issuer = credential.get("issuer")
-    if issuer is None:
-        return None, False
-    if isinstance(issuer, str):
-        return issuer, True
-    if isinstance(issuer, dict):
-        value = issuer.get("id")
-        return (value if isinstance(value, str) else None), True
-    raise VcApiError("issuer must be a string or an object with an id", "credential.issuer")
+    value = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return value if isinstance(value, str) else None
+
+
+def _choose_method(
+    instance: Instance,
+    org_id: str,
+    credential: dict[str, Any],
+    suite: str | None,
+    verification_method: str | None,
+) -> tuple[str, _Method]:
+    """The cryptosuite and the key: ``options.verificationMethod`` when given, else the one
+    on the DID the credential names as issuer (did:web or did:key), else the did:web one."""
+    if verification_method is not None:
+        for key_type in ("Ed25519", "P-256"):
+            if suite is not None and SUITE_KEY_TYPES[suite] != key_type:
+                continue
+            for method in _methods(instance, org_id, key_type):
+                if method.url == verification_method:
+                    return suite or _RDFC_FOR_KEY[key_type], method
+        raise VcApiError(
+            f"{verification_method} is not a verification method of this organisation"
+            + (f" for {suite}" if suite else "")
+            + "; its did:web document lists its keys",
+            "options.verificationMethod",
+        )
+    chosen = suite or DEFAULT_CRYPTOSUITE
+    methods = _methods(instance, org_id, SUITE_KEY_TYPES[chosen])
+    issuer = _issuer_id(credential)
+    for method in methods:
+        if issuer == method.controller:
+            return chosen, method
+    return chosen, methods[0]
+
+
+def _prepare(credential: dict[str, Any], method: _Method) -> dict[str, Any]:
+    """The document to sign: the issuer filled in when the caller left it out, and the Data
+    Integrity context added to a VC 1.1 credential whose contexts do not define the proof
+    terms (the VC 2.0 context does)."""
+    document = dict(credential)
+    if "issuer" not in document:
+        document["issuer"] = method.controller
+    elif isinstance(document["issuer"], dict) and "id" not in document["issuer"]:
+        document["issuer"] = {**document["issuer"], "id": method.controller}
+    contexts = document.get("@context")
+    items = contexts if isinstance(contexts, list) else [contexts]
+    if items and items[0] == VC_V1 and not any(c in DI_CONTEXTS for c in items):
+        document["@context"] = [*items, DI_CONTEXTS[0]]
+    return document
+
+
+def _refuse_problems(document: dict[str, Any]) -> None:
+    problems = credential_problems(document)
+    if problems:
+        raise VcApiError(
+            "the credential does not follow the VC data model: "
+            + "; ".join(str(p) for p in problems),
+            f"credential.{problems[0].field}",
+        )
 
 
 def issue(
@@ -115,53 +210,52 @@ def issue(
     credential: dict[str, Any],
     *,
     cryptosuite: str | None = None,
+    verification_method: str | None = None,
     actor: str = "api",
 ) -> dict[str, Any]:
-    """Sign ``credential`` as the organisation (Data Integrity); raises VcApiError."""
-    suite = cryptosuite or DEFAULT_CRYPTOSUITE
-    if suite not in SUITE_KEY_TYPES:
+    """Sign ``credential`` as the organisation (Data Integrity); raises VcApiError.
+
+    The credential is checked against the VC data model first (the rules the verifier's
+    schema check applies), and its issuer must be the organisation: its did:web or the
+    did:key of the signing key."""
+    if cryptosuite is not None and cryptosuite not in SUITE_KEY_TYPES:
         raise VcApiError(
-            f"unsupported cryptosuite '{suite}'; use one of: {', '.join(sorted(SUITE_KEY_TYPES))}",
+            f"unsupported cryptosuite '{cryptosuite}'; use one of: "
+            f"{', '.join(sorted(SUITE_KEY_TYPES))}",
             "options.cryptosuite",
         )
     if depth_exceeds(credential):
         raise VcApiError("the credential is nested too deeply", "credential")
     if "@context" not in credential:
-        raise VcApiError("the credential has no @context", "credential.@context")
+        raise VcApiError(
+            f"the credential has no @context; it must start with {VC_V2}", "credential.@context"
+        )
     if "proof" in credential:
         raise VcApiError("the credential already has a proof", "credential.proof")
-    document = dict(credential)
-    key: KeyPair | None = None
-    vm = ""
-    with transaction(instance.sessions) as session:
-        org = session.get(Organisation, org_id)
-        if org is None:
-            raise NotFound("no such organisation", "org")
-        did = org.did_web
-        if suite == "eddsa-rdfc-2022":
-            key, vm = signing_key(instance, session, org)
-    issuer, given = _issuer_of(document)
-    if not given:
-        document["issuer"] = did
-    elif issuer is None:
-        document["issuer"] = {**document["issuer"], "id": did}
-    elif issuer != did:
+    suite, method = _choose_method(instance, org_id, credential, cryptosuite, verification_method)
+    document = _prepare(credential, method)
+    issuer = _issuer_id(document)
+    if isinstance(issuer, str) and issuer != method.controller:
         raise VcApiError(
-            f"this token signs as {did}; the credential names another issuer ({issuer})",
+            f"this token signs as {method.controller}; the credential names another issuer "
+            f"({issuer})",
             "credential.issuer",
         )
-    if suite == "ecdsa-rdfc-2019":
-        key, vm = ensure_p256_key(instance, org_id)
-    assert key is not None
+    _refuse_problems(document)
     try:
-        signed = sign_credential(
-            document, key, verification_method=vm, canonicalize=default_canonicalizer()
+        signed = add_proof(
+            document,
+            method.key,
+            verification_method=method.url,
+            created=instance.now().replace(microsecond=0),
+            canonicalize=default_canonicalizer(),
+            cryptosuite=suite,
         )
     except JsonLdError as exc:
         raise VcApiError(f"the credential is not valid JSON-LD: {exc}", "credential") from None
     except (ProofError, ValueError, TypeError) as exc:
         raise VcApiError(f"the credential cannot be signed: {exc}", "credential") from None
-    except (LookupError, AttributeError) as exc:
+    except (LookupError, AttributeError, RecursionError) as exc:
         # The JSON-LD processor failing on a hostile context (pyld: KeyError '@vocab' for
         # {"@vocab": null}) is a credential that is not valid JSON-LD, not a server error.
         raise VcApiError(
@@ -177,7 +271,8 @@ def issue(
             actor,
             "credential.sign",
             (subject or f"urn:uuid:{uuid.uuid4()}")[:200],
-            {"cryptosuite": suite, "via": "vc-api"},
+            {"cryptosuite": suite, "via": "vc-api", "verificationMethod": method.url},
+            at=instance.now(),
         )
     return signed
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from microcred.jsonld.contexts import parse_context_assignments, register_context_files
 from microcred.services import local_documents
 from microcred.services.instance import Instance
 from microcred.services.issuing import default_canonicalizer
@@ -69,6 +70,9 @@ def verifier_context(
     the allow-list, and only the given documents, trust and hosts are used.
     """
     config = settings if settings is not None else (instance.settings if instance else None)
+    if config is not None and config.extra_contexts:
+        # the operator's context files (read once per change; a bad file is InvalidInput)
+        register_context_files(parse_context_assignments(config.extra_contexts))
     sources: list[Source] = []
     trusted = trust if trust is not None else TrustList.empty()
     if instance is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, update
@@ -45,7 +45,7 @@ def start(
     if kind not in KINDS:
         raise ValueError(f"unknown session kind '{kind}'")
     secret = secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
+    now = instance.now()
     with transaction(instance.sessions) as session:
         session.execute(delete(WebSession).where(WebSession.expires_at < now - KEEP_ENDED))
         session.add(
@@ -76,7 +76,7 @@ def is_live(
     the holder (or organisation and token) the cookie names."""
     if not secret or len(secret) > 100:
         return False
-    now = datetime.now(UTC)
+    now = instance.now()
     key = _digest(secret)
     with read_transaction(instance.sessions) as session:
         row = session.get(WebSession, key)
@@ -102,17 +102,19 @@ def end(instance: Instance, secret: str | None) -> None:
         session.execute(
             update(WebSession)
             .where(WebSession.id == _digest(secret), WebSession.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC))
+            .values(revoked_at=instance.now())
         )
 
 
-def end_holder_sessions(session: Session, holder_id: str, *, keep: str | None = None) -> int:
+def end_holder_sessions(
+    session: Session, holder_id: str, *, now: datetime, keep: str | None = None
+) -> int:
     """End every session of a holder, except the one whose secret is ``keep``, within the
-    caller's transaction; the number ended."""
+    caller's transaction (at ``now``, the caller's clock); the number ended."""
     query = update(WebSession).where(
         WebSession.holder_id == holder_id, WebSession.revoked_at.is_(None)
     )
     if keep:
         query = query.where(WebSession.id != _digest(keep))
-    result = cast("CursorResult[Any]", session.execute(query.values(revoked_at=datetime.now(UTC))))
+    result = cast("CursorResult[Any]", session.execute(query.values(revoked_at=now)))
     return int(result.rowcount or 0)

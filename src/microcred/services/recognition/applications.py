@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -59,7 +59,7 @@ def evaluate_holder(
     instance: Instance, pathway_ref: str, holder_ref: str, *, now: datetime | None = None
 ) -> tuple[PathwayView, Evaluation, list[Component]]:
     """Evaluate a holder's whole wallet against a pathway, re-verifying every credential."""
-    moment = now or datetime.now(UTC)
+    moment = now or instance.now()
     view, pathway = get_pathway(instance, pathway_ref)
     components = wallet_components(instance, holder_ref, now=moment)
     return view, evaluate(pathway, components, now=moment), components
@@ -92,7 +92,7 @@ def apply(
 ) -> ApplicationView:
     """The holder applies: the credentials that count (or those chosen) are shared with the
     authority, as they are in the wallet, with the evaluation of today."""
-    moment = now or datetime.now(UTC)
+    moment = now or instance.now()
     view, pathway = get_pathway(instance, pathway_ref)
     everything = wallet_components(instance, holder_ref, item_ids=item_ids, now=moment)
     evaluation = evaluate(pathway, everything, now=moment)
@@ -135,6 +135,7 @@ def apply(
             "recognition.apply",
             row.id,
             {"pathway_id": row_p.id, "components": len(chosen)},
+            at=instance.now(),
         )
         return _application_view(row, holder, row_p, org)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -96,7 +96,7 @@ def decide(
     satisfied by the shared credentials as verified now; `partly` needs the accepted components
     (`accept`: wallet item ids or credential ids), each valid now; `refused` issues nothing.
     A positive decision signs a stacked credential with the authority's key."""
-    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    moment = (now or instance.now()).replace(microsecond=0)
     if outcome not in OUTCOMES:
         raise RecognitionInvalid(f"the outcome is one of {', '.join(OUTCOMES)}", "outcome")
     reasons = [r.strip() for r in reasons if r and r.strip()]
@@ -206,6 +206,7 @@ def decide(
                 "ects_recognised": decision.ects_recognised,
                 "credential_id": credential_id,
             },
+            at=instance.now(),
         )
         return _decision_view(decision, org.slug)
 

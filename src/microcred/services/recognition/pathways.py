@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -65,7 +65,7 @@ def publish_pathway(
             key=pathway.id,
             data=pathway.to_data(),
             title=pick(pathway.title, tuple(pathway.languages) or ("en",))[:500],
-            now=datetime.now(UTC),
+            now=instance.now(),
         )
         if created:
             record(
@@ -75,6 +75,7 @@ def publish_pathway(
                 "pathway.publish",
                 row.id,
                 {"pathway_key": pathway.id, "version": row.version},
+                at=instance.now(),
             )
         return _pathway_view(row, org.slug, created)
 

@@ -5,7 +5,7 @@ components."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -58,8 +58,8 @@ def issue_stacked(
     body = AwardingBody(name={"en": org.name}, country=org.country, id=org.did_web, url=org.url)
     spec = pathway.target.specification(body)
     spec_key = spec.id or f"pathway-target:{pathway.id}"
-    spec_row = _target_spec_row(session, org, spec_key, spec.to_data())
-    ((list_id, index),) = status_lists.allocate(session, org.id, 1)
+    spec_row = _target_spec_row(session, org, spec_key, spec.to_data(), instance.now())
+    ((list_id, index),) = status_lists.allocate(session, org.id, 1, now=instance.now())
     key, vm = organisations.signing_key(instance, session, org)
     unsigned = build_stacked_credential(
         pathway,
@@ -93,7 +93,7 @@ def issue_stacked(
             revoked_at=None,
             revocation_reason=None,
             suspended=False,
-            created_at=datetime.now(UTC),
+            created_at=instance.now(),
         )
     )
     record(
@@ -103,12 +103,13 @@ def issue_stacked(
         "credential.issue",
         credential_id,
         {"spec_version_id": spec_row, "pathway_id": pathway_row.id, "stacked": True},
+        at=instance.now(),
     )
     return signed
 
 
 def _target_spec_row(
-    session: Session, org: Organisation, spec_key: str, data: dict[str, Any]
+    session: Session, org: Organisation, spec_key: str, data: dict[str, Any], now: datetime
 ) -> str:
     """The pathway target as a specification version of the authority (what it awards)."""
     row, created = same_or_next_version(
@@ -119,7 +120,7 @@ def _target_spec_row(
         key=spec_key,
         data=data,
         title=str(pick(data["title"]))[:500],
-        now=datetime.now(UTC),
+        now=now,
     )
     if created:
         session.flush()
@@ -145,7 +146,7 @@ def verify_stacked_document(
     now: datetime | None = None,
 ) -> StackedReport:
     """Verify a stacked credential against the components in a bundle or presentation."""
-    ctx = verifier_context(instance, now=now or datetime.now(UTC))
+    ctx = verifier_context(instance, now=now or instance.now())
     return verify_stacked(
         credential, components_in(bundle), ctx, revoked_at=revocation_dates(instance)
     )

@@ -39,7 +39,7 @@ def export_bundle(instance: Instance, holder_ref: str) -> dict[str, Any]:
     items = list_items(instance, holder_ref)
     return {
         "format": BUNDLE_FORMAT,
-        "exported_at": datetime.now(UTC).isoformat(),
+        "exported_at": instance.now().isoformat(),
         "credentials": [
             {
                 "original": i.original,
@@ -97,8 +97,8 @@ def import_bundle(instance: Instance, holder_ref: str, bundle: Any) -> dict[str,
                     original=entry["original"],
                     status=str(entry.get("status", entry["report"].get("status", "invalid"))),
                     report=entry["report"],
-                    verified_at=_time(entry.get("verified_at")) or datetime.now(UTC),
-                    imported_at=_time(entry.get("imported_at")) or datetime.now(UTC),
+                    verified_at=_time(entry.get("verified_at")) or instance.now(),
+                    imported_at=_time(entry.get("imported_at")) or instance.now(),
                     **fields,
                 )
             )

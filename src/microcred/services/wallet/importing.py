@@ -8,7 +8,6 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -140,7 +139,7 @@ def summary_columns(summary: CredentialSummary) -> dict[str, Any]:
 
 
 def verify_extracted(instance: Instance, extracted: Extracted) -> dict[str, Any]:
-    context = verifying.verifier_context(instance, now=datetime.now(UTC))
+    context = verifying.verifier_context(instance, now=instance.now())
     if extracted.kind.startswith("ob2"):
         return verify_ob2(extracted.verify_input, context).to_json()
     return verify_credential(extracted.verify_input, context).to_json()
@@ -169,7 +168,7 @@ def import_bytes(
             return to_item(existing), False
     report = verify_extracted(instance, extracted)
     fields = portfolio_fields(extracted.credential)
-    now = datetime.now(UTC)
+    now = instance.now()
     row = WalletCredential(
         id=str(uuid.uuid4()),
         holder_id="",

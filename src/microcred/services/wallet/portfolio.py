@@ -138,7 +138,7 @@ def reverify(
             row.report, row.status, row.verified_at = (
                 report,
                 str(report["status"]),
-                datetime.now(UTC),
+                instance.now(),
             )
         changes.append({"id": item.id, "before": item.status, "after": str(report["status"])})
     return changes
