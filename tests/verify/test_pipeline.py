@@ -213,6 +213,12 @@ def test_status_list_unavailable_or_foreign_is_never_a_silent_pass(key):
     assert report.check("status").status == "warn"
     assert report.check("status").code == "status.unavailable"
     assert report.check("status").document in docs
+    # authentic, but whether it was revoked is unknown: not valid (issue 14, point 5)
+    assert report.check("proof").status == "pass"
+    assert (report.valid, report.status) == (False, "unchecked")
+    # the same credential revoked, its list unavailable: the verdict never says valid
+    revoked, _ = _with_status(key, {"revocation": {7}})
+    assert verify_credential(revoked, ctx()).status == "unchecked"
     other = Ed25519KeyPair.generate()
     forged = {}
     for url, doc in docs.items():

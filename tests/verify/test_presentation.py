@@ -257,7 +257,10 @@ def test_malformed_inputs_fail_cleanly(credentials, holder):
     assert verify(unsigned).check("holder").status == "skip"
 
 
-def test_holder_missing_or_enveloped_unsupported(credentials, holder):
+def test_a_presentation_without_holder_is_valid_when_its_proofs_are(credentials, holder):
+    """VC DM 2.0: holder is optional. Nothing is then bound to the presenter, which the
+    holder check and each credential's binding say plainly; binding fails only when this
+    verifier asked for it."""
     vp = build_presentation(copy.deepcopy(credentials), did_key_for(holder))
     del vp["holder"]
     signed = sign_presentation(
@@ -268,7 +271,30 @@ def test_holder_missing_or_enveloped_unsupported(credentials, holder):
         domain=DOMAIN,
         created=CREATED,
     )
-    assert verify(signed).check("holder").status == "fail"
+    report = verify(signed)
+    assert report.valid and report.status == "valid", report.to_json()
+    assert (report.check("holder").status, report.check("holder").code) == ("warn", "holder.none")
+    assert "not bound" in report.check("holder").message
+    assert {c.binding.code for c in report.credentials} == {"holder.not_bound.no_holder"}
+    strict = verify(signed, require_binding=True)
+    assert not strict.valid and strict.status == "invalid"
+    assert (strict.check("holder").status, strict.check("holder").code) == (
+        "fail",
+        "holder.missing",
+    )
+    # A holder that signed, but a credential not issued to it: unbound, failed only on request.
+    other = issue_award(make_award(), Ed25519KeyPair.generate())  # no subject id
+    mixed = present([*credentials, other], holder)
+    assert verify(mixed).valid and verify(mixed).check("holder").code == "holder.not_bound"
+    refused = verify(mixed, require_binding=True)
+    assert not refused.valid and refused.check("holder").status == "fail"
+    # The proofs still decide: a tampered presentation without holder is not valid.
+    tampered = copy.deepcopy(signed)
+    tampered["verifiableCredential"][0]["name"] = "Something else"
+    assert not verify(tampered).valid
+
+
+def test_enveloped_unsupported(credentials, holder):
     vp = build_presentation([], did_key_for(holder))
     vp["verifiableCredential"] = [
         {

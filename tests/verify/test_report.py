@@ -23,6 +23,7 @@ from microcred.verify.report import (
     CREDENTIAL_CHECKS,
     Check,
     CheckList,
+    VerificationReport,
     overall,
     worst,
 )
@@ -65,6 +66,37 @@ def test_the_overall_status_follows_from_the_check_kinds():
     assert overall([c for c in passing() if c.id != "proof"]) == "invalid"
     assert worst(["valid", "expired", "suspended"]) == "suspended"
     assert worst(["valid", "something else"]) == "invalid"
+
+
+def test_a_status_that_could_not_be_checked_is_unchecked_never_valid():
+    """Issue 14, point 5: authentic, but its revocation could not be checked."""
+    for code in ("status.unavailable", "status.stale", "status.unsupported", "status.new_reason"):
+        warned = with_(passing(), Check("status", "warn", "", code))
+        assert overall(warned) == "unchecked", code  # fail-closed: an unknown code too
+    assert overall(with_(passing(), Check("status", "skip", "", "skipped"))) == "unchecked"
+    assert overall([c for c in passing() if c.id != "status"]) == "unchecked"  # never made
+    # settled: nothing to check (no status entry), or only a message status was set
+    assert overall(with_(passing(), Check("status", "skip", "", "status.none"))) == "valid"
+    assert overall(with_(passing(), Check("status", "warn", "", "status.other"))) == "valid"
+    # any certain finding says more than "could not check"
+    unchecked = with_(passing(), Check("status", "warn", "", "status.unavailable"))
+    expired = with_(unchecked, Check("validity", "fail", "", "validity.expired"))
+    assert overall(expired) == "expired"
+    assert overall(with_(unchecked, Check("proof", "fail", "", "proof.invalid_signature"))) == (
+        "invalid"
+    )
+    assert worst(["valid", "unchecked"]) == "unchecked"
+    assert worst(["unchecked", "suspended"]) == "suspended"
+    report = VerificationReport.of(_list(unchecked))
+    assert (report.valid, report.status) == (False, "unchecked")
+    assert report.to_json()["valid"] is False and report.to_json()["status"] == "unchecked"
+
+
+def _list(checks: list[Check]) -> CheckList:
+    found = CheckList()
+    for check in checks:
+        found.add(check)
+    return found
 
 
 def test_presentation_checks_accept_a_proof_without_challenge_as_verified():

@@ -22,18 +22,27 @@ class InputError(ValueError):
     """The input is not a credential at all; the message says why, in one line."""
 
 
-InputKind = Literal["json", "jwt"]
+InputKind = Literal["json", "jwt", "url"]
+ImageKind = Literal["png", "svg"]
 
 
 @dataclass(frozen=True)
 class ParsedInput:
+    """``document`` or ``jwt``; read out of a baked badge image, ``image`` says which kind.
+    A baked Open Badges 2.0 image may carry only the URL of its hosted assertion: then
+    ``hosted_url`` is set and neither ``document`` nor ``jwt`` is."""
+
     document: dict[str, Any] | None
     jwt: str | None = None
+    image: ImageKind | None = None
+    hosted_url: str | None = None
 
     @property
     def kind(self) -> InputKind:
-        """What the input is: a JSON object, or a compact JWS/JWT."""
-        return "jwt" if self.jwt is not None else "json"
+        """What the input is: a JSON object, a compact JWS/JWT, or only a hosted URL."""
+        if self.jwt is not None:
+            return "jwt"
+        return "url" if self.document is None and self.hosted_url is not None else "json"
 
 
 def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
@@ -50,17 +59,46 @@ def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def parse_input(raw: bytes | str | dict[str, Any]) -> ParsedInput:
+def _is_image(raw: bytes | str) -> bool:
+    if isinstance(raw, bytes):
+        return raw.startswith(b"\x89PNG\r\n\x1a\n") or raw.lstrip(
+            b"\xef\xbb\xbf \t\r\n"
+        ).startswith(b"<")
+    return raw.lstrip("\ufeff \t\r\n").startswith("<")
+
+
+def _unbake(raw: bytes | str) -> ParsedInput:
+    """The badge baked into a PNG or SVG image (Open Badges 3.0 or 2.0 baking rules)."""
+    # Imported here: formats.baked reads this module's bounds (MAX_INPUT_BYTES, MAX_DEPTH).
+    from microcred.formats.baked import BakedBadgeError, extract_png, extract_svg, is_png
+
+    try:
+        badge = extract_png(raw) if isinstance(raw, bytes) and is_png(raw) else extract_svg(raw)
+    except BakedBadgeError as exc:
+        raise InputError(str(exc)) from None
+    if badge.content == "url":
+        return ParsedInput(None, None, badge.image, badge.text)
+    inner = parse_input(badge.text)
+    return ParsedInput(inner.document, inner.jwt, badge.image, badge.verify_url)
+
+
+def parse_input(raw: bytes | str | dict[str, Any], *, images: bool = False) -> ParsedInput:
+    """``raw`` as a JSON object or a compact JWT; InputError says why it is neither.
+
+    ``images``: a PNG or SVG image is read too, for the badge baked into it (a verifier's
+    input; an importer that must tell images apart reads them with `formats.baked`)."""
     if isinstance(raw, dict):
         if depth_exceeds(raw):
             raise InputError(f"the document is nested more than {MAX_DEPTH} levels deep")
         return ParsedInput(document=raw)
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"the input is {len(raw) / 1_048_576:.1f} MB; credentials are limited to "
+            f"{MAX_INPUT_BYTES // 1_048_576} MB"
+        )
+    if images and _is_image(raw):
+        return _unbake(raw)
     if isinstance(raw, bytes):
-        if len(raw) > MAX_INPUT_BYTES:
-            raise InputError(
-                f"the input is {len(raw) / 1_048_576:.1f} MB; credentials are limited to "
-                f"{MAX_INPUT_BYTES // 1_048_576} MB"
-            )
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -69,11 +107,6 @@ def parse_input(raw: bytes | str | dict[str, Any]) -> ParsedInput:
             ) from None
     else:
         text = raw
-        if len(text) > MAX_INPUT_BYTES:
-            raise InputError(
-                f"the input is {len(text) / 1_048_576:.1f} MB; credentials are limited to "
-                f"{MAX_INPUT_BYTES // 1_048_576} MB"
-            )
     stripped = text.strip()
     if not stripped:
         raise InputError("the input is empty")

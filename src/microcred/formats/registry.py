@@ -114,6 +114,8 @@ def _rs256_header(token: str) -> bool:
 
 
 def _ob2_detect(parsed: ParsedInput) -> bool:
+    if parsed.kind == "url":  # a baked image with only a hosted assertion's URL: OB 2.0 (1.0)
+        return True
     if parsed.jwt is None:
         return is_ob2_assertion(parsed.document)
     # Only the header is read first: decoding every vc+jwt payload twice would cost its verify.

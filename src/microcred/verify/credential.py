@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.ob3 import MANDATORY_ELEMENTS
 from microcred.formats.reading import ModelReading, kind_of, read_model
-from microcred.formats.registry import detect
-from microcred.jsonld.contexts import BUNDLED_CONTEXT_URLS
+from microcred.formats.registry import FormatName, detect
+from microcred.jsonld.contexts import is_known_context
 from microcred.jsonld.errors import JsonLdError
 from microcred.jsonld.fast_rdf import canonicalize_fast
 from microcred.proofs.dataintegrity import DEFAULT_SUITES, verify_proofs
 from microcred.proofs.did import key_resolver
 from microcred.proofs.errors import ProofError
+from microcred.verify.data_model import credential_problems
 from microcred.verify.envelopes import ENVELOPES
+from microcred.verify.ob2 import verify_ob2
 from microcred.verify.proof_checks import CREDENTIAL, proof_failure
 from microcred.verify.report import Check, CheckList, VerificationReport
 from microcred.verify.resolution import DocumentFinder, Fetch
@@ -88,10 +90,10 @@ def context_problems(document: dict[str, Any], what: str = "credential") -> list
     if not contexts or context_list[0] not in (VC_V2, VC_V1):
         errors.append(f"@context must start with {VC_V2} (or {VC_V1} for VC 1.1)")
     for item in context_list:
-        if isinstance(item, str) and item not in BUNDLED_CONTEXT_URLS:
+        if isinstance(item, str) and not is_known_context(item):
             errors.append(
-                f"@context {item} is not one of the bundled contexts; nothing is fetched from "
-                f"the network, so the {what} cannot be interpreted"
+                f"@context {item} is neither bundled nor supplied by the operator; nothing is "
+                f"fetched from the network, so the {what} cannot be interpreted"
             )
         elif not isinstance(item, str | dict):
             errors.append("@context entries must be URLs or objects")
@@ -102,22 +104,11 @@ def schema_problems(credential: dict[str, Any]) -> tuple[list[str], list[str]]:
     """VC data model violations (fail) and Open Badges deviations (warn)."""
     errors: list[str] = context_problems(credential)
     warnings: list[str] = []
-    contexts = credential.get("@context")
-    context_list = contexts if isinstance(contexts, list) else [contexts]
     types = _types(credential)
-    if "VerifiableCredential" not in types:
-        errors.append("type must include VerifiableCredential")
-    if _issuer_id(credential) is None:
-        errors.append("issuer must be a URL/DID or an object with an id")
     subject = credential.get("credentialSubject")
-    if not isinstance(subject, dict | list) or not subject:
-        errors.append("credentialSubject is missing")
-    v2 = context_list and context_list[0] == VC_V2
-    for key in ("validFrom", "validUntil", "issuanceDate", "expirationDate"):
-        if key in credential and _parse_time(credential[key]) is None:
-            errors.append(f"{key} must be an XML Schema dateTime such as 2026-06-30T00:00:00Z")
-    if not v2 and "issuanceDate" not in credential and "validFrom" not in credential:
-        errors.append("issuanceDate (or validFrom) is required in a VC 1.1 credential")
+    # The data model's rules, the same ones the VC-API issue route applies before signing;
+    # the @context start is already said above.
+    errors.extend(str(p) for p in credential_problems(credential) if p.field != "@context")
     if types & OB_TYPES:
         ach = subject.get("achievement") if isinstance(subject, dict) else None
         if not isinstance(ach, dict):
@@ -310,15 +301,23 @@ def _verify_credential(
 ) -> VerificationReport:
     checks = CheckList()
     try:
-        parsed = parse_input(raw)
+        parsed = parse_input(raw, images=True)  # a baked PNG or SVG badge too
     except InputError as exc:
         return _unreadable(checks, str(exc))
+    found = detect(parsed)
+    if found.name is FormatName.OB2:
+        # Open Badges 2.0 is verified by its own rules (hosted copy, RS256 signature, the
+        # issuer's revocation list), into the same report.
+        return verify_ob2(parsed, ctx)
     finder = DocumentFinder(ctx.documents, ctx.fetch)
     # The format's envelope: the credential it carries, its outer proof and that proof's signer.
-    opened = ENVELOPES[detect(parsed).name].open(parsed, finder, ctx.now)
+    opened = ENVELOPES[found.name].open(parsed, finder, ctx.now)
     if opened.credential is None:
         return _unreadable(checks, opened.parse.message)
     credential, proof, signer = opened.credential, opened.proof, opened.signer
+    if parsed.image is not None:
+        where = f", baked into a {parsed.image.upper()}"
+        opened = replace(opened, parse=replace(opened.parse, message=opened.parse.message + where))
     checks.add(opened.parse)
     errors, warnings = schema_problems(credential)
     if errors:

@@ -6,9 +6,9 @@ credential the input carries, the ``proof`` check of its outer signature (None w
 is embedded Data Integrity, which the pipeline checks itself), and the signer that proof names.
 A format whose signer is not a DID or URL (a JAdES seal's certificate) also gives its own
 ``issuer`` and ``trust`` checks. Every format of the registry has an entry in `ENVELOPES`
-(tests/formats/test_registry.py checks it). Open Badges 2.0 also has its own pipeline,
-`verify.ob2.verify_ob2`; `verify_credential` reads an OB 2.0 input as what it is on the wire
-(a JSON document or a JWS), as it always did.
+(tests/formats/test_registry.py checks it). Open Badges 2.0 has its own pipeline,
+`verify.ob2.verify_ob2`, to which `verify_credential` hands every OB 2.0 input (JSON, a signed
+JWS, or a baked image); its entry here reads it as what it is on the wire.
 """
 
 from __future__ import annotations
@@ -158,6 +158,7 @@ ENVELOPES: Mapping[FormatName, Envelope] = {
     FormatName.ELM: DataIntegrity(),
     FormatName.JWT: VcJwt(),
     FormatName.JADES: Jades(),
-    # OB 2.0 has its own pipeline (verify.ob2); here it is read as what it is on the wire.
+    # OB 2.0 is verified by verify.ob2 (verify_credential routes it there); here it is read
+    # as what it is on the wire.
     FormatName.OB2: DataIntegrity(),
 }

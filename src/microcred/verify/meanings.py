@@ -50,6 +50,10 @@ _WITHDRAWN = _("The issuer has withdrawn this credential.")
 _STATUS_UNCHECKED = _("Its revocation status could not be checked.")
 MEANINGS: dict[str, str] = {
     "parse.error": _UNREADABLE,
+    "parse.hosted_unavailable": _(
+        "The image carries only the address of the badge, and the badge could not be "
+        "fetched from there."
+    ),
     "parse.json": _("The credential could be read."),
     "parse.jwt": _("The credential could be read."),
     "parse.jades": _("The credential could be read."),
@@ -149,6 +153,8 @@ PRESENTATION_MEANINGS: dict[str, str] = {
     ),
     "holder.mismatch": _VP_NOT_HOLDER,
     "holder.missing": _VP_NOT_HOLDER,
+    # VC DM 2.0: a presentation need not name its holder; then nothing is bound to anyone.
+    "holder.none": _("The presentation does not say who presented it."),
 }
 PRESENTATION_MEANINGS_BY_RESULT: dict[tuple[str, str], str] = {
     ("proof", "pass"): _VP_SIGNED,

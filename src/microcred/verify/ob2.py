@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from microcred.formats.inputs import ParsedInput
 from microcred.formats.ob2 import (
     Resolver,
     as_list,
@@ -28,9 +29,18 @@ from microcred.formats.ob2 import (
 )
 from microcred.proofs.errors import ProofError, VerificationMethodError
 from microcred.proofs.rs256 import load_rsa_public_key, verify_rs256_compact
-from microcred.verify.credential import VerifierContext
-from microcred.verify.report import CHECK_IDS, Check, CheckStatus, VerificationReport, overall
+from microcred.verify.report import (
+    CHECK_IDS,
+    Check,
+    CheckList,
+    CheckStatus,
+    VerificationReport,
+    overall,
+)
 from microcred.verify.summary import EMPTY_SUMMARY, summarize
+
+if TYPE_CHECKING:  # the credential pipeline routes OB 2.0 inputs here: no import cycle
+    from microcred.verify.credential import VerifierContext
 
 __all__ = ["Ob2Finding", "Ob2Findings", "ob2_findings", "verify_ob2"]
 
@@ -240,7 +250,9 @@ def _check_revocation(
             checks.warn("revocation", f"the issuer's revocation list {url} could not be resolved")
             return
     else:
-        checks.warn("revocation", "the issuer publishes no revocation list")
+        # Nothing to check: the assertion cannot be put on a list (a hosted one is withdrawn
+        # by its issuer's server, which the hosted check asked).
+        checks.warn("no_revocation_list", "the issuer publishes no revocation list")
         return
     if not isinstance(revocation, dict):
         checks.warn("revocation", "the issuer's revocation list is not a document")
@@ -442,6 +454,7 @@ _GROUP = {
     "issued": "validity",
     "expiry": "validity",
     "revocation": "status",
+    "no_revocation_list": "status",
 }
 _PASS_CODE = {
     "parse": "parse.ob2",
@@ -483,12 +496,33 @@ def _group(check_id: str, found: list[Ob2Finding]) -> Check:
     if check_id == "proof":
         status = "pass"  # a weak key is a note on a signature that verified
     elif check_id == "status" and warned:
-        return Check(check_id, "warn", message, "status.unknown")
+        if {f.name for f in warned} == {"no_revocation_list"}:
+            return Check(check_id, "skip", message, "status.none")
+        # The list exists but could not be read: the revocation was not checked.
+        return Check(check_id, "warn", message, "status.unavailable")
     return Check(check_id, status, message, _PASS_CODE[check_id])
 
 
-def verify_ob2(raw: dict[str, Any] | str, ctx: VerifierContext) -> VerificationReport:
-    """Verify an OB 2.0 assertion (a hosted assertion or a signed JWS); never raises.
+def _hosted_unavailable(url: str, image: str | None) -> VerificationReport:
+    checks = CheckList()
+    where = f"this {image.upper()} image" if image else "the input"
+    checks.add(
+        Check(
+            "parse",
+            "fail",
+            f"{where} carries only the address of an Open Badges hosted assertion, {url}, "
+            "and the assertion is not available offline",
+            "parse.hosted_unavailable",
+            document=url,
+        )
+    )
+    checks.skip_rest("not checked: the assertion could not be read")
+    return VerificationReport.of(checks)
+
+
+def verify_ob2(raw: dict[str, Any] | str | ParsedInput, ctx: VerifierContext) -> VerificationReport:
+    """Verify an OB 2.0 assertion (a hosted assertion or a signed JWS, as it is or as read
+    from a baked image by `formats.inputs.parse_input`); never raises.
 
     Fetching goes through ``ctx.fetch`` (nothing is fetched without it), dates are compared
     with ``ctx.now``, and the issuer is looked up in ``ctx.trust``."""
@@ -497,11 +531,26 @@ def verify_ob2(raw: dict[str, Any] | str, ctx: VerifierContext) -> VerificationR
     def resolve(url: str) -> dict[str, Any] | None:
         return ctx.documents.get(url) or (fetch(url) if fetch is not None else None)
 
-    result = ob2_findings(raw, resolve=resolve, now=ctx.now)
+    image = raw.image if isinstance(raw, ParsedInput) else None
+    assertion: dict[str, Any] | str | None
+    if not isinstance(raw, ParsedInput):
+        assertion = raw
+    elif raw.jwt is not None or raw.document is not None:
+        assertion = raw.jwt if raw.jwt is not None else raw.document
+    else:  # only the URL of a hosted assertion was baked in: the assertion is there
+        url = raw.hosted_url or ""
+        assertion = safe_resolve(resolve, url)
+        if assertion is None:
+            return _hosted_unavailable(url, image)
+    assert assertion is not None
+    result = ob2_findings(assertion, resolve=resolve, now=ctx.now)
     grouped: dict[str, list[Ob2Finding]] = {}
     for finding in result.checks:
         grouped.setdefault(_GROUP.get(finding.name, "schema"), []).append(finding)
     checks: dict[str, Check] = {k: _group(k, v) for k, v in grouped.items()}
+    if image is not None and "parse" in checks and checks["parse"].status == "pass":
+        found = checks["parse"]
+        checks["parse"] = replace(found, message=f"{found.message}, baked into a {image.upper()}")
     summary = EMPTY_SUMMARY
     if result.assertion is not None and "parse" in checks and checks["parse"].status == "pass":
         reading = read_ob2(result.assertion, resolve=resolve)

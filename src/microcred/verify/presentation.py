@@ -11,7 +11,10 @@ per embedded credential:
   The caller passes the challenge it issued for this request, so a presentation
   made for another request, or replayed, fails;
 * ``holder``: the key that signed is controlled by ``holder``, and no credential was
-  issued to another DID.
+  issued to another DID. A presentation without ``holder`` is valid when its proofs are
+  (VC Data Model 2.0 makes ``holder`` optional): the check warns that nothing is bound to
+  the presenter (``holder.none``), and fails only when the verifier asked for binding
+  (``require_binding``).
 
 Each credential's entry also says whether it is bound to the presenter (``holder_binding``,
 see :mod:`microcred.verify.binding`): only a credential whose subject id is the proven
@@ -423,14 +426,25 @@ def _holder_check(
     proof: Check,
     signers: list[str],
     credentials: list[PresentedCredential],
+    require_binding: bool = False,
 ) -> Check:
     holder = _holder_id(vp)
     if holder is None:
+        if require_binding:
+            return Check(
+                "holder",
+                "fail",
+                "the presentation names no holder, and this verifier asked for its credentials "
+                "to be bound to the person who presents them",
+                "holder.missing",
+            )
+        # VC DM 2.0: holder is optional; say plainly what that means, do not invalidate.
         return Check(
             "holder",
-            "fail",
-            "the presentation names no holder: nothing binds it to the subjects of its credentials",
-            "holder.missing",
+            "warn",
+            "the presentation names no holder: its credentials are not bound to the person "
+            "who presented them",
+            "holder.none",
         )
     problems: list[str] = []
     verified = proof.code in PROOF_VERIFIED
@@ -455,7 +469,7 @@ def _holder_check(
     if unbound:
         return Check(
             "holder",
-            "warn",
+            "fail" if require_binding else "warn",
             f"signed by its holder {holder}; but credential {', '.join(unbound)} is not shown to "
             "belong to the person who presented it (no subject id binds it to the holder)",
             "holder.not_bound",
@@ -517,6 +531,7 @@ def _run(
     ctx: VerifierContext,
     challenge: str | None,
     domain: str | None,
+    require_binding: bool = False,
 ) -> None:
     try:
         if not isinstance(raw, dict | str | bytes):
@@ -565,7 +580,7 @@ def _run(
     b.checks.add(proof)
     b.verified = proof.code in PROOF_VERIFIED
     b.credentials = _bind(vp, b.verified, signers, _credentials(vp, ctx))
-    b.checks.add(_holder_check(vp, proof, signers, b.credentials))
+    b.checks.add(_holder_check(vp, proof, signers, b.credentials, require_binding))
 
 
 def verify_presentation(
@@ -574,15 +589,19 @@ def verify_presentation(
     *,
     challenge: str | None,
     domain: str | None,
+    require_binding: bool = False,
 ) -> PresentationReport:
     """Verify a presentation (Data Integrity JSON-LD, or a vp+jwt) and every credential in it.
 
     ``challenge`` and ``domain`` are what this verifier asked for; ``None`` means "not
     asked" (a presentation then cannot be told from a replay, and the proof check warns).
+    ``require_binding``: this verifier accepts only credentials bound to the presenter
+    (:mod:`microcred.verify.binding`); a missing holder or an unbound credential then fails
+    the ``holder`` check instead of warning.
     """
     b = _Builder()
     try:
-        _run(b, raw, ctx, challenge, domain)
+        _run(b, raw, ctx, challenge, domain, require_binding)
     except Exception as exc:  # noqa: BLE001 - whatever the input, a report, never a crash
         done = b.checks.done()
         failed = next((c for c in PRESENTATION_CHECK_IDS if c not in done), "holder")

@@ -6,6 +6,11 @@ The checks of a pipeline are :class:`CheckKind` objects in an ordered tuple
 Each says what its failure means for the whole, so the overall status follows from the tuple
 (:func:`overall`): adding a check is one entry there, one function that makes its
 :class:`Check`, and the plain-language texts of its codes on the web page.
+
+The overall statuses, from the best to the worst: ``valid``; ``unchecked`` (authentic, but
+something that must be checked, such as its revocation, could not be: not valid either, as
+the reader cannot know it was not withdrawn); ``expired``; ``suspended``; ``revoked``;
+``invalid``. Of several findings the worst is the verdict.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any, Literal
 from microcred.verify.summary import EMPTY_SUMMARY, CredentialSummary
 
 CheckStatus = Literal["pass", "fail", "warn", "skip"]
-OverallStatus = Literal["valid", "invalid", "revoked", "suspended", "expired"]
+OverallStatus = Literal["valid", "unchecked", "invalid", "revoked", "suspended", "expired"]
 
 __all__ = [
     "CHECK_IDS",
@@ -45,6 +50,9 @@ class CheckKind:
     the failure codes that mean something more precise: revoked, suspended, expired).
     ``required``: the whole is valid only when this check passed (or warned with one of
     ``passing_codes``): a signature that was not checked is never reported valid.
+    ``must_check``: the whole is valid only when this check was made; when it could not be
+    (it warned, was skipped or is absent, with a code not in ``settled_codes``) the whole is
+    ``unchecked``. Fail-closed: a new "could not check" code needs no entry here.
     """
 
     id: str
@@ -52,6 +60,8 @@ class CheckKind:
     fail_status: Mapping[str, OverallStatus] = field(default_factory=lambda: _NONE)
     required: bool = False
     passing_codes: frozenset[str] = frozenset()
+    must_check: bool = False
+    settled_codes: frozenset[str] = frozenset()
 
     def outcome(self, check: Check) -> OverallStatus:
         """What ``check`` (a result of this kind) makes of the whole, taken alone."""
@@ -59,7 +69,15 @@ class CheckKind:
             return self.fail_status.get(check.code, "invalid")
         if self.required and not (check.status == "pass" or check.code in self.passing_codes):
             return "invalid"
+        if self.must_check and check.status != "pass" and check.code not in self.settled_codes:
+            return "unchecked"
         return "valid"
+
+    def absent(self) -> OverallStatus:
+        """What the whole is when no check of this kind was made at all."""
+        if self.required:
+            return "invalid"
+        return "unchecked" if self.must_check else "valid"
 
 
 CREDENTIAL_CHECKS: tuple[CheckKind, ...] = (
@@ -75,12 +93,27 @@ CREDENTIAL_CHECKS: tuple[CheckKind, ...] = (
         fail_status=MappingProxyType(
             {"status.revoked": "revoked", "status.suspended": "suspended"}
         ),
+        # A status that could not be checked (the list unavailable, refused, expired, of a
+        # kind not supported, ...) leaves the credential unchecked, never valid. Settled: it
+        # has no status entry (it cannot be revoked), or a status other than revocation and
+        # suspension is set (a message the list was read for).
+        must_check=True,
+        settled_codes=frozenset({"status.none", "status.other"}),
     ),
 )
 CHECK_IDS = tuple(kind.id for kind in CREDENTIAL_CHECKS)
 
 # How bad an overall status is: of several, the report shows the worst.
-_SEVERITY: dict[str, int] = {"valid": 0, "expired": 1, "suspended": 2, "revoked": 3, "invalid": 4}
+# "unchecked" is the mildest of the statuses that are not valid: any finding for certain
+# (expired, withdrawn, not genuine) says more than "could not check".
+_SEVERITY: dict[str, int] = {
+    "valid": 0,
+    "unchecked": 1,
+    "expired": 2,
+    "suspended": 3,
+    "revoked": 4,
+    "invalid": 5,
+}
 
 
 def worst(statuses: Iterable[str]) -> OverallStatus:
@@ -112,7 +145,7 @@ def overall(
     checks: Iterable[Check], kinds: tuple[CheckKind, ...] = CREDENTIAL_CHECKS
 ) -> OverallStatus:
     """The overall status of ``checks`` as their kinds declare it (a required check that is
-    absent counts as not passed)."""
+    absent counts as not passed, a check that must be made as not made)."""
     by_id = {kind.id: kind for kind in kinds}
     seen: set[str] = set()
     outcomes: list[OverallStatus] = []
@@ -121,8 +154,7 @@ def overall(
         if kind is not None:
             seen.add(check.id)
             outcomes.append(kind.outcome(check))
-    if any(kind.required and kind.id not in seen for kind in kinds):
-        outcomes.append("invalid")
+    outcomes.extend(kind.absent() for kind in kinds if kind.id not in seen)
     return worst(outcomes)
 
 
