@@ -14,10 +14,11 @@ docs/elm-mapping.md.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
+from microcred.errors import InvalidInput
+from microcred.formats.elm_display import display_parameter
 from microcred.formats.elm_read import ElmReading, read_elm
 from microcred.formats.elm_vocab import (
     ECTS_LABEL,
@@ -28,6 +29,7 @@ from microcred.formats.elm_vocab import (
     ISCED_F_PREFIX,
     LEARNING_SETTING,
     MACHINE_LANG,
+    QDR_PREFIX,
     concept,
     country_concept,
     language_concept,
@@ -51,11 +53,16 @@ from microcred.model.vocabulary import (
 __all__ = [
     "ELM_CONTEXT",
     "MANDATORY_ELEMENTS",
+    "ElmExportError",
     "ElmReading",
     "award_to_elm",
     "hours_to_duration",
     "read_elm",
 ]
+
+
+class ElmExportError(InvalidInput):
+    """The award lacks a value the Europass shapes require of every ELM credential."""
 
 
 class _Ids:
@@ -91,25 +98,47 @@ def _labels(table: dict[Any, Concept], code: Any) -> dict[str, str]:
     return {"en": table[code].label_en, "lv": table[code].label_lv}
 
 
-def _note(ids: _Ids, key: str, literal: dict[str, str], *extra: dict[str, Any]) -> dict[str, Any]:
-    subject: Any = [note_subject(key), *extra] if extra else note_subject(key)
-    return {"id": ids("note"), "type": "Note", "subject": subject, "noteLiteral": dict(literal)}
+def _note(
+    ids: _Ids, key: str, literal: dict[str, str], subject: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A tagged `Note`; the shapes allow one `subject`, our key's concept unless one is given."""
+    return {
+        "id": ids("note"),
+        "type": "Note",
+        "subject": subject or note_subject(key),
+        "noteLiteral": dict(literal),
+    }
 
 
 def _web(ids: _Ids, url: str) -> dict[str, Any]:
     return {"id": ids("webResource"), "type": "WebResource", "contentURL": url}
 
 
-def _organisation(ids: _Ids, body: AwardingBody, org_id: str, lang: str) -> dict[str, Any]:
-    location: dict[str, Any] = {
+def _location(ids: _Ids, country: str) -> dict[str, Any]:
+    return {
         "id": ids("location"),
         "type": "Location",
         "address": {
             "id": ids("address"),
             "type": "Address",
-            "countryCode": country_concept(body.country),
+            "countryCode": country_concept(country),
         },
     }
+
+
+def _legal_identifier(ids: _Ids, body: AwardingBody) -> dict[str, Any]:
+    return {
+        "id": ids("legalIdentifier"),
+        "type": "LegalIdentifier",
+        "notation": body.legal_identifier,
+        "spatial": country_concept(body.country),
+    }
+
+
+def _organisation(
+    ids: _Ids, body: AwardingBody, org_id: str, lang: str, *, issuer: bool = False
+) -> dict[str, Any]:
+    location = _location(ids, body.country)
     if body.region:
         location["geographicName"] = {lang: body.region}
     org: dict[str, Any] = {
@@ -118,13 +147,19 @@ def _organisation(ids: _Ids, body: AwardingBody, org_id: str, lang: str) -> dict
         "legalName": dict(body.name),
         "location": location,
     }
-    if body.legal_identifier:
-        org["registration"] = {
-            "id": ids("legalIdentifier"),
-            "type": "LegalIdentifier",
-            "notation": body.legal_identifier,
-            "spatial": country_concept(body.country),
-        }
+    if issuer:
+        # The shapes' IssuerNodeShape: exactly one eIDAS legal identifier (no other value
+        # the model holds is one, so an awarding body without it cannot issue in ELM).
+        if not body.legal_identifier:
+            raise ElmExportError(
+                "the awarding body has no legal identifier; the Europass (ELM) credential "
+                "needs the issuer's registration number: add it to the specification's "
+                "awarding body",
+                "awarding_body.legal_identifier",
+            )
+        org["eIDASIdentifier"] = _legal_identifier(ids, body)
+    elif body.legal_identifier:
+        org["registration"] = _legal_identifier(ids, body)
     if body.url:
         org["homepage"] = _web(ids, body.url)
     if body.email:
@@ -171,6 +206,28 @@ def _outcomes(ids: _Ids, spec: Specification) -> list[dict[str, Any]]:
     return outcomes
 
 
+def _quality_assurance(
+    ids: _Ids, spec: Specification, org: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Quality assurance as an `Accreditation`, or as tagged notes where it cannot be one.
+
+    The shapes take an accreditation only with a type from the EU accreditation scheme
+    and an accrediting agent (with a location); internal QA, `other`, and QA without a
+    named body have neither, so they travel as notes instead of a made-up concept.
+    """
+    qa = spec.quality_assurance
+    if QUALITY_ASSURANCE_CONCEPTS[qa.type].uri and qa.body:
+        return [_accreditation(ids, spec, org)], []
+    notes = [_note(ids, "quality_assurance", {MACHINE_LANG: qa.type.value})]
+    if qa.description:
+        notes.append(_note(ids, "quality_assurance_description", qa.description))
+    if qa.body:
+        notes.append(_note(ids, "quality_assurance_body", {MACHINE_LANG: qa.body}))
+    if qa.url:
+        notes.append(_note(ids, "quality_assurance_url", {MACHINE_LANG: qa.url}))
+    return [], notes
+
+
 def _accreditation(ids: _Ids, spec: Specification, org: dict[str, Any]) -> dict[str, Any]:
     qa = spec.quality_assurance
     node: dict[str, Any] = {
@@ -183,10 +240,13 @@ def _accreditation(ids: _Ids, spec: Specification, org: dict[str, Any]) -> dict[
     if qa.description:
         node["description"] = dict(qa.description)
     if qa.body:
+        # The model names the QA body but records no address: it is located in the
+        # awarding body's country, whose system the accreditation belongs to.
         node["accreditingAgent"] = {
             "id": ids("org"),
             "type": "Organisation",
             "legalName": {_primary_language(spec): qa.body},
+            "location": _location(ids, spec.awarding_body.country),
         }
     if qa.url:
         node["homepage"] = _web(ids, qa.url)
@@ -208,13 +268,18 @@ def _notes(ids: _Ids, spec: Specification) -> list[dict[str, Any]]:
         until = spec.validity.until.isoformat()
         notes.append(_note(ids, "validity_until", {MACHINE_LANG: until}))
     for skill in spec.skills:
-        extra = [concept(skill.esco_uri, ESCO_SKILL_SCHEME, skill.name)] if skill.esco_uri else []
-        notes.append(_note(ids, "skill", skill.name, *extra))
+        # An ESCO skill is the note's one subject; a skill without one is tagged as a skill.
+        esco = concept(skill.esco_uri, ESCO_SKILL_SCHEME, skill.name) if skill.esco_uri else None
+        notes.append(_note(ids, "skill", skill.name, esco))
     return notes
 
 
 def _specification(
-    ids: _Ids, spec: Specification, org: dict[str, Any], learning_setting: str | None
+    ids: _Ids,
+    spec: Specification,
+    org: dict[str, Any],
+    learning_setting: str | None,
+    assessment_spec: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     lang = _primary_language(spec)
     node: dict[str, Any] = {
@@ -240,16 +305,14 @@ def _specification(
         node["eqfLevel"] = concept(
             eqf_uri(spec.eqf_level), labels={"en": f"Level {spec.eqf_level}"}
         )
+    nqf_note = []
     if spec.nqf_level:
-        if re.match(r"^https?://\S+$", spec.nqf_level):
+        # The shapes take an NQF level only from the EU qualification-level scheme (qdr);
+        # any other level (a national code such as "LKI 4") is kept in a note.
+        if re.match(rf"^{re.escape(QDR_PREFIX)}\S+$", spec.nqf_level):
             node["nqfLevel"] = concept(spec.nqf_level)
         else:
-            digest = hashlib.sha256(spec.nqf_level.encode()).hexdigest()[:16]
-            node["nqfLevel"] = {
-                "id": f"urn:epass:concept:nqf-{digest}",
-                "type": "Concept",
-                "prefLabel": {lang: spec.nqf_level},
-            }
+            nqf_note.append(_note(ids, "nqf_level", {lang: spec.nqf_level}))
     node["mode"] = _vocab_concept("participation", spec.participation, PARTICIPATION_CONCEPTS)
     if learning_setting is not None:
         uri, label = LEARNING_SETTING[learning_setting]
@@ -263,7 +326,8 @@ def _specification(
     languages, language_notes = _languages(ids, spec)
     if languages:
         node["language"] = languages
-    notes = _notes(ids, spec) + language_notes
+    accreditations, qa_notes = _quality_assurance(ids, spec, org)
+    notes = _notes(ids, spec) + language_notes + nqf_note + qa_notes
     if spec.field_of_study:
         if re.fullmatch(r"\d{2,4}", spec.field_of_study):
             node["thematicArea"] = [concept(f"{ISCED_F_PREFIX}{spec.field_of_study}")]
@@ -271,12 +335,16 @@ def _specification(
             notes.append(_note(ids, "field_of_study", {MACHINE_LANG: spec.field_of_study}))
     if spec.url:
         node["homepage"] = _web(ids, spec.url)
-    node["accreditation"] = [_accreditation(ids, spec, org)]
+    if accreditations:
+        node["accreditation"] = accreditations
+    if assessment_spec is not None:
+        node["provenBy"] = [assessment_spec]
     if spec.stackability and spec.stackability.stackable_towards:
+        # The shapes want a Qualification as what a qualification is part of.
         node["isPartOf"] = [
             {
-                "id": target.url or ids("learningAchievementSpec"),
-                "type": "LearningAchievementSpecification",
+                "id": target.url or ids("qualification"),
+                "type": "Qualification",
                 "title": dict(target.title),
             }
             for target in spec.stackability.stackable_towards
@@ -333,7 +401,7 @@ def award_to_elm(
     ids = _Ids()
     lang = _primary_language(spec)
     issued = _timestamp(award.issued_on)
-    issuer = _organisation(ids, spec.awarding_body, issuer_id, lang)
+    issuer = _organisation(ids, spec.awarding_body, issuer_id, lang, issuer=True)
     bodies = [
         _organisation(ids, body, body.id or ids("org"), lang)
         for body in (spec.awarding_body, *spec.co_awarding_bodies)
@@ -352,23 +420,23 @@ def award_to_elm(
     }
     if spec.assessment.description:
         assessment_spec["description"] = dict(spec.assessment.description)
-    assessment: dict[str, Any] = {
-        "id": ids("learningAssessment"),
-        "type": "LearningAssessment",
-        "title": _labels(ASSESSMENT_CONCEPTS, spec.assessment.type),
-        "awardedBy": process,
-        "specifiedBy": assessment_spec,
-    }
-    if spec.supervision:
-        assessment["idVerification"] = _vocab_concept(
-            "supervision", spec.supervision, SUPERVISION_CONCEPTS
-        )
+    # The shapes require a grade of every LearningAssessment: an award without one has no
+    # assessment node, and its form of assessment is the specification's `provenBy` alone.
+    assessments: list[dict[str, Any]] = []
     if award.grade:
-        assessment["grade"] = {
-            "id": ids("note"),
-            "type": "Note",
-            "noteLiteral": {lang: award.grade},
+        assessment: dict[str, Any] = {
+            "id": ids("learningAssessment"),
+            "type": "LearningAssessment",
+            "title": _labels(ASSESSMENT_CONCEPTS, spec.assessment.type),
+            "awardedBy": process,
+            "specifiedBy": assessment_spec,
+            "grade": {"id": ids("note"), "type": "Note", "noteLiteral": {lang: award.grade}},
         }
+        if spec.supervision:
+            assessment["idVerification"] = _vocab_concept(
+                "supervision", spec.supervision, SUPERVISION_CONCEPTS
+            )
+        assessments.append(assessment)
     achievement: dict[str, Any] = {
         "id": ids("learningAchievement"),
         "type": "LearningAchievement",
@@ -377,25 +445,22 @@ def award_to_elm(
     if award.narrative:
         achievement["description"] = {lang: award.narrative}
     achievement["awardedBy"] = process
-    achievement["provenBy"] = [assessment]
-    achievement["specifiedBy"] = _specification(ids, spec, bodies[0], learning_setting)
+    if assessments:
+        achievement["provenBy"] = assessments
+    if award.evidence_url:
+        # An Evidence node needs a type from the EU evidence-type scheme, none of which
+        # means "the learner's work": the link is a supplementary document of the claim.
+        achievement["supplementaryDocument"] = [_web(ids, award.evidence_url)]
+    qualification = _specification(ids, spec, bodies[0], learning_setting, assessment_spec)
+    if spec.supervision and not assessments:
+        code = spec.supervision.value
+        qualification.setdefault("additionalNote", []).append(
+            _note(ids, "supervision", {MACHINE_LANG: code})
+        )
+    achievement["specifiedBy"] = qualification
     person = _person(ids, award, lang)
     person["hasClaim"] = [achievement]
-    primary = language_concept(lang)
-    display: dict[str, Any] = {
-        "id": ids("displayParameter"),
-        "type": "DisplayParameter",
-        "title": dict(spec.title),
-    }
-    if spec.description:
-        display["description"] = dict(spec.description)
-    if primary:
-        display["primaryLanguage"] = primary
-    display_languages = [n for n in (language_concept(t) for t in spec.title) if n]
-    if display_languages:
-        display["language"] = [
-            n for i, n in enumerate(display_languages) if n not in display_languages[:i]
-        ]
+    display = display_parameter(award, lang, ids)
     credential: dict[str, Any] = {
         "@context": list(ELM_CONTEXT),
         "id": credential_id or award.id,
@@ -413,13 +478,4 @@ def award_to_elm(
         credential["validUntil"] = _timestamp(expires)
         credential["expirationDate"] = _timestamp(expires)
     credential["credentialSubject"] = person
-    if award.evidence_url:
-        credential["evidence"] = [
-            {
-                "id": ids("evidence"),
-                "type": "Evidence",
-                "evidenceTarget": achievement["id"],
-                "supplementaryDocument": [_web(ids, award.evidence_url)],
-            }
-        ]
     return credential

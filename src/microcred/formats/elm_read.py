@@ -159,7 +159,7 @@ def _body(org: dict[str, Any]) -> dict[str, Any]:
     homepage = _node(org.get("homepage"))
     if isinstance(homepage.get("contentURL"), str):
         body["url"] = homepage["contentURL"]
-    registration = _node(org.get("registration"))
+    registration = _node(org.get("registration")) or _node(org.get("eIDASIdentifier"))
     if isinstance(registration.get("notation"), str):
         body["legal_identifier"] = registration["notation"]
     mailbox = _concept_id(_node(org.get("contactPoint")).get("emailAddress"))
@@ -202,16 +202,25 @@ def _notes(
     tagged: dict[str, list[dict[str, Any]]] = {}
     other: list[dict[str, Any]] = []
     for note in _nodes(spec_node.get("additionalNote")):
+        subjects = _nodes(note.get("subject"))
         keys = [
             str(s["id"]).split("#", 1)[1]
-            for s in _nodes(note.get("subject"))
+            for s in subjects
             if isinstance(s.get("id"), str) and s["id"].startswith(f"{NOTE_SCHEME}#")
         ]
+        # Our skill notes with an ESCO skill have that skill as their one subject.
+        keys += ["skill" for s in subjects if _esco_skill(s)]
         if keys:
             tagged.setdefault(keys[0], []).append(note)
         else:
             other.append(note)
     return tagged, other
+
+
+def _esco_skill(subject: dict[str, Any]) -> bool:
+    return str(subject.get("id", "")).startswith(ESCO_SKILL_PREFIX) or (
+        _node(subject.get("inScheme")).get("id") == ESCO_SKILL_SCHEME
+    )
 
 
 def _duration_hours(text: Any) -> Decimal | None:
@@ -299,7 +308,7 @@ def _spec(claim: dict[str, Any], issuer: dict[str, Any]) -> dict[str, Any]:
     if nqf_text:
         spec["nqf_level"] = nqf_text
     assessment = _node(claim.get("provenBy"))
-    assessment_spec = _node(assessment.get("specifiedBy"))
+    assessment_spec = _node(assessment.get("specifiedBy")) or _node(spec_node.get("provenBy"))
     if assessment_spec.get("dcType") is not None:
         kind = _code("assessment", assessment_spec.get("dcType"), ASSESSMENT_CONCEPTS)
         found: dict[str, Any] = {"type": kind or AssessmentType.OTHER.value}
@@ -401,12 +410,7 @@ def _read_notes(spec: dict[str, Any], spec_node: dict[str, Any]) -> None:
     skills = []
     for note in tagged.get("skill", []):
         skill: dict[str, Any] = {"name": _lang_map(note.get("noteLiteral"))}
-        esco = [
-            s["id"]
-            for s in _nodes(note.get("subject"))
-            if str(s.get("id", "")).startswith(ESCO_SKILL_PREFIX)
-            or _node(s.get("inScheme")).get("id") == ESCO_SKILL_SCHEME
-        ]
+        esco = [s["id"] for s in _nodes(note.get("subject")) if _esco_skill(s)]
         if esco:
             skill["esco_uri"] = esco[0]
         skills.append(skill)
@@ -416,6 +420,17 @@ def _read_notes(spec: dict[str, Any], spec_node: dict[str, Any]) -> None:
         spec["languages"] = tags.split()
     if field_of_study := _literal(tagged.get("field_of_study", [])):
         spec["field_of_study"] = field_of_study
+    if nqf := _literal(tagged.get("nqf_level", [])):
+        spec["nqf_level"] = nqf
+    if supervision := _literal(tagged.get("supervision", [])):
+        spec.setdefault("supervision", supervision)
+    if qa_type := _literal(tagged.get("quality_assurance", [])):
+        qa: dict[str, Any] = {"type": qa_type}
+        for key in ("description", "body", "url"):
+            if found := tagged.get(f"quality_assurance_{key}"):
+                literal = _lang_map(found[0].get("noteLiteral"))
+                qa[key] = literal if key == "description" else _literal(found)
+        spec.setdefault("quality_assurance", qa)
 
 
 def _present(data: dict[str, Any]) -> list[str]:
@@ -490,8 +505,9 @@ def read_elm(doc: dict[str, Any]) -> ElmReading:
     narrative = _first_text(claim.get("description"))
     if narrative:
         data["narrative"] = narrative
-    for evidence in _nodes(doc.get("evidence")):
-        document = _node(evidence.get("supplementaryDocument"))
+    # Ours link the learner's work from the claim; earlier exports had an Evidence node.
+    for holder in [claim, *_nodes(doc.get("evidence"))]:
+        document = _node(holder.get("supplementaryDocument"))
         if isinstance(document.get("contentURL"), str):
             data["evidence_url"] = document["contentURL"]
             break

@@ -22,6 +22,8 @@ LANGUAGE_SCHEME = "http://publications.europa.eu/resource/authority/language"
 ESCO_SKILL_SCHEME = "http://data.europa.eu/esco/concept-scheme/skills"
 ISCED_F_PREFIX = f"{SNB}/isced-f/"
 EQF_PREFIX = f"{SNB}/eqf/"
+QDR_PREFIX = f"{SNB}/qdr/"
+"""The EU qualification-level scheme the shapes take NQF levels from."""
 LEARNING_SETTING = {
     "formal": (f"{SNB}/learning-setting/6fd4685715", "formal learning"),
     "non_formal": (f"{SNB}/learning-setting/e207a81fc7", "non-formal learning"),
@@ -42,6 +44,12 @@ NOTE_SUBJECTS: dict[str, str] = {
     "further_information": "Further information",
     "languages": "Languages of instruction (BCP 47 tags)",
     "field_of_study": "Field of study",
+    "nqf_level": "National qualifications framework level",
+    "supervision": "Supervision and identity verification (code)",
+    "quality_assurance": "Quality assurance type (code)",
+    "quality_assurance_description": "Quality assurance",
+    "quality_assurance_body": "Quality assurance body",
+    "quality_assurance_url": "Quality assurance web page",
 }
 MACHINE_LANG = "en"
 LOCAL_ID_PREFIX = "urn:epass:"
