@@ -32,6 +32,9 @@ class Settings:
     # outbound requests may reach loopback / private / link-local addresses (allow-listed
     # host:port still required); off unless the operator says so
     outbound_allow_private: bool = False
+    # JSON-LD contexts the operator supplies as files, "URL=FILE" each (MICROCRED_EXTRA_CONTEXTS,
+    # comma or newline separated, or a TOML list): served offline, never fetched
+    extra_contexts: tuple[str, ...] = ()
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -70,6 +73,18 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
             f"{ENV_PREFIX}OUTBOUND_ALLOW_PRIVATE: {allow_private[:40]!r} is not one of "
             "true, false, 1, 0, yes, no"
         )
+    contexts_raw = env.get(f"{ENV_PREFIX}EXTRA_CONTEXTS") or file_values.get("extra_contexts")
+    if isinstance(contexts_raw, list):
+        extra_contexts = tuple(str(item).strip() for item in contexts_raw if str(item).strip())
+    elif isinstance(contexts_raw, str):
+        parts = contexts_raw.replace("\n", ",").split(",")
+        extra_contexts = tuple(part.strip() for part in parts if part.strip())
+    elif contexts_raw is None:
+        extra_contexts = ()
+    else:
+        raise SettingsError(
+            "extra_contexts: a list of URL=FILE strings (or one comma-separated string)"
+        )
     return Settings(
         home=home,
         database_url=database_url,
@@ -78,5 +93,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         trust_list=Path(trust_list) if trust_list else None,
         allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()) if hosts else (),
         outbound_allow_private=_BOOLEANS[allow_private],
-        extra={k: v for k, v in file_values.items() if k not in {"database_url", "base_url"}},
+        extra_contexts=extra_contexts,
+        extra={
+            k: v
+            for k, v in file_values.items()
+            if k not in {"database_url", "base_url", "extra_contexts"}
+        },
     )

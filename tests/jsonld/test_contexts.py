@@ -5,6 +5,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+import pyld
 import pytest
 
 from microcred.jsonld import (
@@ -14,6 +15,16 @@ from microcred.jsonld import (
     export_contexts,
     load_context,
 )
+from microcred.jsonld.canonical import canonicalize
+from microcred.jsonld.contexts import (
+    ContextFileError,
+    is_known_context,
+    known_context_urls,
+    parse_context_assignments,
+    read_context_file,
+    register_context_files,
+)
+from microcred.jsonld.fast_rdf import canonicalize_fast
 
 CONTEXT_DIR = Path(str(resources.files("microcred.jsonld").joinpath("contexts")))
 MANIFEST = json.loads((CONTEXT_DIR / "manifest.json").read_bytes())
@@ -56,10 +67,12 @@ def test_required_urls_bundled() -> None:
         "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
         "http://data.europa.eu/snb/model/context/edc-ap",
         "https://w3id.org/microcred/v1",
+        # what real credentials use (issue 14, point 7)
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+        "https://w3id.org/security/suites/jws-2020/v1",
+        "https://www.w3.org/ns/credentials/examples/v2",
     }
     assert required <= BUNDLED_CONTEXT_URLS
-    # the test-only examples v2 context must not ship in the package
-    assert "https://www.w3.org/ns/credentials/examples/v2" not in BUNDLED_CONTEXT_URLS
 
 
 def test_load_context_cached() -> None:
@@ -104,3 +117,141 @@ def test_ob303_is_the_shared_1edtech_copy() -> None:
     assert bundled.read_bytes() == src.read_bytes()
     elm = shared / "elm-edc-ap-context.jsonld"
     assert (CONTEXT_DIR / "elm-edc-ap-context.jsonld").read_bytes() == elm.read_bytes()
+
+
+PYLD_BUNDLED = Path(pyld.__file__).parent / "documentloader" / "frozen" / "bundled"
+
+
+@pytest.mark.parametrize(
+    ("bundled", "published"),
+    [
+        ("ed25519-signature-2020-v1.jsonld", "security-ed25519-2020-v1.jsonld"),
+        ("jws-2020-v1.jsonld", "security-jws-2020-v1.jsonld"),
+    ],
+)
+def test_suite_contexts_are_the_published_bytes(bundled: str, published: str) -> None:
+    # the installed PyPI pyld ships the published w3id.org documents; ours are the same bytes
+    assert (CONTEXT_DIR / bundled).read_bytes() == (PYLD_BUNDLED / published).read_bytes()
+
+
+def test_examples_v2_is_the_fixture_copy() -> None:
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "contexts"
+    copy = fixture / "credentials-examples-v2.jsonld"
+    assert (CONTEXT_DIR / "credentials-examples-v2.jsonld").read_bytes() == copy.read_bytes()
+
+
+def test_ed25519_2020_context_defines_the_suite_terms() -> None:
+    doc = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://w3id.org/security/suites/ed25519-2020/v1",
+        ],
+        "id": "urn:uuid:1",
+        "type": "VerifiableCredential",
+        "issuer": "did:example:1",
+        "credentialSubject": {"id": "did:example:2"},
+    }
+    proof_options = {
+        "@context": doc["@context"],
+        "type": "Ed25519Signature2020",
+        "created": "2025-01-01T00:00:00Z",
+        "verificationMethod": "did:example:1#key",
+        "proofPurpose": "assertionMethod",
+    }
+    quads = canonicalize(proof_options)
+    assert "<https://w3id.org/security#Ed25519Signature2020>" in quads
+    assert canonicalize_fast(proof_options) == quads
+    assert canonicalize_fast(doc) == canonicalize(doc)
+
+
+# Operator contexts (issue 14, point 7): each test registers its own URL, since a
+# registration lasts for the process.
+
+GOOD = {
+    "@context": {
+        "Widget": "https://example.org/vocab#Widget",
+        "colour": "https://example.org/vocab#colour",
+    }
+}
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_operator_context_registered_and_used(tmp_path: Path) -> None:
+    url = "https://contexts.test/widget/v1"
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", url],
+        "id": "urn:w",
+        "type": "Widget",
+        "colour": "red",
+    }
+    assert not is_known_context(url)
+    with pytest.raises(UnknownContextError):
+        canonicalize_fast(doc)
+    path = _write(tmp_path, "widget.jsonld", json.dumps(GOOD))
+    register_context_files(parse_context_assignments([f"{url}={path}"]))
+    assert is_known_context(url) and url in known_context_urls()
+    assert url not in BUNDLED_CONTEXT_URLS  # the manifest stays the bundled set
+    quads = canonicalize_fast(doc)
+    assert '<urn:w> <https://example.org/vocab#colour> "red" .' in quads
+    assert quads == canonicalize(doc)
+    # the same file again is fine; another document under the URL is refused
+    register_context_files(parse_context_assignments([f"{url}={path}"]))
+    other = _write(
+        tmp_path, "other.jsonld", json.dumps({"@context": {"colour": "https://evil.example/c"}})
+    )
+    with pytest.raises(ContextFileError, match="cannot be replaced"):
+        register_context_files([(url, other)])
+    assert canonicalize_fast(doc) == quads
+
+
+def test_operator_context_cannot_replace_a_bundled_one(tmp_path: Path) -> None:
+    path = _write(tmp_path, "v2.jsonld", json.dumps(GOOD))
+    with pytest.raises(ContextFileError, match="bundled context"):
+        register_context_files([("https://www.w3.org/ns/credentials/v2", path)])
+    # a byte-different but equal copy of a bundled context is accepted (nothing changes)
+    same = _write(
+        tmp_path, "same.jsonld", json.dumps(load_context("https://www.w3.org/ns/credentials/v2"))
+    )
+    register_context_files([("https://www.w3.org/ns/credentials/v2", same)])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("not json", "it is not JSON"),
+        ("[1, 2]", 'a JSON object with an "@context" member'),
+        ('{"name": "x"}', 'a JSON object with an "@context" member'),
+        ('{"@context": 5}', '"@context" must be an object'),
+        ('{"@context": {"a": 5}}', "not a usable JSON-LD context"),
+        (
+            '{"@context": {"a": {"@id": "https://e.org/a", "@container": "@bogus"}}}',
+            "not a usable JSON-LD context",
+        ),
+        ('{"@context": ["https://unknown.test/ctx", {}]}', "neither bundled nor supplied"),
+    ],
+)
+def test_a_file_that_is_not_a_context_is_a_clear_error(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    url = f"https://contexts.test/bad/{abs(hash(text))}"
+    path = _write(tmp_path, "bad.jsonld", text)
+    with pytest.raises(ContextFileError, match=expected) as info:
+        read_context_file(url, path)
+    assert info.value.field == "context"
+    assert str(path) in str(info.value)
+    assert not is_known_context(url)
+
+
+def test_context_file_missing_and_bad_assignment(tmp_path: Path) -> None:
+    with pytest.raises(ContextFileError, match="cannot read the context file"):
+        read_context_file("https://contexts.test/missing", tmp_path / "nope.jsonld")
+    with pytest.raises(ContextFileError, match="is not a context URL"):
+        read_context_file("widget", tmp_path / "nope.jsonld")
+    for bad in ("https://contexts.test/x", "=file.jsonld", "https://contexts.test/x="):
+        with pytest.raises(ContextFileError, match="is not URL=FILE"):
+            parse_context_assignments([bad])

@@ -84,9 +84,13 @@ def test_w3c_signed_data_int() -> None:
     assert assert_same(doc, loader)[0] == "ok"
     doc.pop("proof")
     assert assert_same(doc, loader)[0] == "ok"
-    # not bundled with the default loader: fast path declines, both paths fail alike
-    assert to_nquads(copy.deepcopy(doc)) is None
-    assert assert_same(doc)[0] == "error"
+    # examples v2 is bundled (issue 14, point 7): the default loader gives the same bytes
+    assert assert_same(doc)[0] == "ok"
+    assert canonicalize_fast(doc) == canonicalize_fast(doc, loader=loader)
+    # a context that is not bundled: fast path declines, both paths fail alike
+    unknown = {**doc, "@context": [doc["@context"][0], "https://contexts.test/not-bundled/v2"]}
+    assert to_nquads(copy.deepcopy(unknown)) is None
+    assert assert_same(unknown)[0] == "error"
     expected = (VECTORS / "w3c-eddsa-rdfc-2022" / "proofCanonDataInt.txt").read_text()
     options = json.loads((VECTORS / "w3c-eddsa-rdfc-2022" / "proofConfigDataInt.json").read_text())
     assert canonicalize_fast(options, loader=loader) == expected

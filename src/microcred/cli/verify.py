@@ -13,9 +13,21 @@ from rich.table import Table
 
 from microcred import i18n
 from microcred.cli.common import read_json_file, settings
-from microcred.cli.output import EXIT_INVALID, EXIT_OK, console, fail_usage, print_json
+from microcred.cli.output import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNCHECKED,
+    console,
+    fail_usage,
+    print_json,
+)
 from microcred.formats.inputs import MAX_INPUT_BYTES
 from microcred.i18n import N_
+from microcred.jsonld.contexts import (
+    ContextFileError,
+    parse_context_assignments,
+    register_context_files,
+)
 from microcred.verify import (
     TrustList,
     VerificationReport,
@@ -40,6 +52,14 @@ HEADLINES = {
         N_("Valid"),
         N_("the credential is authentic, unaltered and in force."),
     ),
+    "unchecked": (
+        "bold yellow",
+        N_("Could not be checked"),
+        N_(
+            "the credential is authentic, but whether its issuer has revoked or suspended it "
+            "could not be checked: do not rely on it until it can be."
+        ),
+    ),
     "invalid": ("bold red", N_("Not valid"), N_("see the failed checks below.")),
     "revoked": ("bold red", N_("Revoked"), N_("the issuer has withdrawn this credential.")),
     "suspended": (
@@ -57,7 +77,15 @@ VP_HEADLINES = {
     "valid": (
         "bold green",
         N_("Valid"),
-        N_("presented by its holder, and every credential in it is valid."),
+        N_("the presentation's signature is genuine, and every credential in it is valid."),
+    ),
+    "unchecked": (
+        "bold yellow",
+        N_("Could not be checked"),
+        N_(
+            "whether a credential in the presentation was revoked or suspended could not be "
+            "checked."
+        ),
     ),
     "invalid": ("bold red", N_("Not valid"), N_("see the failed checks below.")),
     "revoked": (
@@ -135,6 +163,15 @@ def parse_resolve(items: list[str]) -> dict[str, dict[str, Any]]:
     return documents
 
 
+def register_contexts(option: list[str], setting: tuple[str, ...]) -> None:
+    """The operator's context files, from --context and MICROCRED_EXTRA_CONTEXTS."""
+    for items, where in ((setting, "MICROCRED_EXTRA_CONTEXTS"), (option, "--context")):
+        try:
+            register_context_files(parse_context_assignments(items))
+        except ContextFileError as exc:
+            fail_usage(f"{where}: {exc}")
+
+
 def _line(label: str, value: str) -> None:
     console.print(f"  {escape(label)}: {escape(value)}", highlight=False)
 
@@ -189,7 +226,13 @@ def _local_instance(config: Any) -> Any:
 
 
 def verify(
-    file: Annotated[str, typer.Argument(help="Credential file (JSON-LD or JWT), or - for stdin.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Credential or presentation (JSON-LD, JWT, OB 2.0, or a baked PNG/SVG "
+            "badge), or - for stdin."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     resolve: Annotated[
         list[str] | None,
@@ -211,17 +254,36 @@ def verify(
     domain: Annotated[
         str | None, typer.Option(help="Presentations: the domain (aud) this verifier asked for.")
     ] = None,
+    require_binding: Annotated[
+        bool,
+        typer.Option(
+            "--require-binding",
+            help="Presentations: accept only credentials issued to the holder who signed it.",
+        ),
+    ] = False,
     lang: Annotated[
         str,
         typer.Option(help="Language of the report (any language with a catalogue)."),
     ] = i18n.DEFAULT_LANGUAGE,
+    extra_contexts: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--context",
+            help="Use a JSON-LD context from a file: URL=FILE (repeatable; never fetched).",
+        ),
+    ] = None,
 ) -> None:
-    """Verify a credential or presentation offline and explain each check. Exit 0 if valid, 1 if not, 2 on usage errors."""
+    """Verify a credential or presentation offline and explain each check.
+
+    Exit 0 if valid; 1 if not (invalid, revoked, suspended, expired); 2 on usage errors; 3 if
+    it is authentic but its revocation or suspension could not be checked (unchecked).
+    Open Badges 2.0 assertions (JSON or signed) and baked PNG or SVG badges are read too."""
     if lang not in i18n.languages():
         fail_usage(f"--lang: one of {', '.join(i18n.languages())}")
     t = i18n.translator(lang)
     documents = parse_resolve(resolve or [])
     config = settings()
+    register_contexts(extra_contexts or [], config.extra_contexts)
     trust = TrustList.empty()
     path = trust_list or config.trust_list
     if path is not None:
@@ -241,17 +303,29 @@ def verify(
         settings=config,
     )
     if is_presentation(raw):
-        presented = verify_presentation(raw, context, challenge=challenge, domain=domain)
+        presented = verify_presentation(
+            raw, context, challenge=challenge, domain=domain, require_binding=require_binding
+        )
         if as_json:
             print_json(presented.to_json())
         else:
             render_presentation(presented, t)
-        raise typer.Exit(EXIT_OK if presented.valid else EXIT_INVALID)
-    if challenge is not None or domain is not None:
-        fail_usage("--challenge and --domain apply to presentations; FILE is not a presentation")
+        raise typer.Exit(exit_code(presented.status))
+    if challenge is not None or domain is not None or require_binding:
+        fail_usage(
+            "--challenge, --domain and --require-binding apply to presentations; FILE is not "
+            "a presentation"
+        )
     report = verify_credential(raw, context)
     if as_json:
         print_json(report.to_json())
     else:
         render(report, t)
-    raise typer.Exit(EXIT_OK if report.valid else EXIT_INVALID)
+    raise typer.Exit(exit_code(report.status))
+
+
+def exit_code(status: str) -> int:
+    """0 valid, 3 unchecked (authentic, its status unknown), 1 any other verdict."""
+    if status == "valid":
+        return EXIT_OK
+    return EXIT_UNCHECKED if status == "unchecked" else EXIT_INVALID

@@ -20,7 +20,7 @@ from typing import Any
 from cachetools import LRUCache
 from pyld.context_resolver import ContextResolver
 
-from microcred.jsonld.contexts import CONTEXT_FILES, load_context
+from microcred.jsonld.contexts import is_known_context, known_context_urls, load_context
 from microcred.jsonld.errors import UnknownContextError
 
 __all__ = [
@@ -84,10 +84,14 @@ class OfflineDocumentLoader:
     def __init__(self, extra: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         docs: dict[str, dict[str, Any]] = {}
         for url, doc in (extra or {}).items():
-            if url in CONTEXT_FILES:
-                raise ValueError(f"{url!r} is a bundled context and cannot be replaced")
             # normalise to plain JSON (deep copy, rejects non-JSON values)
             plain = json.loads(json.dumps(doc))
+            if is_known_context(url):
+                # the same document again is harmless (a caller that brings its own copy of
+                # a context that is now bundled); another document under that URL never is
+                if plain != load_context(url):
+                    raise ValueError(f"{url!r} is a bundled context and cannot be replaced")
+                continue
             if not isinstance(plain, dict):
                 raise ValueError(f"document for {url!r} must be a JSON object")
             if nesting_depth(plain) > MAX_CONTEXT_DEPTH:
@@ -99,7 +103,7 @@ class OfflineDocumentLoader:
     @property
     def urls(self) -> frozenset[str]:
         """Every URL this loader can serve."""
-        return frozenset(CONTEXT_FILES) | frozenset(self._extra)
+        return known_context_urls() | frozenset(self._extra)
 
     def document(self, url: str) -> dict[str, Any]:
         """A fresh copy of the parsed document for ``url`` (or ``UnknownContextError``)."""
@@ -107,9 +111,8 @@ class OfflineDocumentLoader:
             raise UnknownContextError(repr(url))
         if url in self._extra:
             return copy.deepcopy(self._extra[url])
-        if url in CONTEXT_FILES:
-            return copy.deepcopy(load_context(url))
-        raise UnknownContextError(url)
+        # bundled, or registered by the operator (jsonld.contexts.register_context)
+        return copy.deepcopy(load_context(url))
 
     def __call__(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return {
