@@ -23,6 +23,7 @@ from microcred.api.routes import (
     verify,
     wallet,
 )
+from microcred.clock import Clock, system_clock
 from microcred.services.instance import Instance
 from microcred.settings import Settings, load_settings
 
@@ -44,8 +45,12 @@ Every error is `{"error": {"code", "message", "field"}}`.
 """
 
 
-def create_app(settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    instance = Instance(settings)
+def create_app(
+    settings: Settings, *, max_body_bytes: int = MAX_BODY_BYTES, clock: Clock = system_clock
+) -> FastAPI:
+    """The app; ``clock`` is the time every service and verification of it reads (the
+    system's, or a fixed one for a test or a replay)."""
+    instance = Instance(settings, clock)
     log_redaction.install()  # no secret in the log lines of an already configured server
 
     @asynccontextmanager

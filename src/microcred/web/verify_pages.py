@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,7 +61,7 @@ def verify_input(
 ) -> tuple[list[reports.CredentialView], reports.PresentationView | None]:
     """Verify a credential or a presentation: one view per credential and, for a
     presentation, its own view (who presented it, and which credentials are theirs)."""
-    ctx = verifying.verifier_context(instance, now=datetime.now(UTC))
+    ctx = verifying.verifier_context(instance, now=instance.now())
     try:
         presentation = is_presentation(raw)
     except Exception:  # noqa: BLE001

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -86,6 +85,7 @@ def issue_credential(
         principal.org_id,
         body.credential,
         cryptosuite=body.options.cryptosuite,
+        verification_method=body.options.verificationMethod,
         actor=principal.actor,
     )
     return IssueCredentialResponse(verifiableCredential=signed)
@@ -99,7 +99,7 @@ def issue_credential(
 )
 async def verify_credential(instance: InstanceDep, body: VerifyCredentialRequest) -> JSONResponse:
     report = await run_in_threadpool(
-        vcapi.verify, instance, body.verifiableCredential, now=datetime.now(UTC)
+        vcapi.verify, instance, body.verifiableCredential, now=instance.now()
     )
     data = report.to_json()
     return _result(data["checks"], report.valid, report=data)
@@ -118,7 +118,7 @@ async def verify_presentation(
         vcapi.verify_presentation,
         instance,
         body.verifiablePresentation,
-        now=datetime.now(UTC),
+        now=instance.now(),
         challenge=body.options.challenge,
         domain=body.options.domain,
     )

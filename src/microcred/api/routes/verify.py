@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -36,6 +35,14 @@ _BODY_DOC: dict[str, Any] = {
             },
             "text/plain": {"schema": {"type": "string", "description": "a vc+jwt or JSON"}},
             "application/vc+jwt": {"schema": {"type": "string"}},
+            "image/png": {
+                "schema": {"type": "string", "format": "binary"},
+                "description": "a baked Open Badges 3.0 or 2.0 badge",
+            },
+            "image/svg+xml": {
+                "schema": {"type": "string"},
+                "description": "a baked Open Badges 3.0 or 2.0 badge",
+            },
         },
     }
 }
@@ -84,6 +91,9 @@ def credential_input(value: Any, field: str = "body") -> dict[str, Any] | str:
     response_model=VerificationReportPublic,
     response_model_exclude_none=True,
     summary="Verify a credential (public); 200 with the report, valid or not",
+    description="A credential (JSON-LD, a vc+jwt, an Open Badges 2.0 assertion or signed "
+    "assertion, a baked PNG or SVG badge) or a presentation. `valid` is true only for the "
+    "status `valid`; `unchecked` means authentic, but its revocation could not be checked.",
     openapi_extra=_BODY_DOC,
     responses=error_responses(400, 422),
 )
@@ -98,6 +108,14 @@ async def verify(
         str | None,
         Query(max_length=1000, description="for a presentation: the domain it was asked for"),
     ] = None,
+    require_binding: Annotated[
+        bool,
+        Query(
+            description="for a presentation: accept only credentials issued to the holder "
+            "who signed it (otherwise an unbound credential, or no holder, is reported, not "
+            "a failure)"
+        ),
+    ] = False,
 ) -> dict[str, Any]:
     body = await request.body()
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -116,12 +134,13 @@ async def verify(
             vcapi.verify_presentation_report,
             instance,
             raw,
-            now=datetime.now(UTC),
+            now=instance.now(),
             challenge=challenge,
             domain=domain,
+            require_binding=require_binding,
         )
         return result
-    report = await run_in_threadpool(vcapi.verify, instance, raw, now=datetime.now(UTC))
+    report = await run_in_threadpool(vcapi.verify, instance, raw, now=instance.now())
     # The report is already the documented shape (the CLI's --json): sent as it is, without
     # a second pass through the response model (a fifth of the route's time).
     return JSONResponse(_without_none(report.to_json()))  # type: ignore[return-value]
