@@ -84,10 +84,15 @@ def test_issue_verify_revoke_suspend(instance, org, spec):
     )
     document = issued.credential()
     assert document["issuer"]["id"] == org.did and document["issuer"]["name"] == org.name
-    assert {e["statusPurpose"] for e in document["credentialStatus"]} == {
-        "revocation",
-        "suspension",
-    }
+    # One entry (the OB 3.0 schema allows one): a 2-bit message status (issue 14, point 1).
+    status = document["credentialStatus"]
+    assert isinstance(status, dict) and status["statusPurpose"] == "message"
+    assert status["statusSize"] == 2 and [m["message"] for m in status["statusMessage"]] == [
+        "valid",
+        "revoked",
+        "suspended",
+        "undefined",
+    ]
     report = verify(instance, document)
     assert report.status == "valid", report.to_json()
     assert report.check("trust").status == "pass" and report.check("status").status == "pass"

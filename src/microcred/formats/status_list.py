@@ -5,21 +5,38 @@ from __future__ import annotations
 import base64
 import gzip
 import zlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
-MIN_LIST_BITS = 131_072  # the spec's minimum size, for herd privacy
+MIN_LIST_BITS = 131_072  # the spec's minimum number of entries, for herd privacy
 MAX_LIST_BYTES = 16 * 1024 * 1024  # refuse to inflate more than this (decompression bombs)
 PURPOSES = ("revocation", "suspension")
+MAX_STATUS_SIZE = 8  # bits per entry a verifier reads (the IETF Token Status List's maximum)
+
+# The one status list an organisation publishes: `statusPurpose: "message"`, two bits per
+# credential. The values are those of the IETF Token Status List (0 VALID, 1 INVALID,
+# 2 SUSPENDED, 3 application-specific), so that an SD-JWT VC can one day share the same
+# index and value. 0x3 is not used: "undefined" is the spec's word for a value that may be
+# defined later.
+MESSAGE_PURPOSE = "message"
+MESSAGE_STATUS_SIZE = 2
+STATUS_VALID, STATUS_REVOKED, STATUS_SUSPENDED = 0, 1, 2
+STATUS_MESSAGES: tuple[tuple[int, str], ...] = (
+    (STATUS_VALID, "valid"),
+    (STATUS_REVOKED, "revoked"),
+    (STATUS_SUSPENDED, "suspended"),
+    (3, "undefined"),
+)
 
 
 class StatusListError(ValueError):
     pass
 
 
-def new_bitstring(bits: int = MIN_LIST_BITS) -> bytearray:
-    return bytearray((bits + 7) // 8)
+def new_bitstring(entries: int = MIN_LIST_BITS, status_size: int = 1) -> bytearray:
+    """A zeroed bitstring for `entries` statuses of `status_size` bits each."""
+    return bytearray((entries * status_size + 7) // 8)
 
 
 def set_bit(bitstring: bytearray, index: int, value: bool) -> None:
@@ -39,6 +56,28 @@ def get_bit(bitstring: bytes, index: int) -> bool:
             f"status index {index} is outside the list of {len(bitstring) * 8} entries"
         )
     return bool(bitstring[byte] & (0x80 >> offset))
+
+
+def get_value(bitstring: bytes, index: int, status_size: int) -> int:
+    """The `status_size`-bit status at `index`: bits index*size .. index*size+size-1, the
+    first of them the most significant (the spec counts bits from the left)."""
+    if index < 0 or (index + 1) * status_size > len(bitstring) * 8:
+        raise StatusListError(
+            f"status index {index} is outside the list of "
+            f"{len(bitstring) * 8 // status_size} entries"
+        )
+    value = 0
+    for bit in range(index * status_size, (index + 1) * status_size):
+        value = (value << 1) | get_bit(bitstring, bit)
+    return value
+
+
+def set_value(bitstring: bytearray, index: int, status_size: int, value: int) -> None:
+    if not 0 <= value < 1 << status_size:
+        raise StatusListError(f"status value {value} does not fit in {status_size} bits")
+    start = index * status_size
+    for offset in range(status_size):
+        set_bit(bitstring, start + offset, bool(value >> (status_size - 1 - offset) & 1))
 
 
 def encode_list(bitstring: bytes) -> str:
@@ -75,6 +114,25 @@ def status_entry(list_url: str, index: int, purpose: str) -> dict[str, Any]:
     }
 
 
+def message_entry(list_url: str, index: int, *, reference: str | None = None) -> dict[str, Any]:
+    """The one `credentialStatus` of a credential: its 2-bit entry in the message list,
+    with the messages its issuer commits to at issuance (the spec asks for all of them)."""
+    entry: dict[str, Any] = {
+        "id": f"{list_url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": MESSAGE_PURPOSE,
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+        "statusSize": MESSAGE_STATUS_SIZE,
+        "statusMessage": [
+            {"status": hex(value), "message": message} for value, message in STATUS_MESSAGES
+        ],
+    }
+    if reference is not None:
+        entry["statusReference"] = reference
+    return entry
+
+
 def status_list_credential(
     list_url: str,
     *,
@@ -83,6 +141,7 @@ def status_list_credential(
     bitstring: bytes,
     valid_from: datetime,
     valid_until: datetime | None = None,
+    ttl: timedelta | None = None,
 ) -> dict[str, Any]:
     """The unsigned `BitstringStatusListCredential` for a list."""
     credential: dict[str, Any] = {
@@ -100,4 +159,6 @@ def status_list_credential(
         "statusPurpose": purpose,
         "encodedList": encode_list(bitstring),
     }
+    if ttl is not None:  # milliseconds before a verifier should fetch it again
+        credential["credentialSubject"]["ttl"] = int(ttl.total_seconds() * 1000)
     return credential

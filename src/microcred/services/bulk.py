@@ -323,7 +323,7 @@ def issue_rows(
                 key,
                 issuer_id=org.did_web,
                 verification_method=vm,
-                credential_status=status_lists.entries(instance, org, list_id, index),
+                credential_status=status_lists.entry(instance, org, list_id, index),
                 created=created,
                 issuer_profile=profile,
             ),

@@ -154,7 +154,7 @@ def issue(
             issuer_id=org.did_web,
             verification_method=vm,
             fmt=FormatName(fmt),
-            credential_status=status_lists.entries(instance, org, list_id, index),
+            credential_status=status_lists.entry(instance, org, list_id, index),
             created=instance.now().replace(microsecond=0),
             issuer_profile=issuer_profile(org),
         )

@@ -74,7 +74,8 @@ def fetcher(
     instance: Instance, known: _Organisations | None = None
 ) -> Callable[[str], dict[str, Any] | None]:
     status_pattern = re.compile(
-        re.escape(instance.base_url) + r"/status/([a-z0-9-]+)/(\d+)/(revocation|suspension)$"
+        re.escape(instance.base_url)
+        + r"/status/([a-z0-9-]+)/(\d+)/(revocation|suspension|message)$"
     )
 
     @functools.cache
@@ -89,7 +90,7 @@ def fetcher(
         try:
             if match:
                 slug, list_id, purpose = match.group(1), int(match.group(2)), match.group(3)
-                # Both purposes of a list in one look-up: a credential names both.
+                # Every purpose of a list in one look-up (older credentials name two).
                 if (slug, list_id) not in lists:
                     lists[(slug, list_id)] = status_lists.published_current(instance, slug, list_id)
                 found = lists[(slug, list_id)].pop(purpose, None)

@@ -10,10 +10,16 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from microcred.formats.status_list import (
+    MESSAGE_PURPOSE,
+    MESSAGE_STATUS_SIZE,
     MIN_LIST_BITS,
+    STATUS_MESSAGES,
+    STATUS_REVOKED,
+    STATUS_SUSPENDED,
+    message_entry,
     new_bitstring,
     set_bit,
-    status_entry,
+    set_value,
     status_list_credential,
 )
 from microcred.services.instance import Instance
@@ -23,17 +29,49 @@ from microcred.store.db import read_transaction, transaction
 from microcred.store.tables import IssuedCredential, Organisation, PublishedStatusList, StatusList
 
 LIST_VALIDITY = timedelta(hours=24)
-PURPOSES = ("revocation", "suspension")
+# How long a verifier may keep a list before fetching it again (the list's `ttl`, and the
+# HTTP Cache-Control of its route): a revocation reaches every verifier within this time.
+LIST_TTL = timedelta(minutes=5)
+# Every credential issued now has ONE entry, in the `message` list (2 bits: valid, revoked,
+# suspended), as the OB 3.0 schema allows one `credentialStatus`. The same list rows and
+# indexes are also published as 1-bit `revocation` and `suspension` lists, for the
+# credentials issued before, which name those two.
+PURPOSES = ("revocation", "suspension", MESSAGE_PURPOSE)
+LEGACY_PURPOSES = ("revocation", "suspension")
 
 
 def list_url(instance: Instance, org: Organisation, list_id: int, purpose: str) -> str:
     return f"{instance.base_url}/status/{org.slug}/{list_id}/{purpose}"
 
 
-def entries(
-    instance: Instance, org: Organisation, list_id: int, index: int
-) -> list[dict[str, Any]]:
-    return [status_entry(list_url(instance, org, list_id, p), index, p) for p in PURPOSES]
+def messages_url(instance: Instance) -> str:
+    """The `statusReference` of every entry: what each status value means."""
+    return f"{instance.base_url}/status/messages"
+
+
+def messages_document(instance: Instance) -> dict[str, Any]:
+    """The document at :func:`messages_url`."""
+    return {
+        "id": messages_url(instance),
+        "statusPurpose": MESSAGE_PURPOSE,
+        "statusSize": MESSAGE_STATUS_SIZE,
+        "statusMessage": [
+            {"status": hex(value), "message": message} for value, message in STATUS_MESSAGES
+        ],
+        "description": {
+            "0x0": "valid: neither revoked nor suspended",
+            "0x1": "revoked by its issuer (final); IETF Token Status List INVALID",
+            "0x2": "suspended by its issuer (it may be reinstated); Token Status List SUSPENDED",
+            "0x3": "not used",
+        },
+    }
+
+
+def entry(instance: Instance, org: Organisation, list_id: int, index: int) -> dict[str, Any]:
+    """The `credentialStatus` of a credential given (list id, index) by :func:`allocate`."""
+    return message_entry(
+        list_url(instance, org, list_id, MESSAGE_PURPOSE), index, reference=messages_url(instance)
+    )
 
 
 def allocate(
@@ -91,6 +129,8 @@ def allocate(
 
 
 def _bitstring(session: Session, list_row: StatusList, purpose: str) -> bytearray:
+    if purpose == MESSAGE_PURPOSE:
+        return _message_bitstring(session, list_row)
     bits = new_bitstring(list_row.size)
     condition = (
         IssuedCredential.revoked_at.is_not(None)
@@ -103,6 +143,25 @@ def _bitstring(session: Session, list_row: StatusList, purpose: str) -> bytearra
         )
     ):
         set_bit(bits, index, True)
+    return bits
+
+
+def _message_bitstring(session: Session, list_row: StatusList) -> bytearray:
+    """Two bits per entry: 1 revoked (revocation is final, so it wins), 2 suspended."""
+    bits = new_bitstring(list_row.size, MESSAGE_STATUS_SIZE)
+    rows = session.execute(
+        select(
+            IssuedCredential.status_index,
+            IssuedCredential.revoked_at.is_not(None),
+            IssuedCredential.suspended,
+        ).where(
+            IssuedCredential.status_list_id == list_row.id,
+            (IssuedCredential.revoked_at.is_not(None)) | IssuedCredential.suspended.is_(True),
+        )
+    )
+    for index, revoked, suspended in rows:
+        value = STATUS_REVOKED if revoked else STATUS_SUSPENDED if suspended else 0
+        set_value(bits, index, MESSAGE_STATUS_SIZE, value)
     return bits
 
 
@@ -146,7 +205,8 @@ def published(
 
     if purpose not in PURPOSES:
         raise NotFound(
-            f"unknown status purpose '{purpose}'; use revocation or suspension", "purpose"
+            f"unknown status purpose '{purpose}'; use message, revocation or suspension",
+            "purpose",
         )
     now = now or instance.now()
     fresh_until = now + LIST_VALIDITY / 2
@@ -174,6 +234,7 @@ def published(
             bitstring=bytes(_bitstring(session, list_row, purpose)),
             valid_from=now,
             valid_until=now + LIST_VALIDITY,
+            ttl=LIST_TTL,
         )
         from microcred.services.issuing import sign_credential
 

@@ -17,16 +17,18 @@ from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.ob3 import MANDATORY_ELEMENTS
 from microcred.formats.reading import ModelReading, kind_of, read_model
 from microcred.formats.registry import FormatName, detect
+from microcred.formats.status_list import MIN_LIST_BITS
 from microcred.jsonld.contexts import is_known_context
 from microcred.jsonld.errors import JsonLdError
 from microcred.jsonld.fast_rdf import canonicalize_fast
-from microcred.proofs.dataintegrity import DEFAULT_SUITES, verify_proofs
+from microcred.proofs.dataintegrity import DEFAULT_SUITES
 from microcred.proofs.did import key_resolver
 from microcred.proofs.errors import ProofError
+from microcred.proofs.proof_set import verify_each
 from microcred.verify.data_model import credential_problems
 from microcred.verify.envelopes import ENVELOPES
 from microcred.verify.ob2 import verify_ob2
-from microcred.verify.proof_checks import CREDENTIAL, proof_failure
+from microcred.verify.proof_checks import CREDENTIAL, proof_failure, proof_set_check
 from microcred.verify.report import Check, CheckList, VerificationReport
 from microcred.verify.resolution import DocumentFinder, Fetch
 from microcred.verify.status import StatusListMemo, check_status
@@ -55,6 +57,9 @@ class VerifierContext:
     # factory that builds it passes one to share (its outcomes are keyed by the settings
     # above, so contexts with other allow-lists, documents or trust never share them).
     status_lists: StatusListMemo = field(default_factory=StatusListMemo, compare=False)
+    # Bitstring Status List's minimum number of entries (herd privacy), unless an
+    # ecosystem specification sets another lower bound (the spec allows it).
+    min_status_entries: int = MIN_LIST_BITS
 
 
 def _issuer_id(credential: dict[str, Any]) -> str | None:
@@ -176,7 +181,8 @@ def _proof_check(
             "proof.missing",
         ), None
     try:
-        results = verify_proofs(
+        # each proof of a proof set (Data Integrity, Ed25519Signature2020) on its own
+        outcomes = verify_each(
             credential,
             resolve_key=key_resolver(finder),
             canonicalize=ctx.canonicalize,
@@ -186,14 +192,7 @@ def _proof_check(
         # Hostile JSON-LD can make the JSON-LD processor itself fail; the verifier
         # still answers with a failed check instead of raising.
         return proof_failure(exc, finder, CREDENTIAL), None
-    first = results[0]
-    suites = ", ".join(sorted({r.cryptosuite for r in results}))
-    return Check(
-        "proof",
-        "pass",
-        f"signature verified ({suites}) with key {first.verification_method}",
-        "proof.ok",
-    ), first.verification_method.split("#", 1)[0]
+    return proof_set_check(outcomes, finder, CREDENTIAL)
 
 
 def _issuer_check(

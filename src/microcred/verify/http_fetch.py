@@ -391,8 +391,13 @@ class AllowListedFetcher:
         return self.policy.permits(url) is not None
 
     def _expiry(self, document: dict[str, Any]) -> float:
-        """Cache a document until its own validUntil (status lists), at most 5 minutes."""
+        """Cache a document until its own validUntil (status lists), at most 5 minutes, and
+        no longer than a status list's `ttl` (milliseconds) asks."""
         limit = self._clock() + DEFAULT_CACHE_SECONDS
+        subject = document.get("credentialSubject")
+        ttl = subject.get("ttl") if isinstance(subject, dict) else None
+        if isinstance(ttl, int | float) and not isinstance(ttl, bool) and ttl >= 0:
+            limit = min(limit, self._clock() + ttl / 1000)
         until = document.get("validUntil")
         if isinstance(until, str):
             try:

@@ -75,6 +75,7 @@ MEANINGS: dict[str, str] = {
     "proof.purpose": _NOT_GENUINE,
     "proof.jsonld": _NOT_GENUINE,
     "proof.unknown_context": _NOT_GENUINE,
+    "proof.claims_mismatch": _NOT_GENUINE,
     "proof.key_unavailable": "",
     "issuer.ok": _("The signing key belongs to the issuer named in the credential."),
     "issuer.seal": _("The signing key belongs to the issuer named in the credential."),
@@ -101,6 +102,13 @@ MEANINGS: dict[str, str] = {
     "status.unsupported": _STATUS_UNCHECKED,
     "status.other": _STATUS_UNCHECKED,
     "status.unknown": _STATUS_UNCHECKED,
+    "status.not_a_list": _STATUS_UNCHECKED,
+    "status.list_signer": _STATUS_UNCHECKED,
+    "status.list_key_unavailable": _STATUS_UNCHECKED,
+    "status.not_yet_valid": _STATUS_UNCHECKED,
+    "status.list_length": _STATUS_UNCHECKED,
+    "status.range": _STATUS_UNCHECKED,
+    "status.list_malformed": _STATUS_UNCHECKED,
 }
 # For a code this page does not know (a report stored before codes, a check added later):
 # what the result means by check and mark.

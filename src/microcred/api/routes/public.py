@@ -66,6 +66,14 @@ def did_document(slug: str, instance: InstanceDep, request: Request) -> Response
 
 
 @router.get(
+    "/status/messages",
+    summary="What each value of this instance's status lists means (their statusReference)",
+)
+def status_messages(instance: InstanceDep) -> dict[str, Any]:
+    return status_lists.messages_document(instance)
+
+
+@router.get(
     "/status/{slug}/{list_id}/{purpose}",
     summary="A signed Bitstring Status List credential",
     response_class=Response,
@@ -80,7 +88,9 @@ async def status_list(
     if not SLUG.match(slug) or not re.fullmatch(r"[0-9]{1,9}", list_id):
         raise ApiError(404, "not_found", "no such status list")
     if purpose not in status_lists.PURPOSES:
-        raise ApiError(404, "not_found", "no such status list (purpose: revocation or suspension)")
+        raise ApiError(
+            404, "not_found", "no such status list (purpose: message, revocation or suspension)"
+        )
     try:
         document = await run_in_threadpool(
             status_lists.published, instance, slug, int(list_id), purpose

@@ -74,7 +74,7 @@ def issue_stacked(
         decided_at=decided_at,
         outcome=outcome,
         reasons=reasons,
-        credential_status=status_lists.entries(instance, org, list_id, index),
+        credential_status=status_lists.entry(instance, org, list_id, index),
     )
     signed = sign_credential(unsigned, key, verification_method=vm, created=decided_at)
     session.add(
