@@ -17,15 +17,18 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from microcred.formats.inputs import ParsedInput
-from microcred.formats.jades import SealResult, read_sealed
+from microcred.formats.jades import read_sealed
 from microcred.formats.registry import FormatName
+from microcred.formats.vc_jwt import credential_from_claims, unverified_credential
 from microcred.proofs.did import resolve_verification_method
 from microcred.proofs.errors import ProofError
+from microcred.proofs.jades import Seal, SealRejected, check_seal
 from microcred.proofs.jose import verify_vc_jwt
+from microcred.proofs.vc_jwt import resolve_jwt_key, verify_jwt_vc
 from microcred.verify.proof_checks import CREDENTIAL_JWT, did_key_vm, proof_failure
 from microcred.verify.report import Check
 from microcred.verify.resolution import DocumentFinder
@@ -99,18 +102,56 @@ class VcJwt:
         return Opened(parse, payload, proof, signer[0] if signer else None)
 
 
-def _seal_check(seal: SealResult) -> Check:
-    if not seal.verified:
-        return Check(
+class VcJwt11:
+    """A VC-JWT 1.1: the JWS signature is the proof, the key resolved against ``iss``; the
+    claims must agree with the credential in ``vc`` (`formats.vc_jwt`)."""
+
+    def open(self, parsed: ParsedInput, finder: DocumentFinder, now: datetime) -> Opened:
+        assert parsed.jwt is not None
+        token = parsed.jwt
+        unverified = unverified_credential(parsed)
+        if unverified is None:
+            return _unreadable("the JWT claims are not a JSON object with a vc claim")
+        claims = _unverified_payload(token) or {}
+        iss = claims.get("iss") if isinstance(claims.get("iss"), str) else None
+        signer: list[str] = []
+
+        def resolve_key(header: Mapping[str, Any]) -> Any:
+            key, controller = resolve_jwt_key(header, iss, finder, purpose="assertionMethod")
+            signer.append(controller)
+            return key
+
+        parse = Check("parse", "pass", "read a VC-JWT 1.1 credential (the vc claim)", "parse.jwt")
+        try:
+            header, verified = verify_jwt_vc(token, resolve_key=resolve_key)
+            credential = credential_from_claims(verified)
+        except ProofError as exc:
+            return Opened(parse, unverified, proof_failure(exc, finder, CREDENTIAL_JWT))
+        stated = [c for c in ("iss", "sub", "jti", "nbf", "exp") if c in verified]
+        proof = Check(
             "proof",
-            "fail",
-            f"the electronic seal does not verify: {seal.reason}",
-            "proof.invalid_signature",
+            "pass",
+            f"JWT signature verified (VC-JWT 1.1, {header['alg']})"
+            + (f"; its {', '.join(stated)} claims agree with the credential" if stated else ""),
+            "proof.ok",
         )
+        return Opened(parse, credential, proof, signer[0] if signer else None)
+
+
+def _seal_expired(seal: Seal, now: datetime) -> bool:
+    """Whether the sealing certificate is outside its validity at ``now``."""
+    if seal.not_before is None or seal.not_after is None:
+        return False
+    if now.tzinfo is None:  # a caller's naive moment is UTC, as everywhere in the verifier
+        now = now.replace(tzinfo=UTC)
+    return not (seal.not_before <= now <= seal.not_after)
+
+
+def _seal_passed(seal: Seal, expired: bool) -> Check:
     period = ""
     if seal.not_before and seal.not_after:
         period = f" (certificate valid {seal.not_before.date()} to {seal.not_after.date()}"
-        period += ", now expired)" if seal.expired else ")"
+        period += ", now expired)" if expired else ")"
     return Check(
         "proof",
         "pass",
@@ -119,12 +160,12 @@ def _seal_check(seal: SealResult) -> Check:
     )
 
 
-def _seal_issuer_and_trust(seal: SealResult) -> tuple[Check, Check]:
+def _seal_issuer_and_trust(seal: Seal, verified: bool, expired: bool) -> tuple[Check, Check]:
     issuer = Check(
         "issuer",
-        "pass" if seal.verified else "skip",
+        "pass" if verified else "skip",
         f"sealed by {seal.organisation} ({seal.subject})"
-        if seal.verified
+        if verified
         else "not checked: the seal did not verify",
         "issuer.seal",
     )
@@ -132,25 +173,47 @@ def _seal_issuer_and_trust(seal: SealResult) -> tuple[Check, Check]:
         "trust",
         "warn",
         f"the sealing certificate of {seal.organisation} was not checked against the EU trusted lists (offline verifier)"
-        + ("; the certificate has expired" if seal.expired else ""),
+        + ("; the certificate has expired" if expired else ""),
         "trust.eu_lists_not_checked",
     )
     return issuer, trust
 
 
 class Jades:
-    """An ELM credential sealed with JAdES: the seal (`proofs.jades`) is the proof."""
+    """An ELM credential sealed with JAdES: the seal (`proofs.jades.check_seal`) is the proof."""
 
     def open(self, parsed: ParsedInput, finder: DocumentFinder, now: datetime) -> Opened:
         assert parsed.document is not None
         try:
-            credential, seal = read_sealed(parsed.document, now=now)
+            credential = read_sealed(parsed.document)
         except ValueError as exc:
             return _unreadable(f"a JAdES-sealed document whose payload cannot be read: {exc}")
         parse = Check(
             "parse", "pass", "read a credential sealed with JAdES (Europass EDC)", "parse.jades"
         )
-        return Opened(parse, credential, _seal_check(seal), None, _seal_issuer_and_trust(seal))
+        try:
+            seal = check_seal(parsed.document)
+        except SealRejected as exc:
+            # Any rejected seal (a mismatch, or a header or certificate that cannot be used)
+            # means the credential is not shown to be what its issuer sealed.
+            proof = Check(
+                "proof",
+                "fail",
+                f"the electronic seal does not verify: {exc.reason}",
+                "proof.invalid_signature",
+            )
+            expired = _seal_expired(exc.seal, now)
+            return Opened(
+                parse, credential, proof, None, _seal_issuer_and_trust(exc.seal, False, expired)
+            )
+        expired = _seal_expired(seal, now)
+        return Opened(
+            parse,
+            credential,
+            _seal_passed(seal, expired),
+            None,
+            _seal_issuer_and_trust(seal, True, expired),
+        )
 
 
 ENVELOPES: Mapping[FormatName, Envelope] = {
@@ -158,6 +221,7 @@ ENVELOPES: Mapping[FormatName, Envelope] = {
     FormatName.ELM: DataIntegrity(),
     FormatName.JWT: VcJwt(),
     FormatName.JADES: Jades(),
+    FormatName.VC_JWT_11: VcJwt11(),
     # OB 2.0 is verified by verify.ob2 (verify_credential routes it there); here it is read
     # as what it is on the wire.
     FormatName.OB2: DataIntegrity(),
