@@ -26,6 +26,7 @@ from microcred.formats.inputs import ParsedInput
 from microcred.formats.ob2 import decode_jws, is_ob2_assertion
 from microcred.formats.ob3 import award_to_ob3
 from microcred.formats.reading import ELM_TYPES, ModelReading, is_sealed, read_model, types_of
+from microcred.formats.vc_jwt import is_vc_jwt, unverified_credential
 from microcred.model.award import Award
 
 __all__ = [
@@ -50,6 +51,7 @@ class FormatName(StrEnum):
     ELM = "elm"  # European Learning Model v3 (Europass) JSON-LD
     JADES = "jades"  # an ELM credential sealed with JAdES (Europass EDC)
     OB2 = "ob2"  # Open Badges 2.0 assertion (hosted, or signed as an RS256 JWS)
+    VC_JWT_11 = "vc-jwt-1.1"  # VC-JWT 1.1 (VC DM 1.1 6.3.1, OB 3.0 8.2): a JWT, the `vc` claim
 
 
 # The formats an adapter may ask for, as types (the API schemas and the CLI options take
@@ -149,6 +151,8 @@ def _ob3_detect(parsed: ParsedInput) -> bool:
 FORMATS: tuple[Format, ...] = (
     Format(FormatName.JADES, "ELM sealed with JAdES", _jades_detect, _jades_credential),
     Format(FormatName.OB2, "Open Badges 2.0", _ob2_detect, _ob2_credential),
+    # Before VC-JOSE: both are JWTs; this one's claims carry the credential in `vc`.
+    Format(FormatName.VC_JWT_11, "VC-JWT 1.1 (vc claim)", is_vc_jwt, unverified_credential),
     Format(
         FormatName.JWT,
         "VC-JOSE (vc+jwt)",

@@ -1,7 +1,10 @@
-"""did:key and did:web documents, a small resolver seam, and verification-method lookup."""
+"""did:key, did:jwk and did:web documents, a small resolver seam, and verification-method lookup."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -14,9 +17,8 @@ from microcred.proofs.errors import (
     VerificationMethodError,
 )
 from microcred.proofs.keys import (
-    Ed25519KeyPair,
     KeyPair,
-    P256KeyPair,
+    PublicKeyPair,
     keypair_from_jwk,
     keypair_from_multibase,
 )
@@ -29,6 +31,7 @@ __all__ = [
     "did_web_document",
     "did_web_to_url",
     "key_resolver",
+    "resolve_did_jwk",
     "resolve_did_key",
     "resolve_verification_method",
 ]
@@ -82,6 +85,38 @@ def resolve_did_key(did: str) -> dict[str, Any]:
     return _document(did, [(multibase, pair)])
 
 
+def resolve_did_jwk(did: str) -> dict[str, Any]:
+    """The DID document of a ``did:jwk`` (did:jwk spec, "Read"): one ``JsonWebKey2020`` method
+    ``#0``, the public JWK base64url-encoded in the identifier itself."""
+    if not isinstance(did, str) or not did.startswith("did:jwk:") or len(did) > 4096:
+        raise DidError(f"not a did:jwk: {str(did)[:80]!r}")
+    encoded = did.removeprefix("did:jwk:")
+    try:
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", encoded):
+            raise ValueError("not base64url")
+        jwk = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+        if not isinstance(jwk, dict):
+            raise ValueError("not a JSON object")
+        keypair_from_jwk(jwk)  # a public key we can use (refuses a private one)
+    except (ValueError, binascii.Error, KeyUsageError) as cause:
+        raise DidError(f"invalid did:jwk {did[:80]!r}: {cause}") from None
+    vm = {"id": f"{did}#0", "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk}
+    # The spec lists the key for every relationship but keyAgreement when it has no "use",
+    # for keyAgreement only when "use" is "enc", and for the signing ones when "use" is "sig".
+    signing = jwk.get("use") != "enc"
+    doc: dict[str, Any] = {
+        "@context": [
+            "https://www.w3.org/ns/did/v1",
+            "https://w3id.org/security/suites/jws-2020/v1",
+        ],
+        "id": did,
+        "verificationMethod": [vm],
+    }
+    for relationship in RELATIONSHIPS:
+        doc[relationship] = [vm["id"]] if signing else []
+    return doc
+
+
 def did_web_document(did: str, keys: Sequence[tuple[str, KeyPair]]) -> dict[str, Any]:
     """A did:web DID document listing ``keys`` as ``(fragment, keypair)`` Multikey methods."""
     did_web_to_url(did)  # validates
@@ -133,6 +168,8 @@ class StaticDidResolver:
             return self._docs[did]
         if isinstance(did, str) and did.startswith("did:key:"):
             return resolve_did_key(did)
+        if isinstance(did, str) and did.startswith("did:jwk:"):
+            return resolve_did_jwk(did)
         raise DidError(f"cannot resolve {did!r} (not in the static resolver; nothing fetched)")
 
 
@@ -140,7 +177,7 @@ def _absolute(ref: str, base: str) -> str:
     return base + ref if ref.startswith("#") else ref
 
 
-def _public_key(vm: Mapping[str, Any]) -> Ed25519KeyPair | P256KeyPair:
+def _public_key(vm: Mapping[str, Any]) -> PublicKeyPair:
     vm_type = vm.get("type")
     try:
         if "publicKeyMultibase" in vm and vm_type in ("Multikey", "Ed25519VerificationKey2020"):
@@ -157,7 +194,7 @@ def _public_key(vm: Mapping[str, Any]) -> Ed25519KeyPair | P256KeyPair:
 
 def resolve_verification_method(
     vm_url: str, resolver: DidResolver, *, purpose: str = "assertionMethod"
-) -> tuple[Ed25519KeyPair | P256KeyPair, str]:
+) -> tuple[PublicKeyPair, str]:
     """Find ``vm_url`` in its controller document and check it is listed under ``purpose``.
 
     Returns ``(public key pair, controller)``; raises :class:`VerificationMethodError`.

@@ -49,3 +49,8 @@ class DidError(ProofError):
 
 class VerificationMethodError(ProofError):
     """A verification method cannot be found or is not authorised for the proof purpose."""
+
+
+class ClaimsMismatch(ProofError):
+    """A VC-JWT 1.1 registered claim (``iss``, ``sub``, ``jti``, ``nbf``, ``exp``) says something
+    else than the credential or presentation it carries (VC Data Model 1.1 section 6.3.1)."""

@@ -1,14 +1,16 @@
 """VC-JOSE-COSE: ``application/vc+jwt`` credentials and ``application/vp+jwt`` presentations.
 
 The JWS payload is the credential (or presentation) JSON itself (VC-JOSE-COSE 2.0). Signing
-uses Ed25519 (``EdDSA``) or P-256 (``ES256``); the verifier picks the algorithms.
+uses Ed25519 (``EdDSA``), P-256 (``ES256``) or P-384 (``ES384``); the verifier picks the
+algorithms. `verify_jws` is the one JWS check (header, algorithm, key, signature, JSON payload)
+under both VC-JOSE-COSE and VC-JWT 1.1 (`proofs.vc_jwt`).
 """
 
 from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from joserfc import jws
@@ -22,49 +24,59 @@ from microcred.proofs.errors import (
     UnsupportedCryptosuite,
     VerificationMethodError,
 )
-from microcred.proofs.keys import Ed25519KeyPair, KeyPair, P256KeyPair
+from microcred.proofs.keys import Ed25519KeyPair, KeyPair, P256KeyPair, P384KeyPair
 
 __all__ = [
     "DEFAULT_ALGORITHMS",
+    "HeaderKeyResolver",
     "JwtKeyResolver",
+    "sign_jws",
     "sign_vc_jwt",
     "sign_vp_jwt",
+    "verify_jws",
     "verify_vc_jwt",
     "verify_vp_jwt",
 ]
 
 JwtKeyResolver = Callable[[str], KeyPair]
 """``kid -> public key``; raise to refuse."""
+HeaderKeyResolver = Callable[[Mapping[str, Any]], KeyPair]
+"""``JOSE header -> public key`` (from its ``kid``, ``jwk``, or the issuer); raise to refuse."""
 
-DEFAULT_ALGORITHMS: frozenset[str] = frozenset({"EdDSA", "Ed25519", "ES256"})
+# "Ed25519" is the fully-specified name RFC 9864 gives EdDSA over Ed25519.
+DEFAULT_ALGORITHMS: frozenset[str] = frozenset({"EdDSA", "Ed25519", "ES256", "ES384"})
 MAX_TOKEN_LENGTH = 1_000_000
-_ALG_KEY_TYPE = {"EdDSA": "Ed25519", "Ed25519": "Ed25519", "ES256": "P-256"}
+_ALG_KEY_TYPE = {"EdDSA": "Ed25519", "Ed25519": "Ed25519", "ES256": "P-256", "ES384": "P-384"}
+_KEY_TYPE_ALG = {"Ed25519": "EdDSA", "P-256": "ES256", "P-384": "ES384"}
 
 
 def _alg_for(keypair: KeyPair) -> str:
-    return "EdDSA" if keypair.key_type == "Ed25519" else "ES256"
+    return _KEY_TYPE_ALG[keypair.key_type]
 
 
 def _jose_key(keypair: KeyPair, *, private: bool) -> OKPKey | ECKey:
     if private:
         if isinstance(keypair, Ed25519KeyPair):
             return OKPKey.import_key(keypair._crypto_private_key())
-        if isinstance(keypair, P256KeyPair):
+        if isinstance(keypair, P256KeyPair | P384KeyPair):
             return ECKey.import_key(keypair._crypto_private_key())
         raise UnsupportedCryptosuite(f"cannot sign a JWT with {type(keypair).__name__}")
     jwk: dict[str, str | list[str]] = dict(keypair.to_public_jwk())
     return OKPKey.import_key(jwk) if jwk["kty"] == "OKP" else ECKey.import_key(jwk)
 
 
-def _sign(payload: dict[str, Any], keypair: KeyPair, *, kid: str, typ: str, cty: str) -> str:
+def sign_jws(payload: dict[str, Any], keypair: KeyPair, *, header: Mapping[str, Any]) -> str:
+    """A compact JWS of the JSON ``payload``; ``alg`` follows the key, ``header`` adds the rest."""
     alg = _alg_for(keypair)
-    header = {"alg": alg, "typ": typ, "cty": cty, "kid": kid}
+    full = {"alg": alg, **header}
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # joserfc flags "EdDSA" as deprecated by RFC 9864
-        return jws.serialize_compact(
-            header, body, _jose_key(keypair, private=True), algorithms=[alg]
-        )
+        return jws.serialize_compact(full, body, _jose_key(keypair, private=True), algorithms=[alg])
+
+
+def _sign(payload: dict[str, Any], keypair: KeyPair, *, kid: str, typ: str, cty: str) -> str:
+    return sign_jws(payload, keypair, header={"typ": typ, "cty": cty, "kid": kid})
 
 
 def sign_vc_jwt(credential: dict[str, Any], keypair: KeyPair, *, kid: str) -> str:
@@ -89,13 +101,18 @@ def sign_vp_jwt(
     return _sign(payload, keypair, kid=kid, typ="vp+jwt", cty="vp")
 
 
-def _verify(
+def verify_jws(
     token: str,
     *,
-    resolve_key: JwtKeyResolver,
-    typ: str,
-    algorithms: Collection[str],
+    resolve_key: HeaderKeyResolver,
+    typs: Collection[str | None],
+    algorithms: Collection[str] = DEFAULT_ALGORITHMS,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify a compact JWS whose payload is a JSON object: ``(header, payload)``.
+
+    ``typs``: the ``typ`` values accepted (None: no ``typ``). Raises typed :mod:`errors`;
+    ``alg: none`` and any algorithm outside ``algorithms`` are refused before a key is looked
+    up."""
     if not isinstance(token, str) or token.count(".") != 2 or len(token) > MAX_TOKEN_LENGTH:
         raise MalformedProof("jwt", "not a compact JWS")
     try:
@@ -110,14 +127,12 @@ def _verify(
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in algorithms or alg not in _ALG_KEY_TYPE:
         raise UnsupportedCryptosuite(f"JWS algorithm {str(alg)[:40]!r} is not allowed")
-    if header.get("typ") != typ:
-        raise MalformedProof("typ", f"expected {typ!r}, got {header.get('typ')!r}")
+    if header.get("typ") not in typs:
+        expected = " or ".join(repr(t) if t else "none" for t in typs)
+        raise MalformedProof("typ", f"expected {expected}, got {header.get('typ')!r}")
     if "crit" in header:
         raise MalformedProof("crit", "critical header parameters are not supported")
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise MalformedProof("kid", "is missing")
-    key = resolve_key(kid)
+    key = resolve_key(header)
     if key.key_type != _ALG_KEY_TYPE[alg]:
         raise VerificationMethodError(f"a {key.key_type} key cannot verify {alg}")
     try:
@@ -137,6 +152,24 @@ def _verify(
     if not isinstance(payload, dict):
         raise MalformedProof("payload", "must be a JSON object")
     return dict(header), payload
+
+
+def _kid_resolver(resolve_key: JwtKeyResolver) -> HeaderKeyResolver:
+    def by_kid(header: Mapping[str, Any]) -> KeyPair:
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise MalformedProof("kid", "is missing")
+        return resolve_key(kid)
+
+    return by_kid
+
+
+def _verify(
+    token: str, *, resolve_key: JwtKeyResolver, typ: str, algorithms: Collection[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    return verify_jws(
+        token, resolve_key=_kid_resolver(resolve_key), typs=(typ,), algorithms=algorithms
+    )
 
 
 def verify_vc_jwt(

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.hashes import SHA256, SHA384
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -35,6 +35,8 @@ __all__ = [
     "KeyPair",
     "KeyType",
     "P256KeyPair",
+    "P384KeyPair",
+    "PublicKeyPair",
     "decrypt_private_key",
     "encrypt_private_key",
     "keypair_from_jwk",
@@ -42,7 +44,7 @@ __all__ = [
     "load_key_file",
 ]
 
-KeyType = Literal["Ed25519", "P-256"]
+KeyType = Literal["Ed25519", "P-256", "P-384"]
 
 SCRYPT_N = 2**15
 SCRYPT_R = 8
@@ -229,49 +231,59 @@ class Ed25519KeyPair(_Base):
         return self.__private
 
 
-class P256KeyPair(_Base):
-    """An ECDSA P-256 key pair (``ecdsa-rdfc-2019``, JOSE ``ES256``); signatures are r||s."""
+class _EcKeyPair(_Base):
+    """An ECDSA key pair on one NIST curve; signatures are IEEE P1363 ``r || s``."""
 
-    key_type: ClassVar[KeyType] = "P-256"
-    _pub_codec = "p256-pub"
-    _priv_codec = "p256-priv"
+    _curve: ClassVar[type[ec.EllipticCurve]]
+    _size: ClassVar[int]  # bytes of a coordinate, of r and of s
+    _hash: ClassVar[type[SHA256] | type[SHA384]]
 
     def __init__(
         self,
         public_key: ec.EllipticCurvePublicKey,
         private_key: ec.EllipticCurvePrivateKey | None = None,
     ) -> None:
-        if not isinstance(public_key.curve, ec.SECP256R1):
-            raise KeyUsageError("P256KeyPair needs a P-256 key")
+        if not isinstance(public_key.curve, self._curve):
+            raise KeyUsageError(f"{type(self).__name__} needs a {self.key_type} key")
         self._public = public_key
         self.__private = private_key
 
     @classmethod
     def generate(cls) -> Self:
-        private = ec.generate_private_key(ec.SECP256R1())
+        private = ec.generate_private_key(cls._curve())
         return cls(private.public_key(), private)
 
     @classmethod
     def from_multibase(cls, public: str, private: str | None = None) -> Self:
         codec, raw = decode_multikey(public)
-        if codec != "p256-pub":
-            raise KeyUsageError(f"expected a P-256 public key, got {codec}")
+        if codec != cls._pub_codec:
+            raise KeyUsageError(f"expected a {cls.key_type} public key, got {codec}")
         try:
-            public_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+            public_key = ec.EllipticCurvePublicKey.from_encoded_point(cls._curve(), raw)
         except ValueError as cause:
-            raise KeyUsageError(f"invalid P-256 point: {cause}") from None
+            raise KeyUsageError(f"invalid {cls.key_type} point: {cause}") from None
         private_key = None
         if private is not None:
             codec, raw = decode_multikey(private)
-            if codec != "p256-priv":
-                raise KeyUsageError(f"expected a P-256 private key, got {codec}")
+            if codec != cls._priv_codec:
+                raise KeyUsageError(f"expected a {cls.key_type} private key, got {codec}")
             try:
-                private_key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+                private_key = ec.derive_private_key(int.from_bytes(raw, "big"), cls._curve())
             except ValueError as cause:
-                raise KeyUsageError(f"invalid P-256 private key: {cause}") from None
+                raise KeyUsageError(f"invalid {cls.key_type} private key: {cause}") from None
             if private_key.public_key().public_numbers() != public_key.public_numbers():
                 raise KeyUsageError("private key does not match the public key")
         return cls(public_key, private_key)
+
+    @classmethod
+    def from_jwk_coordinates(cls, x: bytes, y: bytes) -> Self:
+        """A public-only pair from the JWK ``x`` and ``y`` coordinates (RFC 7518 section 6.2)."""
+        if len(x) != cls._size or len(y) != cls._size:
+            raise KeyUsageError(f"{cls.key_type} JWK coordinates must be {cls._size} bytes")
+        point = ec.EllipticCurvePublicNumbers(
+            int.from_bytes(x, "big"), int.from_bytes(y, "big"), cls._curve()
+        ).public_key()
+        return cls(point)
 
     def _public_raw(self) -> bytes:
         return self._public.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
@@ -279,34 +291,35 @@ class P256KeyPair(_Base):
     def _private_raw_or_none(self) -> bytes | None:
         if self.__private is None:
             return None
-        return self.__private.private_numbers().private_value.to_bytes(32, "big")
+        return self.__private.private_numbers().private_value.to_bytes(self._size, "big")
 
     def sign(self, data: bytes) -> bytes:
-        """ECDSA P-256 with SHA-256 over ``data``; IEEE P1363 ``r || s`` (64 bytes)."""
+        """ECDSA over ``data`` with the curve's hash; IEEE P1363 ``r || s``."""
         if self.__private is None:
             raise KeyUsageError("this key pair has no private key")
-        r, s = decode_dss_signature(self.__private.sign(data, ec.ECDSA(SHA256())))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        r, s = decode_dss_signature(self.__private.sign(data, ec.ECDSA(self._hash())))
+        return r.to_bytes(self._size, "big") + s.to_bytes(self._size, "big")
 
     def verify(self, signature: bytes, data: bytes) -> None:
         """Raise :class:`InvalidSignature` unless the r||s ``signature`` is valid for ``data``."""
-        if len(signature) != 64:
-            raise InvalidSignature("P-256 signature must be 64 bytes (r || s)")
+        size = self._size
+        if len(signature) != 2 * size:
+            raise InvalidSignature(f"{self.key_type} signature must be {2 * size} bytes (r || s)")
         der = encode_dss_signature(
-            int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
         )
         try:
-            self._public.verify(der, data, ec.ECDSA(SHA256()))
+            self._public.verify(der, data, ec.ECDSA(self._hash()))
         except _CryptoInvalidSignature:
-            raise InvalidSignature("ECDSA P-256 signature does not verify") from None
+            raise InvalidSignature(f"ECDSA {self.key_type} signature does not verify") from None
 
     def to_public_jwk(self) -> dict[str, str]:
         numbers = self._public.public_numbers()
         return {
             "kty": "EC",
-            "crv": "P-256",
-            "x": _b64u(numbers.x.to_bytes(32, "big")),
-            "y": _b64u(numbers.y.to_bytes(32, "big")),
+            "crv": self.key_type,
+            "x": _b64u(numbers.x.to_bytes(self._size, "big")),
+            "y": _b64u(numbers.y.to_bytes(self._size, "big")),
         }
 
     def _crypto_private_key(self) -> ec.EllipticCurvePrivateKey:
@@ -315,18 +328,46 @@ class P256KeyPair(_Base):
         return self.__private
 
 
-def keypair_from_multibase(public: str, private: str | None = None) -> Ed25519KeyPair | P256KeyPair:
+class P256KeyPair(_EcKeyPair):
+    """An ECDSA P-256 key pair (``ecdsa-rdfc-2019``, JOSE ``ES256``); signatures are r||s."""
+
+    key_type: ClassVar[KeyType] = "P-256"
+    _pub_codec = "p256-pub"
+    _priv_codec = "p256-priv"
+    _curve = ec.SECP256R1
+    _size = 32
+    _hash = SHA256
+
+
+class P384KeyPair(_EcKeyPair):
+    """An ECDSA P-384 key pair (JOSE ``ES384``, VC-JOSE-COSE); signatures are r||s (96 bytes)."""
+
+    key_type: ClassVar[KeyType] = "P-384"
+    _pub_codec = "p384-pub"
+    _priv_codec = "p384-priv"
+    _curve = ec.SECP384R1
+    _size = 48
+    _hash = SHA384
+
+
+PublicKeyPair = Ed25519KeyPair | P256KeyPair | P384KeyPair
+"""Any key pair this module builds from a Multikey or a JWK."""
+
+
+def keypair_from_multibase(public: str, private: str | None = None) -> PublicKeyPair:
     """Build the right key pair class from a Multikey public key (and optional private key)."""
     codec, _ = decode_multikey(public)
     if codec == "ed25519-pub":
         return Ed25519KeyPair.from_multibase(public, private)
     if codec == "p256-pub":
         return P256KeyPair.from_multibase(public, private)
+    if codec == "p384-pub":
+        return P384KeyPair.from_multibase(public, private)
     raise KeyUsageError(f"{codec} is not a public key")
 
 
-def keypair_from_jwk(jwk: dict[str, Any]) -> Ed25519KeyPair | P256KeyPair:
-    """A public-only key pair from a public JWK (OKP Ed25519 or EC P-256)."""
+def keypair_from_jwk(jwk: dict[str, Any]) -> PublicKeyPair:
+    """A public-only key pair from a public JWK (OKP Ed25519, EC P-256 or EC P-384)."""
     if not isinstance(jwk, dict):
         raise KeyUsageError("JWK must be an object")
     if "d" in jwk:
@@ -335,14 +376,9 @@ def keypair_from_jwk(jwk: dict[str, Any]) -> Ed25519KeyPair | P256KeyPair:
     try:
         if kty == "OKP" and crv == "Ed25519":
             return Ed25519KeyPair(ed25519.Ed25519PublicKey.from_public_bytes(_unb64u(jwk["x"])))
-        if kty == "EC" and crv == "P-256":
-            x, y = _unb64u(jwk["x"]), _unb64u(jwk["y"])
-            if len(x) != 32 or len(y) != 32:
-                raise KeyUsageError("P-256 JWK coordinates must be 32 bytes")
-            point = ec.EllipticCurvePublicNumbers(
-                int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1()
-            ).public_key()
-            return P256KeyPair(point)
+        if kty == "EC" and crv in ("P-256", "P-384"):
+            cls = P256KeyPair if crv == "P-256" else P384KeyPair
+            return cls.from_jwk_coordinates(_unb64u(jwk["x"]), _unb64u(jwk["y"]))
     except (KeyError, ValueError) as cause:
         raise KeyUsageError(f"invalid JWK: {cause}") from None
     raise KeyUsageError(f"unsupported JWK key type {kty!r}/{crv!r}")
@@ -420,7 +456,7 @@ def load_key_file(
     *,
     encryption_key: bytes | None = None,
     passphrase: str | None = None,
-) -> Ed25519KeyPair | P256KeyPair:
+) -> PublicKeyPair:
     """Load a key file written by ``export_private`` (public-only if it has no private part)."""
     if not isinstance(data, dict) or data.get("type") != "Multikey":
         raise KeyUsageError("not a Multikey key file")

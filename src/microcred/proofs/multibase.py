@@ -12,6 +12,8 @@ __all__ = [
     "MULTICODECS",
     "P256_PRIV",
     "P256_PUB",
+    "P384_PRIV",
+    "P384_PUB",
     "decode_base58btc",
     "decode_multikey",
     "encode_base58btc",
@@ -22,12 +24,16 @@ ED25519_PUB = b"\xed\x01"
 ED25519_PRIV = b"\x80\x26"
 P256_PUB = b"\x80\x24"
 P256_PRIV = b"\x86\x26"
+P384_PUB = b"\x81\x24"  # multicodec 0x1201, varint-encoded
+P384_PRIV = b"\x87\x26"  # multicodec 0x1307
 
 MULTICODECS: dict[str, tuple[bytes, int]] = {
     "ed25519-pub": (ED25519_PUB, 32),
     "ed25519-priv": (ED25519_PRIV, 32),
     "p256-pub": (P256_PUB, 33),
     "p256-priv": (P256_PRIV, 32),
+    "p384-pub": (P384_PUB, 49),
+    "p384-priv": (P384_PRIV, 48),
 }
 """multicodec name -> (varint prefix, raw key length)."""
 
@@ -88,4 +94,4 @@ def decode_multikey(value: str) -> tuple[str, bytes]:
             if len(raw) != length:
                 raise MultibaseError(f"{codec} key must be {length} bytes, got {len(raw)}")
             return codec, raw
-    raise MultibaseError("unsupported multicodec prefix (expected an Ed25519 or P-256 key)")
+    raise MultibaseError("unsupported multicodec prefix (expected an Ed25519, P-256 or P-384 key)")

@@ -30,7 +30,6 @@ CHECK_LABELS = {
     "validity": _("Period of validity"),
     "status": _("Revocation and suspension"),
     "holder": _("Holder"),
-    "challenge": _("Challenge"),
 }
 
 # What each result means for the reader, by the check's machine code (microcred.verify).

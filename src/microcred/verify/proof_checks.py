@@ -3,16 +3,18 @@ check that says so, for credentials and presentations, Data Integrity and JOSE a
 
 The wording names what was signed (:class:`Signed`); the codes are the same everywhere:
 ``proof.unknown_context``, ``proof.jsonld``, ``proof.key_unavailable``, ``proof.bad_key``,
-``proof.invalid_signature``, ``proof.purpose``, ``proof.unsupported``, ``proof.malformed``,
-``proof.rejected``.
+``proof.invalid_signature``, ``proof.purpose``, ``proof.claims_mismatch``, ``proof.unsupported``,
+``proof.malformed``, ``proof.rejected``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from microcred.jsonld.errors import JsonLdError, UnknownContextError
 from microcred.proofs.errors import (
+    ClaimsMismatch,
     InvalidSignature,
     MalformedProof,
     ProofError,
@@ -20,6 +22,7 @@ from microcred.proofs.errors import (
     UnsupportedCryptosuite,
     VerificationMethodError,
 )
+from microcred.proofs.proof_set import ProofOutcome
 from microcred.verify.report import Check
 from microcred.verify.resolution import DocumentFinder
 
@@ -31,6 +34,7 @@ __all__ = [
     "Signed",
     "did_key_vm",
     "proof_failure",
+    "proof_set_check",
 ]
 
 
@@ -110,6 +114,13 @@ def proof_failure(exc: Exception, finder: DocumentFinder, signed: Signed) -> Che
         return Check("proof", "fail", f"{signed.purpose}: {exc}", "proof.purpose")
     if isinstance(exc, UnsupportedCryptosuite):
         return Check("proof", "fail", f"unsupported proof: {exc}", "proof.unsupported")
+    if isinstance(exc, ClaimsMismatch):
+        return Check(
+            "proof",
+            "fail",
+            f"the JWT's claims do not agree with the credential it carries: {exc}",
+            "proof.claims_mismatch",
+        )
     if isinstance(exc, MalformedProof):
         return Check("proof", "fail", f"malformed proof: {exc}", "proof.malformed")
     if isinstance(exc, ProofError):
@@ -120,3 +131,41 @@ def proof_failure(exc: Exception, finder: DocumentFinder, signed: Signed) -> Che
         f"cannot be checked, the {signed.document} is not valid JSON-LD ({type(exc).__name__})",
         "proof.jsonld",
     )
+
+
+def proof_set_check(
+    outcomes: Sequence[ProofOutcome], finder: DocumentFinder, signed: Signed
+) -> tuple[Check, str | None]:
+    """The one ``proof`` check of a document's proofs, listing each (one proof or a set), and
+    the controller of the key of the first verified proof.
+
+    Passes when the proofs this verifier supports verify and none fails; a proof of a kind
+    it does not support is named as not checked and is never enough alone."""
+    total = len(outcomes)
+
+    def label(outcome: ProofOutcome) -> str:
+        return f"proof {outcome.index + 1} of {total} ({outcome.kind})"
+
+    failed = next((o for o in outcomes if o.status == "failed"), None)
+    verified = [o for o in outcomes if o.result is not None]
+    if failed is not None or not verified:
+        first = failed or outcomes[0]
+        assert first.error is not None
+        check = proof_failure(first.error, finder, signed)
+        if total == 1:
+            return check, None
+        return replace(check, message=f"{label(first)}: {check.message}"), None
+    parts: list[str] = []
+    for outcome in outcomes:
+        if outcome.result is not None:
+            parts.append(f"{label(outcome)} verified with key {outcome.result.verification_method}")
+        else:
+            parts.append(f"{label(outcome)} not checked: this verifier does not support it")
+    lead = verified[0].result
+    assert lead is not None
+    message = (
+        f"signature verified ({lead.cryptosuite}) with key {lead.verification_method}"
+        if total == 1
+        else f"{len(verified)} of {total} proofs verified: " + "; ".join(parts)
+    )
+    return Check("proof", "pass", message, "proof.ok"), lead.verification_method.split("#", 1)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from microcred.proofs.did import did_web_to_url, resolve_did_key
+from microcred.proofs.did import did_web_to_url, resolve_did_jwk, resolve_did_key
 from microcred.proofs.errors import DidError
 from microcred.proofs.keys import KeyPair
 
@@ -54,6 +54,8 @@ class DocumentFinder:
     def resolve(self, did: str) -> dict[str, Any]:
         if did.startswith("did:key:"):
             return resolve_did_key(did)
+        if did.startswith("did:jwk:"):  # like did:key, the document is the identifier
+            return resolve_did_jwk(did)
         doc = self._documents.get(did)
         if doc is None and did.startswith("did:web:"):
             url = did_web_to_url(did)
