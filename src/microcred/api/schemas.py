@@ -207,6 +207,17 @@ class TokenCreated(BaseModel):
 # ---------------------------------------------------------------- verification
 
 
+OverallStatusPublic = Annotated[
+    Literal["valid", "unchecked", "invalid", "revoked", "suspended", "expired"],
+    Field(
+        description="the verdict: valid; unchecked (authentic, but whether its issuer revoked "
+        "or suspended it could not be checked: the status list was unavailable, refused, "
+        "expired or of an unsupported kind; not valid); expired; suspended; revoked; invalid. "
+        "Of several findings (a presentation's credentials), the worst"
+    ),
+]
+
+
 class CheckPublic(BaseModel):
     """One check of a verification: which, its result, a machine code and a sentence."""
 
@@ -250,14 +261,14 @@ class PresentedCredentialPublic(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str = Field(description="the credential's id, or verifiableCredential[<n>]")
     valid: bool
-    status: Literal["valid", "invalid", "revoked", "suspended", "expired"]
+    status: OverallStatusPublic
     checks: list[CheckPublic]
     holder_binding: HolderBindingPublic
 
 
 class VerificationReportPublic(BaseModel):
-    valid: bool
-    status: Literal["valid", "invalid", "revoked", "suspended", "expired"]
+    valid: bool = Field(description="true only when status is valid")
+    status: OverallStatusPublic
     checks: list[CheckPublic]
     credentials: list[PresentedCredentialPublic] | None = Field(
         default=None,
@@ -271,7 +282,15 @@ class VerificationReportPublic(BaseModel):
 
 class IssueOptions(BaseModel):
     model_config = ConfigDict(extra="allow")
-    cryptosuite: Literal["eddsa-rdfc-2022", "ecdsa-rdfc-2019"] | None = None
+    cryptosuite: (
+        Literal["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022", "ecdsa-jcs-2019"] | None
+    ) = None
+    verificationMethod: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="the organisation's key to sign with: a verification method of its did:web "
+        "or of its did:key (the issuer must then be that DID)",
+    )
 
 
 class IssueCredentialRequest(BaseModel):

@@ -12,6 +12,7 @@ from rich.console import Console
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_UNCHECKED = 3  # `microcred verify`: authentic, but its status could not be checked
 
 console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)

@@ -234,6 +234,7 @@ def issue(
         raise VcApiError("the credential already has a proof", "credential.proof")
     suite, method = _choose_method(instance, org_id, credential, cryptosuite, verification_method)
     document = _prepare(credential, method)
+    _refuse_problems(document)
     issuer = _issuer_id(document)
     if isinstance(issuer, str) and issuer != method.controller:
         raise VcApiError(
@@ -241,7 +242,6 @@ def issue(
             f"({issuer})",
             "credential.issuer",
         )
-    _refuse_problems(document)
     try:
         signed = add_proof(
             document,
@@ -332,12 +332,17 @@ def verify_presentation_report(
     now: datetime,
     challenge: str | None = None,
     domain: str | None = None,
+    require_binding: bool = False,
 ) -> dict[str, Any]:
     """The presentation report, as `microcred verify --challenge --domain --json` prints it."""
     from microcred.verify.presentation import verify_presentation as verify_vp
 
     report = verify_vp(
-        presentation, verifier_context(instance, now=now), challenge=challenge, domain=domain
+        presentation,
+        verifier_context(instance, now=now),
+        challenge=challenge,
+        domain=domain,
+        require_binding=require_binding,
     )
     data: dict[str, Any] = report.to_json()
     return data

@@ -36,6 +36,7 @@ def _(message: str) -> str:
 
 HEADLINES = {
     "valid": _("Valid: this credential is genuine and in force"),
+    "unchecked": _("Could not be checked: its issuer may have withdrawn it"),
     "invalid": _("Not valid: do not rely on this credential"),
     "revoked": _("Revoked by its issuer"),
     "suspended": _("Suspended by its issuer"),
@@ -73,6 +74,7 @@ BINDING_OTHERWISE = _("Nothing shows that the person who presented it is the lea
 
 STATUS_WORDS = {
     "valid": _("Valid"),
+    "unchecked": _("Could not be checked"),
     "invalid": _("Not valid"),
     "revoked": _("Revoked"),
     "suspended": _("Suspended"),
@@ -243,6 +245,12 @@ def _explanation(status: str, checks: list[CheckLine], revoked_at: datetime | No
             "The signature is intact, the issuer has not withdrawn it, and it is within its "
             "period of validity."
         )
+    if status == "unchecked":
+        return p.gettext(
+            "The signature is genuine, but whether the issuer has revoked or suspended this "
+            "credential could not be checked. Do not rely on it until it can be: try again "
+            "later, or ask the issuer."
+        )
     if status == "revoked":
         if revoked_at is not None:
             return p.gettext("This credential was revoked by its issuer on %(date)s.") % {
@@ -272,7 +280,6 @@ def build(
     p: Page,
     *,
     revoked_at: datetime | None = None,
-    trust_names: dict[str, tuple[str, str | None]] | None = None,
     binding: dict[str, Any] | None = None,
     summary: CredentialSummary | None = None,
 ) -> CredentialView:

@@ -197,7 +197,7 @@ async def verify_submit(request: Request) -> Response:
     else:
         assert raw is not None
         try:
-            parse_input(raw)
+            parse_input(raw, images=True)  # a baked PNG or SVG badge is verified too
         except InputError as exc:
             errors["file" if kind == "file" else "text"] = p.gettext(
                 "This is not a credential: %(reason)s"

@@ -42,7 +42,7 @@ from microcred.web.core import (
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 5 * 1024 * 1024
-STATUSES = ("valid", "revoked", "suspended", "expired", "invalid")
+STATUSES = ("valid", "unchecked", "revoked", "suspended", "expired", "invalid")
 
 
 def current_holder(request: Request) -> HolderView | None:

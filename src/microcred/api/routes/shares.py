@@ -53,6 +53,7 @@ HTML_HEADERS = {
 # which the HTML page shows in its language.
 HEADLINES = {
     "valid": i18n.N_("Valid"),
+    "unchecked": i18n.N_("Could not be checked"),
     "invalid": i18n.N_("Not valid"),
     "revoked": i18n.N_("Revoked by its issuer"),
     "suspended": i18n.N_("Suspended by its issuer"),
