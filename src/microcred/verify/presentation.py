@@ -32,12 +32,14 @@ from typing import Any
 
 from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.presentation import ENVELOPED_TYPE, VC_JWT_DATA_URL
+from microcred.formats.vc_jwt import presentation_from_claims
 from microcred.jsonld.errors import JsonLdError
-from microcred.proofs.dataintegrity import verify_proofs
 from microcred.proofs.did import resolve_verification_method
 from microcred.proofs.errors import ProofError
 from microcred.proofs.jose import verify_vp_jwt
 from microcred.proofs.keys import KeyPair
+from microcred.proofs.proof_set import verify_all
+from microcred.proofs.vc_jwt import JWT_TYPS, resolve_jwt_key, verify_jwt_vp
 from microcred.verify.binding import NOT_CHECKED, HolderBinding, holder_binding
 from microcred.verify.credential import (
     VerifierContext,
@@ -161,7 +163,8 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def is_presentation(document_or_jwt: dict[str, Any] | str | bytes) -> bool:
-    """True for a ``VerifiablePresentation`` (JSON) or a JWT whose header ``typ`` is ``vp+jwt``."""
+    """True for a ``VerifiablePresentation`` (JSON), a JWT whose header ``typ`` is ``vp+jwt``, or
+    a VP-JWT 1.1 (``typ`` JWT or none, a ``vp`` claim)."""
     if not isinstance(document_or_jwt, dict | str | bytes):
         return False
     try:
@@ -170,7 +173,12 @@ def is_presentation(document_or_jwt: dict[str, Any] | str | bytes) -> bool:
         return False
     if parsed.jwt is not None:
         header = _jwt_part(parsed.jwt, 0)
-        return isinstance(header, dict) and header.get("typ") == VP_JWT
+        if not isinstance(header, dict):
+            return False
+        if header.get("typ") in JWT_TYPS:
+            claims = _jwt_part(parsed.jwt, 1)
+            return isinstance(claims, dict) and isinstance(claims.get("vp"), dict)
+        return header.get("typ") == VP_JWT
     return "VerifiablePresentation" in _types(parsed.document)
 
 
@@ -309,7 +317,7 @@ def _di_proof(
         return key
 
     try:
-        results = verify_proofs(
+        results = verify_all(
             vp,
             resolve_key=resolve_key,
             canonicalize=ctx.canonicalize,
@@ -349,7 +357,9 @@ def _jwt_proof(
     finder: DocumentFinder,
     challenge: str | None,
     domain: str | None,
+    legacy: bool = False,
 ) -> tuple[Check, list[str]]:
+    """``legacy``: a VP-JWT 1.1 (the ``vp`` claim; its key resolved against ``iss``)."""
     problem = _binding_problem(
         payload.get("nonce"), payload.get("aud"), challenge, domain, jwt=True
     )
@@ -364,8 +374,20 @@ def _jwt_proof(
         signers.append(controller)
         return key
 
+    def resolve_header(header: Any) -> KeyPair:
+        iss = payload.get("iss") if isinstance(payload.get("iss"), str) else None
+        key, controller = resolve_jwt_key(header, iss, finder, purpose="authentication")
+        signers.append(controller)
+        return key
+
     try:
-        verify_vp_jwt(token, resolve_key=resolve_kid, nonce=challenge, aud=domain)
+        if legacy:
+            _, claims = verify_jwt_vp(
+                token, resolve_key=resolve_header, nonce=challenge, aud=domain
+            )
+            presentation_from_claims(claims)  # the holder and id agree with iss and jti
+        else:
+            verify_vp_jwt(token, resolve_key=resolve_kid, nonce=challenge, aud=domain)
     except _CHECKED_ERRORS as exc:
         return proof_failure(exc, finder, PRESENTATION_JWT), []
     now = ctx.now.timestamp()
@@ -380,9 +402,8 @@ def _jwt_proof(
         f"aud {domain!r}" if domain is not None else "",
     ]
     binding = " and ".join(b for b in bound if b)
-    message = "JWT signature verified (VC-JOSE, vp+jwt)" + (
-        f", bound to {binding}" if binding else ""
-    )
+    kind = "VC-JWT 1.1, vp claim" if legacy else "VC-JOSE, vp+jwt"
+    message = f"JWT signature verified ({kind})" + (f", bound to {binding}" if binding else "")
     return _no_challenge_note(Check("proof", "pass", message, "proof.ok"), challenge), signers
 
 
@@ -544,7 +565,10 @@ def _run(
     if token is not None:
         header = _jwt_part(token, 0)
         typ = header.get("typ") if isinstance(header, dict) else None
-        if typ != VP_JWT:
+        claims = _jwt_part(token, 1)
+        # VC-JWT 1.1 (VC DM 1.1 section 6.3.1): typ JWT (or none), the presentation in `vp`.
+        legacy = typ in JWT_TYPS and isinstance(claims, dict) and isinstance(claims.get("vp"), dict)
+        if typ != VP_JWT and not legacy:
             what = (
                 "a credential (vc+jwt), not a presentation; verify it without a challenge and domain"
                 if typ == "vc+jwt"
@@ -552,13 +576,23 @@ def _run(
             )
             b.checks.add(Check("parse", "fail", f"the input is {what}", "parse.not_vp"))
             return b.stop("not checked: the input is not a presentation")
-        vp = _jwt_part(token, 1)
+        vp = claims
+        if legacy:
+            try:
+                vp = presentation_from_claims(claims)
+            except ProofError:  # the proof check says what disagrees
+                vp = dict(claims["vp"])
         if not isinstance(vp, dict):
             b.checks.add(
                 Check("parse", "fail", "the JWT payload is not a JSON object", "parse.error")
             )
             return b.stop("not checked: the input could not be read")
-        b.checks.add(Check("parse", "pass", "read a VC-JOSE presentation (vp+jwt)", "parse.jwt"))
+        what = (
+            "a VC-JWT 1.1 presentation (the vp claim)"
+            if legacy
+            else "a VC-JOSE presentation (vp+jwt)"
+        )
+        b.checks.add(Check("parse", "pass", f"read {what}", "parse.jwt"))
     else:
         vp = parsed.document
         assert vp is not None
@@ -574,7 +608,9 @@ def _run(
     )
     finder = DocumentFinder(ctx.documents, ctx.fetch)
     if token is not None:
-        proof, signers = _jwt_proof(token, vp, ctx, finder, challenge, domain)
+        proof, signers = _jwt_proof(
+            token, claims if legacy else vp, ctx, finder, challenge, domain, legacy
+        )
     else:
         proof, signers = _di_proof(vp, ctx, finder, challenge, domain)
     b.checks.add(proof)
