@@ -222,6 +222,3 @@ def list_for(instance: Instance, org_ref: str) -> list[TokenView]:
             select(ApiToken).where(ApiToken.org_id == org.id).order_by(ApiToken.created_at)
         )
         return [_view(r, org.slug) for r in rows]
-
-
-list_tokens = list_for

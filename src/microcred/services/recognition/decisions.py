@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlalchemy import select
 
@@ -26,8 +26,8 @@ from microcred.store.db import transaction
 from microcred.store.tables import Organisation, RecognitionDecision
 
 Outcome = Literal["recognised", "partly", "refused"]
-
-OUTCOMES: tuple[str, ...] = ("recognised", "partly", "refused")
+# The outcomes a decision may have, in the order forms offer them: the type's own values.
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 class RecognitionError(OrganisationError):
