@@ -29,6 +29,7 @@ from microcred.proofs.errors import (
     UnsupportedCryptosuite,
     VerificationMethodError,
 )
+from microcred.proofs.jcs import JCS_SUITES, canonicalize_jcs
 from microcred.proofs.keys import KeyPair
 from microcred.proofs.multibase import decode_base58btc, encode_base58btc
 
@@ -47,9 +48,27 @@ Canonicalize = Callable[[dict[str, Any]], str]
 KeyResolver = Callable[[str, str], KeyPair]
 """``(verification method URL, proof purpose) -> public key``; raise to refuse."""
 
-SUITE_KEY_TYPES: dict[str, str] = {"eddsa-rdfc-2022": "Ed25519", "ecdsa-rdfc-2019": "P-256"}
+SUITE_KEY_TYPES: dict[str, str] = {
+    "eddsa-rdfc-2022": "Ed25519",
+    "ecdsa-rdfc-2019": "P-256",
+    "eddsa-jcs-2022": "Ed25519",
+    "ecdsa-jcs-2019": "P-256",
+}
 DEFAULT_SUITES: frozenset[str] = frozenset(SUITE_KEY_TYPES)
-_SUITE_FOR_KEY = {key_type: suite for suite, key_type in SUITE_KEY_TYPES.items()}
+# The suite a key signs with when none is asked for: the RDFC one of its key type.
+_SUITE_FOR_KEY = {"Ed25519": "eddsa-rdfc-2022", "P-256": "ecdsa-rdfc-2019"}
+
+
+def _transform(suite: str, document: Mapping[str, Any], canonicalize: Canonicalize) -> Canonicalize:
+    """The suite's transformation: JCS for the -jcs- suites. Their document is still checked
+    as JSON-LD first (``canonicalize`` must accept it, or raises): a credential is JSON-LD
+    whatever secures it, and an undefined term fails under JCS as it does under RDFC."""
+    if suite not in JCS_SUITES:
+        return canonicalize
+    canonicalize({k: v for k, v in document.items() if k != "proof"})
+    return canonicalize_jcs
+
+
 _DATETIME = re.compile(
     r"^-?[0-9]{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:"
     r"([0-5][0-9]|60)(\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
@@ -132,15 +151,19 @@ def add_proof(
     challenge: str | None = None,
     domain: str | None = None,
     canonicalize: Canonicalize = _default_canonicalize,
+    cryptosuite: str | None = None,
 ) -> dict[str, Any]:
-    """A new document with a ``DataIntegrityProof`` added (the suite follows the key type).
+    """A new document with a ``DataIntegrityProof`` added (the suite follows the key type
+    unless ``cryptosuite`` names one for it, such as ``eddsa-jcs-2022``).
 
     An existing proof is kept: the result then carries a proof set (a list), and the new
     proof signs the document without any proof.
     """
-    suite = _SUITE_FOR_KEY.get(keypair.key_type)
+    suite = cryptosuite or _SUITE_FOR_KEY.get(keypair.key_type)
     if suite is None:
         raise UnsupportedCryptosuite(f"no cryptosuite for key type {keypair.key_type!r}")
+    if SUITE_KEY_TYPES.get(suite) != keypair.key_type:
+        raise UnsupportedCryptosuite(f"a {keypair.key_type} key cannot sign {suite}")
     if "@context" not in document:
         raise MalformedProof("@context", "the document to sign has no @context")
     proof: dict[str, Any] = {
@@ -154,7 +177,9 @@ def add_proof(
         proof["challenge"] = challenge
     if domain is not None:
         proof["domain"] = domain
-    _, hash_data = create_verify_data(document, proof, canonicalize=canonicalize)
+    _, hash_data = create_verify_data(
+        document, proof, canonicalize=_transform(suite, document, canonicalize)
+    )
     proof["proofValue"] = encode_base58btc(keypair.sign(hash_data))
     out = dict(document)
     existing = out.get("proof")
@@ -239,7 +264,9 @@ def _verify_one(
     key = resolve_key(vm, purpose)
     if key.key_type != SUITE_KEY_TYPES[suite]:
         raise VerificationMethodError(f"a {key.key_type} key cannot verify {suite}")
-    _, hash_data = create_verify_data(unsecured, options, canonicalize=canonicalize)
+    _, hash_data = create_verify_data(
+        unsecured, options, canonicalize=_transform(suite, unsecured, canonicalize)
+    )
     key.verify(signature, hash_data)
     return ProofResult(
         cryptosuite=suite, verification_method=vm, created=created, proof_purpose=purpose
