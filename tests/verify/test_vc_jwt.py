@@ -314,3 +314,101 @@ def test_node_jose_signed_vc_jwt_verifies(alg: str) -> None:
     claims["vc"]["credentialSubject"]["name"] = "Changed"
     forged = _verify(f"{header}.{_b64(json.dumps(claims).encode())}.{signature}")
     assert forged.check("proof").code == "proof.invalid_signature"
+
+
+# ------------------------------------------------------------------ presentations (vp claim)
+
+
+def _vp_token(holder_key: Any, credentials: list[str], **extra: Any) -> str:
+    holder = did_key_for(holder_key)
+    claims = {
+        "iss": holder,
+        "jti": "urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
+        "aud": "https://verifier.example.lv",
+        "nonce": "n-0S6_WzA2Mj",
+        "nbf": ISSUED,
+        "vp": {
+            "@context": [VC_V1],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": credentials,
+        },
+        **extra,
+    }
+    kid = f"{holder}#{holder_key.public_multibase}"
+    return _sign(claims, holder_key, {"typ": "JWT", "kid": kid})
+
+
+def _issued_to(holder_key: Any) -> str:
+    issuer = P384KeyPair.generate()
+    did = did_key_for(issuer)
+    claims = _claims(did, sub=did_key_for(holder_key))
+    claims["vc"]["credentialSubject"]["id"] = did_key_for(holder_key)
+    return _sign(claims, issuer, {"typ": "JWT", "kid": f"{did}#{issuer.public_multibase}"})
+
+
+def _present(token: str, **binding: Any) -> Any:
+    from microcred.verify.presentation import is_presentation, verify_presentation
+
+    assert is_presentation(token)
+    options = {"challenge": "n-0S6_WzA2Mj", "domain": "https://verifier.example.lv", **binding}
+    return verify_presentation(token, VerifierContext(now=NOW), **options)
+
+
+def test_vp_jwt_with_vc_jwts_verifies_and_binds_its_holder() -> None:
+    holder = Ed25519KeyPair.generate()
+    report = _present(_vp_token(holder, [_issued_to(holder)]))
+    assert report.valid, report.to_json()
+    assert report.check("parse").message == "read a VC-JWT 1.1 presentation (the vp claim)"
+    assert report.check("proof").code == "proof.ok"
+    assert report.check("holder").code == "holder.ok", report.check("holder")
+    (presented,) = report.credentials
+    assert presented.report.valid and presented.report.check("parse").code == "parse.jwt"
+
+
+def test_vp_jwt_wrong_nonce_and_audience_fail() -> None:
+    holder = Ed25519KeyPair.generate()
+    token = _vp_token(holder, [_issued_to(holder)])
+    assert not _present(token, challenge="another-nonce").valid
+    assert not _present(token, domain="https://elsewhere.example").valid
+
+
+def test_vp_jwt_signed_by_another_key_than_its_iss_fails() -> None:
+    holder, intruder = Ed25519KeyPair.generate(), Ed25519KeyPair.generate()
+    good = _vp_token(holder, [_issued_to(holder)])
+    _header, body, _ = good.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    resigned = _sign(
+        claims, intruder, {"typ": "JWT", "kid": f"{did_key_for(holder)}#{holder.public_multibase}"}
+    )
+    report = _present(resigned)
+    assert not report.valid and report.check("proof").code == "proof.invalid_signature"
+
+
+def test_vp_jwt_holder_claim_must_agree_with_iss() -> None:
+    holder = Ed25519KeyPair.generate()
+    token = _vp_token(holder, [_issued_to(holder)])
+    _, body, _ = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims["vp"]["holder"] = "did:example:someone-else"
+    kid = f"{did_key_for(holder)}#{holder.public_multibase}"
+    report = _present(_sign(claims, holder, {"typ": "JWT", "kid": kid}))
+    assert not report.valid and report.check("proof").code == "proof.claims_mismatch"
+
+
+def test_vp_jwt_with_a_tampered_credential_is_invalid() -> None:
+    holder = Ed25519KeyPair.generate()
+    inner = _issued_to(holder)
+    header, body, signature = inner.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims["vc"]["credentialSubject"]["name"] = "Changed"
+    forged = f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
+    report = _present(_vp_token(holder, [forged]))
+    assert not report.valid
+    assert report.credentials[0].report.check("proof").code == "proof.invalid_signature"
+
+
+def test_expired_vp_jwt_fails() -> None:
+    holder = Ed25519KeyPair.generate()
+    token = _vp_token(holder, [_issued_to(holder)], exp=ISSUED + 60)
+    report = _present(token)
+    assert not report.valid and report.check("proof").code == "proof.expired"

@@ -185,7 +185,12 @@ def is_presentation(document_or_jwt: dict[str, Any] | str | bytes) -> bool:
 # ------------------------------------------------------------------ checks
 
 
-def _schema_problems(vp: dict[str, Any]) -> list[str]:
+def _is_compact_jwt(item: Any) -> bool:
+    return isinstance(item, str) and item.count(".") == 2 and len(item) < 1_000_000
+
+
+def _schema_problems(vp: dict[str, Any], jwt_items: bool = False) -> list[str]:
+    """``jwt_items``: a VP-JWT 1.1, whose ``verifiableCredential`` holds VC-JWTs (strings)."""
     errors: list[str] = context_problems(vp, "presentation")
     if "VerifiablePresentation" not in _types(vp):
         errors.append("type must include VerifiablePresentation")
@@ -194,13 +199,14 @@ def _schema_problems(vp: dict[str, Any]) -> list[str]:
         errors.append("holder must be a URL/DID or an object with an id")
     embedded = vp.get("verifiableCredential")
     if embedded is not None:
-        items = [embedded] if isinstance(embedded, dict) else embedded
+        single = isinstance(embedded, dict) or (jwt_items and isinstance(embedded, str))
+        items = [embedded] if single else embedded
         if not isinstance(items, list):
             errors.append(
                 "verifiableCredential must be a list of credential objects, "
                 f"not a {type(embedded).__name__}"
             )
-        elif not all(isinstance(item, dict) for item in items):
+        elif not all(isinstance(i, dict) or (jwt_items and _is_compact_jwt(i)) for i in items):
             errors.append(
                 "every entry of verifiableCredential must be a credential object or an "
                 "EnvelopedVerifiableCredential (never a bare string, number or URL)"
@@ -429,7 +435,8 @@ def _verify_embedded(item: dict[str, Any], ctx: VerifierContext) -> Verification
 
 def _credentials(vp: dict[str, Any], ctx: VerifierContext) -> list[PresentedCredential]:
     embedded = vp.get("verifiableCredential")
-    items = [] if embedded is None else [embedded] if isinstance(embedded, dict) else embedded
+    single = isinstance(embedded, dict | str)  # a VP-JWT 1.1 may hold one VC-JWT string
+    items = [] if embedded is None else [embedded] if single else embedded
     presented: list[PresentedCredential] = []
     used: set[str] = set()
     for index, item in enumerate(items):
@@ -562,6 +569,7 @@ def _run(
         b.checks.add(Check("parse", "fail", str(exc), "parse.error"))
         return b.stop("not checked: the input could not be read")
     token = parsed.jwt
+    legacy, claims = False, None  # the JWT's payload; legacy: a VP-JWT 1.1 (a vp claim)
     if token is not None:
         header = _jwt_part(token, 0)
         typ = header.get("typ") if isinstance(header, dict) else None
@@ -598,8 +606,9 @@ def _run(
         assert vp is not None
         b.checks.add(Check("parse", "pass", "read a JSON-LD presentation", "parse.json"))
     b.presentation = vp
-    b.summary = {"holder": _holder_id(vp), "format": VP_JWT if token else "json-ld"}
-    errors = _schema_problems(vp)
+    jwt_format = "vp-jwt-1.1" if legacy else VP_JWT
+    b.summary = {"holder": _holder_id(vp), "format": jwt_format if token else "json-ld"}
+    errors = _schema_problems(vp, jwt_items=legacy)
     if errors:
         b.checks.add(Check("schema", "fail", "; ".join(errors), "schema.invalid"))
         return b.stop("not checked: the presentation does not follow the data model")
@@ -609,7 +618,13 @@ def _run(
     finder = DocumentFinder(ctx.documents, ctx.fetch)
     if token is not None:
         proof, signers = _jwt_proof(
-            token, claims if legacy else vp, ctx, finder, challenge, domain, legacy
+            token,
+            claims if isinstance(claims, dict) and legacy else vp,
+            ctx,
+            finder,
+            challenge,
+            domain,
+            legacy,
         )
     else:
         proof, signers = _di_proof(vp, ctx, finder, challenge, domain)
