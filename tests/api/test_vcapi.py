@@ -160,6 +160,8 @@ def test_presentations_verify(client, admin):
     )
     assert_error_shape(wrong, 400)
     assert "challenge" in wrong.json()["errors"][0]["detail"]
+    # the error names the member that failed: the presentation, not a credential
+    assert wrong.json()["error"]["field"] == "verifiablePresentation"
     no_challenge = client.post("/presentations/verify", json={"verifiablePresentation": vp})
     assert no_challenge.status_code == 200 and no_challenge.json()["warnings"]
     tampered = copy.deepcopy(vp)
@@ -199,3 +201,45 @@ def test_vc_api_issue_needs_a_live_token(client, instance, org):
     assert issue(client, bearer(secret)).status_code == 201
     tokens.revoke(instance, org.slug, view.id)
     assert_error_shape(issue(client, bearer(secret)), 401)
+
+
+def test_every_suite_on_either_did_and_the_chosen_key(client, org, admin, instance):
+    suites = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "eddsa-jcs-2022", "ecdsa-jcs-2019")
+    for suite in suites:
+        vc = issue(client, admin, cryptosuite=suite).json()["verifiableCredential"]
+        assert vc["issuer"] == org.did and vc["proof"]["cryptosuite"] == suite
+        if "jcs" in suite:  # vc-di-eddsa / vc-di-ecdsa 3.3: proof.@context is the document's
+            assert vc["proof"]["@context"] == vc["@context"]
+        assert client.post("/credentials/verify", json={"verifiableCredential": vc}).json()[
+            "verified"
+        ], suite
+    did = client.get(f"/orgs/{org.slug}/did.json").json()
+    methods = {vm["id"]: vm["publicKeyMultibase"] for vm in did["verificationMethod"]}
+    p256 = methods[f"{org.did}#key-p256"]
+    # the issuer may be the organisation's did:key: the key of that DID signs
+    for suite, multikey in (
+        ("eddsa-jcs-2022", methods[f"{org.did}#key-1"]),
+        ("ecdsa-rdfc-2019", p256),
+    ):
+        did_key = f"did:key:{multikey}"
+        credential = {**plain_credential(), "issuer": did_key}
+        vc = issue(client, admin, credential, cryptosuite=suite).json()["verifiableCredential"]
+        assert vc["proof"]["verificationMethod"] == f"{did_key}#{multikey}"
+        result = client.post("/credentials/verify", json={"verifiableCredential": vc}).json()
+        assert result["verified"] is True, result
+    # options.verificationMethod picks the key, and the suite follows its type
+    chosen = f"{org.did}#key-p256"
+    vc = issue(client, admin, verificationMethod=chosen).json()["verifiableCredential"]
+    assert vc["proof"]["verificationMethod"] == chosen
+    assert vc["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+    # a key that is not the organisation's, or one of another type than the suite's: 400
+    for options in (
+        {"verificationMethod": "did:key:z6MkhTNL7i2etLerDK8Acz5t528giE5KA4p75T6ka1E1D74r#x"},
+        {"verificationMethod": chosen, "cryptosuite": "eddsa-rdfc-2022"},
+    ):
+        error = assert_error_shape(issue(client, admin, **options), 400)
+        assert error["field"] == "options.verificationMethod"
+    # a did:key issuer with the key of the other type: the token does not sign as that DID
+    other = {**plain_credential(), "issuer": f"did:key:{p256}"}
+    error = assert_error_shape(issue(client, admin, other, cryptosuite="eddsa-rdfc-2022"), 400)
+    assert error["field"] == "credential.issuer"

@@ -51,7 +51,9 @@ def _problem(check: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _result(checks: list[dict[str, Any]], verified: bool, **extra: Any) -> JSONResponse:
+def _result(checks: list[dict[str, Any]], verified: bool, field: str, **extra: Any) -> JSONResponse:
+    """The VC-API verification response; ``field`` is the request member that was checked
+    (``verifiableCredential`` or ``verifiablePresentation``), named in ``error.field``."""
     body: dict[str, Any] = {
         "verified": verified,
         "checks": [c["id"] for c in checks if c["status"] == "pass"],
@@ -61,7 +63,7 @@ def _result(checks: list[dict[str, Any]], verified: bool, **extra: Any) -> JSONR
     }
     if not verified:
         first = body["errors"][0]["detail"] if body["errors"] else "verification failed"
-        body.update(error_body("verification_failed", first, "verifiableCredential"))
+        body.update(error_body("verification_failed", first, field))
     return JSONResponse(body, 200 if verified else 400)
 
 
@@ -102,7 +104,7 @@ async def verify_credential(instance: InstanceDep, body: VerifyCredentialRequest
         vcapi.verify, instance, body.verifiableCredential, now=instance.now()
     )
     data = report.to_json()
-    return _result(data["checks"], report.valid, report=data)
+    return _result(data["checks"], report.valid, "verifiableCredential", report=data)
 
 
 @router.post(
@@ -132,4 +134,6 @@ async def verify_presentation(
             failed = [c for c in report["checks"] if c["status"] == "fail"]
             detail = "; ".join(f"{c['id']}: {c['message']}" for c in failed) or report["status"]
             checks.append({"id": f"credential[{number}]", "status": "fail", "message": detail})
-    return _result(checks, result.verified, credentials=result.credentials)
+    return _result(
+        checks, result.verified, "verifiablePresentation", credentials=result.credentials
+    )
