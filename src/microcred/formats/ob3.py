@@ -26,6 +26,7 @@ from microcred.model.vocabulary import (
 )
 
 __all__ = [
+    "AWARDING_BODY_URN",
     "EQF_PREFIX",
     "ESCO_SKILL_PREFIX",
     "MANDATORY_ELEMENTS",
@@ -36,6 +37,7 @@ __all__ = [
     "VC_V2",
     "achievement",
     "award_to_ob3",
+    "body_id",
     "profile",
 ]
 
@@ -179,7 +181,7 @@ def achievement(spec: Specification, achievement_id: str | None = None) -> dict[
         "nameLanguageMap": dict(spec.title),
         "description": _text(spec.description) if spec.description else _text(spec.title),
         "criteria": {"narrative": narrative},
-        "creator": profile(spec.awarding_body),
+        "creator": profile(spec.awarding_body, body_id(spec.awarding_body)),
     }
     if spec.description:
         ach["descriptionLanguageMap"] = dict(spec.description)
@@ -247,10 +249,27 @@ def achievement(spec: Specification, achievement_id: str | None = None) -> dict[
         if spec.validity.until is not None:
             ach["validityUntil"] = spec.validity.until.isoformat()
     if spec.co_awarding_bodies:
-        ach["coAwardingBody"] = [profile(b) for b in spec.co_awarding_bodies]
+        ach["coAwardingBody"] = [profile(b, body_id(b)) for b in spec.co_awarding_bodies]
     if spec.url:
         ach["informationUrl"] = spec.url
     return ach
+
+
+AWARDING_BODY_URN = "urn:microcred:awarding-body:"
+
+
+def body_id(body: AwardingBody) -> str:
+    """The awarding body's own id, or a stable URN made from what describes it: the OB 3.0
+    schema wants every `Profile` to have an `id`, and the same body gets the same one in
+    every credential (readers drop the URN again: it is not an identifier the body chose)."""
+    if body.id:
+        return str(body.id)
+    import hashlib
+    import json
+
+    data = body.model_dump(mode="json", exclude_none=True)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return f"{AWARDING_BODY_URN}{digest[:32]}"
 
 
 def _spec_urn(spec: Specification) -> str:

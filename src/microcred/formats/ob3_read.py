@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from microcred.formats.ob3 import (
+    AWARDING_BODY_URN,
     EQF_PREFIX,
     UNDETERMINED,
 )
@@ -62,8 +63,8 @@ def _read_body(node: Any, lang: str) -> dict[str, Any] | None:
     name = _lang_map(node, "nameLanguageMap", "name", lang)
     if name:
         body["name"] = name
-    if isinstance(node.get("id"), str):
-        body["id"] = node["id"]
+    if isinstance(node.get("id"), str) and not node["id"].startswith(AWARDING_BODY_URN):
+        body["id"] = node["id"]  # a made-up URN (formats.ob3.body_id) is no id of the body's
     if isinstance(node.get("url"), str):
         body["url"] = node["url"]
     if isinstance(node.get("email"), str):
