@@ -129,10 +129,17 @@ def _checks_table(checks: list[Any], presentation: bool, t: i18n.Translator) -> 
             f"[{colour}]{mark} {escape(line.word)}[/]",
             escape(line.meaning or line.message),
         )
+    return table
+
+
+def _print_checks(checks: list[Any], presentation: bool, t: i18n.Translator) -> None:
+    console.print(_checks_table(checks, presentation, t))
     for check in checks:
         if getattr(check, "document", ""):  # not available offline: the CLI's way to supply it
-            table.add_row("", "", escape(f"--resolve {check.document}=FILE"))
-    return table
+            # Below the table, never wrapped or cut: the line is meant to be copied.
+            console.print(
+                f"  --resolve {escape(check.document)}=FILE", soft_wrap=True, highlight=False
+            )
 
 
 def _read_input(file: str) -> bytes:
@@ -187,14 +194,14 @@ def render(report: VerificationReport, t: i18n.Translator | None = None) -> None
         _line(
             t.gettext("Issuer"), f"{summary.issuer_name_in() or '-'}{where}  ({summary.issuer_id})"
         )
-    console.print(_checks_table(list(report.checks), False, t))
+    _print_checks(list(report.checks), False, t)
 
 
 def render_presentation(report: PresentationReport, t: i18n.Translator | None = None) -> None:
     t = t or i18n.translator()
     console.print(_headline(VP_HEADLINES, report.status, t))
     _line(t.gettext("Holder"), str(report.summary.get("holder") or "-"))
-    console.print(_checks_table(list(report.checks), True, t))
+    _print_checks(list(report.checks), True, t)
     for item in report.credentials:
         console.print(f"\n[bold]{item.name}[/]", highlight=False)
         if item.binding.bound:

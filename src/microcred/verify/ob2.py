@@ -240,7 +240,12 @@ def _check_revocation(
         reason = assertion.get("revocationReason")
         checks.fail("revocation", "the assertion is revoked" + (f": {reason}" if reason else ""))
         return
-    url = (issuer or {}).get("revocationList")
+    if issuer is None:
+        checks.warn(
+            "revocation", "not checked: the issuer profile, which names the list, is unknown"
+        )
+        return
+    url = issuer.get("revocationList")
     if isinstance(url, dict):
         revocation: dict[str, Any] | None = url
         url = url.get("id")
