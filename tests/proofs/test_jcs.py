@@ -108,6 +108,7 @@ def test_jcs_suites_agree_with_an_independent_implementation(suite, make) -> Non
     key = make()
     signed = _sign(key, suite)
     assert signed["proof"]["cryptosuite"] == suite
+    assert signed["proof"]["@context"] == signed["@context"]  # 3.3 Create Proof (JCS)
     result = verify_proof(signed, resolve_key=lambda vm, purpose: key)
     assert result.cryptosuite == suite
     checked = _node_check(signed, key)

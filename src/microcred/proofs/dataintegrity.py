@@ -177,6 +177,10 @@ def add_proof(
         proof["challenge"] = challenge
     if domain is not None:
         proof["domain"] = domain
+    if suite in JCS_SUITES:
+        # vc-di-eddsa / vc-di-ecdsa 3.3 Create Proof (JCS): proof.@context is the document's
+        # (the hash is the same either way: the proof configuration takes it in both suites)
+        proof["@context"] = document["@context"]
     _, hash_data = create_verify_data(
         document, proof, canonicalize=_transform(suite, document, canonicalize)
     )
