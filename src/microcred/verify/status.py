@@ -17,7 +17,7 @@ from microcred.formats.status_list import (
 )
 from microcred.jsonld.errors import JsonLdError
 from microcred.proofs.did import key_resolver
-from microcred.proofs.errors import ProofError
+from microcred.proofs.errors import ProofError, VerificationMethodError
 from microcred.proofs.keys import KeyPair
 from microcred.proofs.proof_set import verify_all
 from microcred.verify.report import Check
@@ -317,13 +317,22 @@ def _list_signer(
     """The issuer of the list once its proofs verify with keys its issuer controls (which
     may be another issuer than the credential's: Bitstring Status List allows it)."""
     list_issuer = _list_issuer(list_credential)
+    missing_before = len(finder.unavailable)
     try:
         methods = ctx.status_lists.verify(list_credential, ctx, finder)
-    except DocumentUnavailable as exc:
+    except (DocumentUnavailable, VerificationMethodError) as exc:
+        # the key's document could not be had offline (the resolver records which)
+        missing = finder.unavailable[missing_before:]
+        if isinstance(exc, DocumentUnavailable) or missing:
+            where = exc.url if isinstance(exc, DocumentUnavailable) else missing[-1]
+            return _unchecked(
+                "status.list_key_unavailable",
+                f"the key that signed the status list {url} is in {where}, "
+                "which is not available offline",
+                where,
+            )
         return _unchecked(
-            "status.list_key_unavailable",
-            f"the key that signed the status list {url} is not available offline",
-            exc.url,
+            "status.list_proof", f"the status list {url} failed its own proof check: {exc}"
         )
     except (ProofError, ValueError, JsonLdError) as exc:
         return _unchecked(
