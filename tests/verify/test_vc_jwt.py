@@ -93,6 +93,28 @@ def test_joserfc_signed_vc_jwt_verifies(cls: Any) -> None:
     assert report.credential is not None and report.credential["credentialSubject"]["id"] == SUBJECT
 
 
+def test_open_badges_3_jwt_form_maps_nbf_and_exp_to_valid_from_and_until() -> None:
+    """OB 3.0 section 8.2: an OpenBadgeCredential (VC 2.0 context) in the vc claim, typ JWT."""
+    from microcred.formats.registry import write
+    from tests.verify.conftest import make_award
+
+    key = P256KeyPair.generate()
+    did = did_key_for(key)
+    credential = write(FormatName.OB3, make_award(), issuer_id=did)
+    credential.pop("credentialStatus", None)  # no status list is served in this test
+    start = int(datetime.fromisoformat(credential["validFrom"].replace("Z", "+00:00")).timestamp())
+    claims = {"iss": did, "jti": credential["id"], "nbf": start, "vc": credential}
+    if isinstance(credential["credentialSubject"].get("id"), str):
+        claims["sub"] = credential["credentialSubject"]["id"]
+    kid = f"{did}#{key.public_multibase}"
+    report = _verify(_sign(claims, key, {"alg": "ES256", "kid": kid, "typ": "JWT"}))
+    assert report.valid, report.to_json()
+    assert report.check("eu_standard").status == "pass", report.check("eu_standard")
+    # The same credential with an nbf an hour off its validFrom is not valid.
+    late = _sign({**claims, "nbf": start + 3600}, key, {"kid": kid, "typ": "JWT"})
+    assert _verify(late).check("proof").code == "proof.claims_mismatch"
+
+
 def test_claims_fill_what_the_vc_claim_leaves_out() -> None:
     """VC DM 1.1 decoding: iss, jti, sub, nbf, exp become issuer, id, subject id and dates."""
     key = Ed25519KeyPair.generate()

@@ -19,7 +19,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from microcred.formats.inputs import ParsedInput
+from microcred.formats.inputs import ParsedInput, depth_exceeds
 from microcred.proofs.errors import ClaimsMismatch, MalformedProof
 
 __all__ = [
@@ -37,9 +37,10 @@ def unverified_part(token: str, index: int) -> Any:
     """Part ``index`` (0 header, 1 claims) of a compact JWT, decoded but not verified."""
     try:
         segment = token.split(".")[index]
-        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, IndexError, binascii.Error):
+        value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, IndexError, binascii.Error, RecursionError):
         return None
+    return None if depth_exceeds(value) else value  # the same bound as any JSON input
 
 
 def is_vc_jwt(parsed: ParsedInput) -> bool:
