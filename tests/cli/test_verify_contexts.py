@@ -105,3 +105,17 @@ def test_a_bad_context_file_is_a_usage_error(run: Any, tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     result = run("verify", cred, "--context", "no-equals-sign")
     assert result.exit_code == 2 and "is not URL=FILE" in result.output
+
+
+def test_contexts_check(run: Any, tmp_path: Path) -> None:
+    url = "https://contexts.test/cli-check/v1"
+    _, ctx = _files(tmp_path, url)
+    good = run("contexts", "check", f"{url}={ctx}")
+    assert good.exit_code == 0, good.output
+    assert "is a JSON-LD context" in good.output
+    bad = tmp_path / "bad.jsonld"
+    bad.write_text('{"@context": {"colour": 5}}', encoding="utf-8")
+    result = run("contexts", "check", f"{url}={bad}")
+    assert result.exit_code == 2
+    assert "not a usable JSON-LD context" in result.output
+    assert "Traceback" not in result.output
