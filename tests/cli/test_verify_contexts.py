@@ -119,3 +119,24 @@ def test_contexts_check(run: Any, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "not a usable JSON-LD context" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_setting_is_read_from_the_environment_and_the_config_file(tmp_path: Path) -> None:
+    from microcred.settings import SettingsError, load_settings
+
+    env = {
+        "MICROCRED_HOME": str(tmp_path),
+        "MICROCRED_EXTRA_CONTEXTS": "https://a.test/v1=a.json, https://b.test/v1=b.json",
+    }
+    assert load_settings(env).extra_contexts == (
+        "https://a.test/v1=a.json",
+        "https://b.test/v1=b.json",
+    )
+    config = tmp_path / "config.toml"
+    config.write_text('extra_contexts = ["https://c.test/v1=/srv/c.jsonld"]\n', encoding="utf-8")
+    settings = load_settings({"MICROCRED_HOME": str(tmp_path)})
+    assert settings.extra_contexts == ("https://c.test/v1=/srv/c.jsonld",)
+    assert "extra_contexts" not in settings.extra
+    config.write_text("extra_contexts = 5\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="extra_contexts"):
+        load_settings({"MICROCRED_HOME": str(tmp_path)})

@@ -206,3 +206,43 @@ def test_mixed_proof_set_made_here() -> None:
     kinds = [o.kind for o in verify_each(both, resolve_key=RESOLVE)]
     assert kinds == ["Ed25519Signature2020", "DataIntegrityProof eddsa-rdfc-2022"]
     assert all(o.status == "verified" for o in verify_each(both, resolve_key=RESOLVE))
+
+
+def test_authentication_proof_with_challenge_and_domain() -> None:
+    # a presentation proof (the DCC Learner Credential Wallet signs presentations this way)
+    key = Ed25519KeyPair.generate()
+    did = did_key_for(key)
+    vm = f"{did}#{did.removeprefix('did:key:')}"
+    vp = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", SUITE_CONTEXT],
+        "type": ["VerifiablePresentation"],
+        "holder": did,
+    }
+    proof = {
+        "type": "Ed25519Signature2020",
+        "created": "2026-01-01T00:00:00Z",
+        "verificationMethod": vm,
+        "proofPurpose": "authentication",
+        "challenge": "n-0S6_WzA2Mj",
+        "domain": "https://verifier.example",
+    }
+    proof["proofValue"] = encode_base58btc(key.sign(verify_data(vp, proof, canonicalize_fast)))
+    signed = {**vp, "proof": proof}
+    ok = dict(expected_proof_purpose="authentication", challenge="n-0S6_WzA2Mj")
+    (result,) = verify_all(signed, resolve_key=RESOLVE, domain="https://verifier.example", **ok)
+    assert result.proof_purpose == "authentication"
+    with pytest.raises(ProofPurposeMismatch, match="challenge"):
+        verify_all(
+            signed, resolve_key=RESOLVE, expected_proof_purpose="authentication", challenge="other"
+        )
+    with pytest.raises(ProofPurposeMismatch, match="domain"):
+        verify_all(signed, resolve_key=RESOLVE, domain="https://elsewhere.example", **ok)
+    with pytest.raises(ProofPurposeMismatch):
+        verify_all(signed, resolve_key=RESOLVE)  # assertionMethod expected
+    # the challenge is signed: changing it in the proof breaks the signature
+    forged = copy.deepcopy(signed)
+    forged["proof"]["challenge"] = "other"
+    with pytest.raises(InvalidSignature):
+        verify_all(
+            forged, resolve_key=RESOLVE, expected_proof_purpose="authentication", challenge="other"
+        )
