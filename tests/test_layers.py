@@ -93,8 +93,13 @@ ALLOWED: dict[str, set[str]] = {
         "model", "store", "jsonld", "proofs", "formats", "verify", "stacking", "documents",
     },
     "jobs": {"services", "store"},
-    "web": {"model", "formats", "verify", "documents", "services", "jobs"},
-    "api": {"model", "jsonld", "proofs", "formats", "verify", "documents", "services", "web"},
+    # the one table of domain errors to HTTP statuses, for the API and the web pages
+    "http_status": {"model", "services"},
+    "web": {"model", "formats", "verify", "documents", "services", "jobs", "http_status"},
+    "api": {
+        "model", "jsonld", "proofs", "formats", "verify", "documents", "services", "web",
+        "http_status",
+    },
     "cli": {
         "model", "jsonld", "proofs", "formats", "verify", "stacking", "documents",
         "services", "jobs", "api",

@@ -4,29 +4,21 @@ The wallet's side: progress towards every pathway, and applying."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from microcred.errors import MicrocredError
+from microcred.http_status import status_for
 from microcred.model.validation import SpecificationError
 from microcred.services import recognition
 from microcred.services.holders import HolderError
 from microcred.services.organisations import OrganisationError
-from microcred.web.console import Member, current_member, member_form
-from microcred.web.core import (
-    CsrfError,
-    checked_form,
-    flash,
-    instance_of,
-    page,
-    redirect,
-    render,
-    text_field,
-)
-from microcred.web.wallet_pages import current_holder
+from microcred.web.console import Member, Posted, posts, requires
+from microcred.web.core import flash, instance_of, page, redirect, render, text_field
+from microcred.web.wallet_pages import CheckedForm, SignedIn
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,20 +47,19 @@ def _desk(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
     )
 
 
+# The desk signs in like the console and takes its member the same way: ``requires()`` for a
+# page (any member of the organisation, as before), ``posts("issue")`` for a form post (its
+# CSRF token checked); plain def handlers, so no database or crypto work runs on the loop.
+
+
 @router.get("/authority")
-def desk(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return redirect(request, "/console/login")
+def desk(request: Request, member: Annotated[Member, requires()]) -> Response:
     return render(request, "authority/desk.html", _desk(request, member, source=""))
 
 
 @router.post("/authority/pathways")
-async def publish_pathway(request: Request) -> Response:
-    posted = await member_form(request, "issue", refuse=_refuse)
-    if isinstance(posted, Response):
-        return posted
-    member, form = posted
+def publish_pathway(request: Request, posted: Annotated[Posted, posts("issue")]) -> Response:
+    member, form = posted.member, posted.form
     p = page(request)
     source = text_field(form, "source", 200_000)
     errors: dict[str, str] = {}
@@ -84,10 +75,8 @@ async def publish_pathway(request: Request) -> Response:
             }
         else:
             try:
-                view = await run_in_threadpool(
-                    lambda: recognition.publish_pathway(
-                        instance_of(request), member.org.id, data, actor=f"web:{member.token_name}"
-                    )
+                view = recognition.publish_pathway(
+                    instance_of(request), member.org.id, data, actor=f"web:{member.token_name}"
                 )
             except SpecificationError as exc:
                 problems = [(str(pr.path), str(pr.message)) for pr in exc.problems]
@@ -115,10 +104,9 @@ def _application(request: Request, member: Member, app_id: str) -> Any:
 
 
 @router.get("/authority/applications/{app_id}")
-def application_page(request: Request, app_id: str) -> Response:
-    member = current_member(request)
-    if member is None:
-        return redirect(request, "/console/login")
+def application_page(
+    request: Request, app_id: str, member: Annotated[Member, requires()]
+) -> Response:
     found = _application(request, member, app_id)
     if found is None:
         return _refuse(request, page(request).gettext("No such application."), 404)
@@ -131,11 +119,8 @@ def application_page(request: Request, app_id: str) -> Response:
 
 
 @router.post("/authority/applications/{app_id}/decide")
-async def decide(request: Request, app_id: str) -> Response:
-    posted = await member_form(request, "issue", refuse=_refuse)
-    if isinstance(posted, Response):
-        return posted
-    member, form = posted
+def decide(request: Request, app_id: str, posted: Annotated[Posted, posts("issue")]) -> Response:
+    member, form = posted.member, posted.form
     p = page(request)
     found = _application(request, member, app_id)
     if found is None:
@@ -150,16 +135,14 @@ async def decide(request: Request, app_id: str) -> Response:
         errors["reason"] = p.gettext("Give the reasons for the decision.")
     if not errors:
         try:
-            await run_in_threadpool(
-                lambda: recognition.decide(
-                    instance_of(request),
-                    found.id,
-                    member.org.id,
-                    outcome,
-                    [reason],
-                    accept=accept or None,
-                    actor=f"web:{member.token_name}",
-                )
+            recognition.decide(
+                instance_of(request),
+                found.id,
+                member.org.id,
+                outcome,
+                [reason],
+                accept=accept or None,
+                actor=f"web:{member.token_name}",
             )
         except (OrganisationError, HolderError, ValueError) as exc:
             field = getattr(exc, "field", None)
@@ -178,10 +161,7 @@ async def decide(request: Request, app_id: str) -> Response:
 
 
 @router.get("/wallet/pathways")
-def wallet_pathways(request: Request) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return redirect(request, "/wallet/login?next=/wallet/pathways")
+def wallet_pathways(request: Request, holder: SignedIn) -> Response:
     instance = instance_of(request)
     latest: dict[str, recognition.PathwayView] = {}
     for view in recognition.list_pathways(instance):
@@ -208,20 +188,15 @@ def wallet_pathways(request: Request) -> Response:
 
 
 @router.post("/wallet/pathways/{pathway_id}/apply")
-async def wallet_apply(request: Request, pathway_id: str) -> Response:
-    holder = current_holder(request)
-    if holder is None:
-        return redirect(request, "/wallet/login?next=/wallet/pathways")
+def wallet_apply(
+    request: Request, pathway_id: str, holder: SignedIn, form: CheckedForm
+) -> Response:
     p = page(request)
     try:
-        await checked_form(request)
-    except CsrfError as exc:
-        return _refuse(request, str(exc), back="/wallet/pathways")
-    try:
-        await run_in_threadpool(
-            recognition.apply, instance_of(request), pathway_id[:100], holder.id
-        )
-    except (OrganisationError, HolderError, ValueError) as exc:
+        recognition.apply(instance_of(request), pathway_id[:100], holder.id)
+    except MicrocredError as exc:  # the status the API gives the same error
+        return _refuse(request, str(exc), status_for(exc)[0], back="/wallet/pathways")
+    except ValueError as exc:
         return _refuse(request, str(exc), 422, back="/wallet/pathways")
     flash(request, p.gettext("Your application was sent to the authority."))
     return redirect(request, "/wallet/pathways")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from microcred.http_status import status_for
 from microcred.services import credential_history, credentials
 from microcred.services.organisations import OrganisationError
 from microcred.web.console.members import (
@@ -73,6 +74,7 @@ def change_status(
     action = text_field(form, "action", 20)
     reason = text_field(form, "reason", 500)
     errors: dict[str, str] = {}
+    status = 422  # the form's own checks; a domain error answers with the API's status
     if action not in ("revoke", "suspend", "unsuspend"):
         errors["action"] = p.gettext("Choose what to do.")
     elif action != "unsuspend" and not reason:
@@ -101,10 +103,11 @@ def change_status(
             return redirect(request, f"/console/credentials/{item.id}")
         except OrganisationError as exc:
             errors["action"] = str(exc)
+            status = status_for(exc)[0]
     if not member.can("read"):
-        return refusal(request, " ".join(errors.values()), 422)
+        return refusal(request, " ".join(errors.values()), status)
     revoked_at, old_reason = _reason(request, member, cid)
     ctx = member_ctx(member, "credentials", item=item, revoked_at=revoked_at, reason=old_reason,
                document=item.document, form_reason=reason)  # fmt: skip
     ctx["errors"] = errors
-    return render(request, "console/credential.html", ctx, status=422)
+    return render(request, "console/credential.html", ctx, status=status)
