@@ -1,5 +1,5 @@
-"""P-384 keys and ES384 (VC-JOSE-COSE), did:jwk, JWK thumbprints and the key look-up of
-VC-JWT 1.1 (`proofs.vc_jwt.resolve_jwt_key`)."""
+"""P-384 and P-521 keys, ES384 and ES512 (VC-JOSE-COSE), did:jwk, JWK thumbprints and the key
+look-up of VC-JWT 1.1 (`proofs.vc_jwt.resolve_jwt_key`)."""
 
 from __future__ import annotations
 
@@ -190,3 +190,19 @@ def test_resolve_jwt_key_ways_of_naming_the_key() -> None:
         resolve_jwt_key({"kid": "#b"}, did, resolver, purpose="keyAgreement")
     with pytest.raises(MalformedProof, match="kid"):
         resolve_jwt_key({"kid": 7}, did, resolver, purpose="assertionMethod")
+
+
+def test_p521_keys_and_es512() -> None:
+    from microcred.proofs.keys import P521KeyPair
+
+    key = P521KeyPair.generate()
+    codec, raw = decode_multikey(key.public_multibase)
+    assert codec == "p521-pub" and len(raw) == 67
+    assert did_key_for(key).startswith("did:key:z2J9g")  # the P-521 did:key prefix
+    assert keypair_from_jwk(key.to_public_jwk()) == key
+    assert len(key.sign(b"data")) == 132
+    token = sign_vc_jwt(CREDENTIAL, key, kid="did:example:issuer#k")
+    assert _part(token, 0)["alg"] == "ES512"
+    assert verify_vc_jwt(token, resolve_key=lambda kid: key) == CREDENTIAL
+    with pytest.raises(VerificationMethodError, match="P-384 key cannot verify ES512"):
+        verify_vc_jwt(token, resolve_key=lambda kid: P384KeyPair.generate())

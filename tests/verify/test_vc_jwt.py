@@ -18,7 +18,7 @@ from joserfc.jwk import ECKey, OKPKey
 from microcred.formats.inputs import parse_input
 from microcred.formats.registry import FormatName, detect
 from microcred.proofs.did import did_key_for, did_web_document
-from microcred.proofs.keys import Ed25519KeyPair, P256KeyPair, P384KeyPair
+from microcred.proofs.keys import Ed25519KeyPair, P256KeyPair, P384KeyPair, P521KeyPair
 from microcred.verify import VerifierContext, verify_credential
 from microcred.verify.meanings import MEANINGS
 from tests.verify.conftest import NOW, ROOT, SHARED
@@ -434,3 +434,65 @@ def test_expired_vp_jwt_fails() -> None:
     token = _vp_token(holder, [_issued_to(holder)], exp=ISSUED + 60)
     report = _present(token)
     assert not report.valid and report.check("proof").code == "proof.expired"
+
+
+# ------------------------------------------------------------------ VC-JOSE-COSE (vc+jwt)
+
+
+def _controller_document(url: str, key: Any) -> dict[str, Any]:
+    """A VC 2.0 controller document for an HTTPS issuer, its key a JsonWebKey."""
+    from microcred.proofs.vc_jwt import jwk_thumbprint
+
+    jwk = key.to_public_jwk()
+    vm = {
+        "id": f"{url}#key-1",
+        "type": "JsonWebKey",
+        "controller": url,
+        "publicKeyJwk": {**jwk, "kid": jwk_thumbprint(jwk)},
+    }
+    return {"id": url, "verificationMethod": [vm], "assertionMethod": [vm["id"]]}
+
+
+VC_V2_CREDENTIAL = {
+    "@context": ["https://www.w3.org/ns/credentials/v2"],
+    "id": "http://university.example.lv/credentials/1872",
+    "type": ["VerifiableCredential"],
+    "issuer": "https://university.example.lv/issuer",
+    "validFrom": "2026-01-10T00:00:00Z",
+    "credentialSubject": {"id": SUBJECT},
+}
+
+
+@pytest.mark.parametrize("cls", [P256KeyPair, P384KeyPair, P521KeyPair], ids=lambda c: c.__name__)
+def test_vc_jose_kid_thumbprint_resolves_in_the_issuers_controller_document(cls: Any) -> None:
+    from microcred.proofs.jose import sign_vc_jwt
+    from microcred.proofs.vc_jwt import jwk_thumbprint
+
+    key = cls.generate()
+    url = VC_V2_CREDENTIAL["issuer"]
+    documents = {url: _controller_document(url, key)}
+    token = sign_vc_jwt(VC_V2_CREDENTIAL, key, kid=jwk_thumbprint(key.to_public_jwk()))
+    assert detect(parse_input(token)).name == FormatName.JWT
+    report = _verify(token, **documents)
+    assert report.valid, report.to_json()
+    assert report.check("issuer").code == "issuer.ok"
+    # Another key with the same kid does not verify.
+    forged = sign_vc_jwt(VC_V2_CREDENTIAL, cls.generate(), kid=jwk_thumbprint(key.to_public_jwk()))
+    assert _verify(forged, **documents).check("proof").code == "proof.invalid_signature"
+
+
+def test_vc_jose_with_vc_or_vp_claims_is_refused() -> None:
+    from microcred.proofs.jose import sign_vc_jwt
+
+    key = Ed25519KeyPair.generate()
+    did = did_key_for(key)
+    credential = {**VC_V2_CREDENTIAL, "issuer": did}
+    kid = f"{did}#{key.public_multibase}"
+    assert _verify(sign_vc_jwt(credential, key, kid=kid)).valid
+    for claim in ("vc", "vp"):
+        token = sign_vc_jwt({**credential, claim: "both forms at once"}, key, kid=kid)
+        assert detect(parse_input(token)).name == FormatName.JWT
+        report = _verify(token)
+        assert not report.valid
+        proof = report.check("proof")
+        assert proof.code == "proof.malformed" and f"{claim}:" in proof.message

@@ -1,7 +1,7 @@
 """VC-JOSE-COSE: ``application/vc+jwt`` credentials and ``application/vp+jwt`` presentations.
 
 The JWS payload is the credential (or presentation) JSON itself (VC-JOSE-COSE 2.0). Signing
-uses Ed25519 (``EdDSA``), P-256 (``ES256``) or P-384 (``ES384``); the verifier picks the
+uses Ed25519 (``EdDSA``), P-256 (``ES256``), P-384 (``ES384``) or P-521 (``ES512``); the verifier picks the
 algorithms. `verify_jws` is the one JWS check (header, algorithm, key, signature, JSON payload)
 under both VC-JOSE-COSE and VC-JWT 1.1 (`proofs.vc_jwt`).
 """
@@ -24,7 +24,13 @@ from microcred.proofs.errors import (
     UnsupportedCryptosuite,
     VerificationMethodError,
 )
-from microcred.proofs.keys import Ed25519KeyPair, KeyPair, P256KeyPair, P384KeyPair
+from microcred.proofs.keys import (
+    Ed25519KeyPair,
+    KeyPair,
+    P256KeyPair,
+    P384KeyPair,
+    P521KeyPair,
+)
 
 __all__ = [
     "DEFAULT_ALGORITHMS",
@@ -34,6 +40,7 @@ __all__ = [
     "sign_vc_jwt",
     "sign_vp_jwt",
     "verify_jws",
+    "verify_vc_jose",
     "verify_vc_jwt",
     "verify_vp_jwt",
 ]
@@ -44,10 +51,16 @@ HeaderKeyResolver = Callable[[Mapping[str, Any]], KeyPair]
 """``JOSE header -> public key`` (from its ``kid``, ``jwk``, or the issuer); raise to refuse."""
 
 # "Ed25519" is the fully-specified name RFC 9864 gives EdDSA over Ed25519.
-DEFAULT_ALGORITHMS: frozenset[str] = frozenset({"EdDSA", "Ed25519", "ES256", "ES384"})
+DEFAULT_ALGORITHMS: frozenset[str] = frozenset({"EdDSA", "Ed25519", "ES256", "ES384", "ES512"})
 MAX_TOKEN_LENGTH = 1_000_000
-_ALG_KEY_TYPE = {"EdDSA": "Ed25519", "Ed25519": "Ed25519", "ES256": "P-256", "ES384": "P-384"}
-_KEY_TYPE_ALG = {"Ed25519": "EdDSA", "P-256": "ES256", "P-384": "ES384"}
+_ALG_KEY_TYPE = {
+    "EdDSA": "Ed25519",
+    "Ed25519": "Ed25519",
+    "ES256": "P-256",
+    "ES384": "P-384",
+    "ES512": "P-521",
+}
+_KEY_TYPE_ALG = {"Ed25519": "EdDSA", "P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 
 
 def _alg_for(keypair: KeyPair) -> str:
@@ -58,7 +71,7 @@ def _jose_key(keypair: KeyPair, *, private: bool) -> OKPKey | ECKey:
     if private:
         if isinstance(keypair, Ed25519KeyPair):
             return OKPKey.import_key(keypair._crypto_private_key())
-        if isinstance(keypair, P256KeyPair | P384KeyPair):
+        if isinstance(keypair, P256KeyPair | P384KeyPair | P521KeyPair):
             return ECKey.import_key(keypair._crypto_private_key())
         raise UnsupportedCryptosuite(f"cannot sign a JWT with {type(keypair).__name__}")
     jwk: dict[str, str | list[str]] = dict(keypair.to_public_jwk())
@@ -172,6 +185,28 @@ def _verify(
     )
 
 
+def _no_vc_jwt_claims(payload: dict[str, Any]) -> dict[str, Any]:
+    # VC-JOSE-COSE: the payload is the credential itself; the VC-JWT 1.1 `vc` / `vp` claims
+    # must not appear in it (a token carrying both forms says two things at once).
+    for claim in ("vc", "vp"):
+        if claim in payload:
+            raise MalformedProof(claim, "a VC-JOSE-COSE JWT must not carry a vc or vp claim")
+    return payload
+
+
+def verify_vc_jose(
+    token: str,
+    *,
+    resolve_key: HeaderKeyResolver,
+    algorithms: Collection[str] = DEFAULT_ALGORITHMS,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify a ``vc+jwt``, its key found from the whole JOSE header: ``(header, credential)``."""
+    header, payload = verify_jws(
+        token, resolve_key=resolve_key, typs=("vc+jwt",), algorithms=algorithms
+    )
+    return header, _no_vc_jwt_claims(payload)
+
+
 def verify_vc_jwt(
     token: str,
     *,
@@ -180,7 +215,7 @@ def verify_vc_jwt(
 ) -> dict[str, Any]:
     """Verify a ``vc+jwt`` and return the credential; raises typed :mod:`errors`."""
     _, payload = _verify(token, resolve_key=resolve_key, typ="vc+jwt", algorithms=algorithms)
-    return payload
+    return _no_vc_jwt_claims(payload)
 
 
 def verify_vp_jwt(
@@ -193,6 +228,7 @@ def verify_vp_jwt(
 ) -> dict[str, Any]:
     """Verify a ``vp+jwt``; ``nonce`` and ``aud`` must match when given (pass None to skip)."""
     _, payload = _verify(token, resolve_key=resolve_key, typ="vp+jwt", algorithms=algorithms)
+    _no_vc_jwt_claims(payload)
     if nonce is not None and payload.get("nonce") != nonce:
         raise ProofPurposeMismatch("nonce does not match")
     if aud is not None:

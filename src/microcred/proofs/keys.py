@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256, SHA384
+from cryptography.hazmat.primitives.hashes import SHA256, SHA384, SHA512
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -36,6 +36,7 @@ __all__ = [
     "KeyType",
     "P256KeyPair",
     "P384KeyPair",
+    "P521KeyPair",
     "PublicKeyPair",
     "decrypt_private_key",
     "encrypt_private_key",
@@ -44,7 +45,7 @@ __all__ = [
     "load_key_file",
 ]
 
-KeyType = Literal["Ed25519", "P-256", "P-384"]
+KeyType = Literal["Ed25519", "P-256", "P-384", "P-521"]
 
 SCRYPT_N = 2**15
 SCRYPT_R = 8
@@ -236,7 +237,7 @@ class _EcKeyPair(_Base):
 
     _curve: ClassVar[type[ec.EllipticCurve]]
     _size: ClassVar[int]  # bytes of a coordinate, of r and of s
-    _hash: ClassVar[type[SHA256] | type[SHA384]]
+    _hash: ClassVar[type[SHA256] | type[SHA384] | type[SHA512]]
 
     def __init__(
         self,
@@ -350,8 +351,26 @@ class P384KeyPair(_EcKeyPair):
     _hash = SHA384
 
 
-PublicKeyPair = Ed25519KeyPair | P256KeyPair | P384KeyPair
+class P521KeyPair(_EcKeyPair):
+    """An ECDSA P-521 key pair (JOSE ``ES512``, VC-JOSE-COSE); signatures are r||s (132 bytes)."""
+
+    key_type: ClassVar[KeyType] = "P-521"
+    _pub_codec = "p521-pub"
+    _priv_codec = "p521-priv"
+    _curve = ec.SECP521R1
+    _size = 66
+    _hash = SHA512
+
+
+PublicKeyPair = Ed25519KeyPair | P256KeyPair | P384KeyPair | P521KeyPair
 """Any key pair this module builds from a Multikey or a JWK."""
+
+
+_EC_CURVES: dict[str, type[P256KeyPair] | type[P384KeyPair] | type[P521KeyPair]] = {
+    "P-256": P256KeyPair,
+    "P-384": P384KeyPair,
+    "P-521": P521KeyPair,
+}
 
 
 def keypair_from_multibase(public: str, private: str | None = None) -> PublicKeyPair:
@@ -363,11 +382,13 @@ def keypair_from_multibase(public: str, private: str | None = None) -> PublicKey
         return P256KeyPair.from_multibase(public, private)
     if codec == "p384-pub":
         return P384KeyPair.from_multibase(public, private)
+    if codec == "p521-pub":
+        return P521KeyPair.from_multibase(public, private)
     raise KeyUsageError(f"{codec} is not a public key")
 
 
 def keypair_from_jwk(jwk: dict[str, Any]) -> PublicKeyPair:
-    """A public-only key pair from a public JWK (OKP Ed25519, EC P-256 or EC P-384)."""
+    """A public-only key pair from a public JWK (OKP Ed25519, EC P-256, P-384 or P-521)."""
     if not isinstance(jwk, dict):
         raise KeyUsageError("JWK must be an object")
     if "d" in jwk:
@@ -376,9 +397,8 @@ def keypair_from_jwk(jwk: dict[str, Any]) -> PublicKeyPair:
     try:
         if kty == "OKP" and crv == "Ed25519":
             return Ed25519KeyPair(ed25519.Ed25519PublicKey.from_public_bytes(_unb64u(jwk["x"])))
-        if kty == "EC" and crv in ("P-256", "P-384"):
-            cls = P256KeyPair if crv == "P-256" else P384KeyPair
-            return cls.from_jwk_coordinates(_unb64u(jwk["x"]), _unb64u(jwk["y"]))
+        if kty == "EC" and crv in _EC_CURVES:
+            return _EC_CURVES[crv].from_jwk_coordinates(_unb64u(jwk["x"]), _unb64u(jwk["y"]))
     except (KeyError, ValueError) as cause:
         raise KeyUsageError(f"invalid JWK: {cause}") from None
     raise KeyUsageError(f"unsupported JWK key type {kty!r}/{crv!r}")

@@ -14,6 +14,8 @@ __all__ = [
     "P256_PUB",
     "P384_PRIV",
     "P384_PUB",
+    "P521_PRIV",
+    "P521_PUB",
     "decode_base58btc",
     "decode_multikey",
     "encode_base58btc",
@@ -26,6 +28,8 @@ P256_PUB = b"\x80\x24"
 P256_PRIV = b"\x86\x26"
 P384_PUB = b"\x81\x24"  # multicodec 0x1201, varint-encoded
 P384_PRIV = b"\x87\x26"  # multicodec 0x1307
+P521_PUB = b"\x82\x24"  # multicodec 0x1202
+P521_PRIV = b"\x88\x26"  # multicodec 0x1308
 
 MULTICODECS: dict[str, tuple[bytes, int]] = {
     "ed25519-pub": (ED25519_PUB, 32),
@@ -34,6 +38,8 @@ MULTICODECS: dict[str, tuple[bytes, int]] = {
     "p256-priv": (P256_PRIV, 32),
     "p384-pub": (P384_PUB, 49),
     "p384-priv": (P384_PRIV, 48),
+    "p521-pub": (P521_PUB, 67),
+    "p521-priv": (P521_PRIV, 66),
 }
 """multicodec name -> (varint prefix, raw key length)."""
 
@@ -94,4 +100,4 @@ def decode_multikey(value: str) -> tuple[str, bytes]:
             if len(raw) != length:
                 raise MultibaseError(f"{codec} key must be {length} bytes, got {len(raw)}")
             return codec, raw
-    raise MultibaseError("unsupported multicodec prefix (expected an Ed25519, P-256 or P-384 key)")
+    raise MultibaseError("unsupported multicodec prefix (expected an Ed25519, P-256, P-384 or P-521 key)")

@@ -99,7 +99,8 @@ def _document(url: str, resolver: DidResolver) -> Mapping[str, Any]:
 def _did_key_matching(
     iss: str, resolver: DidResolver, purpose: str, wanted: str
 ) -> tuple[PublicKeyPair, str]:
-    """The key of DID ``iss`` (authorised for ``purpose``) whose JWK thumbprint is ``wanted``."""
+    """The key of ``iss`` (a DID, or a controller document URL), authorised for ``purpose``,
+    whose JWK thumbprint is ``wanted``."""
     doc = _document(iss, resolver)
     ids: list[str] = []
     for entry in _as_list(doc.get("verificationMethod")) + _as_list(doc.get(purpose)):
@@ -158,7 +159,15 @@ def _matching(
         if thumbprint is None:  # a kid such as "key-1": a fragment of the issuer's DID
             return resolve_verification_method(f"{iss}#{kid}", resolver, purpose=purpose)
         return _did_key_matching(iss, resolver, purpose, thumbprint)
-    return _metadata_key(iss, resolver, kid, thumbprint)
+    try:  # the issuer URL's own controller document (VC 2.0 controllers) ...
+        if thumbprint is not None:
+            return _did_key_matching(iss, resolver, purpose, thumbprint)
+        return resolve_verification_method(f"{iss}#{kid}", resolver, purpose=purpose)
+    except VerificationMethodError:
+        if issuer_metadata_url(iss) is None:
+            raise
+        # ... else, for an HTTPS issuer, its JWT VC Issuer Metadata (OpenID4VCI issuers).
+        return _metadata_key(iss, resolver, kid, thumbprint)
 
 
 def resolve_jwt_key(

@@ -24,12 +24,11 @@ from microcred.formats.inputs import ParsedInput
 from microcred.formats.jades import read_sealed
 from microcred.formats.registry import FormatName
 from microcred.formats.vc_jwt import credential_from_claims, unverified_credential
-from microcred.proofs.did import resolve_verification_method
 from microcred.proofs.errors import ProofError
 from microcred.proofs.jades import Seal, SealRejected, check_seal
-from microcred.proofs.jose import verify_vc_jwt
+from microcred.proofs.jose import verify_vc_jose
 from microcred.proofs.vc_jwt import resolve_jwt_key, verify_jwt_vc
-from microcred.verify.proof_checks import CREDENTIAL_JWT, did_key_vm, proof_failure
+from microcred.verify.proof_checks import CREDENTIAL_JWT, proof_failure
 from microcred.verify.report import Check
 from microcred.verify.resolution import DocumentFinder
 
@@ -84,15 +83,23 @@ class VcJwt:
             return DataIntegrity().open(parsed, finder, now)
         token = parsed.jwt
         signer: list[str] = []
+        claimed = _unverified_payload(token) or {}
+        # The kid is looked up against the issuer (VC-JOSE-COSE: `iss`, else `issuer`): a DID
+        # URL, a fragment of the issuer, or a JWK thumbprint of one of its keys.
+        iss = claimed.get("iss")
+        if not isinstance(iss, str):
+            named = claimed.get("issuer")
+            iss = named.get("id") if isinstance(named, dict) else named
+        issuer = iss if isinstance(iss, str) else None
 
-        def resolve_kid(kid: str) -> Any:
-            key, controller = resolve_verification_method(did_key_vm(kid), finder)
+        def resolve_key(header: Mapping[str, Any]) -> Any:
+            key, controller = resolve_jwt_key(header, issuer, finder, purpose="assertionMethod")
             signer.append(controller)
             return key
 
         parse = Check("parse", "pass", "read a VC-JOSE JWT (vc+jwt)", "parse.jwt")
         try:
-            payload = verify_vc_jwt(token, resolve_key=resolve_kid)
+            _, payload = verify_vc_jose(token, resolve_key=resolve_key)
         except ProofError as exc:
             unverified = _unverified_payload(token)
             if unverified is None:
