@@ -76,10 +76,6 @@ class Learner(BaseModel):
     national_id: str | None = None
     date_of_birth: date | None = None
 
-    @property
-    def identifier_uri(self) -> str:
-        return self.identifier
-
 
 def new_award_id() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
