@@ -24,8 +24,11 @@
 # instance for inspection), SUITE_ISSUER=web|key (which of the organisation's DIDs the
 # credentials name as issuer; default: did:key for the cryptosuite suites, whose own
 # verifier resolves only did:key, and did:web for the others).
-# vc-jose-cose-test-suite runs each implementation as a Docker CLI, not over HTTP, so it
-# is not driven by this script.
+# vc-jose-cose-test-suite runs each implementation as a command (`docker compose run`),
+# not over HTTP: for it the script starts no server, puts a `docker` shim first on PATH
+# that runs scripts/w3c_jose_adapter.py (microcred's VC-JOSE signer and `microcred
+# verify`), and runs mocha with --harmony-iterator-helpers on Node < 22 (the suite uses
+# Iterator.prototype.map). JOSE_LOG=FILE logs what microcred said for each test.
 set -euo pipefail
 
 if [[ $# -lt 1 || ! -d "$1" ]]; then
@@ -60,6 +63,40 @@ cleanup() {
   if [[ "${KEEP_HOME:-}" != 1 ]]; then rm -rf "$HOME_DIR"; else echo "instance kept in $HOME_DIR"; fi
 }
 trap cleanup EXIT
+
+if [[ "$(basename "$SUITE_DIR")" == *jose-cose* ]]; then
+  cat >"$SUITE_DIR/localConfig.cjs" <<'CONFIG'
+// Written by microcred scripts/w3c-suites.sh: microcred through scripts/w3c_jose_adapter.py.
+module.exports = {
+  settings: {enableInteropTests: false, testAllImplementations: false},
+  implementations: [{
+    name: 'microcred', implementation: 'microcred', issuers: [], verifiers: [],
+    'jose-cose': {features: {
+      credential_jose: true, presentation_jose: true, credential_sdjwt: true,
+      presentation_sdjwt: true, credential_cose: true, presentation_cose: true}}
+  }]
+};
+CONFIG
+  mkdir -p "$HOME_DIR/bin" "$SUITE_DIR/tests/output"
+  # docker compose -f FILE run --rm IMPL FN ARGS... -> the adapter; /tests/ is the suite's tests/
+  cat >"$HOME_DIR/bin/docker" <<'SHIM'
+#!/usr/bin/env bash
+while [[ $# -gt 0 && "$1" != "--rm" ]]; do shift; done
+shift 2
+args=()
+for a in "$@"; do args+=("${a//\/tests\//$W3C_SUITE_DIR/tests/}"); done
+exec "$W3C_PYTHON" "$W3C_ADAPTER" "${args[@]}"
+SHIM
+  chmod +x "$HOME_DIR/bin/docker"
+  export W3C_SUITE_DIR=$SUITE_DIR W3C_PYTHON=$PYTHON W3C_ADAPTER=$ROOT/scripts/w3c_jose_adapter.py
+  flags=()
+  if ! node -e 'new Map().values().map(x => x)' 2>/dev/null; then flags=(--harmony-iterator-helpers); fi
+  cd "$SUITE_DIR"
+  status=0
+  PATH="$HOME_DIR/bin:$PATH" node "${flags[@]}" node_modules/mocha/bin/mocha.js tests/ \
+    --timeout 150000 "$@" || status=$?
+  exit "$status"
+fi
 
 org_json=$(mc org create --name "W3C test suites" --country LV --slug w3c-suites --json)
 token_json=$(mc token create --org w3c-suites --name w3c-suites --scope issue --scope revoke --scope read --json)
