@@ -141,6 +141,18 @@ case "$(basename "$SUITE_DIR")" in
               issuer('$DID_KEY', ['eddsa-jcs-2022'], {cryptosuite: 'eddsa-jcs-2022'})]"
     TAGS="['eddsa-rdfc-2022', 'eddsa-jcs-2022']" ;;
   *ecdsa*)
+    # The P-256 key exists after the first ecdsa issue; its did:key (the DID the suite's own
+    # verifier can resolve) is did:key:<its publicKeyMultibase> in the did:web document.
+    curl -fsS -o /dev/null -X POST "$SERVER_URL/credentials/issue" \
+      -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+      -d '{"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"],
+           "type": ["VerifiableCredential"], "credentialSubject": {"id": "urn:example:warm-up"}},
+           "options": {"cryptosuite": "ecdsa-rdfc-2019"}}'
+    P256_KEY=did:key:$(curl -fsS "$SERVER_URL/orgs/w3c-suites/did.json" | "$PYTHON" -c '
+import json, sys
+doc = json.load(sys.stdin)
+print(next(m["publicKeyMultibase"] for m in doc["verificationMethod"] if m["publicKeyMultibase"].startswith("zDn")))')
+    if [[ "${SUITE_ISSUER:-key}" == key ]]; then DID_WEB=$P256_KEY; fi
     ISSUERS="[issuer('$DID_WEB', ['ecdsa-rdfc-2019'], {cryptosuite: 'ecdsa-rdfc-2019'}),
               issuer('$DID_WEB', ['ecdsa-jcs-2019'], {cryptosuite: 'ecdsa-jcs-2019'})]"
     TAGS="['ecdsa-rdfc-2019', 'ecdsa-jcs-2019']" ;;
