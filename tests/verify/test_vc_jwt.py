@@ -496,3 +496,28 @@ def test_vc_jose_with_vc_or_vp_claims_is_refused() -> None:
         assert not report.valid
         proof = report.check("proof")
         assert proof.code == "proof.malformed" and f"{claim}:" in proof.message
+
+
+def test_vp_jose_kid_thumbprint_resolves_against_its_holder() -> None:
+    from microcred.proofs.jose import sign_vp_jwt
+    from microcred.proofs.vc_jwt import jwk_thumbprint
+    from microcred.verify.presentation import verify_presentation
+
+    key = P384KeyPair.generate()
+    holder = "did:web:learner.example.lv"
+    document = did_web_document(holder, [("key-1", key)])
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+    }
+    kid = jwk_thumbprint(key.to_public_jwk())
+    token = sign_vp_jwt(presentation, key, kid=kid, nonce="n-1", aud="https://verifier.example.lv")
+    ctx = VerifierContext(now=NOW, documents={holder: document})
+    report = verify_presentation(token, ctx, challenge="n-1", domain="https://verifier.example.lv")
+    assert report.check("proof").code == "proof.ok", report.to_json()
+    assert report.check("holder").code == "holder.ok"
+    # Signed by another key under the same kid: the signature does not verify.
+    other = sign_vp_jwt(presentation, P384KeyPair.generate(), kid=kid, nonce="n-1")
+    bad = verify_presentation(other, ctx, challenge="n-1", domain=None)
+    assert bad.check("proof").code == "proof.invalid_signature"

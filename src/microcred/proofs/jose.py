@@ -221,13 +221,22 @@ def verify_vc_jwt(
 def verify_vp_jwt(
     token: str,
     *,
-    resolve_key: JwtKeyResolver,
+    resolve_key: JwtKeyResolver | None = None,
     nonce: str | None,
     aud: str | None,
     algorithms: Collection[str] = DEFAULT_ALGORITHMS,
+    resolve_header: HeaderKeyResolver | None = None,
 ) -> dict[str, Any]:
-    """Verify a ``vp+jwt``; ``nonce`` and ``aud`` must match when given (pass None to skip)."""
-    _, payload = _verify(token, resolve_key=resolve_key, typ="vp+jwt", algorithms=algorithms)
+    """Verify a ``vp+jwt``; ``nonce`` and ``aud`` must match when given (pass None to skip).
+
+    The key comes from ``resolve_key`` (by ``kid``) or ``resolve_header`` (the whole header)."""
+    if resolve_header is None:
+        if resolve_key is None:
+            raise TypeError("give resolve_key or resolve_header")
+        resolve_header = _kid_resolver(resolve_key)
+    _, payload = verify_jws(
+        token, resolve_key=resolve_header, typs=("vp+jwt",), algorithms=algorithms
+    )
     _no_vc_jwt_claims(payload)
     if nonce is not None and payload.get("nonce") != nonce:
         raise ProofPurposeMismatch("nonce does not match")

@@ -46,7 +46,7 @@ from microcred.verify.credential import (
     context_problems,
     verify_credential,
 )
-from microcred.verify.proof_checks import PRESENTATION, PRESENTATION_JWT, did_key_vm, proof_failure
+from microcred.verify.proof_checks import PRESENTATION, PRESENTATION_JWT, proof_failure
 from microcred.verify.report import (
     Check,
     CheckKind,
@@ -373,15 +373,9 @@ def _jwt_proof(
         return problem, []
     signers: list[str] = []
 
-    def resolve_kid(kid: str) -> KeyPair:
-        key, controller = resolve_verification_method(
-            did_key_vm(kid), finder, purpose="authentication"
-        )
-        signers.append(controller)
-        return key
-
     def resolve_header(header: Any) -> KeyPair:
-        iss = payload.get("iss") if isinstance(payload.get("iss"), str) else None
+        # The key is looked up against the holder: `iss`, else (vp+jwt) the `holder` it names.
+        iss = payload.get("iss") if isinstance(payload.get("iss"), str) else _holder_id(payload)
         key, controller = resolve_jwt_key(header, iss, finder, purpose="authentication")
         signers.append(controller)
         return key
@@ -393,7 +387,7 @@ def _jwt_proof(
             )
             presentation_from_claims(claims)  # the holder and id agree with iss and jti
         else:
-            verify_vp_jwt(token, resolve_key=resolve_kid, nonce=challenge, aud=domain)
+            verify_vp_jwt(token, resolve_header=resolve_header, nonce=challenge, aud=domain)
     except _CHECKED_ERRORS as exc:
         return proof_failure(exc, finder, PRESENTATION_JWT), []
     now = ctx.now.timestamp()
