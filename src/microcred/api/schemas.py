@@ -143,7 +143,10 @@ class CredentialCreate(Strict):
 class CredentialPublic(BaseModel):
     id: str
     org: str
-    spec_version_id: str
+    spec_version_id: str | None = Field(
+        description="the specification version it was issued from; null when it was signed "
+        "through the VC-API (POST /credentials/issue)"
+    )
     row_key: str
     learner_name: str
     learner_id: str
@@ -300,6 +303,21 @@ class IssueCredentialRequest(BaseModel):
 
 class IssueCredentialResponse(BaseModel):
     verifiableCredential: dict[str, Any]
+
+
+class UpdateStatusRequest(BaseModel):
+    """VC-API ``POST /credentials/status``: each change is ``{"type":
+    "BitstringStatusListEntry", "status": "revoked" | "suspended" | "active"}`` or names the
+    purpose to set (``"statusPurpose": "revocation" | "suspension"``)."""
+
+    credentialId: str = Field(min_length=1, max_length=2000)
+    credentialStatus: list[dict[str, Any]] | dict[str, Any]
+
+
+class UpdateStatusResponse(BaseModel):
+    credentialId: str
+    status: Literal["active", "revoked", "suspended"]
+    updated: list[str] = Field(description="the stored credentials the update reached")
 
 
 class VerifyOptions(BaseModel):

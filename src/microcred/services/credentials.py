@@ -48,7 +48,7 @@ class IssueRequest:
 class IssuedView:
     id: str
     org: str
-    spec_version_id: str
+    spec_version_id: str | None  # None: signed through the VC-API
     row_key: str
     learner_name: str
     learner_id: str

@@ -4,6 +4,8 @@ organisations as trusted issuers)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,23 +20,31 @@ from microcred.proofs.dataintegrity import SUITE_KEY_TYPES, add_proof
 from microcred.proofs.did import did_key_for
 from microcred.proofs.errors import ProofError
 from microcred.proofs.keys import KeyPair, P256KeyPair, load_key_file
+from microcred.services import status_lists
 from microcred.services.audit import record
 from microcred.services.instance import Instance
 from microcred.services.issuing import default_canonicalizer
-from microcred.services.organisations import Invalid, NotFound, signing_key
+from microcred.services.organisations import Conflict, Invalid, NotFound, signing_key
 from microcred.services.verifying import verifier_context
 from microcred.store.db import transaction
-from microcred.store.tables import Organisation, OrganisationKey
+from microcred.store.tables import IssuedCredential, Organisation, OrganisationKey
 from microcred.verify import VerificationReport, verify_credential
-from microcred.verify.data_model import VC_V1, VC_V2, credential_problems
+from microcred.verify.data_model import VC_V1, VC_V2, credential_problems, date_time_stamp
 
 P256_FRAGMENT = "key-p256"
 DEFAULT_CRYPTOSUITE = "eddsa-rdfc-2022"
 _RDFC_FOR_KEY = {"Ed25519": "eddsa-rdfc-2022", "P-256": "ecdsa-rdfc-2019"}
+STATUS_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"
+STORED_FORMAT = "vc"  # the credentials table's format of a credential signed through the VC-API
+MAX_ID_LENGTH = 100  # the credentials table's id column
 
 
 class VcApiError(Invalid):
     """A VC-API request that cannot be carried out as asked (the credential, its options)."""
+
+
+class VcApiConflict(Conflict):
+    """Two requests stored a credential under the same id at the same moment."""
 
 
 def _load_row_key(instance: Instance, row: OrganisationKey) -> KeyPair:
@@ -204,6 +214,140 @@ def _refuse_problems(document: dict[str, Any]) -> None:
         )
 
 
+def _sign(
+    instance: Instance, document: dict[str, Any], method: _Method, suite: str
+) -> dict[str, Any]:
+    try:
+        return add_proof(
+            document,
+            method.key,
+            verification_method=method.url,
+            created=instance.now().replace(microsecond=0),
+            canonicalize=default_canonicalizer(),
+            cryptosuite=suite,
+        )
+    except JsonLdError as exc:
+        raise VcApiError(f"the credential is not valid JSON-LD: {exc}", "credential") from None
+    except (ProofError, ValueError, TypeError) as exc:
+        raise VcApiError(f"the credential cannot be signed: {exc}", "credential") from None
+    except (LookupError, AttributeError, RecursionError) as exc:
+        # The JSON-LD processor failing on a hostile context (pyld: KeyError '@vocab' for
+        # {"@vocab": null}) is a credential that is not valid JSON-LD, not a server error.
+        raise VcApiError(
+            f"the credential is not valid JSON-LD (its @context cannot be processed: "
+            f"{type(exc).__name__} {str(exc)[:100]})",
+            "credential",
+        ) from None
+
+
+def row_key_prefix(credential_id: str) -> str:
+    """The row key of every stored credential signed through the VC-API with this id (the
+    id itself may be long or reused: its digest keys it)."""
+    return "vc-api:" + hashlib.sha256(credential_id.encode()).hexdigest()[:40] + ":"
+
+
+def _stored_id(document: dict[str, Any]) -> str:
+    """The id the credential is stored (and its status updated) under: its own, or a new
+    ``urn:uuid:`` added to it."""
+    if "id" not in document:
+        document["id"] = f"urn:uuid:{uuid.uuid4()}"
+    credential_id = document["id"]
+    assert isinstance(credential_id, str)  # credential_problems checked it is one URL
+    if len(credential_id) > MAX_ID_LENGTH:
+        raise VcApiError(
+            f"the credential id is longer than {MAX_ID_LENGTH} characters; leave it out and "
+            f"one is made",
+            "credential.id",
+        )
+    return credential_id
+
+
+def _learner(document: dict[str, Any]) -> tuple[str, str]:
+    subject = document.get("credentialSubject")
+    first = subject[0] if isinstance(subject, list) else subject
+    first = first if isinstance(first, dict) else {}
+    name, subject_id = first.get("name"), first.get("id")
+    return (
+        name[:300] if isinstance(name, str) else "",
+        subject_id[:500] if isinstance(subject_id, str) else "",
+    )
+
+
+def _store(
+    instance: Instance,
+    org_id: str,
+    document: dict[str, Any],
+    method: _Method,
+    suite: str,
+    actor: str,
+) -> dict[str, Any]:
+    """Give the credential a status entry, sign it and store it like any other credential,
+    in one transaction (a credential that could not be stored is not handed out)."""
+    credential_id = _stored_id(document)
+    now = instance.now()
+    with transaction(instance.sessions) as session:
+        org = session.get(Organisation, org_id)
+        if org is None:
+            raise NotFound("no such organisation", "org")
+        # The credential's own id may be used again (a caller's template): each issuance is
+        # its own row, and a status update by that id reaches every one of them.
+        row_id = credential_id
+        if session.get(IssuedCredential, credential_id) is not None:
+            row_id = f"urn:uuid:{uuid.uuid4()}"
+        ((list_id, index),) = status_lists.allocate(session, org_id, 1, now=now)
+        document["credentialStatus"] = status_lists.entry(instance, org, list_id, index)
+        contexts = document["@context"]
+        if isinstance(contexts, list) and contexts[0] == VC_V1:
+            # VC 1.1's context does not define BitstringStatusListEntry; its own does
+            document["@context"] = [*contexts, STATUS_CONTEXT]
+        signed = _sign(instance, document, method, suite)
+        name, subject_id = _learner(signed)
+        valid_from = date_time_stamp(signed.get("validFrom") or signed.get("issuanceDate"))
+        session.add(
+            IssuedCredential(
+                id=row_id,
+                org_id=org_id,
+                spec_version_id=None,
+                row_key=f"{row_key_prefix(credential_id)}{row_id}",
+                learner_name=name,
+                learner_id=subject_id,
+                issued_on=valid_from or now,
+                format=STORED_FORMAT,
+                document=json.dumps(signed, ensure_ascii=False),
+                status_list_id=list_id,
+                status_index=index,
+                revoked_at=None,
+                revocation_reason=None,
+                suspended=False,
+                created_at=now,
+            )
+        )
+        record(
+            session,
+            org_id,
+            actor,
+            "credential.sign",
+            row_id,
+            {
+                "credentialId": credential_id[:200],
+                "cryptosuite": suite,
+                "via": "vc-api",
+                "verificationMethod": method.url,
+                "stored": True,
+            },
+            at=now,
+        )
+        try:
+            session.flush()
+        except IntegrityError:
+            raise VcApiConflict(
+                f"another credential with the id {credential_id} was stored at the same moment;"
+                " send the request again",
+                "credential.id",
+            ) from None
+    return signed
+
+
 def issue(
     instance: Instance,
     org_id: str,
@@ -217,7 +361,10 @@ def issue(
 
     The credential is checked against the VC data model first (the rules the verifier's
     schema check applies), and its issuer must be the organisation: its did:web or the
-    did:key of the signing key."""
+    did:key of the signing key. Unless it brings a ``credentialStatus`` of its own, it gets
+    the organisation's status entry and is stored (revocable and suspendable, by its id, like
+    every issued credential); one with its own status is signed as it is, its status the
+    caller's to keep."""
     if cryptosuite is not None and cryptosuite not in SUITE_KEY_TYPES:
         raise VcApiError(
             f"unsupported cryptosuite '{cryptosuite}'; use one of: "
@@ -242,27 +389,9 @@ def issue(
             f"({issuer})",
             "credential.issuer",
         )
-    try:
-        signed = add_proof(
-            document,
-            method.key,
-            verification_method=method.url,
-            created=instance.now().replace(microsecond=0),
-            canonicalize=default_canonicalizer(),
-            cryptosuite=suite,
-        )
-    except JsonLdError as exc:
-        raise VcApiError(f"the credential is not valid JSON-LD: {exc}", "credential") from None
-    except (ProofError, ValueError, TypeError) as exc:
-        raise VcApiError(f"the credential cannot be signed: {exc}", "credential") from None
-    except (LookupError, AttributeError, RecursionError) as exc:
-        # The JSON-LD processor failing on a hostile context (pyld: KeyError '@vocab' for
-        # {"@vocab": null}) is a credential that is not valid JSON-LD, not a server error.
-        raise VcApiError(
-            f"the credential is not valid JSON-LD (its @context cannot be processed: "
-            f"{type(exc).__name__} {str(exc)[:100]})",
-            "credential",
-        ) from None
+    if "credentialStatus" not in document:
+        return _store(instance, org_id, document, method, suite, actor)
+    signed = _sign(instance, document, method, suite)
     subject = signed.get("id") if isinstance(signed.get("id"), str) else None
     with transaction(instance.sessions) as session:
         record(

@@ -119,7 +119,8 @@ class IssuedCredential(Base):
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    spec_version_id: Mapped[str] = mapped_column(ForeignKey("specifications.id"), index=True)
+    # None for a credential signed through the VC-API (the caller wrote it; no specification)
+    spec_version_id: Mapped[str | None] = mapped_column(ForeignKey("specifications.id"), index=True)
     row_key: Mapped[str] = mapped_column(String(200))
     learner_name: Mapped[str] = mapped_column(String(300))
     learner_id: Mapped[str] = mapped_column(String(500), index=True)

@@ -13,12 +13,14 @@ from microcred.api.errors import ERROR_REF, ApiError, error_body, error_response
 from microcred.api.schemas import (
     IssueCredentialRequest,
     IssueCredentialResponse,
+    UpdateStatusRequest,
+    UpdateStatusResponse,
     VerificationResult,
     VerifyCredentialRequest,
     VerifyPresentationRequest,
     nul_path,
 )
-from microcred.services import vcapi
+from microcred.services import vcapi, vcapi_status
 from microcred.services.tokens import Principal
 
 router = APIRouter(tags=["W3C VC-API"])
@@ -91,6 +93,30 @@ def issue_credential(
         actor=principal.actor,
     )
     return IssueCredentialResponse(verifiableCredential=signed)
+
+
+@router.post(
+    "/credentials/status",
+    response_model=UpdateStatusResponse,
+    summary="Revoke, suspend or reinstate a credential the token's organisation issued",
+    responses=error_responses(400, 401, 403, 404, 422, 429),
+)
+def update_credential_status(
+    instance: InstanceDep,
+    principal: Annotated[Principal, Depends(token_scope("revoke"))],
+    body: UpdateStatusRequest,
+) -> UpdateStatusResponse:
+    changes = body.credentialStatus
+    result = vcapi_status.update_status(
+        instance,
+        principal.org_id,
+        body.credentialId,
+        changes if isinstance(changes, list) else [changes],
+        actor=principal.actor,
+    )
+    return UpdateStatusResponse(
+        credentialId=result.credential_id, status=result.status, updated=list(result.updated)
+    )
 
 
 @router.post(
