@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from microcred.errors import InvalidInput
 from microcred.formats.elm_display import display_parameter
 from microcred.formats.elm_read import ElmReading, read_elm
 from microcred.formats.elm_vocab import (
@@ -27,6 +26,7 @@ from microcred.formats.elm_vocab import (
     ESCO_SKILL_SCHEME,
     GENERIC_PROFILE,
     ISCED_F_PREFIX,
+    ISSUER_ID_SCHEME,
     LEARNING_SETTING,
     MACHINE_LANG,
     QDR_PREFIX,
@@ -53,16 +53,11 @@ from microcred.model.vocabulary import (
 __all__ = [
     "ELM_CONTEXT",
     "MANDATORY_ELEMENTS",
-    "ElmExportError",
     "ElmReading",
     "award_to_elm",
     "hours_to_duration",
     "read_elm",
 ]
-
-
-class ElmExportError(InvalidInput):
-    """The award lacks a value the Europass shapes require of every ELM credential."""
 
 
 class _Ids:
@@ -148,16 +143,14 @@ def _organisation(
         "location": location,
     }
     if issuer:
-        # The shapes' IssuerNodeShape: exactly one eIDAS legal identifier (no other value
-        # the model holds is one, so an awarding body without it cannot issue in ELM).
+        # The shapes' IssuerNodeShape: exactly one eIDAS legal identifier. Without a
+        # registration number in the model, the issuer's own identifier (its DID) stands
+        # there, its scheme named so that no one takes it for a registration number.
+        identifier = _legal_identifier(ids, body)
         if not body.legal_identifier:
-            raise ElmExportError(
-                "the awarding body has no legal identifier; the Europass (ELM) credential "
-                "needs the issuer's registration number: add it to the specification's "
-                "awarding body",
-                "awarding_body.legal_identifier",
-            )
-        org["eIDASIdentifier"] = _legal_identifier(ids, body)
+            identifier["notation"] = org_id
+            identifier["schemeName"] = ISSUER_ID_SCHEME
+        org["eIDASIdentifier"] = identifier
     elif body.legal_identifier:
         org["registration"] = _legal_identifier(ids, body)
     if body.url:

@@ -13,6 +13,7 @@ from microcred.formats.elm_vocab import (
     EQF_PREFIX,
     ESCO_SKILL_SCHEME,
     ISCED_F_PREFIX,
+    ISSUER_ID_SCHEME,
     LOCAL_ID_PREFIX,
     NOTE_SCHEME,
     country_code,
@@ -160,6 +161,8 @@ def _body(org: dict[str, Any]) -> dict[str, Any]:
     if isinstance(homepage.get("contentURL"), str):
         body["url"] = homepage["contentURL"]
     registration = _node(org.get("registration")) or _node(org.get("eIDASIdentifier"))
+    if registration.get("schemeName") == ISSUER_ID_SCHEME:
+        registration = {}  # our stand-in (the issuer's DID), not a registration number
     if isinstance(registration.get("notation"), str):
         body["legal_identifier"] = registration["notation"]
     mailbox = _concept_id(_node(org.get("contactPoint")).get("emailAddress"))

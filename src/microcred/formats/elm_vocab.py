@@ -22,6 +22,8 @@ LANGUAGE_SCHEME = "http://publications.europa.eu/resource/authority/language"
 ESCO_SKILL_SCHEME = "http://data.europa.eu/esco/concept-scheme/skills"
 ISCED_F_PREFIX = f"{SNB}/isced-f/"
 EQF_PREFIX = f"{SNB}/eqf/"
+ISSUER_ID_SCHEME = "issuer identifier (DID), not a registration number"
+"""`schemeName` of the issuer's eIDAS identifier when the model has no legal identifier."""
 QDR_PREFIX = f"{SNB}/qdr/"
 """The EU qualification-level scheme the shapes take NQF levels from."""
 LEARNING_SETTING = {

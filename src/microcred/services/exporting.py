@@ -42,11 +42,49 @@ def export(
         raise Invalid(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", "format")
     with transaction(instance.sessions) as session:
         row, org = credential_row(session, credential_id, org_ref)
+        if row.format == "vc":
+            # signed through the VC-API from the caller's JSON: not an award of ours to recast
+            raise Invalid(
+                "this credential was signed through the VC-API as its caller wrote it; it is "
+                "kept only in that form and cannot be exported to another format",
+                "format",
+            )
         if fmt == row.format:
             return row.document if fmt == FormatName.JWT else dict(json.loads(row.document))
         credential = _stored_ob3(row.document, row.format)
         key, vm = signing_key(instance, session, org)
         return _convert(credential, fmt, key, vm, org.did_web, instance.now())
+
+
+ELM_CREDENTIAL_STATUS = "elm:CredentialStatus"
+_PURPOSE_ORDER = ("message", "revocation", "suspension")
+
+
+def elm_status(entries: Any) -> dict[str, Any] | None:
+    """The one status node an ELM credential may carry (edc-generic-full 3.2 shapes).
+
+    The shapes allow one `credentialStatus`, an IRI node of class `elm:CredentialStatus`:
+    the entry that says the most (a `message` entry covers revocation and suspension; of
+    an older credential's revocation and suspension pair, the revocation), with that class
+    added to its types and an id (its list and index) when it has none.
+    """
+    found: list[dict[str, Any]] = [
+        e for e in (entries if isinstance(entries, list) else [entries]) if isinstance(e, dict)
+    ]
+    if not found:
+        return None
+    rank = {purpose: i for i, purpose in enumerate(_PURPOSE_ORDER)}
+    chosen = min(found, key=lambda e: rank.get(str(e.get("statusPurpose")), len(rank)))
+    entry: dict[str, Any] = dict(chosen)
+    types = entry.get("type")
+    types = types if isinstance(types, list) else [types] if types else []
+    entry["type"] = [*types, ELM_CREDENTIAL_STATUS]
+    if not isinstance(entry.get("id"), str):
+        entry = {
+            "id": f"{entry.get('statusListCredential')}#{entry.get('statusListIndex')}",
+            **entry,
+        }
+    return entry
 
 
 def _convert(
@@ -67,8 +105,9 @@ def _convert(
         )
     elm = award_to_elm(reading.award, issuer_id=issuer, credential_id=unsigned.get("id"))
     elm["@context"] = [*elm["@context"], DATA_INTEGRITY_V2]
-    if "credentialStatus" in unsigned:
+    status = elm_status(unsigned.get("credentialStatus"))
+    if status is not None:
         # VC 1.1 has no Bitstring Status List terms: add their context to keep revocation working.
         elm["@context"].insert(2, STATUS_LIST_V1)
-        elm["credentialStatus"] = unsigned["credentialStatus"]
+        elm["credentialStatus"] = status
     return sign_credential(elm, key, verification_method=vm, created=now.replace(microsecond=0))
