@@ -24,7 +24,8 @@ def verify_over_http(client, credential, org_slug):
     assert did_doc.status_code == 200
     assert did_doc.headers["content-type"].startswith("application/json")
     documents[did_web_to_url(did_doc.json()["id"])] = did_doc.json()
-    for entry in credential["credentialStatus"]:
+    status = credential["credentialStatus"]
+    for entry in status if isinstance(status, list) else [status]:
         url = entry["statusListCredential"]
         response = client.get(_path(url))
         assert response.status_code == 200, response.text
