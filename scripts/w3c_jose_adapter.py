@@ -34,7 +34,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from microcred.proofs.jose import sign_vc_jwt, sign_vp_jwt
-from microcred.proofs.keys import Ed25519KeyPair, KeyPair, P256KeyPair, P384KeyPair
+from microcred.proofs.keys import (
+    Ed25519KeyPair,
+    KeyPair,
+    P256KeyPair,
+    P384KeyPair,
+    P521KeyPair,
+)
 
 
 def _b64u(value: str) -> bytes:
@@ -42,14 +48,15 @@ def _b64u(value: str) -> bytes:
 
 
 def private_keypair(jwk: dict[str, Any]) -> KeyPair:
-    """The signing pair for a suite's ``secretKeyJwk`` (Ed25519, P-256, P-384)."""
+    """The signing pair for a suite's ``secretKeyJwk`` (Ed25519, P-256, P-384, P-521)."""
     curve = jwk.get("crv")
     if curve == "Ed25519":
         okp = ed25519.Ed25519PrivateKey.from_private_bytes(_b64u(jwk["d"]))
         return Ed25519KeyPair(okp.public_key(), okp)
-    curves: dict[str, tuple[type[P256KeyPair] | type[P384KeyPair], ec.EllipticCurve]] = {
+    curves: dict[str, tuple[type[P256KeyPair | P384KeyPair | P521KeyPair], ec.EllipticCurve]] = {
         "P-256": (P256KeyPair, ec.SECP256R1()),
         "P-384": (P384KeyPair, ec.SECP384R1()),
+        "P-521": (P521KeyPair, ec.SECP521R1()),
     }
     if curve not in curves:
         raise ValueError(f"microcred has no signer for the curve {curve}")
