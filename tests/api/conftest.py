@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from microcred.api import create_app
+from microcred.jsonld.contexts import BUNDLED_CONTEXT_URLS, context_bytes
 from microcred.model.files import load_data
 from microcred.services import organisations, tokens
 from microcred.settings import Settings
@@ -18,6 +19,7 @@ from microcred.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "specs"
 ALL_SCOPES = ["issue", "revoke", "read", "admin"]
+BUNDLED_CONTEXT_BYTES = frozenset(context_bytes(url) for url in BUNDLED_CONTEXT_URLS)
 # JSON member names that would carry private key material.
 PRIVATE_NAMES = {"privateKey", "privateKeyMultibase", "encryptedPrivateKey", "privateKeyJwk", "d"}
 
@@ -55,6 +57,10 @@ class CheckingClient(TestClient):
         response = super().request(*args, **kwargs)
         assert response.status_code < 500, response.text
         text = response.text
+        # a bundled JSON-LD context served byte for byte only defines terms (the JWS 2020
+        # suite context defines privateKeyJwk): it carries no key
+        if response.content in BUNDLED_CONTEXT_BYTES:
+            return response
         assert "privateKey" not in text and "encryptedPrivateKey" not in text, text[:500]
         if "json" in response.headers.get("content-type", ""):
             try:
