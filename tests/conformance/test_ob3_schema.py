@@ -171,6 +171,7 @@ def test_api_issued_json_and_jwt_credentials_conform(api, spec_path):
         listed = client.get(status["statusListCredential"].removeprefix("http://testserver"))
         assert listed.status_code == 200
         assert listed.json()["credentialSubject"]["statusPurpose"] == "message"
+        assert vc2_errors(listed.json()) == []  # the list credential is a VC 2.0 too
 
 
 def test_the_same_awarding_body_gets_the_same_creator_id(api):
