@@ -164,3 +164,16 @@ def test_status_updates_refuse_what_they_cannot_do(client, instance, org, admin,
         401,
     )
     assert status_of(client, vc) == "valid"
+
+
+def test_a_vc_api_credential_is_not_recast_into_another_format(client, instance, org, admin):
+    import pytest
+
+    from microcred.errors import InvalidInput
+    from microcred.services.exporting import export
+
+    vc = issue(client, admin)
+    for fmt in ("ob3", "jwt", "elm"):
+        with pytest.raises(InvalidInput, match="VC-API") as caught:
+            export(instance, vc["id"], fmt, org_ref=org.slug)
+        assert caught.value.field == "format"
