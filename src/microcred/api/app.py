@@ -24,6 +24,7 @@ from microcred.api.routes import (
     wallet,
 )
 from microcred.clock import Clock, system_clock
+from microcred.jsonld.contexts import parse_context_assignments, register_context_files
 from microcred.services.instance import Instance
 from microcred.settings import Settings, load_settings
 
@@ -51,6 +52,9 @@ def create_app(
     """The app; ``clock`` is the time every service and verification of it reads (the
     system's, or a fixed one for a test or a replay)."""
     instance = Instance(settings, clock)
+    # the operator's context files are read at start: a bad one stops the app here, instead
+    # of failing every verification that needs it
+    register_context_files(parse_context_assignments(settings.extra_contexts))
     log_redaction.install()  # no secret in the log lines of an already configured server
 
     @asynccontextmanager

@@ -24,6 +24,9 @@ def serve(
 
     config = settings()
     open_instance().close()  # a database or secret that cannot be used is a usage error now
+    from microcred.cli.verify import register_contexts
+
+    register_contexts([], config.extra_contexts)  # a bad context file too, not a 400 later
     console.print(
         f"microcred API on http://{host}:{port}  (docs: http://{host}:{port}/docs; "
         f"public base URL {config.base_url})",
