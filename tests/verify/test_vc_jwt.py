@@ -133,6 +133,24 @@ def test_claims_fill_what_the_vc_claim_leaves_out() -> None:
     assert credential["expirationDate"] == "2027-01-10T00:00:00Z"
 
 
+def test_the_wallet_importer_and_convert_read_the_claims_too() -> None:
+    """The importer (formats.importing) and the registry's unverified reading agree with the
+    verifier on what the claims add to the vc claim."""
+    from microcred.formats.importing import extract
+
+    key = Ed25519KeyPair.generate()
+    did = did_key_for(key)
+    claims = _claims(did)
+    for name in ("id", "issuer", "issuanceDate"):
+        del claims["vc"][name]
+    token = _sign(claims, key, {"kid": f"{did}#{key.public_multibase}"})
+    imported = extract(token.encode(), filename="credential.jwt")
+    assert imported.kind == "vc-jwt" and imported.document is not None
+    assert imported.document["issuer"] == did and imported.document["id"] == claims["jti"]
+    parsed = parse_input(token)
+    assert detect(parsed).credential(parsed) == imported.document
+
+
 def test_tampered_claims_fail_the_signature() -> None:
     key = Ed25519KeyPair.generate()
     token = _did_key_token(key)

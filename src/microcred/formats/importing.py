@@ -26,6 +26,7 @@ from microcred.formats.baked import (
 from microcred.formats.inputs import MAX_INPUT_BYTES, InputError, parse_input
 from microcred.formats.ob2 import decode_jws, is_ob2_assertion, is_ob2_document
 from microcred.formats.reading import is_sealed, types_of
+from microcred.formats.vc_jwt import claimed_credential
 
 __all__ = ["Extracted", "ImportFormatError", "ImportKind", "ImportSource", "extract"]
 
@@ -138,7 +139,8 @@ def _from_jwt(token: str, source: ImportSource) -> Extracted:
         return Extracted("ob2-signed", payload, token, source)
     vc = payload.get("vc")
     if isinstance(vc, dict) and "VerifiableCredential" in types_of(vc):
-        return Extracted("vc-jwt", vc, token, source)  # VC-JWT 1.1: the credential in `vc`
+        # VC-JWT 1.1: the credential in `vc`, with what iss/jti/sub/nbf/exp add to it.
+        return Extracted("vc-jwt", claimed_credential(payload) or vc, token, source)
     if "VerifiableCredential" in types_of(payload) or typ in ("vc+jwt", "vc+ld+jwt"):
         if "VerifiableCredential" not in types_of(payload):
             raise ImportFormatError("a vc+jwt whose payload is not a Verifiable Credential")

@@ -23,6 +23,7 @@ from microcred.formats.inputs import ParsedInput, depth_exceeds
 from microcred.proofs.errors import ClaimsMismatch, MalformedProof
 
 __all__ = [
+    "claimed_credential",
     "credential_from_claims",
     "is_vc_jwt",
     "presentation_from_claims",
@@ -58,8 +59,12 @@ def is_vc_jwt(parsed: ParsedInput) -> bool:
 def unverified_credential(parsed: ParsedInput) -> dict[str, Any] | None:
     """The credential a VC-JWT carries, claims applied where they agree, nothing verified."""
     claims = unverified_part(parsed.jwt, 1) if parsed.jwt is not None else None
-    if not isinstance(claims, dict):
-        return None
+    return claimed_credential(claims) if isinstance(claims, dict) else None
+
+
+def claimed_credential(claims: dict[str, Any]) -> dict[str, Any] | None:
+    """`credential_from_claims`, or the bare ``vc`` claim when the claims disagree with it
+    (to show what it claims; the verifier reports the disagreement)."""
     try:
         return credential_from_claims(claims)
     except (ClaimsMismatch, MalformedProof):
