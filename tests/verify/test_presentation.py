@@ -237,6 +237,24 @@ def test_revoked_credential_in_presentation(key, credentials, holder):
     assert all(c.status != "fail" for c in report.checks if c.id != "holder")
 
 
+def test_a_credential_whose_status_could_not_be_checked_leaves_the_presentation_unchecked(
+    key, credentials, holder, cli, tmp_path
+):
+    revoked, documents = _with_status(key, {"revocation": {7}})
+    vp = present([credentials[0], revoked], holder)
+    report = verify(vp)  # the status lists are not at hand
+    assert (report.valid, report.status) == (False, "unchecked")
+    assert report.credential(revoked["id"]).status == "unchecked"
+    assert report.check("proof").status == "pass"
+    # with the lists, it is what they say
+    assert verify(vp, context=ctx(documents=documents)).status == "revoked"
+    path = tmp_path / "vp.json"
+    path.write_text(json.dumps(vp), encoding="utf-8")
+    result = cli("verify", path, "--challenge", CHALLENGE, "--domain", DOMAIN)
+    assert result.exit_code == 3, result.output
+    assert "Could not be checked" in result.stdout
+
+
 def test_malformed_inputs_fail_cleanly(credentials, holder):
     unsigned = build_presentation(copy.deepcopy(credentials), did_key_for(holder))
     cases = {

@@ -60,7 +60,7 @@ LABELS: dict[str, str] = {
 }
 """Every label of a certificate element, by element: the message ids of the catalogues."""
 
-STATUS_LABELS = ("valid", "invalid", "revoked", "suspended", "expired")
+STATUS_LABELS = ("valid", "unchecked", "invalid", "revoked", "suspended", "expired")
 """The report statuses a document names (in the words of :func:`_status_word`)."""
 NOT_CHECKED = N_("not checked")
 CHECK_MARKS = {"pass": "✓", "fail": "✗", "warn": "!", "skip": "–"}
@@ -75,6 +75,7 @@ STATUS_COLOURS = {
     "valid": ((226, 244, 232), (20, 110, 50)),
     "expired": ((253, 243, 222), (150, 95, 0)),
     "suspended": ((253, 243, 222), (150, 95, 0)),
+    "unchecked": ((253, 243, 222), (150, 95, 0)),
 }
 BAD_COLOURS = ((252, 230, 230), (165, 25, 25))
 NEUTRAL_COLOURS = ((238, 241, 246), MUTED)
@@ -141,6 +142,8 @@ def _status_word(t: i18n.Translator, status: str) -> str:
         "revoked": t.pgettext("certificate", "Revoked"),
         "suspended": t.pgettext("certificate", "Suspended"),
         "expired": t.pgettext("certificate", "Expired"),
+        # no agreement to make: the pages' words
+        "unchecked": t.gettext("Could not be checked"),
     }
     return words[status]
 

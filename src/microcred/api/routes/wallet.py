@@ -26,7 +26,7 @@ from microcred.services.wallet import WalletImportError, WalletItem
 router = APIRouter(prefix="/api/v1/wallet", tags=["wallet"], responses=HOLDER_ROUTE_ERRORS)
 
 MAX_ID_LENGTH = 100
-Status = Literal["valid", "invalid", "revoked", "suspended", "expired"]
+Status = Literal["valid", "unchecked", "invalid", "revoked", "suspended", "expired"]
 
 _IMPORT_DOC: dict[str, Any] = {
     "requestBody": {
