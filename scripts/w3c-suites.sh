@@ -50,7 +50,9 @@ SERVER_URL="http://127.0.0.1:$PORT"
 PROXY_PORT=$((PORT + 1))
 BASE_URL="https://127.0.0.1:$PROXY_PORT"
 HOME_DIR=$(mktemp -d "${TMPDIR:-/tmp}/microcred-w3c.XXXXXX")
-export MICROCRED_HOME=$HOME_DIR MICROCRED_BASE_URL=$SERVER_URL
+# The public base URL is the HTTPS proxy: the status-list suite's document loader reads
+# only https: URLs (statusListCredential), and did:web names the same host and port.
+export MICROCRED_HOME=$HOME_DIR MICROCRED_BASE_URL=$BASE_URL
 if [[ -n "${MICROCRED_SRC:-}" ]]; then
   export PYTHONPATH="$MICROCRED_SRC${PYTHONPATH:+:$PYTHONPATH}"
 fi
