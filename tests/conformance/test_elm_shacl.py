@@ -214,9 +214,12 @@ def instance(tmp_path, database_url):
 
 
 def _check_export(instance: Any, credential_id: str) -> dict[str, Any]:
+    from microcred.formats.elm_shacl import validate_elm
+
     exported = exporting.export(instance, credential_id, "elm")
     assert isinstance(exported, dict)
     assert shacl_results(secured(exported)) == []
+    assert validate_elm(exported) == []  # what `microcred validate-elm` says of the file
     return exported
 
 
@@ -279,3 +282,43 @@ def test_signed_export_adds_only_the_proof_graph_and_3_1_only_the_status(instanc
     credentials.revoke(instance, view.id, reason="test")
     ctx = verifier_context(instance, now=instance.now())
     assert verify_credential(exported, ctx).status == "revoked"
+
+
+# --- the user-facing check: formats/elm_shacl and `microcred validate-elm` ------------------
+
+
+def test_the_bundled_shapes_are_the_shared_ones_byte_for_byte():
+    bundled = ROOT / "src" / "microcred" / "data" / "shapes" / "elm-3.2"
+    for name in ("EDC-generic-full.ttl", "EDC-generic-no-cv.ttl"):
+        assert (bundled / name).read_bytes() == (SHAPES / "elm-3.2" / name).read_bytes()
+
+
+def test_validate_elm_agrees_with_the_pipeline(tmp_path):
+    from typer.testing import CliRunner
+
+    from microcred.cli.main import app
+    from microcred.formats.elm_shacl import validate_elm
+
+    sealed = json.loads((EDC / "elm3-sample-mc-annex1-signed-jades.jsonld").read_text())
+    assert validate_elm(sealed) == []  # read from its JWS payload
+    broken = _sample_payload()
+    del broken["displayParameter"]["individualDisplay"]
+    found = validate_elm(broken)
+    assert [(r.path, r.constraint) for r in found] == [
+        r[:2] for r in shacl_results(broken, "elm-3.2")
+    ]
+    ours = award_to_elm(_award(), issuer_id=ISSUER)
+    assert validate_elm(ours) == []
+
+    runner = CliRunner()
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(ours), encoding="utf-8")
+    bad.write_text(json.dumps(broken), encoding="utf-8")
+    assert runner.invoke(app, ["validate-elm", str(good)]).exit_code == 0
+    result = runner.invoke(app, ["validate-elm", str(bad), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["conforms"] is False
+    assert report["results"][0]["path"].endswith("/individualDisplay")
+    text = runner.invoke(app, ["validate-elm", str(bad)])
+    assert text.exit_code == 1 and "individualDisplay" in text.output

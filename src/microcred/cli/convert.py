@@ -137,4 +137,42 @@ def convert(
     err_console.print(f"Wrote {out} ({to.value}, unsigned)")
 
 
-__all__ = ["convert", "export", "print_json"]
+def validate_elm(
+    file: Annotated[Path, typer.Argument(help="An ELM credential (also JAdES-sealed).")],
+    as_json: Annotated[bool, typer.Option("--json", help="The results as JSON.")] = False,
+) -> None:
+    """Check an ELM credential against the Europass SHACL shapes (edc-generic-full, ELM 3.2),
+    offline. Exit 0 when it conforms, 1 when the shapes find something."""
+    from microcred.formats.elm_shacl import SHAPES_VERSION
+    from microcred.formats.elm_shacl import validate_elm as check
+    from microcred.jsonld.errors import JsonLdError
+
+    credential = _read_credential(file)
+    try:
+        results = check(credential)
+    except JsonLdError as exc:
+        fail_usage(f"{file}: not ELM JSON-LD the bundled contexts can read: {exc}")
+    if as_json:
+        print_json(
+            {
+                "shapes": SHAPES_VERSION,
+                "conforms": not results,
+                "results": [r.to_json() for r in results],
+            }
+        )
+    elif not results:
+        err_console.print(f"{file} conforms to the Europass shapes ({SHAPES_VERSION})")
+    else:
+        err_console.print(
+            f"[red]{file}: {len(results)} result(s) of the Europass shapes ({SHAPES_VERSION}):[/]",
+            highlight=False,
+        )
+        for r in results:
+            err_console.print(
+                f"  {r.path} ({r.constraint}) on {r.focus}: {r.message}", markup=False
+            )
+    if results:
+        raise typer.Exit(EXIT_INVALID)
+
+
+__all__ = ["convert", "export", "print_json", "validate_elm"]
