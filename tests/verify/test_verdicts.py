@@ -95,6 +95,7 @@ def test_ob2_revocation_is_checked_or_the_verdict_is_unchecked(rsa_key):
     report = verify_credential(HOSTED, _ctx(missing))
     assert (report.valid, report.status) == (False, "unchecked")
     assert report.check("status").code == "status.unavailable"
+    assert report.check("status").document == REVOCATIONS  # the CLI says how to supply it
     assert report.check("proof").status == "pass"  # authentic: it is the revocation unknown
     # An issuer with no revocation list: there is nothing to check (the hosted copy is).
     issuer_url = HOSTED_ISSUER = "https://badges.example.org/issuer"
@@ -170,6 +171,7 @@ def test_cli_verifies_baked_and_ob2_files(cli, tmp_path, rsa_key):
     result = cli("verify", image, *_resolve_args(tmp_path, without))
     assert result.exit_code == 3, result.output
     assert "Could not be checked" in result.stdout
+    assert f"  --resolve {REVOCATIONS}=FILE\n" in result.stdout
     # nothing at hand: the hosted assertion cannot be confirmed, not valid, exit 1
     assertion = tmp_path / "assertion.json"
     assertion.write_text(json.dumps(HOSTED), encoding="utf-8")

@@ -54,6 +54,7 @@ class Ob2Finding:
     name: str
     status: Status
     message: str
+    document: str = ""  # a document it needed and could not get (the report's Check.document)
 
 
 @dataclass
@@ -98,8 +99,8 @@ class _Checks:
     def fail(self, name: str, message: str) -> None:
         self.items.append(Ob2Finding(name, "fail", message))
 
-    def warn(self, name: str, message: str) -> None:
-        self.items.append(Ob2Finding(name, "warn", message))
+    def warn(self, name: str, message: str, document: str = "") -> None:
+        self.items.append(Ob2Finding(name, "warn", message, document))
 
 
 _ESSENTIAL = ("id", "recipient", "issuedOn", "expires", "verification")
@@ -252,7 +253,9 @@ def _check_revocation(
     elif isinstance(url, str):
         revocation = safe_resolve(resolve, url)
         if revocation is None:
-            checks.warn("revocation", f"the issuer's revocation list {url} could not be resolved")
+            checks.warn(
+                "revocation", f"the issuer's revocation list {url} could not be resolved", url
+            )
             return
     else:
         # Nothing to check: the assertion cannot be put on a list (a hosted one is withdrawn
@@ -504,7 +507,8 @@ def _group(check_id: str, found: list[Ob2Finding]) -> Check:
         if {f.name for f in warned} == {"no_revocation_list"}:
             return Check(check_id, "skip", message, "status.none")
         # The list exists but could not be read: the revocation was not checked.
-        return Check(check_id, "warn", message, "status.unavailable")
+        document = next((f.document for f in warned if f.document), "")
+        return Check(check_id, "warn", message, "status.unavailable", document=document)
     return Check(check_id, status, message, _PASS_CODE[check_id])
 
 
