@@ -239,6 +239,11 @@ def test_every_suite_on_either_did_and_the_chosen_key(client, org, admin, instan
     ):
         error = assert_error_shape(issue(client, admin, **options), 400)
         assert error["field"] == "options.verificationMethod"
+    # with no suite asked for, a P-256 did:key issuer is signed by that key (ecdsa-rdfc-2019)
+    p256_issuer = {**plain_credential(), "issuer": f"did:key:{p256}"}
+    vc = issue(client, admin, p256_issuer).json()["verifiableCredential"]
+    assert vc["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+    assert vc["proof"]["verificationMethod"] == f"did:key:{p256}#{p256}"
     # a did:key issuer with the key of the other type: the token does not sign as that DID
     other = {**plain_credential(), "issuer": f"did:key:{p256}"}
     error = assert_error_shape(issue(client, admin, other, cryptosuite="eddsa-rdfc-2022"), 400)

@@ -185,6 +185,11 @@ def _choose_method(
     for method in methods:
         if issuer == method.controller:
             return chosen, method
+    if suite is None and isinstance(issuer, str) and issuer.startswith("did:key:"):
+        # no suite asked for and the issuer is a did:key of the other key type: its suite
+        for method in _methods(instance, org_id, "P-256"):
+            if issuer == method.controller:
+                return _RDFC_FOR_KEY["P-256"], method
     return chosen, methods[0]
 
 
