@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -29,6 +30,7 @@ PNG_FILE_TYPE = f"{FILE_TYPE_SCHEME}/PNG"
 _WIDTH, _HEIGHT, _MARGIN = 1000, 700, 60
 
 
+@cache
 def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     with resources.as_file(resources.files("microcred") / "data" / "fonts" / name) as path:
@@ -72,7 +74,7 @@ def render_png(award: Award, lang: str) -> bytes:
         y += 30
     out = io.BytesIO()
     # PNG with fixed settings and no metadata: the same award always draws the same bytes.
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", compress_level=9)
     return out.getvalue()
 
 
