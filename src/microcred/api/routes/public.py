@@ -19,7 +19,8 @@ from microcred.services import organisations, status_lists
 router = APIRouter(tags=["public documents"])
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
-MAX_STATUS_CACHE_SECONDS = 300
+# A status list's Cache-Control follows its `ttl` (Bitstring Status List v1.0 §2.2 asks so).
+MAX_STATUS_CACHE_SECONDS = int(status_lists.LIST_TTL.total_seconds())
 JSON_LD = "application/ld+json"
 
 # Stable paths for the bundled contexts: /contexts/<file name>, and the project's own
