@@ -172,3 +172,31 @@ def test_vc2_with_the_elm_context_is_not_processable():
     )
     with pytest.raises(JsonLdError, match="protected term"):
         expand(ebsi)
+
+
+def test_exports_in_the_layout_before_the_shapes_work_still_read():
+    """Earlier exports linked evidence from an Evidence node, gave a skill note its ESCO
+    concept as a second subject, and kept the assessment node without a grade."""
+    from microcred.formats.elm_vocab import note_subject
+
+    award = example_award(evidence_url="https://evidence.example.org/x")
+    cred = award_to_elm(award, issuer_id=ISSUER)
+    old = copy.deepcopy(cred)
+    claim = old["credentialSubject"]["hasClaim"][0]
+    old["evidence"] = [
+        {"id": "urn:epass:evidence:1", "type": "Evidence", "evidenceTarget": claim["id"]}
+        | {"supplementaryDocument": claim.pop("supplementaryDocument")}
+    ]
+    spec = claim["specifiedBy"]
+    claim["provenBy"] = [
+        {
+            "id": "urn:epass:learningAssessment:1",
+            "type": "LearningAssessment",
+            "specifiedBy": spec.pop("provenBy")[0],
+        }
+    ]
+    esco_notes = [n for n in spec["additionalNote"] if "esco" in n["subject"]["id"]]
+    assert esco_notes, "the example has an ESCO-tagged skill"
+    for note in esco_notes:
+        note["subject"] = [note_subject("skill"), note["subject"]]
+    assert read_elm(old).award == award == read_elm(cred).award
