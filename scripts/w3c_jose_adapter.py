@@ -65,23 +65,37 @@ def private_keypair(jwk: dict[str, Any]) -> KeyPair:
     return cls(private.public_key(), private)
 
 
-def controller_document(method: dict[str, Any]) -> dict[str, Any]:
-    """The controller document the verification method belongs to (public key only)."""
-    public = {k: v for k, v in method.items() if k != "secretKeyJwk"}
+def controller_document(method: dict[str, Any], key_file: Path) -> dict[str, Any]:
+    """The controller document the verification method belongs to: every method of the
+    same controller among the suite's key files (a presentation's credentials may be signed
+    with its other keys), public keys only."""
+    methods = [method]
+    for other in sorted(key_file.parent.glob("vm-*.json")):
+        candidate = json.loads(other.read_text(encoding="utf-8"))
+        same = candidate.get("controller") == method["controller"]
+        if same and candidate.get("id") not in {m["id"] for m in methods}:
+            methods.append(candidate)
+    public = [{k: v for k, v in m.items() if k != "secretKeyJwk"} for m in methods]
+    ids = [m["id"] for m in methods]
     return {
         "@context": ["https://www.w3.org/ns/did/v1"],
         "id": method["controller"],
-        "verificationMethod": [public],
-        "assertionMethod": [method["id"]],
-        "authentication": [method["id"]],
+        "verificationMethod": public,
+        "assertionMethod": ids,
+        "authentication": ids,
     }
 
 
 def microcred_verify(
-    token_file: str, method: dict[str, Any], log: dict[str, Any], *, accept: tuple[int, ...] = (0,)
+    token_file: str,
+    method: dict[str, Any],
+    key_file: Path,
+    log: dict[str, Any],
+    *,
+    accept: tuple[int, ...] = (0,),
 ) -> bool:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as out:
-        json.dump(controller_document(method), out)
+        json.dump(controller_document(method, key_file), out)
     controller = method["controller"]
     # Every address a verifier may look the key up under: the controller, the method's
     # document, and for an https controller its did:web-style well-known paths.
@@ -96,7 +110,7 @@ def microcred_verify(
     answer = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     os.unlink(out.name)
     log["verify_exit"] = answer.returncode
-    log["verify_out"] = (answer.stdout or answer.stderr)[-4000:]
+    log["verify_out"] = (answer.stdout or answer.stderr)[:20000]
     return answer.returncode in accept
 
 
@@ -106,7 +120,7 @@ def run(args: argparse.Namespace, log: dict[str, Any]) -> bool:
         log["note"] = "microcred implements VC-JOSE (JWS) only, not SD-JWT or COSE"
         return False
     if args.fn == "verify":
-        return microcred_verify(args.input, method, log)
+        return microcred_verify(args.input, method, Path(args.key), log)
     document = json.loads(Path(args.input).read_text(encoding="utf-8"))
     key = private_keypair(method["secretKeyJwk"])
     sign = sign_vp_jwt if args.feature.startswith("presentation") else sign_vc_jwt
@@ -117,7 +131,7 @@ def run(args: argparse.Namespace, log: dict[str, Any]) -> bool:
     try:
         # exit 3 is "authentic, revocation unchecked": the suite's credential-full names a
         # status list nobody serves offline; the signature is what issuing is judged on
-        return microcred_verify(out.name, method, log, accept=(0, 3))
+        return microcred_verify(out.name, method, Path(args.key), log, accept=(0, 3))
     finally:
         os.unlink(out.name)
 
