@@ -71,6 +71,8 @@ def test_required_urls_bundled() -> None:
         "https://w3id.org/security/suites/ed25519-2020/v1",
         "https://w3id.org/security/suites/jws-2020/v1",
         "https://www.w3.org/ns/credentials/examples/v2",
+        # older Digital Credentials Consortium credentials
+        "https://w3id.org/dcc/v1",
     }
     assert required <= BUNDLED_CONTEXT_URLS
 
