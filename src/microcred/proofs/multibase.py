@@ -100,4 +100,6 @@ def decode_multikey(value: str) -> tuple[str, bytes]:
             if len(raw) != length:
                 raise MultibaseError(f"{codec} key must be {length} bytes, got {len(raw)}")
             return codec, raw
-    raise MultibaseError("unsupported multicodec prefix (expected an Ed25519, P-256, P-384 or P-521 key)")
+    raise MultibaseError(
+        "unsupported multicodec prefix (expected an Ed25519, P-256, P-384 or P-521 key)"
+    )
