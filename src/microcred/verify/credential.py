@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from microcred.formats.dates import parse_timestamp
 from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.ob3 import MANDATORY_ELEMENTS
 from microcred.formats.reading import ModelReading, kind_of, read_model
@@ -25,6 +26,7 @@ from microcred.proofs.dataintegrity import DEFAULT_SUITES
 from microcred.proofs.did import key_resolver
 from microcred.proofs.errors import ProofError
 from microcred.proofs.proof_set import verify_each
+from microcred.verify.credential_schema import credential_schema_findings
 from microcred.verify.data_model import credential_problems
 from microcred.verify.envelopes import ENVELOPES
 from microcred.verify.ob2 import verify_ob2
@@ -75,16 +77,6 @@ def _types(node: Any) -> set[str]:
     if isinstance(value, str):
         return {value}
     return {t for t in value if isinstance(t, str)} if isinstance(value, list) else set()
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def context_problems(document: dict[str, Any], what: str = "credential") -> list[str]:
@@ -252,8 +244,8 @@ def _trust_check(issuer: str | None, credential: dict[str, Any], ctx: VerifierCo
 
 
 def _validity_check(credential: dict[str, Any], ctx: VerifierContext) -> Check:
-    start = _parse_time(credential.get("validFrom") or credential.get("issuanceDate"))
-    end = _parse_time(credential.get("validUntil") or credential.get("expirationDate"))
+    start = parse_timestamp(credential.get("validFrom") or credential.get("issuanceDate"))
+    end = parse_timestamp(credential.get("validUntil") or credential.get("expirationDate"))
     if start and start - ctx.clock_skew > ctx.now:
         return Check(
             "validity", "fail", f"not valid yet: valid from {start.isoformat()}", "validity.not_yet"
@@ -323,15 +315,27 @@ def _verify_credential(
         checks.add(Check("schema", "fail", "; ".join(errors), "schema.invalid"))
         checks.skip_rest("not checked: the credential does not follow the data model")
         return VerificationReport.of(checks, credential)
+    # The schemas the credential names (VC DM 2.0 §4.11), those the verifier holds offline
+    named = credential_schema_findings(credential)
+    if named.errors:
+        checks.add(Check("schema", "fail", "; ".join(named.errors), "schema.credential_schema"))
+        checks.skip_rest("not checked: the credential does not follow the schema it names")
+        return VerificationReport.of(checks, credential)
+    not_checked = [f"credentialSchema {url} not checked" for url in named.unchecked]
     if warnings:
-        checks.add(Check("schema", "warn", "; ".join(warnings), "schema.ob3"))
+        checks.add(Check("schema", "warn", "; ".join(warnings + not_checked), "schema.ob3"))
+    elif not_checked:
+        checks.add(
+            Check("schema", "warn", "; ".join(not_checked), "schema.credential_schema_unchecked")
+        )
     else:
         checks.add(
             Check(
                 "schema",
                 "pass",
                 "follows the W3C VC data model"
-                + (" and Open Badges 3.0" if _types(credential) & OB_TYPES else ""),
+                + (" and Open Badges 3.0" if _types(credential) & OB_TYPES else "")
+                + (" and its credentialSchema" if named.passed else ""),
                 "schema.ok",
             )
         )

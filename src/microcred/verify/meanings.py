@@ -60,6 +60,13 @@ MEANINGS: dict[str, str] = {
     "schema.invalid": _NOT_DATA_MODEL,
     "schema.jsonld": _NOT_DATA_MODEL,
     "schema.ob3": _("Some optional parts of the data model are not as expected."),
+    "schema.credential_schema": _(
+        "The credential does not follow the schema it says it follows, so it cannot be relied on."
+    ),
+    "schema.credential_schema_unchecked": _(
+        "The credential names a schema this verifier does not hold, so it was not checked"
+        " against it."
+    ),
     "eu.complete": _("Every element the EU standard requires is present."),
     "eu.missing": _EU_MISSING,
     "eu.invalid": _EU_MISSING,
