@@ -19,6 +19,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from microcred.formats.dates import parse_timestamp
 from microcred.formats.inputs import ParsedInput, depth_exceeds
 from microcred.proofs.errors import ClaimsMismatch, MalformedProof
 
@@ -91,16 +92,6 @@ def _date_claim(claims: dict[str, Any], name: str) -> datetime | None:
         raise MalformedProof(name, "is out of range") from None
 
 
-def _parse_date(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -118,7 +109,7 @@ def _apply_date(
     if prop not in target:
         target[prop] = _iso(moment)
         return
-    stated = _parse_date(target[prop])
+    stated = parse_timestamp(target[prop])
     # NumericDate counts whole seconds: the credential's date agrees when it is that second.
     if stated is None or int(stated.timestamp()) != int(moment.timestamp()):
         problems.append(f"the {claim} claim ({_iso(moment)}) is not the {prop} {target[prop]!r}")

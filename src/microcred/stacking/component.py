@@ -10,10 +10,11 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from microcred.formats.dates import parse_timestamp
 from microcred.formats.reading import is_sealed, read_model
 from microcred.model.multilingual import pick
 
@@ -131,16 +132,6 @@ def _num(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
@@ -214,9 +205,11 @@ def component_from_credential(
         issuer_name=issuer_name,
         awarding_body_id=body.get("id") if isinstance(body.get("id"), str) else None,
         trusted=trusted,
-        issued_on=_time(data.get("issued_on"))
-        or _time(credential.get("validFrom") or credential.get("issuanceDate")),
-        valid_until=_time(credential.get("validUntil") or credential.get("expirationDate")),
+        issued_on=parse_timestamp(data.get("issued_on"))
+        or parse_timestamp(credential.get("validFrom") or credential.get("issuanceDate")),
+        valid_until=parse_timestamp(
+            credential.get("validUntil") or credential.get("expirationDate")
+        ),
         ects=_decimal(workload.get("ects")),
         hours=_decimal(workload.get("hours")),
         eqf_level=eqf if isinstance(eqf, int) and not isinstance(eqf, bool) else None,

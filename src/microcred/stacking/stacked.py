@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from microcred.formats.dates import parse_timestamp
 from microcred.formats.ob3 import award_to_ob3
 from microcred.model.award import Award, Learner
 from microcred.model.multilingual import pick
@@ -193,16 +194,6 @@ class StackedReport:
         }
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def components_in(bundle: Any) -> list[dict[str, Any] | str]:
     """The credentials of whatever bundle was given: a verifiable presentation (JSON-LD or
     vp+jwt), a wallet bundle, a recognition application export, a list, or one credential."""
@@ -339,7 +330,9 @@ def _component_check(
             data,
         )
     if status == "expired":
-        end = _time(credential_of(document) and (credential_of(document) or {}).get("validUntil"))
+        end = parse_timestamp(
+            credential_of(document) and (credential_of(document) or {}).get("validUntil")
+        )
         if end is not None and decided_at is not None and end >= decided_at:
             return ComponentCheck(
                 cid,
@@ -377,7 +370,7 @@ def verify_stacked(
     Never raises for bad input: the report says what failed."""
     own = verify_credential(credential, ctx)
     document = own.credential if isinstance(own.credential, dict) else {}
-    decided_at = _time(document.get("awardedDate") or document.get("validFrom"))
+    decided_at = parse_timestamp(document.get("awardedDate") or document.get("validFrom"))
     evidence = document.get("evidence")
     entries = [
         e

@@ -107,6 +107,15 @@ def schema_problems(credential: dict[str, Any]) -> tuple[list[str], list[str]]:
     # the @context start is already said above.
     errors.extend(str(p) for p in credential_problems(credential) if p.field != "@context")
     if types & OB_TYPES:
+        contexts = credential.get("@context")
+        on_v2 = isinstance(contexts, list) and bool(contexts) and contexts[0] == VC_V2
+        if on_v2 and "validFrom" not in credential:
+            # OB 3.0 on VC 2.0 makes validFrom required (AchievementCredential validFrom [1],
+            # the 1EdTech schema's "required"); VC 1.1's issuanceDate does not stand in for it
+            errors.append(
+                "validFrom is required in an Open Badges 3.0 credential on the VC 2.0 context "
+                "(AchievementCredential.validFrom); add the date the credential is valid from"
+            )
         ach = subject.get("achievement") if isinstance(subject, dict) else None
         if not isinstance(ach, dict):
             errors.append("credentialSubject.achievement is required in an Open Badges credential")

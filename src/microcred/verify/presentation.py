@@ -27,9 +27,9 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from microcred.formats.dates import parse_timestamp
 from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.presentation import ENVELOPED_TYPE, VC_JWT_DATA_URL
 from microcred.formats.vc_jwt import presentation_from_claims
@@ -150,16 +150,6 @@ def _holder_id(vp: dict[str, Any]) -> str | None:
     if isinstance(holder, dict):
         holder = holder.get("id")
     return holder if isinstance(holder, str) and holder else None
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def is_presentation(document_or_jwt: dict[str, Any] | str | bytes) -> bool:
@@ -335,7 +325,7 @@ def _di_proof(
     except _CHECKED_ERRORS as exc:
         return proof_failure(exc, finder, PRESENTATION), []
     for proof in items:
-        expires = _parse_time(proof.get("expires"))
+        expires = parse_timestamp(proof.get("expires"))
         if expires is not None and expires + ctx.clock_skew < ctx.now:
             return Check(
                 "proof",

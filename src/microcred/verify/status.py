@@ -6,9 +6,10 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Hashable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from microcred.formats.dates import parse_timestamp
 from microcred.formats.status_list import (
     MAX_STATUS_SIZE,
     StatusListError,
@@ -25,16 +26,6 @@ from microcred.verify.resolution import DocumentFinder, DocumentUnavailable
 
 if TYPE_CHECKING:
     from microcred.verify.credential import VerifierContext
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # A status list credential is shared by up to 131,072 credentials: verifying its proof
@@ -287,14 +278,14 @@ def _list_problem(list_credential: Any, entry: _Entry, ctx: VerifierContext) -> 
         return _unchecked(
             "status.list_malformed", f"the ttl of the status list {url} is not a number"
         )
-    since = _time(list_credential.get("validFrom"))
+    since = parse_timestamp(list_credential.get("validFrom"))
     if since is not None and since - ctx.clock_skew > ctx.now:
         return _unchecked(
             "status.not_yet_valid",
             f"the status list {url} is valid only from {since.isoformat()}",
             url,
         )
-    until = _time(list_credential.get("validUntil"))
+    until = parse_timestamp(list_credential.get("validUntil"))
     if until is not None and until + ctx.clock_skew < ctx.now:
         return _unchecked(
             "status.stale",

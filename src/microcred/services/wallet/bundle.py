@@ -4,11 +4,11 @@ imported again losslessly (moving a wallet between instances)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from microcred.formats.dates import parse_timestamp
 from microcred.services.holders import find
 from microcred.services.instance import Instance
 from microcred.services.wallet.importing import (
@@ -22,16 +22,6 @@ from microcred.store.db import transaction
 from microcred.store.tables import WalletCredential
 
 BUNDLE_FORMAT = "microcred-wallet-bundle/1"
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def export_bundle(instance: Instance, holder_ref: str) -> dict[str, Any]:
@@ -97,8 +87,8 @@ def import_bundle(instance: Instance, holder_ref: str, bundle: Any) -> dict[str,
                     original=entry["original"],
                     status=str(entry.get("status", entry["report"].get("status", "invalid"))),
                     report=entry["report"],
-                    verified_at=_time(entry.get("verified_at")) or instance.now(),
-                    imported_at=_time(entry.get("imported_at")) or instance.now(),
+                    verified_at=parse_timestamp(entry.get("verified_at")) or instance.now(),
+                    imported_at=parse_timestamp(entry.get("imported_at")) or instance.now(),
                     **fields,
                 )
             )
