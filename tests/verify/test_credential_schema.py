@@ -55,9 +55,11 @@ def test_a_credential_that_follows_its_schema_passes() -> None:
 
 def test_a_credential_that_fails_its_schema_is_invalid() -> None:
     credential = _credential()
-    del credential["validFrom"]  # the OB 3.0 AchievementCredential schema requires it
+    # the OB 3.0 AchievementCredential schema wants an AchievementSubject; the VC data model
+    # does not mind
+    credential["credentialSubject"]["type"] = ["Profile"]
     found = credential_schema_findings(credential)
-    assert len(found.errors) == 1 and "'validFrom' is a required property" in found.errors[0]
+    assert len(found.errors) == 1 and "at credentialSubject.type" in found.errors[0]
     report = verify_credential(json.dumps(credential), VerifierContext(now=NOW))
     schema = next(c for c in report.checks if c.id == "schema")
     assert (schema.status, schema.code) == ("fail", "schema.credential_schema")
@@ -66,7 +68,6 @@ def test_a_credential_that_fails_its_schema_is_invalid() -> None:
 
 def test_a_schema_not_held_offline_is_not_checked_not_invalid() -> None:
     credential = _credential()
-    del credential["validFrom"]  # would fail the OB schema: this one is not the OB schema
     credential["credentialSchema"] = [
         {"id": "https://example.org/schemas/other.json", "type": "JsonSchema"}
     ]
@@ -82,3 +83,18 @@ def test_a_schema_not_held_offline_is_not_checked_not_invalid() -> None:
 def test_a_malformed_entry_is_named() -> None:
     found = credential_schema_findings({"credentialSchema": "https://example.org/s.json"})
     assert found.errors and "credentialSchema entries must be objects" in found.errors[0]
+
+
+def test_an_ob3_credential_on_vc2_without_valid_from_is_invalid() -> None:
+    # the DCC set's badSchema credential: VC 2.0 + OB 3.0.3 contexts, VC 1.1 issuanceDate only
+    bad = DIDKEY / "dataIntegrityProof" / "didKey" / "twoOIDF-revoked-notExpired-badSchema.json"
+    assert "credentialSchema" not in json.loads(bad.read_bytes())
+    report = verify_credential(bad.read_bytes(), VerifierContext(now=NOW))
+    schema = next(c for c in report.checks if c.id == "schema")
+    assert (schema.status, schema.code) == ("fail", "schema.invalid")
+    assert "validFrom is required" in schema.message
+    # with the date the same credential follows the data model (its proof then fails)
+    credential = json.loads(bad.read_bytes())
+    credential["validFrom"] = credential.pop("issuanceDate")
+    report = verify_credential(json.dumps(credential), VerifierContext(now=NOW))
+    assert next(c for c in report.checks if c.id == "schema").status != "fail"
