@@ -34,7 +34,6 @@ from microcred.verify.data_model import VC_V1, VC_V2, credential_problems, date_
 P256_FRAGMENT = "key-p256"
 DEFAULT_CRYPTOSUITE = "eddsa-rdfc-2022"
 _RDFC_FOR_KEY = {"Ed25519": "eddsa-rdfc-2022", "P-256": "ecdsa-rdfc-2019"}
-STATUS_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"
 STORED_FORMAT = "vc"  # the credentials table's format of a credential signed through the VC-API
 MAX_ID_LENGTH = 100  # the credentials table's id column
 
@@ -278,6 +277,16 @@ def _learner(document: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+def _is_vc11(document: dict[str, Any]) -> bool:
+    contexts = document.get("@context")
+    return isinstance(contexts, list) and bool(contexts) and contexts[0] == VC_V1
+
+
+def has_status_entry(document: dict[str, Any]) -> bool:
+    """Whether a stored VC-API credential names a status entry (a VC 1.1 one does not)."""
+    return "credentialStatus" in document
+
+
 def _store(
     instance: Instance,
     org_id: str,
@@ -299,12 +308,11 @@ def _store(
         row_id = credential_id
         if session.get(IssuedCredential, credential_id) is not None:
             row_id = f"urn:uuid:{uuid.uuid4()}"
+        # Every stored credential holds a status-list slot (the table's invariant); only a
+        # VC 2.0 credential names it: see issue() for why a VC 1.1 one does not.
         ((list_id, index),) = status_lists.allocate(session, org_id, 1, now=now)
-        document["credentialStatus"] = status_lists.entry(instance, org, list_id, index)
-        contexts = document["@context"]
-        if isinstance(contexts, list) and contexts[0] == VC_V1:
-            # VC 1.1's context does not define BitstringStatusListEntry; its own does
-            document["@context"] = [*contexts, STATUS_CONTEXT]
+        if not _is_vc11(document):
+            document["credentialStatus"] = status_lists.entry(instance, org, list_id, index)
         signed = _sign(instance, document, method, suite)
         name, subject_id = _learner(signed)
         valid_from = date_time_stamp(signed.get("validFrom") or signed.get("issuanceDate"))
@@ -369,7 +377,14 @@ def issue(
     did:key of the signing key. Unless it brings a ``credentialStatus`` of its own, it gets
     the organisation's status entry and is stored (revocable and suspendable, by its id, like
     every issued credential); one with its own status is signed as it is, its status the
-    caller's to keep."""
+    caller's to keep.
+
+    A VC 1.1 credential (``@context`` starting with the 2018 credentials context) gets no
+    status entry: the Bitstring Status List is a VC 2.0 mechanism, whose terms only the
+    ``https://www.w3.org/ns/credentials/status/v1`` context defines for VC 1.1, a context
+    other verifiers (the W3C eddsa/ecdsa test suites' loaders) do not know. It is still
+    signed, stored and audited; ``POST /credentials/status`` refuses to revoke or suspend it,
+    as nothing in it could show the change."""
     if cryptosuite is not None and cryptosuite not in SUITE_KEY_TYPES:
         raise VcApiError(
             f"unsupported cryptosuite '{cryptosuite}'; use one of: "

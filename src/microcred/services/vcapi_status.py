@@ -9,6 +9,7 @@ the same status list, the same audit entries.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -18,7 +19,7 @@ from sqlalchemy import or_, select
 from microcred.services import credentials
 from microcred.services.instance import Instance
 from microcred.services.organisations import NotFound
-from microcred.services.vcapi import VcApiError, row_key_prefix
+from microcred.services.vcapi import VcApiError, has_status_entry, row_key_prefix
 from microcred.store.db import read_transaction
 from microcred.store.tables import IssuedCredential
 
@@ -64,10 +65,10 @@ def _action(number: int, change: Any) -> tuple[Action, str | None]:
     )
 
 
-def _rows(instance: Instance, org_id: str, credential_id: str) -> list[str]:
+def _rows(instance: Instance, org_id: str, credential_id: str) -> list[tuple[str, str]]:
     with read_transaction(instance.sessions) as session:
-        found = session.scalars(
-            select(IssuedCredential.id)
+        found = session.execute(
+            select(IssuedCredential.id, IssuedCredential.document)
             .where(
                 IssuedCredential.org_id == org_id,
                 or_(
@@ -79,7 +80,7 @@ def _rows(instance: Instance, org_id: str, credential_id: str) -> list[str]:
             )
             .order_by(IssuedCredential.created_at)
         ).all()
-    return list(found)
+    return [(row_id, document) for row_id, document in found]
 
 
 def update_status(
@@ -94,10 +95,20 @@ def update_status(
     if not changes:
         raise VcApiError("give at least one status change", "credentialStatus")
     actions = [_action(number, change) for number, change in enumerate(changes)]
-    rows = _rows(instance, org_id, credential_id)
-    if not rows:
+    found = _rows(instance, org_id, credential_id)
+    if not found:
         raise NotFound(
             f"no credential '{credential_id}' issued by this organisation", "credentialId"
+        )
+    # A VC 1.1 credential signed through the VC-API carries no status entry (see
+    # vcapi.issue): a change to its list slot would not show in it, so it is refused
+    rows = [row_id for row_id, document in found if has_status_entry(json.loads(document))]
+    if not rows:
+        raise VcApiError(
+            f"the credential '{credential_id}' has no status entry (a VC 1.1 credential gets "
+            "none: Bitstring Status List is a VC 2.0 mechanism), so it cannot be revoked or "
+            "suspended",
+            "credentialId",
         )
     view: credentials.IssuedView | None = None
     for row_id in rows:
