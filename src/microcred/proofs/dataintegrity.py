@@ -40,6 +40,8 @@ __all__ = [
     "ProofResult",
     "add_proof",
     "create_verify_data",
+    "previous_proofs",
+    "verify_one_proof",
     "verify_proof",
     "verify_proofs",
 ]
@@ -122,13 +124,17 @@ def create_verify_data(
     proof_options: Mapping[str, Any],
     *,
     canonicalize: Canonicalize = _default_canonicalize,
+    previous: list[Mapping[str, Any]] | None = None,
 ) -> tuple[str, bytes]:
-    """Canonical proof config and hashData for ``document`` (without its proof).
+    """Canonical proof config and hashData for ``document`` (without its proof, or with
+    only the ``previous`` proofs a chained proof names as its ``proof``).
 
     Returns ``(canonical proof config N-Quads, hashData)`` where hashData is
     SHA-256(proof config) || SHA-256(document).
     """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
+    if previous:
+        unsecured["proof"] = list(previous)
     config = {k: v for k, v in proof_options.items() if k != "proofValue"}
     if "@context" in unsecured:
         config["@context"] = unsecured["@context"]
@@ -152,12 +158,15 @@ def add_proof(
     domain: str | None = None,
     canonicalize: Canonicalize = _default_canonicalize,
     cryptosuite: str | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | list[str] | None = None,
 ) -> dict[str, Any]:
     """A new document with a ``DataIntegrityProof`` added (the suite follows the key type
     unless ``cryptosuite`` names one for it, such as ``eddsa-jcs-2022``).
 
     An existing proof is kept: the result then carries a proof set (a list), and the new
-    proof signs the document without any proof.
+    proof signs the document without any proof; with ``previous_proof`` (ids of proofs the
+    document carries) it is a chained proof and signs the document with those proofs.
     """
     suite = cryptosuite or _SUITE_FOR_KEY.get(keypair.key_type)
     if suite is None:
@@ -177,12 +186,19 @@ def add_proof(
         proof["challenge"] = challenge
     if domain is not None:
         proof["domain"] = domain
+    if proof_id is not None:
+        proof["id"] = proof_id
+    if previous_proof is not None:
+        proof["previousProof"] = previous_proof
     if suite in JCS_SUITES:
         # vc-di-eddsa / vc-di-ecdsa 3.3 Create Proof (JCS): proof.@context is the document's
         # (the hash is the same either way: the proof configuration takes it in both suites)
         proof["@context"] = document["@context"]
     _, hash_data = create_verify_data(
-        document, proof, canonicalize=_transform(suite, document, canonicalize)
+        document,
+        proof,
+        canonicalize=_transform(suite, document, canonicalize),
+        previous=previous_proofs(document, proof),
     )
     proof["proofValue"] = encode_base58btc(keypair.sign(hash_data))
     out = dict(document)
@@ -193,6 +209,29 @@ def add_proof(
         previous = existing if isinstance(existing, list) else [existing]
         out["proof"] = [*previous, proof]
     return out
+
+
+def previous_proofs(
+    document: Mapping[str, Any], proof: Mapping[str, Any]
+) -> list[Mapping[str, Any]]:
+    """The proofs of ``document`` that ``proof`` names in ``previousProof`` (a proof chain,
+    VC Data Integrity 1.0 §4.5: they are part of what the chained proof signs); raises
+    MalformedProof when it names a proof the document does not carry."""
+    named = proof.get("previousProof")
+    if named is None:
+        return []
+    ids = [named] if isinstance(named, str) else named
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+        raise MalformedProof("previousProof", "must be a proof id or a list of proof ids")
+    carried = document.get("proof")
+    items = carried if isinstance(carried, list) else [carried]
+    matching = [p for p in items if isinstance(p, Mapping) and p.get("id") in ids]
+    missing = sorted(set(ids) - {p.get("id") for p in matching})
+    if missing:
+        raise MalformedProof(
+            "previousProof", f"names {', '.join(missing)}, which the document does not carry"
+        )
+    return matching
 
 
 def _string(proof: Mapping[str, Any], field: str, *, required: bool = True) -> str | None:
@@ -269,12 +308,19 @@ def _verify_one(
     if key.key_type != SUITE_KEY_TYPES[suite]:
         raise VerificationMethodError(f"a {key.key_type} key cannot verify {suite}")
     _, hash_data = create_verify_data(
-        unsecured, options, canonicalize=_transform(suite, unsecured, canonicalize)
+        unsecured,
+        options,
+        canonicalize=_transform(suite, unsecured, canonicalize),
+        previous=previous_proofs(document, proof),
     )
     key.verify(signature, hash_data)
     return ProofResult(
         cryptosuite=suite, verification_method=vm, created=created, proof_purpose=purpose
     )
+
+
+# One proof of a document's proof set or chain, verified against the whole document
+verify_one_proof = _verify_one
 
 
 def verify_proofs(

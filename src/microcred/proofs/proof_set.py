@@ -1,7 +1,8 @@
 """A document's proofs, one by one: Data Integrity (``DataIntegrityProof``) and the legacy
 ``Ed25519Signature2020``, alone or as a proof set (W3C VC Data Integrity 1.0, proof sets).
 
-Every proof of a set signs the document without any proof. A credential is authentic when
+Every proof of a set signs the document without any proof; a proof that names others in
+``previousProof`` (a proof chain, Data Integrity 1.0 §4.5) signs it with those proofs. A credential is authentic when
 the proofs it carries that this verifier supports verify and none of them fails; a proof of
 a type or cryptosuite it does not support is reported as not checked, and is never enough
 on its own (:func:`verify_all`).
@@ -19,7 +20,7 @@ from microcred.proofs.dataintegrity import (
     SUITE_KEY_TYPES,
     KeyResolver,
     ProofResult,
-    verify_proofs,
+    verify_one_proof,
 )
 from microcred.proofs.ed25519_signature_2020 import PROOF_TYPE, verify_ed25519_signature_2020
 from microcred.proofs.errors import MalformedProof, UnsupportedCryptosuite
@@ -111,9 +112,11 @@ def verify_each(
                     domain=domain,
                 )
             else:
-                # one Data Integrity proof: it signs the document without any proof
-                (result,) = verify_proofs(
-                    {**document, "proof": proof},
+                # one Data Integrity proof: it signs the document without any proof, or
+                # with the proofs it names in previousProof (a chain)
+                result = verify_one_proof(
+                    document,
+                    proof,
                     resolve_key=resolve_key,
                     canonicalize=canonicalize,
                     allowed_suites=allowed_suites,
