@@ -295,3 +295,35 @@ def test_a_remembered_status_list_never_vouches_for_altered_bytes(key):
     assert report.check("status").code == "status.list_proof", report.to_json()
     assert report.check("status").status == "warn" and "proof" in report.check("status").message
     assert report.status == "unchecked"
+
+
+def _proof_set(credential: dict, *signers: Ed25519KeyPair) -> dict:
+    """The credential signed again, each signer adding one proof to a proof set in turn."""
+    signed = {k: v for k, v in credential.items() if k != "proof"}
+    for signer in signers:
+        signed = sign_credential(
+            signed, signer, verification_method=f"{did_key_for(signer)}#{signer.public_multibase}"
+        )
+    return signed
+
+
+def test_a_proof_by_another_party_before_the_issuers_keeps_the_issuer_check(key):
+    # VC DM 2.0 proof sets: a witness may sign before the issuer does. The issuer check asks
+    # whether the issuer signed (the W3C eddsa suite's previousProof vector has this shape).
+    witness = Ed25519KeyPair.generate()
+    credential = _proof_set(issue_award(make_award(), key), witness, key)
+    assert isinstance(credential["proof"], list) and len(credential["proof"]) == 2
+    report = verify_credential(credential, ctx())
+    assert report.check("proof").status == "pass"
+    assert report.check("issuer").status == "pass", report.check("issuer").message
+    assert report.status == "valid"
+
+
+def test_a_proof_set_without_the_issuers_proof_fails_the_issuer_check(key):
+    one, two = Ed25519KeyPair.generate(), Ed25519KeyPair.generate()
+    credential = _proof_set(issue_award(make_award(), key), one, two)
+    report = verify_credential(credential, ctx())
+    assert report.check("proof").status == "pass"
+    assert report.check("issuer").status == "fail"
+    assert "not the issuer" in report.check("issuer").message
+    assert report.status == "invalid"

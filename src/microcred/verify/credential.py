@@ -193,7 +193,7 @@ def _proof_check(
         # Hostile JSON-LD can make the JSON-LD processor itself fail; the verifier
         # still answers with a failed check instead of raising.
         return proof_failure(exc, finder, CREDENTIAL), None
-    return proof_set_check(outcomes, finder, CREDENTIAL)
+    return proof_set_check(outcomes, finder, CREDENTIAL, expected_signer=_issuer_id(credential))
 
 
 def _issuer_check(

@@ -134,10 +134,17 @@ def proof_failure(exc: Exception, finder: DocumentFinder, signed: Signed) -> Che
 
 
 def proof_set_check(
-    outcomes: Sequence[ProofOutcome], finder: DocumentFinder, signed: Signed
+    outcomes: Sequence[ProofOutcome],
+    finder: DocumentFinder,
+    signed: Signed,
+    expected_signer: str | None = None,
 ) -> tuple[Check, str | None]:
     """The one ``proof`` check of a document's proofs, listing each (one proof or a set), and
-    the controller of the key of the first verified proof.
+    the signer: the controller of the key of the first verified proof made by
+    ``expected_signer`` (a credential's issuer) if there is one, else of the first verified
+    proof. Other parties may add proofs to a credential (VC DM 2.0 proof sets and chains,
+    e.g. a witness's proof before the issuer's); the issuer check asks whether the issuer
+    signed, not whether it signed first.
 
     Passes when the proofs this verifier supports verify and none fails; a proof of a kind
     it does not support is named as not checked and is never enough alone."""
@@ -162,6 +169,11 @@ def proof_set_check(
         else:
             parts.append(f"{label(outcome)} not checked: this verifier does not support it")
     lead = verified[0].result
+    for outcome in verified:
+        assert outcome.result is not None
+        if outcome.result.verification_method.split("#", 1)[0] == expected_signer:
+            lead = outcome.result
+            break
     assert lead is not None
     message = (
         f"signature verified ({lead.cryptosuite}) with key {lead.verification_method}"
