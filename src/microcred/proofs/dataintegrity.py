@@ -273,23 +273,8 @@ def _verify_one(
         raise MalformedProof("created", "is not an XML Schema dateTime")
     encoded = _string(proof, "proofValue")
     assert encoded is not None
-    try:
-        signature = decode_base58btc(encoded)
-    except MultibaseError as cause:
-        raise MalformedProof("proofValue", str(cause)) from None
-    if len(signature) != 64:
-        raise MalformedProof("proofValue", f"signature must be 64 bytes, got {len(signature)}")
-    if purpose != expected_proof_purpose:
-        raise ProofPurposeMismatch(
-            f"proofPurpose is {purpose!r}, expected {expected_proof_purpose!r}"
-        )
-    if challenge is not None and proof.get("challenge") != challenge:
-        raise ProofPurposeMismatch("challenge does not match")
-    if domain is not None:
-        got = proof.get("domain")
-        domains = got if isinstance(got, list) else [got]
-        if domain not in domains:
-            raise ProofPurposeMismatch("domain does not match")
+    signature = decode_signature(encoded)
+    check_purpose(proof, purpose, expected_proof_purpose, challenge, domain)
 
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
@@ -321,6 +306,38 @@ def _verify_one(
 
 # One proof of a document's proof set or chain, verified against the whole document
 verify_one_proof = _verify_one
+
+
+def decode_signature(encoded: str) -> bytes:
+    """A ``proofValue``'s 64 signature bytes (base58btc multibase), or :class:`MalformedProof`."""
+    try:
+        signature = decode_base58btc(encoded)
+    except MultibaseError as cause:
+        raise MalformedProof("proofValue", str(cause)) from None
+    if len(signature) != 64:
+        raise MalformedProof("proofValue", f"signature must be 64 bytes, got {len(signature)}")
+    return signature
+
+
+def check_purpose(
+    proof: Mapping[str, Any],
+    purpose: str,
+    expected_proof_purpose: str,
+    challenge: str | None,
+    domain: str | None,
+) -> None:
+    """The proof's purpose, and for a presentation its ``challenge`` and ``domain``, are the
+    ones the verifier expects (Data Integrity and Ed25519Signature2020 alike)."""
+    if purpose != expected_proof_purpose:
+        raise ProofPurposeMismatch(
+            f"proofPurpose is {purpose!r}, expected {expected_proof_purpose!r}"
+        )
+    if challenge is not None and proof.get("challenge") != challenge:
+        raise ProofPurposeMismatch("challenge does not match")
+    if domain is not None:
+        got = proof.get("domain")
+        if domain not in (got if isinstance(got, list) else [got]):
+            raise ProofPurposeMismatch("domain does not match")
 
 
 def verify_proofs(

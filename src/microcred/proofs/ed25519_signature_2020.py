@@ -24,14 +24,11 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from microcred.proofs.dataintegrity import KeyResolver, ProofResult
+from microcred.proofs.dataintegrity import KeyResolver, ProofResult, check_purpose, decode_signature
 from microcred.proofs.errors import (
     MalformedProof,
-    MultibaseError,
-    ProofPurposeMismatch,
     VerificationMethodError,
 )
-from microcred.proofs.multibase import decode_base58btc
 
 __all__ = ["PROOF_TYPE", "SUITE_CONTEXT", "verify_ed25519_signature_2020"]
 
@@ -107,22 +104,8 @@ def verify_ed25519_signature_2020(
         raise MalformedProof("created", "is not an XML Schema dateTime")
     encoded = _text(proof, "proofValue")
     assert encoded is not None
-    try:
-        signature = decode_base58btc(encoded)
-    except MultibaseError as cause:
-        raise MalformedProof("proofValue", str(cause)) from None
-    if len(signature) != 64:
-        raise MalformedProof("proofValue", f"signature must be 64 bytes, got {len(signature)}")
-    if purpose != expected_proof_purpose:
-        raise ProofPurposeMismatch(
-            f"proofPurpose is {purpose!r}, expected {expected_proof_purpose!r}"
-        )
-    if challenge is not None and proof.get("challenge") != challenge:
-        raise ProofPurposeMismatch("challenge does not match")
-    if domain is not None:
-        got = proof.get("domain")
-        if domain not in (got if isinstance(got, list) else [got]):
-            raise ProofPurposeMismatch("domain does not match")
+    signature = decode_signature(encoded)
+    check_purpose(proof, purpose, expected_proof_purpose, challenge, domain)
     key = resolve_key(vm, purpose)
     if key.key_type != "Ed25519":
         raise VerificationMethodError(f"a {key.key_type} key cannot verify {PROOF_TYPE}")
