@@ -228,6 +228,9 @@ class WalletCredential(Base):
     report: Mapped[dict[str, object]] = mapped_column(JSON)
     verified_at: Mapped[datetime] = mapped_column(UTCDateTime())
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the key the credential is bound to (OpenID4VCI proof, SD-JWT VC cnf.jwk): a key file
+    # whose private part is encrypted under the instance secret; null for imported ones
+    holder_key: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (UniqueConstraint("holder_id", "digest", name="uq_wallet_digest"),)
 
@@ -383,3 +386,30 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PresentationRequest(Base):
+    """An OpenID4VP verifier transaction: what was asked (DCQL), the nonce and state the
+    wallet must echo, the ephemeral ECDH-ES key the response is encrypted to (private part
+    AES-256-GCM encrypted with the instance secret) and, once answered, the result. Deleted
+    after ``delete_after``; ``response_code`` is the SHA-256 of the same-device code."""
+
+    __tablename__ = "presentation_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    dcql: Mapped[dict[str, object]] = mapped_column(JSON)
+    nonce: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64), unique=True)
+    encrypted_key: Mapped[dict[str, object]] = mapped_column(JSON)
+    response_mode: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    result: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    response_code: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delete_after: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
