@@ -1,7 +1,7 @@
 """a wallet credential may be bound to a key of the holder's: wallet_credentials.holder_key
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 09:50:00
 
 A credential received over OpenID4VCI is bound to a key the wallet made for it (the proof of
@@ -13,8 +13,8 @@ sign a Key Binding JWT. Imported credentials have none (null).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
