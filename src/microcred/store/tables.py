@@ -382,6 +382,10 @@ class WebSession(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     token_id: Mapped[str | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    # a member's console session (a session opened with an API token has token_id instead)
+    member_id: Mapped[str | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -413,3 +417,76 @@ class PresentationRequest(Base):
     response_code: Mapped[str | None] = mapped_column(String(64))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delete_after: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class OrgMember(Base):
+    """A person who signs in to an organisation's console (or the authority's desk) with an
+    e-mail address (normalised) and a password (Argon2id; None until an invitation is
+    accepted), in one role (services/members.ROLES)."""
+
+    __tablename__ = "members"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    lang: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("org_id", "email", name="uq_members_org_email"),)
+
+
+class MemberInvitation(Base):
+    """A one-time set-password link sent to a new member (only the secret's SHA-256)."""
+
+    __tablename__ = "member_invitations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(32))
+    invited_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PasswordReset(Base):
+    """A one-time password-reset link of a member (only the secret's SHA-256)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CredentialDelivery(Base):
+    """A claim link for one issued credential, e-mailed to its learner (only the secret's
+    SHA-256): expiring, revocable, claimed into one wallet."""
+
+    __tablename__ = "credential_deliveries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("credentials.id", ondelete="CASCADE"), index=True
+    )
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    lang: Mapped[str] = mapped_column(String(8))
+    sent_via: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    holder_id: Mapped[str | None] = mapped_column(ForeignKey("holders.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
