@@ -1,0 +1,468 @@
+"""X.509 certificate chains: the instance's test CA, leaf certificates, chain validation.
+
+Used for the ``x5c`` header of SD-JWT VCs, signed issuer metadata, OpenID4VP request
+objects (client id prefix ``x509_hash`` / ``x509_san_dns``) and Status List Tokens.
+HAIP 1.0 (sections 4.1, 4.4.1, 5, 6.1): ``x5c`` holds the chain leaf first and WITHOUT the
+trust anchor, and the leaf is not self-signed; ``verify_chain`` refuses both.
+
+Path building and signature checks are ``cryptography.x509.verification`` (documented as
+unstable); this module is the only place that touches it, so an API change is one edit.
+What it does not say clearly (anchor included, self-signed leaf, expiry, key mismatch) is
+checked first here, by hand, to give a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import ipaddress
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
+
+from microcred.proofs.errors import ProofError
+
+Usage = Literal["signing", "tls_server"]
+"""What a leaf certificate is for: signing credentials, metadata and requests (key usage
+digitalSignature, no extended key usage), or a TLS server (serverAuth, for tests)."""
+
+MAX_CHAIN_LENGTH = 8
+MAX_CERTIFICATE_BYTES = 16 * 1024
+TEST_CA_MARK = "TEST CA - not a real certification authority"
+
+CertificateReason = Literal[
+    "malformed",
+    "empty",
+    "too_long",
+    "anchor_included",
+    "self_signed_leaf",
+    "expired",
+    "not_yet_valid",
+    "key_mismatch",
+    "no_anchor",
+    "untrusted",
+]
+
+
+class CertificateError(ProofError):
+    """A certificate chain cannot be used; ``reason`` is one of ``CertificateReason``."""
+
+    def __init__(self, reason: CertificateReason, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+# -- encoding -------------------------------------------------------------------------------
+
+
+def to_pem(certificates: Iterable[x509.Certificate]) -> bytes:
+    """PEM text of the certificates, in the given order."""
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
+
+
+def from_pem(data: bytes | str) -> list[x509.Certificate]:
+    """Every certificate of a PEM text, in order; ``CertificateError('malformed')`` if none."""
+    raw = data.encode("ascii", "replace") if isinstance(data, str) else data
+    try:
+        certificates = x509.load_pem_x509_certificates(raw)
+    except ValueError as exc:
+        raise CertificateError("malformed", f"not a PEM certificate list: {exc}") from None
+    if not certificates:
+        raise CertificateError("empty", "the PEM text holds no certificate")
+    return certificates
+
+
+def x5c_header(chain: Sequence[x509.Certificate]) -> list[str]:
+    """The JOSE ``x5c`` value (RFC 7515 4.1.6): standard base64 DER, leaf first, no anchor."""
+    return [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in chain]
+
+
+def x509_hash(leaf: x509.Certificate) -> str:
+    """Base64url (no padding) SHA-256 of the DER leaf: the OpenID4VP ``x509_hash:`` value."""
+    digest = hashlib.sha256(leaf.public_bytes(serialization.Encoding.DER)).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def san_dns_names(certificate: x509.Certificate) -> list[str]:
+    """The dNSName entries of the subjectAltName (OpenID4VP ``x509_san_dns:``)."""
+    try:
+        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    return san.value.get_values_for_type(x509.DNSName)
+
+
+def _decode_x5c(x5c: Sequence[bytes | str]) -> list[x509.Certificate]:
+    if not isinstance(x5c, (list, tuple)) or not x5c:
+        raise CertificateError("empty", "x5c: the certificate chain is empty")
+    if len(x5c) > MAX_CHAIN_LENGTH:
+        raise CertificateError(
+            "too_long", f"x5c: {len(x5c)} certificates, at most {MAX_CHAIN_LENGTH} are accepted"
+        )
+    out: list[x509.Certificate] = []
+    for index, item in enumerate(x5c):
+        if isinstance(item, str):
+            try:
+                der = base64.b64decode(item, validate=True)
+            except (binascii.Error, ValueError):
+                raise CertificateError(
+                    "malformed", f"x5c[{index}]: not standard base64 (RFC 7515 4.1.6)"
+                ) from None
+        elif isinstance(item, (bytes, bytearray)):
+            der = bytes(item)
+        else:
+            raise CertificateError("malformed", f"x5c[{index}]: not a string")
+        if len(der) > MAX_CERTIFICATE_BYTES:
+            raise CertificateError("too_long", f"x5c[{index}]: certificate larger than 16 KiB")
+        try:
+            out.append(x509.load_der_x509_certificate(der))
+        except ValueError:
+            raise CertificateError("malformed", f"x5c[{index}]: not a DER certificate") from None
+    return out
+
+
+# -- the test CA ------------------------------------------------------------------------------
+
+
+def _name(common_name: str, organization: str | None = None) -> x509.Name:
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if organization:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    return x509.Name(attributes)
+
+
+def _utc(now: dt.datetime | None) -> dt.datetime:
+    when = now if now is not None else dt.datetime.now(dt.UTC)
+    if when.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return when.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _ca_certificate(
+    subject: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: x509.Name,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    *,
+    path_length: int,
+    not_before: dt.datetime,
+    days: int,
+) -> x509.Certificate:
+    public = key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_before + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+@dataclass(frozen=True)
+class TestCA:
+    """A private root and intermediate (P-256) that issue leaf certificates for tests and the
+    demo. Its names say TEST CA; nothing outside a test or demo set-up should trust it."""
+
+    __test__ = False  # not a pytest test class
+
+    root: x509.Certificate
+    root_key: ec.EllipticCurvePrivateKey
+    intermediate: x509.Certificate
+    intermediate_key: ec.EllipticCurvePrivateKey
+
+    @classmethod
+    def create(cls, common_name: str, *, now: dt.datetime | None = None) -> TestCA:
+        start = _utc(now) - dt.timedelta(minutes=5)
+        root_key = ec.generate_private_key(ec.SECP256R1())
+        intermediate_key = ec.generate_private_key(ec.SECP256R1())
+        root_name = _name(f"{common_name} Test Root CA", TEST_CA_MARK)
+        root = _ca_certificate(
+            root_name, root_key, root_name, root_key, path_length=1, not_before=start, days=3650
+        )
+        intermediate = _ca_certificate(
+            _name(f"{common_name} Test Intermediate CA", TEST_CA_MARK),
+            intermediate_key,
+            root_name,
+            root_key,
+            path_length=0,
+            not_before=start,
+            days=1825,
+        )
+        return cls(root, root_key, intermediate, intermediate_key)
+
+    def issue_leaf(
+        self,
+        public_key: ec.EllipticCurvePublicKey,
+        subject_cn: str,
+        *,
+        organization: str | None = None,
+        dns_names: Sequence[str] = (),
+        ip_addresses: Sequence[str] = (),
+        usage: Usage = "signing",
+        now: dt.datetime | None = None,
+        days: int = 365,
+    ) -> list[x509.Certificate]:
+        """A leaf for ``public_key`` signed by the intermediate: ``[leaf, intermediate]``
+        (the chain as it goes into ``x5c``: leaf first, the root excluded)."""
+        start = _utc(now) - dt.timedelta(minutes=5)
+        names: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
+        names += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ip_addresses]
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(_name(subject_cn, organization))
+            .issuer_name(self.intermediate.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(start + dt.timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                    self.intermediate_key.public_key()
+                ),
+                critical=False,
+            )
+        )
+        if names:
+            builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+        if usage == "tls_server":
+            builder = builder.add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+            )
+        leaf = builder.sign(self.intermediate_key, hashes.SHA256())
+        return [leaf, self.intermediate]
+
+    def to_pem(self) -> bytes:
+        """Root, intermediate and both private keys (unencrypted PKCS#8): encrypt before
+        storing it (the services layer does)."""
+
+        def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+            return key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+
+        return (
+            to_pem([self.root, self.intermediate])
+            + key_pem(self.root_key)
+            + key_pem(self.intermediate_key)
+        )
+
+    @classmethod
+    def from_pem(cls, data: bytes) -> TestCA:
+        certificates = from_pem(data)
+        keys: list[ec.EllipticCurvePrivateKey] = []
+        marker = b"-----BEGIN PRIVATE KEY-----"
+        for part in data.split(marker)[1:]:
+            key = serialization.load_pem_private_key(marker + part, password=None)
+            if not isinstance(key, ec.EllipticCurvePrivateKey):
+                raise CertificateError("malformed", "test CA: the keys are not EC keys")
+            keys.append(key)
+        if len(certificates) != 2 or len(keys) != 2:
+            raise CertificateError("malformed", "test CA: expected two certificates and two keys")
+        return cls(certificates[0], keys[0], certificates[1], keys[1])
+
+
+def tls_server_certificate(
+    ca: TestCA,
+    hostnames: Sequence[str] = ("localhost",),
+    ips: Sequence[str] = ("127.0.0.1",),
+    *,
+    now: dt.datetime | None = None,
+) -> tuple[bytes, bytes]:
+    """(certificate chain PEM, private key PEM) for a TLS server in tests (``microcred serve
+    --ssl-certfile/--ssl-keyfile``); clients trust ``to_pem([ca.root])``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    chain = ca.issue_leaf(
+        key.public_key(),
+        hostnames[0] if hostnames else "microcred test server",
+        dns_names=hostnames,
+        ip_addresses=ips,
+        usage="tls_server",
+        now=now,
+        days=30,
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return to_pem(chain), key_pem
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+def _der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
+def _spki(key: object) -> bytes:
+    public = getattr(key, "public_bytes", None)
+    if public is None:
+        raise CertificateError("key_mismatch", "the expected key is not a public key")
+    return bytes(
+        public(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def is_self_signed(certificate: x509.Certificate) -> bool:
+    if certificate.issuer != certificate.subject:
+        return False
+    try:
+        certificate.verify_directly_issued_by(certificate)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def _label(certificate: x509.Certificate) -> str:
+    return certificate.subject.rfc4514_string() or "(no subject)"
+
+
+def _check_validity(chain: Sequence[x509.Certificate], now: dt.datetime) -> None:
+    for index, certificate in enumerate(chain):
+        which = "the leaf" if index == 0 else f"x5c[{index}]"
+        if now > certificate.not_valid_after_utc:
+            raise CertificateError(
+                "expired",
+                f"{which} ({_label(certificate)}) expired on "
+                f"{certificate.not_valid_after_utc:%Y-%m-%d}",
+            )
+        if now < certificate.not_valid_before_utc:
+            raise CertificateError(
+                "not_yet_valid",
+                f"{which} ({_label(certificate)}) is valid only from "
+                f"{certificate.not_valid_before_utc:%Y-%m-%d}",
+            )
+
+
+def _leaf_key_usage(_policy: object, _cert: x509.Certificate, ku: x509.KeyUsage | None) -> None:
+    if ku is not None and not ku.digital_signature:
+        raise ValueError("the leaf's key usage does not allow digitalSignature")
+
+
+def _signing_policy() -> ExtensionPolicy:
+    # Not a TLS client or server: any extended key usage, an optional subjectAltName, and
+    # (when present) a key usage that allows signatures.
+    return (
+        ExtensionPolicy.webpki_defaults_ee()
+        .may_be_present(x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None)
+        .may_be_present(x509.SubjectAlternativeName, Criticality.AGNOSTIC, None)
+        .may_be_present(x509.KeyUsage, Criticality.AGNOSTIC, _leaf_key_usage)
+    )
+
+
+def verify_chain(
+    x5c: Sequence[bytes | str],
+    anchors: Sequence[x509.Certificate],
+    *,
+    now: dt.datetime,
+    purpose: Usage = "signing",
+    expected_key: object | None = None,
+    server_name: str | None = None,
+) -> x509.Certificate:
+    """Validate ``x5c`` (leaf first, DER bytes or standard base64, without the anchor) up to
+    one of ``anchors`` at ``now``; return the leaf. ``expected_key`` (a cryptography public
+    key) must be the leaf's key. ``purpose='tls_server'`` needs ``server_name``.
+    Raises ``CertificateError`` with the reason."""
+    chain = _decode_x5c(x5c)
+    leaf = chain[0]
+    anchor_ders = {_der(a) for a in anchors}
+    if is_self_signed(leaf):
+        raise CertificateError(
+            "self_signed_leaf",
+            f"the leaf ({_label(leaf)}) is self-signed; a signer's certificate must be issued "
+            "by a certification authority",
+        )
+    for index, certificate in enumerate(chain[1:], start=1):
+        if _der(certificate) in anchor_ders or is_self_signed(certificate):
+            raise CertificateError(
+                "anchor_included",
+                f"x5c[{index}] ({_label(certificate)}) is a trust anchor; x5c must not "
+                "contain the trust anchor (HAIP 1.0)",
+            )
+    utc = now.astimezone(dt.UTC)
+    _check_validity(chain, utc)
+    if expected_key is not None and _spki(leaf.public_key()) != _spki(expected_key):
+        raise CertificateError(
+            "key_mismatch", "the leaf certificate is for another key than the signature's"
+        )
+    if not anchors:
+        raise CertificateError("no_anchor", "no trust anchor is configured")
+    builder = PolicyBuilder().store(Store(list(anchors))).time(utc)
+    builder = builder.max_chain_depth(MAX_CHAIN_LENGTH)
+    try:
+        if purpose == "tls_server":
+            if not server_name:
+                raise ValueError("server_name is needed for a TLS server chain")
+            subject: x509.DNSName | x509.IPAddress
+            try:
+                subject = x509.IPAddress(ipaddress.ip_address(server_name))
+            except ValueError:
+                subject = x509.DNSName(server_name)
+            builder.build_server_verifier(subject).verify(leaf, chain[1:])
+        else:
+            builder = builder.extension_policies(
+                ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=_signing_policy()
+            )
+            builder.build_client_verifier().verify(leaf, chain[1:])
+    except VerificationError as exc:
+        raise CertificateError(
+            "untrusted", f"the chain of {_label(leaf)} does not lead to a trusted anchor: {exc}"
+        ) from None
+    return leaf
