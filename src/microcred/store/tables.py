@@ -419,6 +419,55 @@ class PresentationRequest(Base):
     delete_after: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class Oid4vciOffer(Base):
+    """An OpenID4VCI credential offer for one issued credential. Codes are never stored in
+    clear: the pre-authorized code and issuer_state as their SHA-256, the transaction code
+    (short, so guessable offline) as an HMAC keyed by the instance secret. Single use
+    (``used_at``) and expiring; ``tx_code_failures`` ends the offer after a few bad PINs."""
+
+    __tablename__ = "oid4vci_offers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    configuration_ids: Mapped[list[str]] = mapped_column(JSON)
+    pre_authorized_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    issuer_state_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    tx_code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Oid4vciGrant(Base):
+    """A short-lived secret of an OpenID4VCI flow (kind: par, auth_code, access_token,
+    c_nonce, notification), keyed by its SHA-256; what it stands for is in ``data``."""
+
+    __tablename__ = "oid4vci_grants"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    offer_id: Mapped[str | None] = mapped_column(
+        ForeignKey("oid4vci_offers.id", ondelete="CASCADE"), index=True
+    )
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Oid4vciDpopJti(Base):
+    """A DPoP proof seen (SHA-256 of the key thumbprint and jti), kept until its iat window
+    has passed, so a replayed proof is refused by every process of the instance."""
+
+    __tablename__ = "oid4vci_dpop_jtis"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class OrgMember(Base):
     """A person who signs in to an organisation's console (or the authority's desk) with an
     e-mail address (normalised) and a password (Argon2id; None until an invitation is
