@@ -54,3 +54,18 @@ class VerificationMethodError(ProofError):
 class ClaimsMismatch(ProofError):
     """A VC-JWT 1.1 registered claim (``iss``, ``sub``, ``jti``, ``nbf``, ``exp``) says something
     else than the credential or presentation it carries (VC Data Model 1.1 section 6.3.1)."""
+
+
+class DisclosureMismatch(InvalidSignature):
+    """An SD-JWT disclosure is not one the issuer signed (its digest is in no ``_sd`` or ``...``
+    of the issuer-signed JWT), or a Key Binding JWT's ``sd_hash`` is not over this SD-JWT: the
+    credential was changed or added to after it was signed (RFC 9901 section 7)."""
+
+
+class KeyBindingMismatch(ProofPurposeMismatch):
+    """An SD-JWT's Key Binding JWT is not bound to this verifier's request: its ``aud``,
+    ``nonce`` or ``iat`` is not the expected one (RFC 9901 section 7.3)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
