@@ -107,6 +107,19 @@ def san_dns_names(certificate: x509.Certificate) -> list[str]:
     return san.value.get_values_for_type(x509.DNSName)
 
 
+def ec_public_key(jwk: dict[str, object]) -> ec.EllipticCurvePublicKey:
+    """The cryptography public key of a P-256 JWK (to compare with a certificate's key)."""
+    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+        raise CertificateError("key_mismatch", "the key is not a P-256 key (kty EC, crv P-256)")
+    try:
+        x, y = (
+            int.from_bytes(base64.urlsafe_b64decode(str(jwk[c]) + "=="), "big") for c in ("x", "y")
+        )
+        return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+    except (KeyError, ValueError, binascii.Error):
+        raise CertificateError("key_mismatch", "the P-256 JWK has no valid x and y") from None
+
+
 def _decode_x5c(x5c: Sequence[bytes | str]) -> list[x509.Certificate]:
     if not isinstance(x5c, (list, tuple)) or not x5c:
         raise CertificateError("empty", "x5c: the certificate chain is empty")
