@@ -264,8 +264,18 @@ class Network:
         return pinned_transport(pin, self.ssl_context())
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a destination answered: status, headers and the (bounded) body."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+
 class OutboundFetcher:
-    """GET a URL under an `OutboundPolicy`; returns the body or raises `FetchError`."""
+    """GET a URL under an `OutboundPolicy`; returns the body or raises `FetchError`.
+    `send` makes one request of any method for a protocol client."""
 
     def __init__(
         self,
@@ -324,6 +334,39 @@ class OutboundFetcher:
         raise _refused()
 
     def _get(self, url: str, pin: Pin, deadline: float) -> tuple[int, str | None, bytes]:
+        answer = self._exchange("GET", url, pin, deadline, {}, None, error_bodies=False)
+        return answer.status, answer.headers.get("location"), answer.body
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> Answer:
+        """One request under the same rules (allow-list, checked address, size and time
+        limits), for a protocol client (OpenID4VCI, OAuth): redirects are not followed (an
+        endpoint answers where it is), and an error status comes back with its bounded body
+        and headers (an OAuth error object, a DPoP-Nonce) instead of raising."""
+        destination = self.policy.permits(url)
+        if destination is None:
+            raise _refused()
+        deadline = time.monotonic() + self.timeout
+        pin = self._pin(destination, None)
+        return self._exchange(method, url, pin, deadline, headers or {}, content, error_bodies=True)
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        pin: Pin,
+        deadline: float,
+        headers: dict[str, str],
+        content: bytes | None,
+        *,
+        error_bodies: bool,
+    ) -> Answer:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _refused()
@@ -334,12 +377,11 @@ class OutboundFetcher:
                 follow_redirects=False,
                 trust_env=False,
             ) as client:
-                headers = {"Accept": self.accept, "Accept-Encoding": "identity"}
-                with client.stream("GET", url, headers=headers) as response:
-                    if response.status_code in _REDIRECTS:
-                        return response.status_code, response.headers.get("location"), b""
-                    if response.status_code != 200:
-                        return response.status_code, None, b""
+                sent = {"Accept": self.accept, **headers, "Accept-Encoding": "identity"}
+                with client.stream(method, url, headers=sent, content=content) as response:
+                    status = response.status_code
+                    if status in _REDIRECTS or (status != 200 and not error_bodies):
+                        return Answer(status, response.headers, b"")
                     if response.headers.get("content-encoding", "identity") != "identity":
                         raise FetchError("the URL answered with a compressed body")
                     declared = response.headers.get("content-length", "")
@@ -352,7 +394,7 @@ class OutboundFetcher:
                             raise self._too_large()
                         if time.monotonic() > deadline:
                             raise _refused()
-                    return 200, None, bytes(body)
+                    return Answer(status, response.headers, bytes(body))
         except FetchError:
             raise
         except (httpx.HTTPError, httpcore.NetworkError, OSError, ssl.SSLError, ValueError):
