@@ -539,3 +539,33 @@ class CredentialDelivery(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     holder_id: Mapped[str | None] = mapped_column(ForeignKey("holders.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OrganisationCertificate(Base):
+    """An organisation's X.509 chain (PEM, leaf first, no trust anchor) for its P-256 key
+    (``key_fragment`` in organisation_keys, whose private part stays encrypted there);
+    ``source`` is ``imported`` or ``test_ca``. Not secret."""
+
+    __tablename__ = "organisation_certificates"
+
+    org_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    key_fragment: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))
+    chain_pem: Mapped[str] = mapped_column(Text)
+    leaf_sha256: Mapped[str] = mapped_column(String(64))
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InstanceTestCA(Base):
+    """The instance's own TEST CA (one row, id 1): root and intermediate certificates in PEM,
+    their private keys AES-256-GCM encrypted with the instance secret."""
+
+    __tablename__ = "instance_test_ca"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificates_pem: Mapped[str] = mapped_column(Text)
+    encrypted_keys: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
