@@ -18,6 +18,7 @@ from microcred.api.routes import (
     public,
     shares,
     specs,
+    token_status,
     tokens,
     vcapi,
     verify,
@@ -73,7 +74,19 @@ def create_app(
     )
     app.state.instance = instance
     errors.install(app)
-    for module in (orgs, specs, credentials, tokens, verify, vcapi, public, wallet, shares, jobs):
+    for module in (
+        orgs,
+        specs,
+        credentials,
+        tokens,
+        verify,
+        vcapi,
+        public,
+        token_status,
+        wallet,
+        shares,
+        jobs,
+    ):
         app.include_router(module.router)
     from microcred.web import mount as mount_web
 

@@ -44,6 +44,14 @@ def list_url(instance: Instance, org: Organisation, list_id: int, purpose: str) 
     return f"{instance.base_url}/status/{org.slug}/{list_id}/{purpose}"
 
 
+def token_status_url(instance: Instance, org: Organisation | str | Any, list_id: int) -> str:
+    """The ``uri`` of ``status.status_list`` in an SD-JWT VC: where this list's IETF Token
+    Status List token is served (`services/token_status.py`), the token's ``sub``. ``org``
+    is an organisation (row or view) or its slug."""
+    slug = org if isinstance(org, str) else org.slug
+    return f"{instance.base_url}/statuslists/{slug}/{list_id}"
+
+
 def messages_url(instance: Instance) -> str:
     """The `statusReference` of every entry: what each status value means."""
     return f"{instance.base_url}/status/messages"
@@ -146,21 +154,31 @@ def _bitstring(session: Session, list_row: StatusList, purpose: str) -> bytearra
     return bits
 
 
-def _message_bitstring(session: Session, list_row: StatusList) -> bytearray:
-    """Two bits per entry: 1 revoked (revocation is final, so it wins), 2 suspended."""
-    bits = new_bitstring(list_row.size, MESSAGE_STATUS_SIZE)
+def status_values(session: Session, list_id: int) -> list[tuple[int, int]]:
+    """(index, value) of every entry that is not valid: 1 revoked (revocation is final, so
+    it wins), 2 suspended. The one reading of a list's rows, for the Bitstring message list
+    and the Token Status List alike (the same values: 0 valid, 1 INVALID, 2 SUSPENDED)."""
     rows = session.execute(
         select(
             IssuedCredential.status_index,
             IssuedCredential.revoked_at.is_not(None),
             IssuedCredential.suspended,
         ).where(
-            IssuedCredential.status_list_id == list_row.id,
+            IssuedCredential.status_list_id == list_id,
             (IssuedCredential.revoked_at.is_not(None)) | IssuedCredential.suspended.is_(True),
         )
     )
-    for index, revoked, suspended in rows:
-        value = STATUS_REVOKED if revoked else STATUS_SUSPENDED if suspended else 0
+    return [
+        (index, STATUS_REVOKED if revoked else STATUS_SUSPENDED)
+        for index, revoked, suspended in rows
+        if revoked or suspended
+    ]
+
+
+def _message_bitstring(session: Session, list_row: StatusList) -> bytearray:
+    """Two bits per entry (:func:`status_values`)."""
+    bits = new_bitstring(list_row.size, MESSAGE_STATUS_SIZE)
+    for index, value in status_values(session, list_row.id):
         set_value(bits, index, MESSAGE_STATUS_SIZE, value)
     return bits
 
