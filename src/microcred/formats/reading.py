@@ -8,7 +8,7 @@ from typing import Any, Literal
 from microcred.formats.elm_read import read_elm
 from microcred.formats.ob3_read import read_ob3
 
-Kind = Literal["ob3", "elm", "vc", "ob2"]
+Kind = Literal["ob3", "elm", "vc", "ob2", "sd-jwt"]
 
 OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 ELM_TYPES = {"EuropeanDigitalCredential"}
