@@ -209,7 +209,7 @@ def test_the_share_page_shows_a_credential_not_issued_to_the_wallets_did(app_cli
     items = wallet.list_items(instance, "mallory")
     share = sharing.create_share(instance, "mallory", [i.id for i in items])
     path = "/s/" + share.url.rsplit("/s/", 1)[1]
-    page = app_client.get(path)
+    page = app_client.get(path, params={"lang": "en"})
     assert page.status_code == 200
     assert _text(page.text).count(UNBOUND_EN) == 1, _text(page.text)
     data = app_client.get(path, headers={"accept": "application/json"}).json()

@@ -97,6 +97,53 @@ def verify_input(
     ], None
 
 
+def shared_views(
+    instance: Instance, shown: list[sharing.SharedCredential], p: Page
+) -> list[reports.CredentialView]:
+    """The verify page's report of each credential of a share link, with its binding to the
+    person who shared it (the share page and a share link pasted into the verify page)."""
+    views = []
+    for shared in shown:
+        document = shared.item.document()
+        credential = document if isinstance(document, dict) else None
+        views.append(
+            reports.build(
+                shared.report,
+                shared.item.model,
+                credential,
+                p,
+                revoked_at=_revoked_at(instance, credential),
+                binding=shared.binding.to_json(),
+            )
+        )
+    return views
+
+
+def share_page(
+    request: Request,
+    holder_name: str,
+    shown: list[sharing.SharedCredential],
+    expires_at: Any,
+    headers: dict[str, str],
+) -> Response:
+    """The page an employer receives from a share link: the same plain verdict, EU elements
+    and checks as the verify page, in the viewer's language, with who shared it."""
+    p = page(request)
+    context = {
+        "results": shared_views(instance_of(request), shown, p),
+        "presentation": None,
+        "errors": {},
+        "note": "",
+        "holder_name": holder_name,
+        "expires_on": p.date(expires_at),
+        "expires_iso": expires_at.date().isoformat(),
+        # plain sentences only: the verifier's technical sentence shows where a check has no
+        # plain-language meaning (the verify page shows both)
+        "technical_details": False,
+    }
+    return render(request, "share.html", context, headers=headers)
+
+
 def verify_share(instance: Instance, url: str, p: Page) -> tuple[list[reports.CredentialView], str]:
     """A share link of this instance is opened directly; another site's through the allow-list."""
     parts = urlsplit(url.strip())
@@ -109,21 +156,7 @@ def verify_share(instance: Instance, url: str, p: Page) -> tuple[list[reports.Cr
             return [], p.gettext(
                 "This share link does not exist, has expired, or was revoked by its owner."
             )
-        views = []
-        for shared in shown:
-            document = shared.item.document()
-            views.append(
-                reports.build(
-                    shared.report,
-                    shared.item.model,
-                    document if isinstance(document, dict) else None,
-                    p,
-                    revoked_at=_revoked_at(
-                        instance, document if isinstance(document, dict) else None
-                    ),
-                    binding=shared.binding.to_json(),
-                )
-            )
+        views = shared_views(instance, shown, p)
         return views, p.gettext("Shared by %(name)s") % {"name": holder_name}
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return [], p.gettext("Enter a web address that starts with https://")

@@ -27,7 +27,7 @@ from microcred.api.schemas import (
 )
 from microcred.services import sharing
 from microcred.services.holders import HolderError
-from microcred.verify import meanings
+from microcred.web import verify_pages
 
 router = APIRouter(tags=["sharing"])
 
@@ -43,6 +43,7 @@ PAGE_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "X-Content-Type-Options": "nosniff",
 }
+SHARE_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
 HTML_HEADERS = {
     **PAGE_HEADERS,
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -173,14 +174,6 @@ def _not_found(request: Request) -> Response:
     return HTMLResponse(html, 404, headers=HTML_HEADERS)
 
 
-def _check_rows(request: Request, report: dict[str, Any]) -> list[Any]:
-    """The checks in plain language, by their codes: the texts and catalogues of every surface."""
-    t = i18n.translator(i18n.supported(request.query_params.get("lang")))
-    return meanings.check_lines(
-        report.get("checks"), meanings.MEANINGS, meanings.MEANINGS_BY_RESULT, t
-    )
-
-
 def _entry(shared: sharing.SharedCredential) -> dict[str, Any]:
     item, report = shared.item, shared.report
     summary = item.summary
@@ -227,22 +220,17 @@ def share_page(token: str, request: Request, instance: InstanceDep) -> Response:
         holder_name, shown, view = sharing.open_share(instance, token)
     except HolderError:
         return _not_found(request)
-    entries = [_entry(s) for s in shown]
     if _wants_json(request):
         return JSONResponse(
             {
                 "holder": {"name": holder_name},
                 "expires_at": view.expires_at.isoformat(),
-                "credentials": entries,
+                "credentials": [_entry(s) for s in shown],
             },
             headers=PAGE_HEADERS,
         )
-    html = _render(
-        request,
-        "share.html",
-        check_rows=[_check_rows(request, e["report"]) for e in entries],
-        holder_name=holder_name,
-        credentials=entries,
-        expires_on=view.expires_at.date().isoformat(),
+    # The page is the verify page's report (web layer), with the share page's own headers:
+    # no referrer (the token is in the URL), not indexed.
+    return verify_pages.share_page(
+        request, holder_name, shown, view.expires_at, headers=SHARE_PAGE_HEADERS
     )
-    return HTMLResponse(html, headers=HTML_HEADERS)
