@@ -86,7 +86,7 @@ def credential_digest(extracted: Extracted) -> str:
     canonical = json.dumps(
         extracted.credential, sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
-    basis = extracted.original if extracted.kind == "vc-jwt" else canonical
+    basis = extracted.original if extracted.kind in ("vc-jwt", "sd-jwt-vc") else canonical
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 
@@ -155,7 +155,21 @@ def import_bytes(
 ) -> tuple[WalletItem, bool]:
     """Verify and keep a credential (kept even when invalid or revoked, marked so).
     Returns the item and whether it was new: the same credential is stored once."""
-    extracted = read_credential(raw, filename)
+    return store_extracted(instance, holder_ref, read_credential(raw, filename), source=source)
+
+
+def store_extracted(
+    instance: Instance,
+    holder_ref: str,
+    extracted: Extracted,
+    *,
+    source: str | None = None,
+    holder_key: dict[str, Any] | None = None,
+    fields: dict[str, Any] | None = None,
+) -> tuple[WalletItem, bool]:
+    """Verify and keep what `read_credential` (or another reader) found; ``holder_key`` is
+    the key file the credential is bound to (its private part encrypted), ``fields`` the
+    portfolio fields when the reader made them itself."""
     digest = credential_digest(extracted)
     with transaction(instance.sessions) as session:
         holder = find(session, holder_ref)
@@ -167,7 +181,8 @@ def import_bytes(
         if existing is not None:
             return to_item(existing), False
     report = verify_extracted(instance, extracted)
-    fields = portfolio_fields(extracted.credential)
+    if fields is None:
+        fields = portfolio_fields(extracted.credential)
     now = instance.now()
     row = WalletCredential(
         id=str(uuid.uuid4()),
@@ -180,6 +195,7 @@ def import_bytes(
         report=report,
         verified_at=now,
         imported_at=now,
+        holder_key=holder_key,
         **fields,
     )
     with transaction(instance.sessions) as session:
