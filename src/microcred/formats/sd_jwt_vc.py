@@ -48,6 +48,7 @@ __all__ = [
     "NEVER_SD",
     "SD_JWT_VC_TYP",
     "VCT_PATH",
+    "Signer",
     "award_to_claims",
     "is_sd_jwt_vc",
     "read_claims",
