@@ -120,7 +120,9 @@ def ec_public_key(jwk: dict[str, object]) -> ec.EllipticCurvePublicKey:
         raise CertificateError("key_mismatch", "the P-256 JWK has no valid x and y") from None
 
 
-def _decode_x5c(x5c: Sequence[bytes | str]) -> list[x509.Certificate]:
+def decode_x5c(x5c: Sequence[bytes | str]) -> list[x509.Certificate]:
+    """The certificates of an ``x5c`` (standard base64 strings or DER bytes), size-bounded;
+    nothing is validated."""
     if not isinstance(x5c, (list, tuple)) or not x5c:
         raise CertificateError("empty", "x5c: the certificate chain is empty")
     if len(x5c) > MAX_CHAIN_LENGTH:
@@ -433,7 +435,7 @@ def verify_chain(
     one of ``anchors`` at ``now``; return the leaf. ``expected_key`` (a cryptography public
     key) must be the leaf's key. ``purpose='tls_server'`` needs ``server_name``.
     Raises ``CertificateError`` with the reason."""
-    chain = _decode_x5c(x5c)
+    chain = decode_x5c(x5c)
     leaf = chain[0]
     anchor_ders = {_der(a) for a in anchors}
     if is_self_signed(leaf):

@@ -26,6 +26,7 @@ CHECK_LABELS = {
     "eu_standard": _("EU micro-credential elements"),
     "proof": _("Digital signature"),
     "issuer": _("Issuer's key"),
+    "issuer_certificate": _("Issuer's certificate"),
     "trust": _("Issuer on the trust list"),
     "validity": _("Period of validity"),
     "status": _("Revocation and suspension"),
@@ -45,6 +46,14 @@ _UNTRUSTED = _(
     "The issuer is not on this verifier's trust list: check who they are before you rely on it."
 )
 _OUTSIDE_VALIDITY = _("The credential is outside its period of validity.")
+_CERTIFICATE_UNTRUSTED = _(
+    "The issuer's certificate does not come from a certification authority this verifier "
+    "trusts, so who issued the credential is not confirmed. Do not rely on it."
+)
+_CERTIFICATE_BROKEN = _(
+    "The issuer's certificate is not usable (expired, wrongly formed, or for another key), "
+    "so who issued the credential is not confirmed. Do not rely on it."
+)
 _WITHDRAWN = _("The issuer has withdrawn this credential.")
 _STATUS_UNCHECKED = _("Its revocation status could not be checked.")
 MEANINGS: dict[str, str] = {
@@ -87,6 +96,24 @@ MEANINGS: dict[str, str] = {
     "issuer.seal": _("The signing key belongs to the issuer named in the credential."),
     "issuer.mismatch": _WRONG_ISSUER,
     "issuer.missing": _WRONG_ISSUER,
+    "issuer_certificate.trusted": _(
+        "The issuer's certificate comes from a certification authority this verifier trusts."
+    ),
+    "issuer_certificate.test_ca": _(
+        "The issuer's certificate comes from a test certification authority: fine for a demo "
+        "or a test, but it does not confirm who the issuer is."
+    ),
+    "issuer_certificate.no_anchor": _(
+        "This verifier has no list of trusted certification authorities, so the issuer's "
+        "certificate could not be checked."
+    ),
+    "issuer_certificate.untrusted": _CERTIFICATE_UNTRUSTED,
+    "issuer_certificate.self_signed": _CERTIFICATE_UNTRUSTED,
+    "issuer_certificate.anchor_included": _CERTIFICATE_BROKEN,
+    "issuer_certificate.expired": _CERTIFICATE_BROKEN,
+    "issuer_certificate.not_yet_valid": _CERTIFICATE_BROKEN,
+    "issuer_certificate.key_mismatch": _CERTIFICATE_BROKEN,
+    "issuer_certificate.malformed": _CERTIFICATE_BROKEN,
     "trust.ok": _("The issuer is known to this verifier."),
     "trust.unknown": _UNTRUSTED,
     "trust.eu_lists_not_checked": _UNTRUSTED,
@@ -115,6 +142,14 @@ MEANINGS: dict[str, str] = {
     "status.list_length": _STATUS_UNCHECKED,
     "status.range": _STATUS_UNCHECKED,
     "status.list_malformed": _STATUS_UNCHECKED,
+    # IETF Token Status List (an SD-JWT VC's status.status_list): the token could not be
+    # had, is malformed, is signed by another than the credential's issuer, is the token
+    # of another list, or has expired
+    "status.token_unavailable": _STATUS_UNCHECKED,
+    "status.token_malformed": _STATUS_UNCHECKED,
+    "status.token_signer": _STATUS_UNCHECKED,
+    "status.token_subject": _STATUS_UNCHECKED,
+    "status.token_expired": _STATUS_UNCHECKED,
 }
 # For a code this page does not know (a report stored before codes, a check added later):
 # what the result means by check and mark.
@@ -128,6 +163,9 @@ MEANINGS_BY_RESULT: dict[tuple[str, str], str] = {
     ("proof", "fail"): _NOT_GENUINE,
     ("issuer", "pass"): MEANINGS["issuer.ok"],
     ("issuer", "fail"): _WRONG_ISSUER,
+    ("issuer_certificate", "pass"): MEANINGS["issuer_certificate.trusted"],
+    ("issuer_certificate", "warn"): MEANINGS["issuer_certificate.no_anchor"],
+    ("issuer_certificate", "fail"): _CERTIFICATE_UNTRUSTED,
     ("trust", "pass"): MEANINGS["trust.ok"],
     ("trust", "warn"): _UNTRUSTED,
     ("validity", "pass"): MEANINGS["validity.ok"],

@@ -62,6 +62,8 @@ class CheckKind:
     passing_codes: frozenset[str] = frozenset()
     must_check: bool = False
     settled_codes: frozenset[str] = frozenset()
+    # the check applies only to some inputs (an x5c chain): absent, it says nothing
+    may_be_absent: bool = False
 
     def outcome(self, check: Check) -> OverallStatus:
         """What ``check`` (a result of this kind) makes of the whole, taken alone."""
@@ -77,7 +79,7 @@ class CheckKind:
         """What the whole is when no check of this kind was made at all."""
         if self.required:
             return "invalid"
-        return "unchecked" if self.must_check else "valid"
+        return "unchecked" if self.must_check and not self.may_be_absent else "valid"
 
 
 CREDENTIAL_CHECKS: tuple[CheckKind, ...] = (
@@ -86,6 +88,9 @@ CREDENTIAL_CHECKS: tuple[CheckKind, ...] = (
     CheckKind("eu_standard", invalidates=False),  # missing EU elements warn, never invalidate
     CheckKind("proof", required=True),
     CheckKind("issuer"),
+    # an x5c chain that does not lead to a configured anchor is invalid; with no anchor
+    # configured the whole is "could not check" (verify/x509_trust.py)
+    CheckKind("issuer_certificate", must_check=True, may_be_absent=True),
     CheckKind("trust", invalidates=False),  # an unknown issuer warns: the reader decides
     CheckKind("validity", fail_status=MappingProxyType({"validity.expired": "expired"})),
     CheckKind(
