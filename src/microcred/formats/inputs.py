@@ -1,4 +1,5 @@
-"""The one parser of untrusted input: a JSON object or a compact JWT, in bounded time and memory.
+"""The one parser of untrusted input: a JSON object, a compact JWT or an SD-JWT (``~`` form),
+in bounded time and memory.
 
 The verifier, the wallet's importer (`formats.importing`, which adds baked images) and every
 adapter read credentials through `parse_input`. A new serialisation (e.g. SD-JWT's
@@ -22,7 +23,7 @@ class InputError(ValueError):
     """The input is not a credential at all; the message says why, in one line."""
 
 
-InputKind = Literal["json", "jwt", "url"]
+InputKind = Literal["json", "jwt", "url", "sd-jwt"]
 ImageKind = Literal["png", "svg"]
 
 
@@ -36,10 +37,13 @@ class ParsedInput:
     jwt: str | None = None
     image: ImageKind | None = None
     hosted_url: str | None = None
+    sd_jwt: str | None = None  # an SD-JWT (RFC 9901): <jwt>~<disclosures>~[<kb-jwt>]
 
     @property
     def kind(self) -> InputKind:
-        """What the input is: a JSON object, a compact JWS/JWT, or only a hosted URL."""
+        """What the input is: a JSON object, a compact JWS/JWT, an SD-JWT, or a hosted URL."""
+        if self.sd_jwt is not None:
+            return "sd-jwt"
         if self.jwt is not None:
             return "jwt"
         return "url" if self.document is None and self.hosted_url is not None else "json"
@@ -57,6 +61,30 @@ def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
         elif isinstance(node, list):
             stack.extend((v, depth + 1) for v in node)
     return False
+
+
+MAX_SD_JWT_PARTS = 2002  # the issuer JWT, 2000 disclosures, the KB-JWT slot
+_B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _sd_jwt(text: str) -> ParsedInput:
+    """An SD-JWT's compact form, its shape checked (what it says is the verifier's)."""
+    parts = text.split("~")
+    if len(parts) > MAX_SD_JWT_PARTS:
+        raise InputError(f"the SD-JWT has more than {MAX_SD_JWT_PARTS - 2} disclosures")
+    first, *disclosures, last = parts
+    if not _JWT.match(first):
+        raise InputError("the input has ~ but does not start with a JWT (an SD-JWT is jwt~...~)")
+    if last and not _JWT.match(last):
+        raise InputError(
+            "the SD-JWT does not end with ~ (or a Key Binding JWT): add the trailing ~"
+        )
+    for number, disclosure in enumerate(disclosures, 1):
+        if not _B64URL.match(disclosure):
+            raise InputError(
+                f"disclosure {number} of the SD-JWT is empty or not base64url (two ~ in a row?)"
+            )
+    return ParsedInput(document=None, sd_jwt=text)
 
 
 def _is_image(raw: bytes | str) -> bool:
@@ -112,6 +140,8 @@ def parse_input(raw: bytes | str | dict[str, Any], *, images: bool = False) -> P
         raise InputError("the input is empty")
     if _JWT.match(stripped):
         return ParsedInput(document=None, jwt=stripped)
+    if "~" in stripped[:10_000] and stripped[0] not in "{[":
+        return _sd_jwt(stripped)
     if stripped[0] not in "{[":
         raise InputError("the input is neither JSON nor a JWT")
     try:
