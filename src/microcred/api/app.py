@@ -15,6 +15,7 @@ from microcred.api.routes import (
     credentials,
     jobs,
     orgs,
+    presentation_requests,
     public,
     shares,
     specs,
@@ -86,6 +87,7 @@ def create_app(
         wallet,
         shares,
         jobs,
+        presentation_requests,
     ):
         app.include_router(module.router)
     from microcred.web import mount as mount_web
