@@ -51,8 +51,16 @@ def recover_bulk_jobs(instance: Instance) -> dict[str, Any]:
     return {"interrupted": len(recover_interrupted(instance))}
 
 
+def delete_presentation_answers(instance: Instance) -> dict[str, Any]:
+    """OpenID4VP presentation requests past their keeping time go, with their answers."""
+    from microcred.services.presentation_requests import delete_expired
+
+    return {"deleted": delete_expired(instance)}
+
+
 PERIODIC = {
     "publish-status-lists": publish_status_lists,
     "reverify-wallets": reverify_wallets,
     "recover-bulk-jobs": recover_bulk_jobs,
+    "delete-presentation-answers": delete_presentation_answers,
 }
