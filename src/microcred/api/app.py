@@ -14,6 +14,7 @@ from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
 from microcred.api.routes import (
     credentials,
     jobs,
+    openid4vci,
     orgs,
     presentation_requests,
     public,
@@ -88,6 +89,7 @@ def create_app(
         shares,
         jobs,
         presentation_requests,
+        openid4vci,
     ):
         app.include_router(module.router)
     from microcred.web import mount as mount_web

@@ -35,6 +35,7 @@ class PendingAuthorization:
 
     request_uri: str
     client_id: str
+    redirect_uri: str
     org_name: str
     learner_name: str
     credential_title: str
@@ -185,6 +186,7 @@ def pending(instance: Instance, request_uri: str, client_id: str) -> PendingAuth
         return PendingAuthorization(
             request_uri=request_uri,
             client_id=client_id,
+            redirect_uri=str(grant.data["redirect_uri"]),
             org_name=org.name,
             learner_name=credential.learner_name,
             credential_title=_title(credential),
