@@ -161,6 +161,7 @@ def test_cli_run_periodic(instance, org, spec, tmp_path, database_url):
         "publish-status-lists": {"lists": 1},
         "reverify-wallets": {"changed": 0},
         "recover-bulk-jobs": {"interrupted": 0},
+        "delete-presentation-answers": {"deleted": 0},
     }
     bad = _cli(tmp_path, database_url, "jobs", "run-periodic", "--only", "nope")
     assert bad.returncode == 2
