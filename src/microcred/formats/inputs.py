@@ -8,6 +8,8 @@ adapter read credentials through `parse_input`. A new serialisation (e.g. SD-JWT
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from dataclasses import dataclass
@@ -17,13 +19,16 @@ MAX_INPUT_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
+# A COSE_Sign1: CBOR tag 18, then an array of 4 (VC-JOSE-COSE vc+cose / vp+cose)
+_COSE_SIGN1 = b"\xd2\x84"
 
 
 class InputError(ValueError):
     """The input is not a credential at all; the message says why, in one line."""
 
 
-InputKind = Literal["json", "jwt", "url", "sd-jwt"]
+InputKind = Literal["json", "jwt", "url", "sd-jwt", "cose"]
 ImageKind = Literal["png", "svg"]
 
 
@@ -38,6 +43,7 @@ class ParsedInput:
     image: ImageKind | None = None
     hosted_url: str | None = None
     sd_jwt: str | None = None  # an SD-JWT (RFC 9901): <jwt>~<disclosures>~[<kb-jwt>]
+    cose: bytes | None = None  # a COSE_Sign1 (given as CBOR, or as its base64 text)
 
     @property
     def kind(self) -> InputKind:
@@ -46,6 +52,8 @@ class ParsedInput:
             return "sd-jwt"
         if self.jwt is not None:
             return "jwt"
+        if self.cose is not None:
+            return "cose"
         return "url" if self.document is None and self.hosted_url is not None else "json"
 
 
@@ -110,6 +118,23 @@ def _unbake(raw: bytes | str) -> ParsedInput:
     return ParsedInput(inner.document, inner.jwt, badge.image, badge.verify_url)
 
 
+def _cose_text(text: str) -> bytes | None:
+    """The COSE_Sign1 that base64 or base64url ``text`` encodes (VC-JOSE-COSE's text form),
+    or None when it is not one."""
+    if not _BASE64.match(text):
+        return None
+    alphabet = text.rstrip("=")
+    padded = alphabet + "=" * (-len(alphabet) % 4)
+    try:
+        if "-" in alphabet or "_" in alphabet:
+            data = base64.urlsafe_b64decode(padded)
+        else:
+            data = base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return data if data.startswith(_COSE_SIGN1) else None
+
+
 def parse_input(raw: bytes | str | dict[str, Any], *, images: bool = False) -> ParsedInput:
     """``raw`` as a JSON object or a compact JWT; InputError says why it is neither.
 
@@ -126,6 +151,8 @@ def parse_input(raw: bytes | str | dict[str, Any], *, images: bool = False) -> P
         )
     if images and _is_image(raw):
         return _unbake(raw)
+    if isinstance(raw, bytes) and raw.startswith(_COSE_SIGN1):
+        return ParsedInput(document=None, cose=raw)
     if isinstance(raw, bytes):
         try:
             text = raw.decode("utf-8-sig")
@@ -142,6 +169,9 @@ def parse_input(raw: bytes | str | dict[str, Any], *, images: bool = False) -> P
         return ParsedInput(document=None, jwt=stripped)
     if "~" in stripped[:10_000] and stripped[0] not in "{[":
         return _sd_jwt(stripped)
+    cose = _cose_text(stripped)
+    if cose is not None:
+        return ParsedInput(document=None, cose=cose)
     if stripped[0] not in "{[":
         raise InputError("the input is neither JSON nor a JWT")
     try:
