@@ -16,6 +16,7 @@ from microcred.cli.common import handles_errors, read_json_file, write_text
 from microcred.cli.instance import open_instance
 from microcred.cli.output import console, err_console, fail_usage, print_json
 from microcred.services import holders, sharing, wallet
+from microcred.services.wallet import openid4vci_receive
 
 app = typer.Typer(help="The learner's wallet: import, keep, verify, share and export credentials.")
 
@@ -50,6 +51,49 @@ def import_(
         print_json({**item.to_json(), "created": created})
     else:
         state = "imported" if created else "already in the wallet"
+        console.print(
+            f"{item.title}: {state}, status [bold]{item.status}[/] (id {item.id})", highlight=False
+        )
+
+
+@app.command("receive")
+@handles_errors("cannot receive")
+def receive(
+    offer: Annotated[
+        str,
+        typer.Argument(
+            help="The credential offer: an openid-credential-offer:// link (by value or with "
+            "credential_offer_uri), its JSON, or - for standard input."
+        ),
+    ],
+    holder: HolderOpt,
+    tx_code: Annotated[
+        str | None, typer.Option("--tx-code", help="The PIN the issuer sent (transaction code).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Receive credentials from an issuer over OpenID4VCI (pre-authorized code, DPoP, proof of possession); each is verified and kept."""
+    text = sys.stdin.read(64 * 1024) if offer == "-" else offer
+    try:
+        kept = openid4vci_receive.receive(open_instance(), holder, text, tx_code=tx_code)
+    except openid4vci_receive.ReceiveError as exc:
+        if as_json:
+            print_json(
+                {"error": {"step": exc.step, "oauth_error": exc.oauth_error, "message": str(exc)}}
+            )
+        raise
+    if as_json:
+        print_json(
+            {
+                "credentials": [
+                    {**item.to_json(), "created": created, "report": item.report}
+                    for item, created in kept
+                ]
+            }
+        )
+        return
+    for item, created in kept:
+        state = "received" if created else "already in the wallet"
         console.print(
             f"{item.title}: {state}, status [bold]{item.status}[/] (id {item.id})", highlight=False
         )
