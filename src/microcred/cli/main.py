@@ -17,6 +17,7 @@ from microcred.cli import (
     jobs,
     keys,
     org,
+    request,
     serve,
     spec,
     stacking,
@@ -58,6 +59,7 @@ app.command("serve")(serve.serve)
 app.add_typer(token.token_app, name="token")
 app.command("worker")(jobs.worker)
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(request.request_app, name="request")
 
 
 def _version(value: bool) -> None:

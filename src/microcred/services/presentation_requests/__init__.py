@@ -230,19 +230,20 @@ def _view(row: PresentationRequest, org: str, now: datetime) -> RequestView:
     )
 
 
-def get(instance: Instance, org_ref: str, request_id: str) -> RequestView:
-    """The request of ``org_ref`` (another organisation's is not found); past its
-    ``delete_after`` it is deleted here and not found."""
+def get(instance: Instance, org_ref: str | None, request_id: str) -> RequestView:
+    """The request of ``org_ref`` (another organisation's is not found; None: the
+    operator's view, any organisation); past its ``delete_after`` it is deleted here."""
     now = instance.now()
     with transaction(instance.sessions) as session:
-        org = organisations.find(session, org_ref)
+        org = organisations.find(session, org_ref) if org_ref is not None else None
         row = session.get(PresentationRequest, request_id) if len(request_id) <= 36 else None
-        if row is None or row.org_id != org.id:
+        if row is None or (org is not None and row.org_id != org.id):
             raise NotFound(f"no presentation request '{request_id[:40]}'", "id")
         if now >= row.delete_after:
             session.delete(row)
             raise NotFound(f"presentation request '{request_id[:40]}' was deleted", "id")
-        return _view(row, org.slug, now)
+        owner = org if org is not None else session.get(Organisation, row.org_id)
+        return _view(row, owner.slug if owner is not None else row.org_id, now)
 
 
 def delete_expired(instance: Instance) -> int:
