@@ -21,6 +21,7 @@ from microcred.store.db import (
     session_factory,
 )
 from microcred.verify.status import StatusListMemo
+from microcred.verify.token_status import StatusTokenMemo
 
 # StoreError and private_directory are re-exported for the adapters (they never import store).
 __all__ = ["Instance", "StoreError", "private_directory"]
@@ -57,6 +58,12 @@ class Instance:
         its services build (an outcome is keyed by the verifier's settings, so never lent
         to a verifier with another allow-list, documents or trust)."""
         return StatusListMemo()
+
+    @cached_property
+    def status_tokens(self) -> StatusTokenMemo:
+        """IETF Status List Tokens whose signature this instance's verifiers checked
+        (keyed by the token and the key that verified it)."""
+        return StatusTokenMemo()
 
     @property
     def base_url(self) -> str:

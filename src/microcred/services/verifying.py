@@ -35,6 +35,7 @@ from microcred.store.db import read_transaction
 from microcred.store.tables import IssuedCredential
 from microcred.verify import TrustList, VerifierContext
 from microcred.verify.http_fetch import AllowListedFetcher
+from microcred.verify.token_status import AllowListedTokenFetcher
 
 Source = Callable[[str], Mapping[str, Any] | None]
 
@@ -74,29 +75,53 @@ def verifier_context(
         # the operator's context files (read once per change; a bad file is InvalidInput)
         register_context_files(parse_context_assignments(config.extra_contexts))
     sources: list[Source] = []
+    token_sources: list[Callable[[str], str | None]] = []
     trusted = trust if trust is not None else TrustList.empty()
     if instance is not None:
         local_fetch, local_trust = local_documents.resolvers(instance)
         sources.append(local_fetch)
+        from microcred.services.token_status import local_tokens
+
+        token_sources.append(local_tokens(instance))
         trusted = trusted.merged(local_trust) if trust is not None else local_trust
     hosts = [*allow_hosts, *(config.allowed_hosts if config is not None else ())]
     if hosts:
-        sources.append(
-            AllowListedFetcher(
-                hosts, allow_private=config.outbound_allow_private if config else False
-            )
-        )
+        private = config.outbound_allow_private if config else False
+        sources.append(AllowListedFetcher(hosts, allow_private=private))
+        token_sources.append(AllowListedTokenFetcher(hosts, allow_private=private))
     extra: dict[str, Any] = {}
     if instance is not None:
         extra["status_lists"] = instance.status_lists
+        extra["status_tokens"] = instance.status_tokens
     return VerifierContext(
         now=now,
         documents=dict(documents or {}),
         fetch=chain(sources),
+        fetch_token=_first_token(token_sources),
         trust=trusted,
         canonicalize=default_canonicalizer(),
         **extra,
     )
+
+
+def _first_token(
+    sources: list[Callable[[str], str | None]],
+) -> Callable[[str], str | None] | None:
+    """One Status List Token fetcher that asks each source in turn."""
+    if not sources:
+        return None
+
+    def fetch(url: str) -> str | None:
+        for source in sources:
+            try:
+                found = source(url)
+            except Exception:  # noqa: BLE001 - a failing source means "not available"
+                found = None
+            if found:
+                return found
+        return None
+
+    return fetch
 
 
 def revoked_at(instance: Instance, credential: Mapping[str, Any] | None) -> datetime | None:

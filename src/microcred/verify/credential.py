@@ -35,6 +35,7 @@ from microcred.verify.report import Check, CheckList, VerificationReport
 from microcred.verify.resolution import DocumentFinder, Fetch
 from microcred.verify.status import StatusListMemo, check_status
 from microcred.verify.summary import summarize
+from microcred.verify.token_status import StatusTokenMemo, TokenFetch, check_token_status
 from microcred.verify.trust import TrustList
 
 log = logging.getLogger("microcred.verify")
@@ -62,6 +63,11 @@ class VerifierContext:
     # Bitstring Status List's minimum number of entries (herd privacy), unless an
     # ecosystem specification sets another lower bound (the spec allows it).
     min_status_entries: int = MIN_LIST_BITS
+    # IETF Token Status List tokens: URL -> compact token (services/verifying.py: the
+    # instance's own lists, then the allow-listed hosts); None: no token can be had.
+    fetch_token: TokenFetch | None = None
+    # Status List Tokens whose signature this verifier checked (verify/token_status.py).
+    status_tokens: StatusTokenMemo = field(default_factory=StatusTokenMemo, compare=False)
 
 
 def _issuer_id(credential: dict[str, Any]) -> str | None:
@@ -365,7 +371,11 @@ def _verify_credential(
         checks.add(_issuer_check(issuer, signer, proof, finder))
         checks.add(_trust_check(issuer, credential, ctx))
     checks.add(_validity_check(credential, ctx))
-    checks.add(check_status(credential, issuer, ctx, finder))
+    if opened.token_status is not None:  # an SD-JWT VC: its status.status_list reference
+        status_claim, token_issuer = opened.token_status
+        checks.add(check_token_status(status_claim, token_issuer, ctx, finder))
+    else:
+        checks.add(check_status(credential, issuer, ctx, finder))
     summary = summarize(
         credential,
         reading.data if reading is not None else None,

@@ -31,6 +31,7 @@ from microcred.proofs.vc_jwt import resolve_jwt_key, verify_jwt_vc
 from microcred.verify.proof_checks import CREDENTIAL_JWT, proof_failure
 from microcred.verify.report import Check
 from microcred.verify.resolution import DocumentFinder
+from microcred.verify.token_status import TokenIssuer
 
 __all__ = ["ENVELOPES", "Envelope", "Opened"]
 
@@ -44,6 +45,10 @@ class Opened:
     proof: Check | None = None
     signer: str | None = None
     issuer_checks: tuple[Check, ...] = ()
+    # A Referenced Token of the IETF Token Status List (an SD-JWT VC): its `status` claim
+    # (None: it has none) and who signed it; the pipeline checks it instead of the
+    # credential's `credentialStatus` (verify/token_status.py).
+    token_status: tuple[Any, TokenIssuer] | None = None
 
 
 class Envelope(Protocol):
