@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from microcred.http_status import status_for
-from microcred.services import credential_history, credentials
+from microcred.services import credential_history, credential_listing, credentials
 from microcred.services.organisations import OrganisationError
 from microcred.web.console.members import (
     Member,
@@ -25,13 +26,64 @@ from microcred.web.core import flash, instance_of, page, redirect, render, text_
 router = APIRouter(include_in_schema=False)
 
 
+def _param(request: Request, name: str, limit: int = 200) -> str:
+    return (request.query_params.get(name) or "").replace("\x00", "").strip()[:limit]
+
+
+def _date_param(request: Request, name: str, errors: dict[str, str]) -> date | None:
+    value = _param(request, name, 20)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = page(request).gettext("Enter a date as YYYY-MM-DD, for example 2026-12-01.")
+        return None
+
+
+def _filter(request: Request, errors: dict[str, str]) -> credential_listing.CredentialFilter:
+    status = _param(request, "status", 20)
+    if status not in ("", "active", "revoked", "suspended"):
+        errors["status"] = page(request).gettext("Choose a status from the list.")
+        status = ""
+    wanted = credential_listing.CredentialFilter(
+        search=_param(request, "q"),
+        status=status,  # type: ignore[arg-type]  # checked just above
+        course=_param(request, "course", 500),
+        issued_from=_date_param(request, "from", errors),
+        issued_to=_date_param(request, "to", errors),
+    )
+    if wanted.issued_from and wanted.issued_to and wanted.issued_from > wanted.issued_to:
+        errors["to"] = page(request).gettext("The end date is before the start date.")
+    return wanted
+
+
 @router.get("/console/credentials")
 def credentials_page(request: Request, member: Annotated[Member, requires("read")]) -> Response:
-    q = (request.query_params.get("q") or "").replace("\x00", "").strip()[:200]
-    found = credentials.list_for(instance_of(request), member.org.id, search=q or None, limit=200)
-    return render(
-        request, "console/credentials.html", member_ctx(member, "credentials", items=found, q=q)
-    )
+    """Every credential the organisation issued, with its course, filtered and paged, with the
+    counts of the selection by status (the console at scale)."""
+    errors: dict[str, str] = {}
+    wanted = _filter(request, errors)
+    try:
+        number = max(1, int(_param(request, "page", 9) or "1"))
+    except ValueError:
+        number = 1
+    found = credential_listing.list_page(instance_of(request), member.org.id, wanted, page=number)
+    query = {
+        key: value
+        for key, value in (
+            ("q", wanted.search),
+            ("status", wanted.status),
+            ("course", wanted.course),
+            ("from", wanted.issued_from.isoformat() if wanted.issued_from else ""),
+            ("to", wanted.issued_to.isoformat() if wanted.issued_to else ""),
+        )
+        if value
+    }
+    ctx = member_ctx(member, "credentials", listing=found, wanted=wanted, q=wanted.search,
+                     query=query)  # fmt: skip
+    ctx["errors"] = errors
+    return render(request, "console/credentials.html", ctx, status=422 if errors else 200)
 
 
 def _credential(request: Request, member: Member, cid: str) -> Any:
