@@ -157,12 +157,14 @@ def create(
     response_uri = response_uri_of(instance, request_id)
     now = instance.now()
     key = wire.ephemeral_key()
+    with read_transaction(instance.sessions) as session:
+        slug = organisations.find(session, org_ref).slug
+    leaf = None
+    if client_id_prefix != "redirect_uri":  # (its own transaction: it may make a test chain)
+        _, chain = _verifier_chain(instance, slug)
+        leaf = chain[0]
     with transaction(instance.sessions) as session:
-        org = organisations.find(session, org_ref)
-        leaf = None
-        if client_id_prefix != "redirect_uri":
-            _, chain = _verifier_chain(instance, org)
-            leaf = chain[0]
+        org = organisations.find(session, slug)
         try:
             client_id = wire.client_id_for(client_id_prefix, leaf, response_uri)
         except wire.WireError as exc:
@@ -203,7 +205,7 @@ def create(
     )
 
 
-def _verifier_chain(instance: Instance, org: Organisation) -> tuple[Any, list[Any]]:
+def _verifier_chain(instance: Instance, org: str) -> tuple[Any, list[Any]]:
     """The organisation's verifier (access) certificate chain and its signing key."""
     # by name: services/certificates.py (the verifier access chain) is written alongside
     certificates = importlib.import_module("microcred.services.certificates")
@@ -282,6 +284,7 @@ def request_object(
             raise ProtocolError("invalid_request_uri", "this request is answered or expired")
         org = session.get(Organisation, row.org_id)
         assert org is not None
+        slug = org.slug
         key_blob, client_id = dict(row.encrypted_key), row.client_id
         claims = wire.request_claims(
             client_id=client_id,
@@ -297,7 +300,7 @@ def request_object(
         )
     if client_id.startswith("redirect_uri:"):
         return wire.unsigned_request(claims)
-    key, chain = _verifier_chain(instance, org)
+    key, chain = _verifier_chain(instance, slug)
     return wire.sign_request(claims, key, chain)
 
 
