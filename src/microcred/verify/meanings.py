@@ -150,14 +150,6 @@ MEANINGS: dict[str, str] = {
     "status.token_signer": _STATUS_UNCHECKED,
     "status.token_subject": _STATUS_UNCHECKED,
     "status.token_expired": _STATUS_UNCHECKED,
-    # IETF Token Status List (an SD-JWT VC's status.status_list): the token could not be
-    # had, is malformed, is signed by another than the credential's issuer, is the token
-    # of another list, or has expired
-    "status.token_unavailable": _STATUS_UNCHECKED,
-    "status.token_malformed": _STATUS_UNCHECKED,
-    "status.token_signer": _STATUS_UNCHECKED,
-    "status.token_subject": _STATUS_UNCHECKED,
-    "status.token_expired": _STATUS_UNCHECKED,
 }
 # For a code this page does not know (a report stored before codes, a check added later):
 # what the result means by check and mark.
