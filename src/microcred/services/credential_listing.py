@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Integer, Select, and_, func, select
+from sqlalchemy import Integer, and_, func, select
 
 from microcred.model.multilingual import pick
 from microcred.services.instance import Instance
@@ -71,7 +71,7 @@ def _titles(data: Any, title: str | None) -> dict[str, str]:
     return {"en": title} if title else {}
 
 
-def _where(query: Select[Any], org_id: str, wanted: CredentialFilter) -> Select[Any]:
+def _where(query: Any, org_id: str, wanted: CredentialFilter) -> Any:  # a Select of any row
     query = query.where(IssuedCredential.org_id == org_id)
     if wanted.search:
         like = f"%{wanted.search}%"
@@ -99,7 +99,7 @@ def _where(query: Select[Any], org_id: str, wanted: CredentialFilter) -> Select[
     return query
 
 
-def _joined(query: Select[Any]) -> Select[Any]:
+def _joined(query: Any) -> Any:
     return query.outerjoin(
         SpecificationVersion,
         and_(
