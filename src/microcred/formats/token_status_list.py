@@ -149,7 +149,7 @@ def decompress(lst: Any, *, max_bytes: int = MAX_LIST_BYTES) -> bytes:
     if not text.isascii() or any(c in "+/=" for c in text):
         raise TokenStatusListError("lst must be base64url without padding", "lst")
     try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         raise TokenStatusListError("lst is not base64url", "lst") from None
     inflater = zlib.decompressobj()  # ZLIB format: header and Adler-32 are checked

@@ -79,7 +79,7 @@ def _claims(
     )
 
 
-def _x5c(instance: Instance, org: Organisation) -> list[str] | None:
+def _x5c(instance: Instance, org_slug: str) -> list[str] | None:
     """The organisation's certificate chain for its P-256 key, as ``x5c`` (None: none)."""
     import importlib
 
@@ -88,7 +88,7 @@ def _x5c(instance: Instance, org: Organisation) -> list[str] | None:
         x509 = importlib.import_module("microcred.proofs.x509")
     except ImportError:
         return None
-    chain = certificates.chain_for(instance, org)
+    chain = certificates.chain_for(instance, org_slug)
     if not chain:
         return None
     return [str(item) for item in x509.x5c_header(chain)]
@@ -109,11 +109,11 @@ def published_token(
         org_id = org.id
     from microcred.services.vcapi import ensure_p256_key
 
-    key, kid = ensure_p256_key(instance, org_id)  # its own transaction: before ours
+    key, kid = ensure_p256_key(instance, org_id)  # its own transactions: before ours
+    x5c = _x5c(instance, org_slug)
     with transaction(instance.sessions) as session:
         org, list_row = _org_and_list(session, org_slug, list_id)
         header: dict[str, Any] = {"typ": TYP, "kid": kid}
-        x5c = _x5c(instance, org)
         if x5c:
             header["x5c"] = x5c
         token = sign_jws(_claims(instance, session, org, list_row, now), key, header=header)
