@@ -255,7 +255,7 @@ def test_the_wallet_refusing_is_recorded(instance, org):
 
 
 def test_an_expired_request_takes_no_answer(instance, org, clock):
-    created, request = _new(instance, org)
+    created, _ = _new(instance, org)
     clock.advance(minutes=11)
     assert presentation_requests.get(instance, org.slug, created.id).status == "expired"
     with pytest.raises(ProtocolError, match="expired"):
