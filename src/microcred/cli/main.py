@@ -16,6 +16,7 @@ from microcred.cli import (
     issue,
     jobs,
     keys,
+    offer,
     org,
     request,
     serve,
@@ -56,6 +57,7 @@ app.command("validate-elm")(convert.validate_elm)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("offer")(offer.offer)
 app.add_typer(token.token_app, name="token")
 app.command("worker")(jobs.worker)
 app.add_typer(jobs.app, name="jobs")

@@ -148,6 +148,7 @@ class World:
         return Wallet(self.client, self.clock)
 
     def offer(self, **body: Any) -> dict[str, Any]:
+        body.setdefault("pre_authorized", True)
         answer = self.client.post(
             f"/api/v1/orgs/{self.org.slug}/credentials/{self.credential.id}/offers",
             json=body,

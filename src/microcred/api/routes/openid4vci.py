@@ -259,7 +259,7 @@ async def notification(request: Request) -> Response:
 
 
 class OfferCreate(BaseModel):
-    pre_authorized: bool = True
+    pre_authorized: bool = False
     tx_code: bool = False
     configuration_ids: Annotated[list[str], Field(max_length=3)] | None = None
 

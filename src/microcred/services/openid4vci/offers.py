@@ -112,7 +112,7 @@ def create(
     org_ref: str,
     credential_id: str,
     *,
-    pre_authorized: bool = True,
+    pre_authorized: bool = False,
     tx_code: bool = False,
     configuration_ids: list[str] | None = None,
     actor: str = "cli",
