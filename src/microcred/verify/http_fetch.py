@@ -26,6 +26,7 @@ answer, refused, unreachable, timeout, TLS failure, a redirect elsewhere) is one
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import socket
@@ -223,8 +224,11 @@ class _PinnedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
 def default_ssl_context() -> ssl.SSLContext:
-    """Certificates checked against the host name, with the CA bundle httpx uses."""
+    """Certificates checked against the host name, with the CA bundle httpx uses. Made once
+    per process (loading the bundle takes some 70 ms; a protocol client makes several
+    requests per flow) and never changed after: a client-side context is shared safely."""
     try:
         import certifi
 
@@ -236,11 +240,13 @@ def default_ssl_context() -> ssl.SSLContext:
 def pinned_transport(pin: Pin, ssl_context: ssl.SSLContext | None = None) -> httpx.BaseTransport:
     """An httpx transport whose only connection goes to `pin.address`; the request keeps the
     host name (Host header, SNI, certificate check against the name)."""
-    transport = httpx.HTTPTransport(retries=0)
+    context = ssl_context or default_ssl_context()
+    # the context given to HTTPTransport too, so that it does not load a CA bundle of its own
+    transport = httpx.HTTPTransport(verify=context, retries=0)
     # httpx has no parameter for httpcore's network backend: the pool is replaced (the same
     # pool HTTPTransport builds, with the pinned backend)
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=ssl_context or default_ssl_context(),
+        ssl_context=context,
         max_connections=1,
         retries=0,
         network_backend=_PinnedBackend(pin),
