@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from microcred.cli import (
+    certificates,
     contexts,
     convert,
     credentials,
@@ -41,6 +42,7 @@ app.add_typer(spec.app, name="spec")
 app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="contexts")
 app.add_typer(org.app, name="org")
+org.app.add_typer(certificates.app, name="certificate")
 app.add_typer(holder.holder_app, name="holder")
 app.add_typer(wallet.app, name="wallet")
 app.add_typer(stacking.pathway_app, name="pathway")

@@ -17,7 +17,7 @@ import binascii
 import datetime as dt
 import hashlib
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from cryptography import x509
@@ -104,7 +104,7 @@ def san_dns_names(certificate: x509.Certificate) -> list[str]:
     return san.value.get_values_for_type(x509.DNSName)
 
 
-def ec_public_key(jwk: dict[str, object]) -> ec.EllipticCurvePublicKey:
+def ec_public_key(jwk: Mapping[str, object]) -> ec.EllipticCurvePublicKey:
     """The cryptography public key of a P-256 JWK (to compare with a certificate's key)."""
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
         raise CertificateError("key_mismatch", "the key is not a P-256 key (kty EC, crv P-256)")
