@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography import x509
+
 from microcred.formats.dates import parse_timestamp
 from microcred.formats.inputs import InputError, parse_input
 from microcred.formats.ob3 import MANDATORY_ELEMENTS
@@ -63,6 +65,9 @@ class VerifierContext:
     # Bitstring Status List's minimum number of entries (herd privacy), unless an
     # ecosystem specification sets another lower bound (the spec allows it).
     min_status_entries: int = MIN_LIST_BITS
+    # X.509 trust anchors for x5c chains (verify/x509_trust.py; services/certificates.py
+    # trust_anchors gives the configured ones); none: the issuer_certificate check is unchecked
+    trust_anchors: tuple[x509.Certificate, ...] = ()
     # IETF Token Status List tokens: URL -> compact token (services/verifying.py: the
     # instance's own lists, then the allow-listed hosts); None: no token can be had.
     fetch_token: TokenFetch | None = None
