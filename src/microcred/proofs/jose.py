@@ -53,6 +53,18 @@ HeaderKeyResolver = Callable[[Mapping[str, Any]], KeyPair]
 # "Ed25519" is the fully-specified name RFC 9864 gives EdDSA over Ed25519.
 DEFAULT_ALGORITHMS: frozenset[str] = frozenset({"EdDSA", "Ed25519", "ES256", "ES384", "ES512"})
 MAX_TOKEN_LENGTH = 1_000_000
+# joserfc's default limits (a 512-byte header, a 128 kB payload) refuse an `x5c` header with
+# a certificate chain (HAIP: SD-JWT VCs and Status List Tokens) and a large status list.
+MAX_HEADER_LENGTH = 32 * 1024
+
+
+def _registry(algorithms: Collection[str] | None) -> jws.JWSRegistry:
+    registry = jws.JWSRegistry(algorithms=list(algorithms) if algorithms is not None else None)
+    registry.max_header_length = MAX_HEADER_LENGTH
+    registry.max_payload_length = MAX_TOKEN_LENGTH
+    return registry
+
+
 _ALG_KEY_TYPE = {
     "EdDSA": "Ed25519",
     "Ed25519": "Ed25519",
@@ -131,7 +143,7 @@ def verify_jws(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            unverified = jws.extract_compact(token.encode("ascii"))
+            unverified = jws.extract_compact(token.encode("ascii"), registry=_registry(None))
     except (JoseError, ValueError, UnicodeError) as cause:
         raise MalformedProof("jwt", f"cannot parse: {cause}") from None
     header = unverified.headers()
@@ -152,7 +164,7 @@ def verify_jws(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             verified = jws.deserialize_compact(
-                token, _jose_key(key, private=False), algorithms=[alg]
+                token, _jose_key(key, private=False), algorithms=[alg], registry=_registry([alg])
             )
     except BadSignatureError:
         raise InvalidSignature("JWS signature does not verify") from None
