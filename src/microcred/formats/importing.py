@@ -2,7 +2,8 @@
 
 Recognised: PNG and SVG baked badges (Open Badges 3.0 and 2.0), W3C VC 1.1 / 2.0 credentials
 in JSON-LD (Open Badges 3.0, ELM / Europass EDC, any other VC), ``vc+jwt`` compact JWTs
-(VC-JOSE-COSE 2.0 and VC-JWT 1.1 with a ``vc`` claim), Open Badges 2.0 assertions (JSON,
+(VC-JOSE-COSE 2.0 and VC-JWT 1.1 with a ``vc`` claim), SD-JWT VCs (``dc+sd-jwt``, the
+compact ``~`` form), Open Badges 2.0 assertions (JSON,
 hosted) and signed assertions (JWS), and JAdES-sealed ELM credentials.
 
 Nothing is verified here, and nothing is fetched: a baked OB 2.0 badge that carries only
@@ -30,7 +31,7 @@ from microcred.formats.vc_jwt import claimed_credential
 
 __all__ = ["Extracted", "ImportFormatError", "ImportKind", "ImportSource", "extract"]
 
-ImportKind = Literal["vc-jsonld", "vc-jwt", "ob2-hosted", "ob2-signed", "elm-sealed"]
+ImportKind = Literal["vc-jsonld", "vc-jwt", "ob2-hosted", "ob2-signed", "elm-sealed", "sd-jwt-vc"]
 ImportSource = Literal["json", "jwt", "png", "svg"]
 
 VC_CONTEXTS = frozenset(
@@ -52,12 +53,13 @@ class ImportFormatError(InputError):
 
 
 def _parse(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
-    """``(document, jwt)``: the one untrusted-input parser (`formats.inputs`), with this error."""
+    """``(document, jwt)``: the one untrusted-input parser (`formats.inputs`), with this error;
+    an SD-JWT comes back as its compact text in ``jwt``."""
     try:
         parsed = parse_input(raw)
     except InputError as exc:
         raise ImportFormatError(str(exc)) from None
-    return parsed.document, parsed.jwt
+    return parsed.document, parsed.jwt or parsed.sd_jwt
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,18 @@ def _from_document(document: dict[str, Any], source: ImportSource) -> Extracted:
         f"not a credential: type {', '.join(sorted(types))} is neither a Verifiable Credential "
         "nor an Open Badges assertion"
     )
+
+
+def _from_sd_jwt(text: str) -> Extracted:
+    """An SD-JWT VC: its claims with the disclosures in place (NOT verified), and the text."""
+    from microcred.formats.sd_jwt_vc import is_sd_jwt_vc, unverified_claims
+
+    claims = unverified_claims(text)
+    if claims is None:
+        raise ImportFormatError("an SD-JWT whose disclosures do not match what its issuer signed")
+    if not is_sd_jwt_vc(text):
+        raise ImportFormatError("an SD-JWT that is not an SD-JWT VC (typ dc+sd-jwt)")
+    return Extracted("sd-jwt-vc", claims, text, "jwt")
 
 
 def _from_jwt(token: str, source: ImportSource) -> Extracted:
@@ -228,6 +242,6 @@ def extract(
             hint = f" (declared {content_type}, but it is not a PNG or SVG)"
         raise ImportFormatError(f"{what}: {exc}{hint}") from None
     if token is not None:
-        return _from_jwt(token, "jwt")
+        return _from_sd_jwt(token) if "~" in token else _from_jwt(token, "jwt")
     assert document is not None
     return _from_document(document, "json")

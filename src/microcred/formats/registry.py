@@ -26,6 +26,7 @@ from microcred.formats.inputs import ParsedInput
 from microcred.formats.ob2 import decode_jws, is_ob2_assertion
 from microcred.formats.ob3 import award_to_ob3
 from microcred.formats.reading import ELM_TYPES, ModelReading, is_sealed, read_model, types_of
+from microcred.formats.sd_jwt_vc import claims_of, is_sd_jwt_vc, read_claims, unverified_claims
 from microcred.formats.vc_jwt import is_vc_jwt, unverified_credential
 from microcred.model.award import Award
 
@@ -52,12 +53,13 @@ class FormatName(StrEnum):
     JADES = "jades"  # an ELM credential sealed with JAdES (Europass EDC)
     OB2 = "ob2"  # Open Badges 2.0 assertion (hosted, or signed as an RS256 JWS)
     VC_JWT_11 = "vc-jwt-1.1"  # VC-JWT 1.1 (VC DM 1.1 6.3.1, OB 3.0 8.2): a JWT, the `vc` claim
+    SD_JWT = "sd-jwt"  # SD-JWT VC (dc+sd-jwt, RFC 9901): a form of an issued record
 
 
 # The formats an adapter may ask for, as types (the API schemas and the CLI options take
 # them); tests/formats/test_registry.py checks they are exactly ISSUABLE and EXPORTABLE.
-IssuableFormat = Literal[FormatName.OB3, FormatName.JWT]
-ExportableFormat = Literal[FormatName.OB3, FormatName.JWT, FormatName.ELM]
+IssuableFormat = Literal[FormatName.OB3, FormatName.JWT, FormatName.SD_JWT]
+ExportableFormat = Literal[FormatName.OB3, FormatName.JWT, FormatName.ELM, FormatName.SD_JWT]
 
 Writer = Callable[..., dict[str, Any]]
 
@@ -73,10 +75,11 @@ class Format:
     write: Writer | None = None
     issuable: bool = False  # issuing signs it directly (services/issuing.py)
     exportable: bool = False  # an issued credential can be exported to it (services/exporting.py)
+    reader: Callable[[dict[str, Any]], ModelReading] | None = None  # None: a W3C credential
 
     def read(self, credential: dict[str, Any]) -> ModelReading:
         """The credential in model terms, with the mandatory EU elements it lacks."""
-        return read_model(credential)
+        return (self.reader or read_model)(credential)
 
 
 def _jwt_payload(parsed: ParsedInput) -> dict[str, Any] | None:
@@ -139,6 +142,17 @@ def _jwt_credential(parsed: ParsedInput) -> dict[str, Any] | None:
     return payload
 
 
+def _sd_jwt_detect(parsed: ParsedInput) -> bool:
+    # dc+sd-jwt; vc+sd-jwt (its name before SD-JWT VC draft -06) only with a vct and no
+    # @context: a VC-JOSE-COSE vc+sd-jwt secures a W3C credential instead.
+    return parsed.sd_jwt is not None and is_sd_jwt_vc(parsed.sd_jwt)
+
+
+def _sd_jwt_credential(parsed: ParsedInput) -> dict[str, Any] | None:
+    assert parsed.sd_jwt is not None
+    return unverified_claims(parsed.sd_jwt)
+
+
 def _elm_detect(parsed: ParsedInput) -> bool:
     return parsed.jwt is None and bool(types_of(parsed.document) & ELM_TYPES)
 
@@ -149,6 +163,16 @@ def _ob3_detect(parsed: ParsedInput) -> bool:
 
 # In the order they are tried: the first whose `detect` is true is the input's format.
 FORMATS: tuple[Format, ...] = (
+    Format(
+        FormatName.SD_JWT,
+        "SD-JWT VC (dc+sd-jwt)",
+        _sd_jwt_detect,
+        _sd_jwt_credential,
+        claims_of,  # the claims as disclosed; proofs.sd_jwt makes the digests and signs
+        issuable=True,
+        exportable=True,
+        reader=read_claims,
+    ),
     Format(FormatName.JADES, "ELM sealed with JAdES", _jades_detect, _jades_credential),
     Format(FormatName.OB2, "Open Badges 2.0", _ob2_detect, _ob2_credential),
     # Before VC-JOSE: both are JWTs; this one's claims carry the credential in `vc`.

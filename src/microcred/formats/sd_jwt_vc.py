@@ -40,7 +40,14 @@ from microcred.formats.reading import ModelReading
 from microcred.model.award import Award
 from microcred.model.multilingual import pick
 from microcred.model.validation import SpecificationError, parse_award
-from microcred.proofs.sd_jwt import Sd
+from microcred.proofs.errors import ProofError
+from microcred.proofs.sd_jwt import (
+    Sd,
+    disclose,
+    parse_sd_jwt,
+    unverified_header,
+    unverified_payload,
+)
 
 __all__ = [
     "ALWAYS_SD",
@@ -50,8 +57,10 @@ __all__ = [
     "VCT_PATH",
     "Signer",
     "award_to_claims",
+    "claims_of",
     "is_sd_jwt_vc",
     "read_claims",
+    "unverified_claims",
     "vct_url",
 ]
 
@@ -220,10 +229,47 @@ def award_to_claims(
     return {Sd(k) if k in ALWAYS_SD else k: v for k, v in claims.items()}
 
 
-def is_sd_jwt_vc(header: dict[str, Any]) -> bool:
-    """Whether an issuer-signed JWT's header says SD-JWT VC (``vc+sd-jwt`` is the name before
-    draft -06: read, never written)."""
-    return header.get("typ") in (SD_JWT_VC_TYP, "vc+sd-jwt")
+def claims_of(
+    award: Award,
+    *,
+    issuer_id: str,
+    base_url: str = "http://localhost:8000",
+    issuer_name: str | None = None,
+    issuer_country: str | None = None,
+    iat: int | None = None,
+) -> dict[str, Any]:
+    """The claims of ``award``'s SD-JWT VC as a verifier sees them with every disclosure (the
+    registry's writer; signing with digests is `services.sd_jwt_issuing`)."""
+    body = award.spec.awarding_body
+    signer = Signer(issuer_id, issuer_name or pick(body.name), issuer_country or body.country)
+    moment = iat if iat is not None else int(award.issued_on.timestamp())
+    plan = award_to_claims(award, signer, vct=vct_url(base_url), iat=moment)
+    return {k.value if isinstance(k, Sd) else k: v for k, v in plan.items()}
+
+
+def unverified_claims(text: str) -> dict[str, Any] | None:
+    """The claims of an SD-JWT with its disclosures in place, the signature NOT checked; None
+    when the disclosures do not match the digests or it cannot be read."""
+    try:
+        sd_jwt = parse_sd_jwt(text)
+        return disclose(unverified_payload(sd_jwt), sd_jwt.disclosures)
+    except ProofError:
+        return None
+
+
+def is_sd_jwt_vc(text: str) -> bool:
+    """Whether an SD-JWT is an SD-JWT VC: ``typ: dc+sd-jwt``, or ``vc+sd-jwt`` (the name before
+    draft -06: read, never written) with a ``vct`` and no ``@context`` (a VC-JOSE-COSE
+    ``vc+sd-jwt`` secures a W3C credential instead)."""
+    try:
+        sd_jwt = parse_sd_jwt(text)
+        typ = unverified_header(sd_jwt).get("typ")
+        if typ == SD_JWT_VC_TYP:
+            return True
+        payload = unverified_payload(sd_jwt)
+    except ProofError:
+        return False
+    return typ == "vc+sd-jwt" and "vct" in payload and "@context" not in payload
 
 
 def _text(claims: dict[str, Any], name: str, lang: str) -> dict[str, str] | None:

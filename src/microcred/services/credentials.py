@@ -132,6 +132,10 @@ def issue(
     """Issue one credential; the same row key again returns the credential already issued."""
     if fmt not in ISSUABLE:
         raise Invalid(f"unknown format '{fmt}'; use {' or '.join(ISSUABLE)}", "format")
+    if fmt == FormatName.SD_JWT:
+        # An SD-JWT VC is a form of the record, made on demand (services/sd_jwt_issuing.py
+        # signs one with fresh salts, and a holder key, each time): the record keeps OB3.
+        fmt = FormatName.OB3
     with transaction(instance.sessions) as session:
         org = find(session, org_ref)
         spec_row, spec = load(session, org.id, spec_ref)

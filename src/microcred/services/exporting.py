@@ -40,6 +40,12 @@ def export(
     """
     if fmt not in FORMATS:
         raise Invalid(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", "format")
+    if fmt == FormatName.SD_JWT:  # a fresh one (new salts), not bound to a holder key
+        from microcred.services.credentials import get
+        from microcred.services.sd_jwt_issuing import issue_sd_jwt_vc
+
+        slug = get(instance, credential_id, org_ref=org_ref).org
+        return issue_sd_jwt_vc(instance, slug, credential_id, holder_jwk=None)
     with transaction(instance.sessions) as session:
         row, org = credential_row(session, credential_id, org_ref)
         if row.format == "vc":

@@ -59,8 +59,10 @@ def issue_award(
     credential_status: dict[str, Any] | list[dict[str, Any]] | None = None,
     created: datetime | None = None,
     issuer_profile: dict[str, Any] | None = None,
+    base_url: str | None = None,
 ) -> dict[str, Any] | str:
-    """The award as a signed OB3 credential (Data Integrity) or a vc+jwt string."""
+    """The award as a signed OB3 credential (Data Integrity), a vc+jwt string, or an SD-JWT VC
+    string (its ``vct`` at ``base_url``, the instance's; no status without a record)."""
     if not key.has_private:
         raise IssuingError("the key file holds only a public key; issuing needs the private key")
     issuer = issuer_id or did_key_for(key)
@@ -72,4 +74,36 @@ def issue_award(
     )
     if fmt == FormatName.JWT:
         return sign_vc_jwt(credential, key, kid=vm)
+    if fmt == FormatName.SD_JWT:
+        return _sd_jwt_vc(award, key, issuer, vm, created, issuer_profile, base_url)
     return sign_credential(credential, key, verification_method=vm, created=created)
+
+
+def _sd_jwt_vc(
+    award: Award,
+    key: KeyPair,
+    issuer: str,
+    kid: str,
+    created: datetime | None,
+    profile: dict[str, Any] | None,
+    base_url: str | None,
+) -> str:
+    """The award as an SD-JWT VC signed with ``key`` (``kid`` names it), without a record."""
+    from microcred.formats.sd_jwt_vc import Signer
+    from microcred.model.multilingual import pick
+    from microcred.services.sd_jwt_issuing import sign_sd_jwt_vc
+    from microcred.settings import Settings
+
+    body = award.spec.awarding_body
+    name = profile.get("name") if profile else None
+    country = (profile or {}).get("address", {}).get("addressCountryCode")
+    signer = Signer(issuer, str(name or pick(body.name)), str(country or body.country))
+    moment = created or system_clock()
+    return sign_sd_jwt_vc(
+        award,
+        key,
+        signer=signer,
+        base_url=base_url or Settings.base_url,
+        iat=int(moment.timestamp()),
+        kid=kid,
+    )

@@ -35,6 +35,7 @@ from microcred.verify.ob2 import verify_ob2
 from microcred.verify.proof_checks import CREDENTIAL, proof_failure, proof_set_check
 from microcred.verify.report import Check, CheckList, VerificationReport
 from microcred.verify.resolution import DocumentFinder, Fetch
+from microcred.verify.sd_jwt_vc import verify_sd_jwt_vc
 from microcred.verify.status import StatusListMemo, check_status
 from microcred.verify.summary import summarize
 from microcred.verify.token_status import StatusTokenMemo, TokenFetch, check_token_status
@@ -320,6 +321,9 @@ def _verify_credential(
         # Open Badges 2.0 is verified by its own rules (hosted copy, RS256 signature, the
         # issuer's revocation list), into the same report.
         return verify_ob2(parsed, ctx)
+    if found.name is FormatName.SD_JWT:
+        # An SD-JWT VC (dc+sd-jwt): its own rules, x5c and Token Status List, same report.
+        return verify_sd_jwt_vc(parsed, ctx)
     finder = DocumentFinder(ctx.documents, ctx.fetch)
     # The format's envelope: the credential it carries, its outer proof and that proof's signer.
     opened = ENVELOPES[found.name].open(parsed, finder, ctx.now)

@@ -31,6 +31,7 @@ from microcred.proofs.vc_jwt import resolve_jwt_key, verify_jwt_vc
 from microcred.verify.proof_checks import CREDENTIAL_JWT, proof_failure
 from microcred.verify.report import Check
 from microcred.verify.resolution import DocumentFinder
+from microcred.verify.sd_jwt_vc import open_sd_jwt_vc
 from microcred.verify.token_status import TokenIssuer
 
 __all__ = ["ENVELOPES", "Envelope", "Opened"]
@@ -228,6 +229,20 @@ class Jades:
         )
 
 
+class SdJwtVc:
+    """An SD-JWT VC (``dc+sd-jwt``): the issuer's signature (x5c or kid), every disclosure and
+    a Key Binding JWT when present (`verify.sd_jwt_vc.open_sd_jwt_vc`). `verify_credential`
+    hands every SD-JWT VC to `verify.sd_jwt_vc.verify_sd_jwt_vc`, which adds the SD-JWT VC's
+    own schema, x5c chain, exp/nbf and Token Status List checks to what this opens."""
+
+    def open(self, parsed: ParsedInput, finder: DocumentFinder, now: datetime) -> Opened:
+        opened = open_sd_jwt_vc(parsed, finder, now)
+        status = None
+        if opened.token_issuer is not None and opened.claims is not None:
+            status = (opened.claims.get("status"), opened.token_issuer)
+        return Opened(opened.parse, opened.claims, opened.proof, opened.signer, token_status=status)
+
+
 ENVELOPES: Mapping[FormatName, Envelope] = {
     FormatName.OB3: DataIntegrity(),
     FormatName.ELM: DataIntegrity(),
@@ -237,4 +252,5 @@ ENVELOPES: Mapping[FormatName, Envelope] = {
     # OB 2.0 is verified by verify.ob2 (verify_credential routes it there); here it is read
     # as what it is on the wire.
     FormatName.OB2: DataIntegrity(),
+    FormatName.SD_JWT: SdJwtVc(),
 }
