@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,21 @@ _BOOLEANS |= {"0": False, "false": False, "no": False, "off": False}
 
 class SettingsError(Exception):
     pass
+
+
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server the instance sends through (MICROCRED_SMTP_*; the password from the
+    environment only, MICROCRED_SMTP_PASSWORD, never from the TOML file)."""
+
+    host: str
+    port: int = 587
+    security: str = "starttls"  # starttls (port 587), ssl (implicit TLS, port 465), none
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -35,17 +50,19 @@ class Settings:
     # JSON-LD contexts the operator supplies as files, "URL=FILE" each (MICROCRED_EXTRA_CONTEXTS,
     # comma or newline separated, or a TOML list): served offline, never fetched
     extra_contexts: tuple[str, ...] = ()
-    # trust anchors of the verifiers (x5c chains): files of PEM CA certificates and ETSI
-    # TS 119 612 trusted-list XML (MICROCRED_TRUST_ANCHORS, comma or newline separated, or a
-    # TOML list); and whether the instance's own TEST CA is one (off unless set: the demo
-    # and tests set it)
-    trust_anchors: tuple[Path, ...] = ()
-    trust_test_ca: bool = False
+    # outgoing e-mail (invitations, password resets, claim links); None: written to the outbox
+    smtp: SmtpSettings | None = None
+    mail_from: str = "microcred@localhost"
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def secret_key_file(self) -> Path:
         return self.home / "secret.key"
+
+    @property
+    def outbox(self) -> Path:
+        """Where mails go when no SMTP server is configured (one .eml file each)."""
+        return self.home / "outbox"
 
 
 def default_home() -> Path:
@@ -91,17 +108,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         raise SettingsError(
             "extra_contexts: a list of URL=FILE strings (or one comma-separated string)"
         )
-    trust_test_ca = (value("trust_test_ca") or "false").strip().lower()
-    if trust_test_ca not in _BOOLEANS:
-        raise SettingsError(
-            f"{ENV_PREFIX}TRUST_TEST_CA: {trust_test_ca[:40]!r} is not one of "
-            "true, false, 1, 0, yes, no"
-        )
     return Settings(
-        trust_anchors=_paths(
-            env.get(f"{ENV_PREFIX}TRUST_ANCHORS") or file_values.get("trust_anchors")
-        ),
-        trust_test_ca=_BOOLEANS[trust_test_ca],
+        smtp=_smtp(value, env),
+        mail_from=(value("mail_from") or "microcred@localhost").strip(),
         home=home,
         database_url=database_url,
         base_url=(value("base_url") or "http://localhost:8000").rstrip("/"),
@@ -113,19 +122,30 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         extra={
             k: v
             for k, v in file_values.items()
-            if k not in {"database_url", "base_url", "extra_contexts"}
+            if k not in {"database_url", "base_url", "extra_contexts", "mail_from"}
+            and not k.startswith("smtp_")
         },
     )
 
 
-def _paths(raw: object) -> tuple[Path, ...]:
-    """Files named by a setting: a TOML list, or one comma or newline separated string."""
-    if raw is None:
-        return ()
-    if isinstance(raw, list):
-        parts = [str(item) for item in raw]
-    elif isinstance(raw, str):
-        parts = raw.replace("\n", ",").split(",")
-    else:
-        raise SettingsError("trust_anchors: a list of file paths (or one comma-separated string)")
-    return tuple(Path(part.strip()).expanduser() for part in parts if part.strip())
+def _smtp(value: Callable[[str], str | None], env: Mapping[str, str]) -> SmtpSettings | None:
+    host = (value("smtp_host") or "").strip()
+    if not host:
+        return None
+    security = (value("smtp_security") or "starttls").strip().lower()
+    if security not in SMTP_SECURITY:
+        raise SettingsError(
+            f"{ENV_PREFIX}SMTP_SECURITY: {security[:40]!r} is not one of {', '.join(SMTP_SECURITY)}"
+        )
+    default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
+    port_raw = (value("smtp_port") or str(default_port)).strip()
+    if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+        raise SettingsError(f"{ENV_PREFIX}SMTP_PORT: {port_raw[:20]!r} is not a port (1-65535)")
+    return SmtpSettings(
+        host=host,
+        port=int(port_raw),
+        security=security,
+        user=(value("smtp_user") or "").strip() or None,
+        password=env.get(f"{ENV_PREFIX}SMTP_PASSWORD") or None,
+    )
+

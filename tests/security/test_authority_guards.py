@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -67,7 +68,11 @@ def test_no_member_gets_the_sign_in_page(app):
     ):
         answer = client.request(method, path, follow_redirects=False)
         assert answer.status_code == 303, (method, path, answer.status_code)
-        assert answer.headers["location"].endswith("/console/login"), (method, path)
+        # the desk's own sign-in page, which brings a GET back to the page asked for
+        location = answer.headers["location"]
+        assert location.split("?")[0].endswith("/authority/login"), (method, path)
+        if method == "GET" and path != "/authority":
+            assert location.endswith("?next=" + quote(path, safe="")), location
 
 
 def test_publishing_needs_the_issue_scope_and_a_csrf_token(app):

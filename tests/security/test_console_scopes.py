@@ -35,7 +35,19 @@ ORG_API = "/api/v1/orgs/{org}"
 NO_TOKEN = "00000000-0000-4000-8000-000000000000"  # a token id that does not exist
 
 # Console routes anyone may call (signing in and out): no token scope applies.
-PUBLIC = {("GET", "/console/login"), ("POST", "/console/login"), ("POST", "/console/logout")}
+# A member's own account pages (an invitation, a password reset) are reached by their
+# one-time link, not by a scope.
+PUBLIC = {
+    ("GET", "/console/login"),
+    ("POST", "/console/login"),
+    ("POST", "/console/logout"),
+    ("GET", "/console/forgot"),
+    ("POST", "/console/forgot"),
+    ("GET", "/console/invitation/{secret}"),
+    ("POST", "/console/invitation/{secret}"),
+    ("GET", "/console/reset/{secret}"),
+    ("POST", "/console/reset/{secret}"),
+}
 
 # Each console route and the API route(s) doing the same thing. A page that serves several
 # (a list with a form on it) is refused only when the token may use none of them; what the
@@ -61,6 +73,9 @@ CONSOLE_TO_API: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("POST", "/console/tokens"): [("POST", f"{ORG_API}/tokens")],
     ("POST", "/console/tokens/{token_id}/revoke"): [("DELETE", f"{ORG_API}/tokens/{{token_id}}")],
     ("GET", "/console/audit"): [("GET", f"{ORG_API}/audit")],
+    ("GET", "/console/members"): [("GET", f"{ORG_API}/members"), ("POST", f"{ORG_API}/members")],
+    ("POST", "/console/members"): [("POST", f"{ORG_API}/members")],
+    ("POST", "/console/members/{member_id}"): [("PATCH", f"{ORG_API}/members/{{member_id}}")],
 }
 
 SCOPE_SETS = [
@@ -120,6 +135,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         "credential_id": issued.id,
         "job_id": job_id,
         "token_id": NO_TOKEN,
+        "member_id": NO_TOKEN,
     }
     yield Setup(app, org.slug, secrets, values)
     instance.close()

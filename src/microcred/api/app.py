@@ -14,6 +14,7 @@ from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
 from microcred.api.routes import (
     credentials,
     jobs,
+    members,
     openid4vci,
     orgs,
     presentation_requests,
@@ -81,6 +82,7 @@ def create_app(
         specs,
         credentials,
         tokens,
+        members,
         verify,
         vcapi,
         public,

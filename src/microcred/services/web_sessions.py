@@ -39,9 +39,10 @@ def start(
     holder_id: str | None = None,
     org_id: str | None = None,
     token_id: str | None = None,
+    member_id: str | None = None,
 ) -> str:
-    """A new session of a holder (``wallet``) or of an organisation's token (``console``);
-    returns its secret, for the cookie (only its digest is stored)."""
+    """A new session of a holder (``wallet``) or of an organisation's token or member
+    (``console``); returns its secret, for the cookie (only its digest is stored)."""
     if kind not in KINDS:
         raise ValueError(f"unknown session kind '{kind}'")
     secret = secrets.token_urlsafe(32)
@@ -55,6 +56,7 @@ def start(
                 holder_id=holder_id,
                 org_id=org_id,
                 token_id=token_id,
+                member_id=member_id,
                 created_at=now,
                 expires_at=now + timedelta(seconds=seconds),
                 last_seen_at=now,
@@ -71,6 +73,7 @@ def is_live(
     holder_id: str | None = None,
     org_id: str | None = None,
     token_id: str | None = None,
+    member_id: str | None = None,
 ) -> bool:
     """Whether ``secret`` names a session that was not ended, has not expired, and belongs to
     the holder (or organisation and token) the cookie names."""
@@ -84,7 +87,8 @@ def is_live(
             row is None
             or row.revoked_at is not None
             or row.expires_at <= now
-            or (row.holder_id, row.org_id, row.token_id) != (holder_id, org_id, token_id)
+            or (row.holder_id, row.org_id, row.token_id, row.member_id)
+            != (holder_id, org_id, token_id, member_id)
         ):
             return False
         stale = now - row.last_seen_at >= LAST_SEEN_RESOLUTION

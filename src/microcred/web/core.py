@@ -99,6 +99,7 @@ class WebSession:
     holder: str | None = None
     org: str | None = None
     token: str | None = None
+    member: str | None = None
     sid: str | None = None
     issued: int = 0
     flash: list[str] = field(default_factory=list)
@@ -110,6 +111,8 @@ class WebSession:
             data["h"] = self.holder
         if self.org and self.token:
             data["o"], data["k"] = self.org, self.token
+        if self.org and self.member:
+            data["o"], data["m"] = self.org, self.member
         if self.sid:
             data["s"] = self.sid
         if self.flash:
@@ -158,6 +161,7 @@ def decode_session(instance: Instance, value: str | None) -> WebSession | None:
         holder=data.get("h") if isinstance(data.get("h"), str) else None,
         org=data.get("o") if isinstance(data.get("o"), str) else None,
         token=data.get("k") if isinstance(data.get("k"), str) else None,
+        member=data.get("m") if isinstance(data.get("m"), str) else None,
         sid=data.get("s") if isinstance(data.get("s"), str) else None,
         issued=issued,
         flash=flash,
@@ -184,7 +188,7 @@ def session_of(request: Request) -> WebSession:
     elif (session.holder or session.org) and not _is_live(instance, session):
         # Signed out, or its holder changed the password or deleted the account: the cookie
         # keeps its CSRF token but signs nobody in any more.
-        session.holder = session.org = session.token = session.sid = None
+        session.holder = session.org = session.token = session.member = session.sid = None
         session.changed = True
     request.state.web_session = session
     return session
@@ -193,7 +197,13 @@ def session_of(request: Request) -> WebSession:
 def _is_live(instance: Instance, session: WebSession) -> bool:
     if session.holder:
         return web_sessions.is_live(instance, session.sid, holder_id=session.holder)
-    return web_sessions.is_live(instance, session.sid, org_id=session.org, token_id=session.token)
+    return web_sessions.is_live(
+        instance,
+        session.sid,
+        org_id=session.org,
+        token_id=None if session.member else session.token,
+        member_id=session.member,
+    )
 
 
 def restart_session(request: Request) -> WebSession:
@@ -209,9 +219,10 @@ async def sign_in(
     holder: str | None = None,
     org: str | None = None,
     token: str | None = None,
+    member: str | None = None,
 ) -> WebSession:
-    """A fresh session signed in as a holder (the wallet) or an organisation's token (the
-    console and the authority's desk), with its server-side record."""
+    """A fresh session signed in as a holder (the wallet), or an organisation's token or
+    member (the console and the authority's desk), with its server-side record."""
     kind = "wallet" if holder else "console"
     sid = await run_in_threadpool(
         web_sessions.start,
@@ -220,12 +231,15 @@ async def sign_in(
         seconds=SESSION_SECONDS,
         holder_id=holder,
         org_id=None if holder else org,
-        token_id=None if holder else token,
+        token_id=None if holder or member else token,
+        member_id=None if holder else member,
     )
     session = restart_session(request)
     session.sid = sid
     if holder:
         session.holder = holder
+    elif member:
+        session.org, session.member = org, member
     else:
         session.org, session.token = org, token
     return session

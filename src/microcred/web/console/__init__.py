@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from microcred.web.console import audit, auth, bulk, credentials, issue, overview, specs, tokens
+from microcred.web.console import (
+    account,
+    audit,
+    auth,
+    bulk,
+    credentials,
+    issue,
+    overview,
+    people,
+    specs,
+    tokens,
+)
 from microcred.web.console.members import (
     Member,
     Posted,
@@ -19,7 +30,7 @@ from microcred.web.console.members import (
 )
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, overview, specs, issue, bulk, credentials, tokens, audit):
+for _module in (auth, account, overview, specs, issue, bulk, credentials, tokens, people, audit):
     router.include_router(_module.router)
 
 __all__ = [

@@ -1,6 +1,7 @@
-"""Who is signed in to the console: an organisation's member, signed in with one of its API
-tokens (the token itself stays out of the cookie: the session keeps the token's id, checked on
-every request). Pages take the member as a FastAPI dependency: ``requires(...)`` for a page,
+"""Who is signed in to the console: a person of the organisation (``services/members``: an
+e-mail address, a password and a role, whose scopes are the role's), or a machine signed in
+with one of its API tokens (the token itself stays out of the cookie: the session keeps the
+token's id, checked on every request). Pages take the member as a FastAPI dependency: ``requires(...)`` for a page,
 ``posts(...)`` for a form post (its CSRF token checked); either turns away a visitor the page
 does not serve (:class:`TurnedAway`: the sign-in page, or a 403 naming the missing scope)."""
 
@@ -9,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from microcred.services import organisations, tokens
+from microcred.services import members, organisations, tokens
 from microcred.services.organisations import OrganisationError
 from microcred.web.core import (
     CsrfError,
@@ -34,6 +36,8 @@ class Member:
     token_id: str
     token_name: str
     scopes: tuple[str, ...]
+    # a person's membership (services/members); None when signed in with an API token
+    person: members.MemberView | None = None
 
     def can(self, scope: str | None) -> bool:
         """The API's scope rule (``tokens.allows``, as ``api.deps.org_access`` applies it)."""
@@ -50,9 +54,18 @@ class Posted:
 
 def current_member(request: Request) -> Member | None:
     session = session_of(request)
+    instance = instance_of(request)
+    if session.org and session.member:
+        person = members.active(instance, session.member)
+        if person is None or person.org_id != session.org:
+            return None
+        try:
+            org = organisations.get(instance, person.org_id)
+        except OrganisationError:
+            return None
+        return Member(org, "", person.email, person.scopes, person)
     if not session.org or not session.token:
         return None
-    instance = instance_of(request)
     try:
         org = organisations.get(instance, session.org)
         found = next((t for t in tokens.list_for(instance, org.id) if t.id == session.token), None)
@@ -64,7 +77,13 @@ def current_member(request: Request) -> Member | None:
 
 
 def login_redirect(request: Request) -> Response:
-    return redirect(request, "/console/login")
+    """The sign-in page, which brings the visitor back to the page they asked for."""
+    here = request.url.path
+    login = "/authority/login" if here.startswith("/authority") else "/console/login"
+    if request.method == "GET" and here not in (login, "/console", "/authority"):
+        query = f"?{request.url.query}" if request.url.query else ""
+        return redirect(request, f"{login}?{urlencode({'next': here + query})}")
+    return redirect(request, login)
 
 
 def refusal(request: Request, message: str, status: int = 403) -> Response:
@@ -77,8 +96,16 @@ def refusal(request: Request, message: str, status: int = 403) -> Response:
     )
 
 
-def _scope_refusal(p: Any, scope: str) -> str:
+def _scope_refusal(p: Any, scope: str, member: Member | None = None) -> str:
     # Whole sentences, so that each one is extracted and translated as it is.
+    if member is not None and member.person is not None:
+        by_role: dict[str, str] = {
+            "read": p.gettext("Your role does not let you see the organisation's records."),
+            "issue": p.gettext("Your role does not let you issue or publish."),
+            "revoke": p.gettext("Your role does not let you revoke or suspend credentials."),
+            "admin": p.gettext("Only an administrator of the organisation can do this."),
+        }
+        return by_role[scope]
     sentences: dict[str, str] = {
         "read": p.gettext("Your token does not have the 'read' scope."),
         "issue": p.gettext("Your token does not have the 'issue' scope."),
@@ -90,11 +117,20 @@ def _scope_refusal(p: Any, scope: str) -> str:
 
 def member_ctx(member: Member, section: str, **extra: Any) -> dict[str, Any]:
     """The template context every console page starts from."""
-    return {"active": "console", "section": section, "member": member, "errors": {}, **extra}
+    return {
+        "active": "console",
+        "section": section,
+        "member": member,
+        "errors": {},
+        "role_labels": members.ROLE_LABELS,
+        **extra,
+    }
 
 
 def actor(member: Member) -> str:
     """Who the audit log names for what the member does."""
+    if member.person is not None:
+        return f"member:{member.person.email}"
     return f"web:{member.token_name}"
 
 
@@ -104,7 +140,7 @@ def forbidden(request: Request, member: Member, scopes: tuple[str, ...]) -> Resp
     return render(
         request,
         "console/forbidden.html",
-        member_ctx(member, "", refusals=[_scope_refusal(p, s) for s in scopes]),
+        member_ctx(member, "", refusals=[_scope_refusal(p, s, member) for s in scopes]),
         status=403,
     )
 
@@ -159,7 +195,7 @@ async def member_form(
     if not member.can(scope):
         if refuse is None:
             return forbidden(request, member, (scope,))
-        return turn_away(request, _scope_refusal(page(request), scope))
+        return turn_away(request, _scope_refusal(page(request), scope, member))
     return member, form
 
 
