@@ -18,6 +18,11 @@
 //   POST /credential                             proof JWT, DPoP with nonce; dc+sd-jwt
 //   GET  /offers/ID                              an offer by reference (credential_offer_uri)
 //   POST /control/offer                          test control: make an offer (see makeOffer)
+//   POST /control/settings                       test control: {"nonce_endpoint_dpop_nonce": false}
+//                                                 (the nonce endpoint stops giving the DPoP
+//                                                 nonce: the credential endpoint answers 401)
+//   GET  /control/stats                          test control: requests per "METHOD path" and
+//                                                 answers per "path status"
 // Pre-authorized codes and c_nonces are single use; DPoP nonces are demanded on the first try
 // at both the token and the credential endpoint (use_dpop_nonce), as HAIP wallets must handle.
 
@@ -95,6 +100,11 @@ const offers = new Map() // pre-authorized code -> offer state
 const offersByReference = new Map() // id -> credential offer object
 const cNonces = new Map() // c_nonce -> expiry (ms)
 const dpopNonces = { token: crypto.randomUUID(), credential: crypto.randomUUID() }
+const stats = {}
+const settings = { nonce_endpoint_dpop_nonce: true }
+const count = (key) => {
+  stats[key] = (stats[key] ?? 0) + 1
+}
 
 function buildMetadata() {
   asMetadata = authorizationServer.createAuthorizationServerMetadata({
@@ -133,7 +143,8 @@ function buildMetadata() {
 // POST /control/offer {"tx_code": true, "by_reference": false, "mode": null, "claims": {...}}
 // mode: "credential_error" (the credential endpoint answers invalid_credential_request),
 // "oversized" (it answers a body larger than any wallet should take), "expired" (the code
-// is already past its expiry).
+// is already past its expiry), "wrong_cnf" (the credential is bound to another key than
+// the one the wallet proved).
 async function makeOffer(options) {
   const code = crypto.randomBytes(24).toString('base64url')
   const txCode = options.tx_code === false ? undefined : String(crypto.randomInt(100000, 1000000))
@@ -220,9 +231,9 @@ async function token(req, res, raw) {
 function nonce(res) {
   const cNonce = crypto.randomBytes(16).toString('base64url')
   cNonces.set(cNonce, Date.now() + 300_000)
-  send(res, 200, issuer.createNonceResponse({ cNonce, cNonceExpiresIn: 300 }), {
-    'DPoP-Nonce': dpopNonces.credential,
-  })
+  if (!settings.nonce_endpoint_dpop_nonce) dpopNonces.credential = crypto.randomUUID()
+  const headers = settings.nonce_endpoint_dpop_nonce ? { 'DPoP-Nonce': dpopNonces.credential } : {}
+  send(res, 200, issuer.createNonceResponse({ cNonce, cNonceExpiresIn: 300 }), headers)
 }
 
 async function credential(req, res, raw) {
@@ -286,7 +297,7 @@ async function credential(req, res, raw) {
   const header = { kid: issuerKid }
   if (config.x5c) header.x5c = config.x5c
   const compact = await sdjwt.issue(
-    { iss: base, iat: now, exp: now + 365 * 86400, vct: VCT, cnf: { jwk: signer.publicJwk }, ...claims },
+    { iss: base, iat: now, exp: now + 365 * 86400, vct: VCT, cnf: { jwk: await boundKey(offer, signer) }, ...claims },
     { _sd: ['given_name', 'family_name', 'learning_outcomes'] },
     { header },
   )
@@ -295,8 +306,28 @@ async function credential(req, res, raw) {
   })
 }
 
+async function boundKey(offer, signer) {
+  if (offer.mode !== 'wrong_cnf') return signer.publicJwk
+  const { publicKey } = await ES256.generateKeyPair()
+  const { kty, crv, x, y } = publicKey
+  return { kty, crv, x, y }
+}
+
 async function route(req, res, raw) {
   const path = new URL(req.url, base).pathname
+  if (!path.startsWith('/control/')) {
+    count(`${req.method} ${path.startsWith('/offers/') ? '/offers' : path}`)
+    const writeHead = res.writeHead.bind(res)
+    res.writeHead = (status, ...rest) => {
+      count(`${path.startsWith('/offers/') ? '/offers' : path} ${status}`)
+      return writeHead(status, ...rest)
+    }
+  }
+  if (req.method === 'GET' && path === '/control/stats') return send(res, 200, stats)
+  if (req.method === 'POST' && path === '/control/settings') {
+    Object.assign(settings, JSON.parse(raw || '{}'))
+    return send(res, 200, settings)
+  }
   if (req.method === 'GET' && path === '/.well-known/openid-credential-issuer') return send(res, 200, issuerMetadata.credentialIssuer)
   if (req.method === 'GET' && path === '/.well-known/oauth-authorization-server') return send(res, 200, asMetadata)
   if (req.method === 'GET' && path === '/jwks') return send(res, 200, { keys: [{ ...issuerPublicJwk, kid: issuerKid, use: 'sig', alg: 'ES256' }] })
