@@ -14,10 +14,11 @@ are kept, never the presentations.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -121,7 +122,7 @@ def handle(
         raise _protocol("the response does not carry this request's state")
     token = _vp_token(payload)
     query = dcql.parse_query(pending.dcql)
-    ctx = verifier_context(instance, now=now)
+    ctx = _context(instance, now)
     entries: list[dict[str, Any]] = []
     presented: dict[str, list[dcql.Presented]] = {}
     for query_id, items in token.items():
@@ -149,6 +150,26 @@ def handle(
     if valid:
         return Outcome("answered", result)
     return Outcome("failed", result, "; ".join(problems)[:1000] or "not valid")
+
+
+@dataclass(frozen=True)
+class _AnchoredContext(VerifierContext):
+    """The verifier context with the X.509 trust anchors the SD-JWT VC check reads
+    (``ctx.trust_anchors``; to move into VerifierContext and ``verifier_context`` itself)."""
+
+    trust_anchors: tuple[Any, ...] = ()
+
+
+def _context(instance: Instance, now: datetime) -> VerifierContext:
+    """The product's verifier context, with the instance's X.509 trust anchors for the
+    ``x5c`` chains of SD-JWT VCs (configured files, the test CA when trusted)."""
+    ctx = verifier_context(instance, now=now)
+    if getattr(ctx, "trust_anchors", None):
+        return ctx
+    certificates = importlib.import_module("microcred.services.certificates")
+    values = {f.name: getattr(ctx, f.name) for f in fields(ctx)}
+    values["trust_anchors"] = tuple(certificates.trust_anchors(instance))
+    return _AnchoredContext(**values)
 
 
 def _failed(fmt: str, message: str) -> tuple[dict[str, Any], None]:
