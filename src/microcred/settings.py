@@ -50,6 +50,12 @@ class Settings:
     # JSON-LD contexts the operator supplies as files, "URL=FILE" each (MICROCRED_EXTRA_CONTEXTS,
     # comma or newline separated, or a TOML list): served offline, never fetched
     extra_contexts: tuple[str, ...] = ()
+    # trust anchors of the verifiers (x5c chains): files of PEM CA certificates and ETSI
+    # TS 119 612 trusted-list XML (MICROCRED_TRUST_ANCHORS, comma or newline separated, or a
+    # TOML list); and whether the instance's own TEST CA is one (off unless set: the demo
+    # and tests set it)
+    trust_anchors: tuple[Path, ...] = ()
+    trust_test_ca: bool = False
     # outgoing e-mail (invitations, password resets, claim links); None: written to the outbox
     smtp: SmtpSettings | None = None
     mail_from: str = "microcred@localhost"
@@ -108,7 +114,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         raise SettingsError(
             "extra_contexts: a list of URL=FILE strings (or one comma-separated string)"
         )
+    trust_test_ca = (value("trust_test_ca") or "false").strip().lower()
+    if trust_test_ca not in _BOOLEANS:
+        raise SettingsError(
+            f"{ENV_PREFIX}TRUST_TEST_CA: {trust_test_ca[:40]!r} is not one of "
+            "true, false, 1, 0, yes, no"
+        )
     return Settings(
+        trust_anchors=_paths(
+            env.get(f"{ENV_PREFIX}TRUST_ANCHORS") or file_values.get("trust_anchors")
+        ),
+        trust_test_ca=_BOOLEANS[trust_test_ca],
         smtp=_smtp(value, env),
         mail_from=(value("mail_from") or "microcred@localhost").strip(),
         home=home,
@@ -149,3 +165,15 @@ def _smtp(value: Callable[[str], str | None], env: Mapping[str, str]) -> SmtpSet
         password=env.get(f"{ENV_PREFIX}SMTP_PASSWORD") or None,
     )
 
+
+def _paths(raw: object) -> tuple[Path, ...]:
+    """Files named by a setting: a TOML list, or one comma or newline separated string."""
+    if raw is None:
+        return ()
+    if isinstance(raw, list):
+        parts = [str(item) for item in raw]
+    elif isinstance(raw, str):
+        parts = raw.replace("\n", ",").split(",")
+    else:
+        raise SettingsError("trust_anchors: a list of file paths (or one comma-separated string)")
+    return tuple(Path(part.strip()).expanduser() for part in parts if part.strip())
