@@ -27,6 +27,12 @@ from microcred.formats.ob2 import decode_jws, is_ob2_assertion
 from microcred.formats.ob3 import award_to_ob3
 from microcred.formats.reading import ELM_TYPES, ModelReading, is_sealed, read_model, types_of
 from microcred.formats.sd_jwt_vc import claims_of, is_sd_jwt_vc, read_claims, unverified_claims
+from microcred.formats.vc_jose_cose import (
+    is_vc_cose,
+    is_vc_sd_jwt,
+    unverified_cose_payload,
+    unverified_sd_jwt_payload,
+)
 from microcred.formats.vc_jwt import is_vc_jwt, unverified_credential
 from microcred.model.award import Award
 
@@ -53,6 +59,8 @@ class FormatName(StrEnum):
     JADES = "jades"  # an ELM credential sealed with JAdES (Europass EDC)
     OB2 = "ob2"  # Open Badges 2.0 assertion (hosted, or signed as an RS256 JWS)
     VC_JWT_11 = "vc-jwt-1.1"  # VC-JWT 1.1 (VC DM 1.1 6.3.1, OB 3.0 8.2): a JWT, the `vc` claim
+    VC_SD_JWT = "vc-sd-jwt"  # VC-JOSE-COSE 3.2: a W3C credential secured as an SD-JWT
+    VC_COSE = "vc-cose"  # VC-JOSE-COSE 3.3: a W3C credential secured with COSE_Sign1
     SD_JWT = "sd-jwt"  # SD-JWT VC (dc+sd-jwt, RFC 9901): a form of an issued record
 
 
@@ -163,6 +171,14 @@ def _ob3_detect(parsed: ParsedInput) -> bool:
 
 # In the order they are tried: the first whose `detect` is true is the input's format.
 FORMATS: tuple[Format, ...] = (
+    # Before SD-JWT VC: both are SD-JWTs; this one's typ is vc+sd-jwt (a W3C credential).
+    Format(
+        FormatName.VC_SD_JWT,
+        "VC-JOSE-COSE SD-JWT (vc+sd-jwt)",
+        is_vc_sd_jwt,
+        unverified_sd_jwt_payload,
+    ),
+    Format(FormatName.VC_COSE, "VC-JOSE-COSE COSE (vc+cose)", is_vc_cose, unverified_cose_payload),
     Format(
         FormatName.SD_JWT,
         "SD-JWT VC (dc+sd-jwt)",

@@ -229,6 +229,13 @@ class Jades:
         )
 
 
+def _jose_cose_envelopes() -> dict[FormatName, Envelope]:
+    # Imported here: verify.jose_cose_envelopes builds on this module's Opened.
+    from microcred.verify.jose_cose_envelopes import VcCose, VcSdJwt
+
+    return {FormatName.VC_SD_JWT: VcSdJwt(), FormatName.VC_COSE: VcCose()}
+
+
 class SdJwtVc:
     """An SD-JWT VC (``dc+sd-jwt``): the issuer's signature (x5c or kid), every disclosure and
     a Key Binding JWT when present (`verify.sd_jwt_vc.open_sd_jwt_vc`). `verify_credential`
@@ -253,4 +260,5 @@ ENVELOPES: Mapping[FormatName, Envelope] = {
     # as what it is on the wire.
     FormatName.OB2: DataIntegrity(),
     FormatName.SD_JWT: SdJwtVc(),
+    **_jose_cose_envelopes(),
 }

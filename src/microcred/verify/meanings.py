@@ -65,6 +65,7 @@ MEANINGS: dict[str, str] = {
     "parse.json": _("The credential could be read."),
     "parse.jwt": _("The credential could be read."),
     "parse.jades": _("The credential could be read."),
+    "parse.cose": _("The credential could be read."),
     "schema.ok": _("The document follows the credential data model."),
     "schema.invalid": _NOT_DATA_MODEL,
     "schema.jsonld": _NOT_DATA_MODEL,

@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from microcred.formats.dates import parse_timestamp
-from microcred.formats.inputs import InputError, parse_input
-from microcred.formats.presentation import ENVELOPED_TYPE, VC_JWT_DATA_URL
+from microcred.formats.inputs import InputError, ParsedInput, parse_input
+from microcred.formats.presentation import ENVELOPED_TYPE
+from microcred.formats.vc_jose_cose import PRESENTATION_TYPS, cose_typ, enveloped, sd_jwt_typ
 from microcred.formats.vc_jwt import presentation_from_claims
 from microcred.jsonld.errors import JsonLdError
 from microcred.proofs.did import resolve_verification_method
@@ -46,6 +47,7 @@ from microcred.verify.credential import (
     context_problems,
     verify_credential,
 )
+from microcred.verify.jose_cose_envelopes import verify_secured_presentation
 from microcred.verify.proof_checks import PRESENTATION, PRESENTATION_JWT, proof_failure
 from microcred.verify.report import (
     Check,
@@ -161,6 +163,10 @@ def is_presentation(document_or_jwt: dict[str, Any] | str | bytes) -> bool:
         parsed = parse_input(document_or_jwt)
     except InputError:
         return False
+    if parsed.sd_jwt is not None:
+        return sd_jwt_typ(parsed) in PRESENTATION_TYPS  # vp+sd-jwt (VC-JOSE-COSE 3.2)
+    if parsed.cose is not None:
+        return cose_typ(parsed) in PRESENTATION_TYPS  # vp+cose (VC-JOSE-COSE 3.3)
     if parsed.jwt is not None:
         header = _jwt_part(parsed.jwt, 0)
         if not isinstance(header, dict):
@@ -407,13 +413,12 @@ def _unreadable(message: str) -> VerificationReport:
 def _verify_embedded(item: dict[str, Any], ctx: VerifierContext) -> VerificationReport:
     if ENVELOPED_TYPE in _types(item):
         url = item.get("id")
-        if isinstance(url, str) and url.startswith(VC_JWT_DATA_URL):
-            return verify_credential(url[len(VC_JWT_DATA_URL) :], ctx)
-        media = url.split(",", 1)[0] if isinstance(url, str) else "none"
-        return _unreadable(
-            f"an enveloped credential of type {media[:80]!r} cannot be read: only "
-            f"{VC_JWT_DATA_URL}<jwt> is supported"
-        )
+        if not isinstance(url, str):
+            return _unreadable("an enveloped credential needs its data: URL as id")
+        try:
+            return verify_credential(enveloped(url), ctx)
+        except InputError as exc:
+            return _unreadable(str(exc))
     return verify_credential(item, ctx)
 
 
@@ -552,6 +557,8 @@ def _run(
     except InputError as exc:
         b.checks.add(Check("parse", "fail", str(exc), "parse.error"))
         return b.stop("not checked: the input could not be read")
+    if parsed.sd_jwt is not None or parsed.cose is not None:
+        return _run_secured(b, parsed, ctx, challenge, domain, require_binding)
     token = parsed.jwt
     legacy, claims = False, None  # the JWT's payload; legacy: a VP-JWT 1.1 (a vp claim)
     if token is not None:
@@ -612,6 +619,44 @@ def _run(
         )
     else:
         proof, signers = _di_proof(vp, ctx, finder, challenge, domain)
+    b.checks.add(proof)
+    b.verified = proof.code in PROOF_VERIFIED
+    b.credentials = _bind(vp, b.verified, signers, _credentials(vp, ctx))
+    b.checks.add(_holder_check(vp, proof, signers, b.credentials, require_binding))
+
+
+def _run_secured(
+    b: _Builder,
+    parsed: ParsedInput,
+    ctx: VerifierContext,
+    challenge: str | None,
+    domain: str | None,
+    require_binding: bool,
+) -> None:
+    """A ``vp+sd-jwt`` or ``vp+cose`` (VC-JOSE-COSE 3.2, 3.3): the same steps as a vp+jwt."""
+    finder = DocumentFinder(ctx.documents, ctx.fetch)
+    what, vp, error, signers = verify_secured_presentation(parsed, finder, ctx.now)
+    if vp is None:
+        b.checks.add(
+            Check("parse", "fail", f"the {what} does not carry a JSON object", "parse.error")
+        )
+        return b.stop("not checked: the input could not be read")
+    b.checks.add(Check("parse", "pass", f"read a VC-JOSE-COSE presentation ({what})", "parse.jwt"))
+    b.presentation = vp
+    b.summary = {"holder": _holder_id(vp), "format": what}
+    errors = _schema_problems(vp)
+    if errors:
+        b.checks.add(Check("schema", "fail", "; ".join(errors), "schema.invalid"))
+        return b.stop("not checked: the presentation does not follow the data model")
+    b.checks.add(
+        Check("schema", "pass", "follows the W3C VC data model for presentations", "schema.ok")
+    )
+    if error is not None:
+        proof, signers = proof_failure(error, finder, PRESENTATION_JWT), []
+    else:
+        problem = _binding_problem(vp.get("nonce"), vp.get("aud"), challenge, domain, jwt=True)
+        verified = Check("proof", "pass", f"signature verified (VC-JOSE-COSE, {what})", "proof.ok")
+        proof = problem or _no_challenge_note(verified, challenge)
     b.checks.add(proof)
     b.verified = proof.code in PROOF_VERIFIED
     b.credentials = _bind(vp, b.verified, signers, _credentials(vp, ctx))
