@@ -15,6 +15,7 @@ from microcred.proofs.keys import P256KeyPair
 from microcred.services import certificates
 from microcred.services.instance import Instance
 from microcred.services.vcapi import ensure_p256_key
+from microcred.services.verifying import verifier_context
 from microcred.store.db import read_transaction
 from microcred.store.tables import AuditEntry, InstanceTestCA
 
@@ -118,6 +119,9 @@ def test_trust_anchors_follow_the_settings(tmp_path, database_url, org, instance
     )
     try:
         assert certificates.trust_anchors(configured) == [outside.root, ca.root]
+        context = verifier_context(configured, now=configured.now())
+        assert context.trust_anchors == (outside.root, ca.root)
+        assert verifier_context(instance, now=instance.now()).trust_anchors == ()
     finally:
         configured.close()
     missing = dataclasses.replace(instance.settings, trust_anchors=(tmp_path / "none.pem",))

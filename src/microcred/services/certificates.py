@@ -149,6 +149,15 @@ def test_ca(instance: Instance) -> TestCA:
         return _load_test_ca(instance, row)
 
 
+def test_ca_root(instance: Instance) -> x509.Certificate:
+    """The TEST CA's root certificate (made on first use), without decrypting its keys."""
+    with read_transaction(instance.sessions) as session:
+        row = session.get(InstanceTestCA, _TEST_CA_ROW)
+        if row is not None:
+            return from_pem(row.certificates_pem)[0]
+    return test_ca(instance).root
+
+
 def _load_test_ca(instance: Instance, row: InstanceTestCA) -> TestCA:
     keys = decrypt_private_key(dict(row.encrypted_keys), key=instance.secret, aad=_TEST_CA_AAD)
     return TestCA.from_pem(row.certificates_pem.encode("ascii") + keys)
@@ -398,7 +407,7 @@ def anchors_for(settings: Settings, instance: Instance | None = None) -> list[x5
     ``trust_test_ca`` is set and there is an instance."""
     anchors = _file_anchors(tuple(settings.trust_anchors))
     if instance is not None and settings.trust_test_ca:
-        anchors.append(test_ca(instance).root)
+        anchors.append(test_ca_root(instance))
     return anchors
 
 

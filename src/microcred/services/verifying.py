@@ -93,8 +93,14 @@ def verifier_context(
     if instance is not None:
         extra["status_lists"] = instance.status_lists
         extra["status_tokens"] = instance.status_tokens
+    # X.509 anchors for x5c chains: the operator's files, and the instance's TEST CA only
+    # when trust_test_ca is set (services/certificates.py; imported here, it imports vcapi)
+    from microcred.services.certificates import anchors_for
+
+    anchors = tuple(anchors_for(config, instance)) if config is not None else ()
     return VerifierContext(
         now=now,
+        trust_anchors=anchors,
         documents=dict(documents or {}),
         fetch=chain(sources),
         fetch_token=_first_token(token_sources),
