@@ -168,7 +168,7 @@ def well_known(identifier: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/.well-known/{name}{path}", "", ""))
 
 
-def _oauth_error(answer: Answer) -> tuple[str | None, str]:
+def oauth_error_of(answer: Answer) -> tuple[str | None, str]:
     """The error code and a short description from an OAuth error answer (or its status)."""
     try:
         body = json.loads(answer.body) if answer.body else {}
@@ -230,7 +230,7 @@ class Session:
     def get_json(self, step: str, url: str, what: str) -> dict[str, Any]:
         answer = self.send(step, "GET", url, {"Accept": "application/json"}, None)
         if answer.status != 200:
-            code, description = _oauth_error(answer)
+            code, description = oauth_error_of(answer)
             raise ReceiveError(step, f"{what} could not be had: {description}", oauth_error=code)
         return _json_object(answer.body, step, what)
 
@@ -304,7 +304,7 @@ def access_token(
         answer = session.send("token", "POST", url, headers, urlencode(form).encode("ascii"))
         if answer.status == 200:
             break
-        code, description = _oauth_error(answer)
+        code, description = oauth_error_of(answer)
         if code == "use_dpop_nonce" and dpop and attempt == 0:
             continue
         field_name = "tx_code" if code == "invalid_grant" and offer.tx_code is not None else "offer"
@@ -330,7 +330,7 @@ def c_nonce(session: Session, metadata: dict[str, Any]) -> str | None:
         return None
     answer = session.send("nonce", "POST", url, {}, b"")
     if answer.status != 200:
-        code, description = _oauth_error(answer)
+        code, description = oauth_error_of(answer)
         raise ReceiveError("nonce", f"no c_nonce: {description}", oauth_error=code)
     return _text(
         _json_object(answer.body, "nonce", "the nonce response").get("c_nonce"),
@@ -376,7 +376,7 @@ def request_credential(
         answer = session.send("credential", "POST", url, headers, content)
         if answer.status == 200:
             break
-        code, description = _oauth_error(answer)
+        code, description = oauth_error_of(answer)
         if attempt == 0 and code == "use_dpop_nonce" and scheme == "DPoP":
             continue
         if attempt == 0 and code == "invalid_nonce" and bound:
