@@ -17,6 +17,7 @@ from microcred.cli import (
     issue,
     jobs,
     keys,
+    member,
     offer,
     org,
     request,
@@ -61,6 +62,7 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("offer")(offer.offer)
 app.add_typer(token.token_app, name="token")
+app.add_typer(member.member_app, name="member")
 app.command("worker")(jobs.worker)
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(request.request_app, name="request")

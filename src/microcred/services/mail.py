@@ -61,9 +61,10 @@ def message(instance: Instance, to: str, subject: str, body: str, lang: str) -> 
     msg["Subject"] = subject
     msg["Date"] = formatdate(instance.now().timestamp(), usegmt=True)
     msg["Message-ID"] = make_msgid(domain=instance.settings.mail_from.rpartition("@")[2] or None)
-    msg["Content-Language"] = lang
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(body)
+    # 8bit: the links stay whole lines (quoted-printable would break them); lines are short
+    msg.set_content(body, cte="8bit")
+    msg["Content-Language"] = lang
     return msg
 
 

@@ -27,8 +27,9 @@ def reset_link(instance: Instance, secret: str) -> str:
     return f"{instance.base_url}/console/reset/{secret}"
 
 
-def _when(lang: str, at: datetime) -> str:
-    return i18n.translator(lang).datetime(at)
+def _when(lang: str, at: datetime, *, with_time: bool = False) -> str:
+    t = i18n.translator(lang)
+    return f"{t.datetime(at)} UTC" if with_time else t.date(at)
 
 
 def invite(
@@ -53,7 +54,7 @@ def invite(
     expires = instance.now() + timedelta(days=members.INVITATION_DAYS)
     context = {
         "org": view.org_name,
-        "inviter": inviter or view.org_name,
+        "inviter": inviter,
         "role": t.gettext(members.ROLE_LABELS[view.role]),
         "link": link,
         "email": view.email,
@@ -76,7 +77,7 @@ def send_reset(instance: Instance, email: str) -> list[mail.Sent]:
         context = {
             "org": view.org_name,
             "link": reset_link(instance, secret),
-            "expires": _when(view.lang, expires),
+            "expires": _when(view.lang, expires, with_time=True),
         }
         out.append(mail.send(instance, view.email, "password_reset", view.lang, context))
     return out
