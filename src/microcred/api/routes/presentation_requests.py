@@ -77,7 +77,7 @@ class PresentationRequestPublic(BaseModel):
     response_model=PresentationRequestCreated,
     status_code=201,
     summary="Ask a wallet for credentials (OpenID4VP 1.0 with DCQL)",
-    responses={**ORG_ROUTE_ERRORS, **error_responses(409)},
+    responses={**ORG_ROUTE_ERRORS, **error_responses(400, 409)},
 )
 def create_request(
     instance: InstanceDep, principal: CanRead, body: PresentationRequestCreate

@@ -1,0 +1,152 @@
+"""``/api/v1/orgs/{org}/presentation-requests`` and the wallet endpoints ``/oid4vp/...``:
+create with a token, read back, the request object at the request_uri (GET and POST), the
+response_uri's OAuth error bodies, and the refusals (bad DCQL, no certificate, another
+organisation, unknown ids)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from microcred.api import create_app
+from microcred.services import organisations, tokens
+from microcred.settings import Settings
+from tests.api.conftest import ALL_SCOPES, CheckingClient, assert_error_shape, bearer
+
+QUERY: dict[str, Any] = {
+    "credentials": [
+        {
+            "id": "micro",
+            "format": "dc+sd-jwt",
+            "meta": {"vct_values": ["urn:eu.europa.ec.eudi:learning:credential:1"]},
+            "claims": [{"path": ["family_name"]}, {"path": ["achievement_title"]}],
+        }
+    ]
+}
+
+
+@pytest.fixture()
+def world(tmp_path, database_url):
+    settings = Settings(
+        home=tmp_path / "home",
+        database_url=database_url,
+        secret_key="test",
+        base_url="http://testserver",
+        trust_test_ca=True,
+    )
+    app = create_app(settings)
+    instance = app.state.instance
+    org = organisations.create(instance, name="Darba devējs SIA", country="LV")
+    _, secret = tokens.create(instance, org.slug, "t", ALL_SCOPES)
+    with CheckingClient(app) as client:
+        yield client, org, bearer(secret), instance
+
+
+def _part(jwt: str, index: int) -> dict[str, Any]:
+    raw = jwt.split(".")[index]
+    data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    return data
+
+
+def test_create_read_and_fetch_the_request_object(world):
+    client, org, headers, _ = world
+    made = client.post(
+        f"/api/v1/orgs/{org.slug}/presentation-requests",
+        json={"dcql_query": QUERY},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["link"].startswith("openid4vp://?client_id=x509_hash%3A")
+    assert body["haip_link"].startswith("haip-vp://")
+    assert body["client_id"].startswith("x509_hash:")
+    assert body["request_uri"] == f"http://testserver/oid4vp/requests/{body['id']}"
+
+    got = client.get(f"/api/v1/orgs/{org.slug}/presentation-requests/{body['id']}", headers=headers)
+    assert got.status_code == 200
+    assert got.json()["status"] == "pending" and got.json()["result"] is None
+    assert got.json()["dcql_query"] == QUERY
+
+    jwt = client.get(body["request_uri"])
+    assert jwt.status_code == 200
+    assert jwt.headers["content-type"].startswith("application/oauth-authz-req+jwt")
+    assert jwt.headers["cache-control"] == "no-store"
+    header, claims = _part(jwt.text, 0), _part(jwt.text, 1)
+    assert header["typ"] == "oauth-authz-req+jwt" and header["alg"] == "ES256"
+    assert len(header["x5c"]) == 2  # leaf and intermediate, no root
+    assert claims["client_id"] == body["client_id"]
+    assert claims["response_uri"] == f"http://testserver/oid4vp/responses/{body['id']}"
+
+    posted = client.post(
+        body["request_uri"],
+        data={"wallet_nonce": "abc"},
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert posted.status_code == 200 and _part(posted.text, 1)["wallet_nonce"] == "abc"
+
+
+def test_the_response_uri_answers_oauth_errors(world):
+    client, org, headers, _ = world
+    made = client.post(
+        f"/api/v1/orgs/{org.slug}/presentation-requests",
+        json={"dcql_query": QUERY},
+        headers=headers,
+    ).json()
+    plain = client.post(f"/oid4vp/responses/{made['id']}", data={"vp_token": "{}", "state": "x"})
+    assert plain.status_code == 400
+    assert plain.json()["error"] == "invalid_request"
+    assert "encrypted" in plain.json()["error_description"]
+    garbage = client.post(f"/oid4vp/responses/{made['id']}", data={"response": "a.b.c.d.e"})
+    assert garbage.status_code == 400 and garbage.json()["error"] == "invalid_request"
+    wrong_type = client.post(f"/oid4vp/responses/{made['id']}", json={"response": "x"})
+    assert wrong_type.status_code == 400
+    unknown = client.post(
+        "/oid4vp/responses/00000000-0000-0000-0000-000000000000", data={"response": "x"}
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"] == "invalid_request"
+    missing = client.get("/oid4vp/requests/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and missing.json()["error"] == "invalid_request"
+
+
+def test_refusals(world):
+    client, org, headers, instance = world
+    bad = client.post(
+        f"/api/v1/orgs/{org.slug}/presentation-requests",
+        json={"dcql_query": {"credentials": []}},
+        headers=headers,
+    )
+    error = assert_error_shape(bad)
+    assert error["field"] == "dcql" and "credentials" in error["message"]
+    made = client.post(
+        f"/api/v1/orgs/{org.slug}/presentation-requests",
+        json={"dcql_query": QUERY},
+        headers=headers,
+    ).json()
+    other = organisations.create(instance, name="Cits SIA", country="LV")
+    _, secret = tokens.create(instance, other.slug, "t", ALL_SCOPES)
+    hidden = client.get(
+        f"/api/v1/orgs/{other.slug}/presentation-requests/{made['id']}", headers=bearer(secret)
+    )
+    assert_error_shape(hidden, 404)
+    assert_error_shape(
+        client.get(f"/api/v1/orgs/{org.slug}/presentation-requests/{made['id']}"), 401
+    )
+
+
+def test_without_a_certificate_the_request_asks_for_one(client, org, admin):
+    answer = client.post(
+        f"/api/v1/orgs/{org.slug}/presentation-requests", json={"dcql_query": QUERY}, headers=admin
+    )
+    error = assert_error_shape(answer)
+    assert error["field"] == "certificate" and "certificate" in error["message"]
+    # the redirect_uri prefix needs none
+    answer = client.post(
+        f"/api/v1/orgs/{org.slug}/presentation-requests",
+        json={"dcql_query": QUERY, "client_id_prefix": "redirect_uri"},
+        headers=admin,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["client_id"].startswith("redirect_uri:http://testserver/oid4vp/")
