@@ -12,7 +12,6 @@ from microcred.api import errors, log_redaction
 from microcred.api.headers import SecurityHeaders
 from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
 from microcred.api.routes import (
-    certificates,
     credentials,
     jobs,
     members,
@@ -25,6 +24,7 @@ from microcred.api.routes import (
     token_status,
     tokens,
     vcapi,
+    vct,
     verify,
     wallet,
 )
@@ -93,7 +93,7 @@ def create_app(
         jobs,
         presentation_requests,
         openid4vci,
-        certificates,
+        vct,
     ):
         app.include_router(module.router)
     from microcred.web import mount as mount_web

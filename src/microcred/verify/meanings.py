@@ -65,10 +65,12 @@ MEANINGS: dict[str, str] = {
     "parse.json": _("The credential could be read."),
     "parse.jwt": _("The credential could be read."),
     "parse.jades": _("The credential could be read."),
+    "parse.sd_jwt": _("The credential could be read."),
     "parse.cose": _("The credential could be read."),
     "schema.ok": _("The document follows the credential data model."),
     "schema.invalid": _NOT_DATA_MODEL,
     "schema.jsonld": _NOT_DATA_MODEL,
+    "schema.sd_jwt_vc": _NOT_DATA_MODEL,
     "schema.ob3": _("Some optional parts of the data model are not as expected."),
     "schema.credential_schema": _(
         "The credential does not follow the schema it says it follows, so it cannot be relied on."
@@ -95,6 +97,9 @@ MEANINGS: dict[str, str] = {
     "proof.key_unavailable": "",
     "issuer.ok": _("The signing key belongs to the issuer named in the credential."),
     "issuer.seal": _("The signing key belongs to the issuer named in the credential."),
+    "issuer.certificate": _(
+        "The credential was signed with the certificate of the issuer it names."
+    ),
     "issuer.mismatch": _WRONG_ISSUER,
     "issuer.missing": _WRONG_ISSUER,
     "issuer_certificate.trusted": _(
