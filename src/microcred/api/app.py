@@ -12,6 +12,7 @@ from microcred.api import errors, log_redaction
 from microcred.api.headers import SecurityHeaders
 from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
 from microcred.api.routes import (
+    certificates,
     credentials,
     jobs,
     members,
@@ -93,6 +94,7 @@ def create_app(
         jobs,
         presentation_requests,
         openid4vci,
+        certificates,
         vct,
     ):
         app.include_router(module.router)
