@@ -1,0 +1,145 @@
+"""A microcred wallet receives from microcred's own OpenID4VCI issuer (the same instance,
+served by uvicorn on 127.0.0.1): the offer `microcred offer` prints, by value and by
+reference, with its PIN; the SD-JWT VC (x5c of the instance's TEST CA, trusted here), the
+OB 3.0 Data Integrity credential (ldp_vc) and its VC-JWT (jwt_vc_json) are kept and valid."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from microcred.api import create_app
+from microcred.model.files import load_data
+from microcred.services import certificates, credentials, holders, organisations, specifications
+from microcred.services.credentials import IssueRequest
+from microcred.services.instance import Instance
+from microcred.services.wallet.openid4vci_receive import ReceiveError, bound_key, receive
+from microcred.settings import Settings
+
+SPEC = Path(__file__).resolve().parents[3] / "examples" / "specs" / "university-data-analysis.yaml"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Served:
+    url: str
+    instance: Instance
+    org: str
+    credential_id: str
+    settings: Settings
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    home = tmp_path_factory.mktemp("own-issuer")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        home=home / "home",
+        database_url=f"sqlite:///{home / 'db.sqlite3'}",
+        secret_key="own-issuer-test",
+        base_url=url,
+        allowed_hosts=(url,),
+        outbound_allow_private=True,  # the wallet reaches its own instance on loopback
+        trust_test_ca=True,
+    )
+    app = create_app(settings)
+    instance: Instance = app.state.instance
+    org = organisations.create(instance, name="Rīgas Tehniskā koledža", country="LV")
+    spec = specifications.publish(instance, org.slug, load_data(SPEC))
+    certificates.make_test_chain(instance, org.slug)
+    issued = credentials.issue(
+        instance, org.slug, spec.id, IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30")
+    )
+    holders.create(instance, name="Anna Bērziņa", handle="anna")
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the issuer did not start")
+        time.sleep(0.05)
+    yield Served(url, instance, org.slug, issued.id, settings)
+    server.should_exit = True
+    thread.join(10)
+    instance.close()
+
+
+def _offer(served: Served, monkeypatch: pytest.MonkeyPatch, *configurations: str) -> dict:
+    """What `microcred offer --pre-authorized --tx-code --json` prints."""
+    from microcred.cli.main import app
+
+    monkeypatch.setenv("MICROCRED_HOME", str(served.settings.home))
+    monkeypatch.setenv("MICROCRED_DATABASE_URL", served.settings.database_url)
+    monkeypatch.setenv("MICROCRED_SECRET_KEY", "own-issuer-test")
+    monkeypatch.setenv("MICROCRED_BASE_URL", served.url)
+    args = ["offer", "--org", served.org, "--credential", served.credential_id]
+    args += ["--pre-authorized", "--tx-code", "--json"]
+    for configuration in configurations:
+        args += ["--configuration", configuration]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    printed: dict = json.loads(done.stdout)
+    return printed
+
+
+def test_receives_the_sd_jwt_vc_from_the_same_instance(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    printed = _offer(served, monkeypatch)
+    assert printed["tx_code"]
+    [(item, created)] = receive(
+        served.instance, "anna", printed["offer"], tx_code=printed["tx_code"]
+    )
+    assert created and item.kind == "sd-jwt-vc" and item.source == "openid4vci"
+    assert item.status == "valid", item.report
+    assert item.issuer_name == "Rīgas Tehniskā koledža"
+    key = bound_key(served.instance, "anna", item.id)
+    assert key is not None
+    # the same offer cannot be received twice
+    with pytest.raises(ReceiveError) as caught:
+        receive(served.instance, "anna", printed["offer"], tx_code=printed["tx_code"])
+    assert (caught.value.step, caught.value.oauth_error) == ("token", "invalid_grant")
+
+
+def test_receives_the_w3c_formats_by_reference(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    printed = _offer(
+        served, monkeypatch, "eu_micro_credential_ldp_vc", "eu_micro_credential_jwt_vc_json"
+    )
+    reference = "openid-credential-offer://?credential_offer_uri=" + printed["offer_uri"]
+    kept = receive(served.instance, "anna", reference, tx_code=printed["tx_code"])
+    kinds = sorted(item.kind for item, _created in kept)
+    assert len(kinds) == 2 and "vc-jwt" in kinds, kinds
+    for item, _created in kept:
+        assert item.status == "valid", (item.kind, item.report)
+        assert item.title == kept[0][0].title
+
+
+def test_wrong_pin_at_the_own_issuer(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    printed = _offer(served, monkeypatch)
+    wrong = "0000000" if printed["tx_code"] != "0000000" else "1111111"
+    with pytest.raises(ReceiveError) as caught:
+        receive(served.instance, "anna", printed["offer"], tx_code=wrong)
+    assert (caught.value.step, caught.value.oauth_error, caught.value.field) == (
+        "token",
+        "invalid_grant",
+        "tx_code",
+    )
