@@ -5,16 +5,20 @@ OB 3.0 Data Integrity credential (ldp_vc) and its VC-JWT (jwt_vc_json) are kept 
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from microcred.api import create_app
@@ -25,6 +29,8 @@ from microcred.services.instance import Instance
 from microcred.services.wallet.openid4vci_receive import ReceiveError, bound_key, receive
 from microcred.settings import Settings
 
+PASSWORD = "correct horse 15"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 SPEC = Path(__file__).resolve().parents[3] / "examples" / "specs" / "university-data-analysis.yaml"
 
 
@@ -37,6 +43,7 @@ def _free_port() -> int:
 
 @dataclass
 class Served:
+    app: Any
     url: str
     instance: Instance
     org: str
@@ -66,7 +73,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     issued = credentials.issue(
         instance, org.slug, spec.id, IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30")
     )
-    holders.create(instance, name="Anna Bērziņa", handle="anna")
+    holders.create(instance, name="Anna Bērziņa", handle="anna", password=PASSWORD)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -75,7 +82,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the issuer did not start")
         time.sleep(0.05)
-    yield Served(url, instance, org.slug, issued.id, settings)
+    yield Served(app, url, instance, org.slug, issued.id, settings)
     server.should_exit = True
     thread.join(10)
     instance.close()
@@ -143,3 +150,41 @@ def test_wrong_pin_at_the_own_issuer(served: Served, monkeypatch: pytest.MonkeyP
         "invalid_grant",
         "tx_code",
     )
+
+
+def test_the_wallet_page_receives_and_names_a_wrong_pin(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = TestClient(served.app)
+    login = client.get("/wallet/login")
+    signed = client.post(
+        "/wallet/login",
+        data={"csrf": CSRF.search(login.text).group(1), "handle": "anna", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    page = client.get("/wallet/receive")
+    assert page.status_code == 200 and 'name="tx_code"' in page.text
+    csrf = CSRF.search(page.text).group(1)
+    assert client.post("/wallet/receive", data={"csrf": "forged", "offer": "x"}).status_code == 403
+
+    printed = _offer(served, monkeypatch)
+    wrong = client.post(
+        "/wallet/receive", data={"csrf": csrf, "offer": printed["offer"], "tx_code": "12"}
+    )
+    assert wrong.status_code == 422
+    text = html.unescape(wrong.text)
+    assert 'id="tx_code-error"' in text and "invalid_grant" in text
+    assert printed["offer"] in text  # the offer stays in the field for another try
+
+    done = client.post(
+        "/wallet/receive",
+        data={"csrf": csrf, "offer": printed["offer"], "tx_code": printed["tx_code"]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    shown = client.get(done.headers["location"])
+    assert shown.status_code == 200 and "Received:" in html.unescape(shown.text)
+
+    empty = client.post("/wallet/receive", data={"csrf": csrf, "offer": ""})
+    assert empty.status_code == 422 and 'id="offer-error"' in empty.text
