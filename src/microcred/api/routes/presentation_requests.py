@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from microcred.api.deps import CanRead, InstanceDep
-from microcred.api.errors import ORG_ROUTE_ERRORS, error_responses
+from microcred.api.errors import ERROR_REF, ORG_ROUTE_ERRORS, error_responses
 from microcred.services import presentation_requests
 from microcred.services.presentation_requests import ProtocolError
 
@@ -116,17 +116,25 @@ def _oauth_error(exc: ProtocolError) -> JSONResponse:
     )
 
 
+# The wallet endpoints answer OAuth error bodies; the app-wide answers (a NUL in the URL,
+# a body over the limit, a malformed path parameter) keep this API's one error shape.
 _OAUTH_ERROR: dict[str, Any] = {
-    "description": "an OAuth error (invalid_request, invalid_request_uri, ...)",
+    "description": "an OAuth error (invalid_request, invalid_request_uri, ...), or the "
+    "app-wide error shape",
     "content": {
         "application/json": {
             "schema": {
-                "type": "object",
-                "properties": {
-                    "error": {"type": "string"},
-                    "error_description": {"type": "string"},
-                },
-                "required": ["error"],
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "properties": {
+                            "error": {"type": "string"},
+                            "error_description": {"type": "string"},
+                        },
+                        "required": ["error", "error_description"],
+                    },
+                    {"$ref": ERROR_REF},
+                ]
             }
         }
     },
@@ -138,6 +146,7 @@ _REQUEST_OBJECT: dict[int | str, dict[str, Any]] = {
     },
     400: _OAUTH_ERROR,
     404: _OAUTH_ERROR,
+    413: _OAUTH_ERROR,
     422: _OAUTH_ERROR,
 }
 
@@ -195,6 +204,7 @@ async def post_request_object(
         200: {"description": "accepted", "content": {"application/json": {"schema": {}}}},
         400: _OAUTH_ERROR,
         404: _OAUTH_ERROR,
+        413: _OAUTH_ERROR,
         422: _OAUTH_ERROR,
     },
 )
