@@ -12,7 +12,7 @@ import typer
 from microcred.cli.common import handles_errors, write_text
 from microcred.cli.output import EXIT_INVALID, err_console, fail_usage, print_json
 from microcred.formats.inputs import InputError, parse_input
-from microcred.formats.registry import ExportableFormat, FormatName, detect
+from microcred.formats.registry import ExportableFormat, Format, FormatName, detect
 
 
 class ConvertTarget(StrEnum):
@@ -31,7 +31,10 @@ def _dump(value: dict[str, Any] | str) -> str:
 def export(
     credential_id: Annotated[str, typer.Argument(help="An issued credential's id (urn:uuid:...).")],
     fmt: Annotated[
-        ExportableFormat, typer.Option("--format", help="elm (Europass / ELM v3), ob3 or jwt.")
+        ExportableFormat,
+        typer.Option(
+            "--format", help="elm (Europass / ELM v3), ob3, jwt, or sd-jwt (a fresh SD-JWT VC)."
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
     org: Annotated[str | None, typer.Option(help="Only if issued by this organisation.")] = None,
@@ -51,6 +54,11 @@ def export(
 
 def _read_credential(file: Path) -> dict[str, Any]:
     """The credential a file carries, whatever its format (the registry recognises it)."""
+    return _read(file)[1]
+
+
+def _read(file: Path) -> tuple[Format, dict[str, Any]]:
+    """The format of a file and the credential it carries."""
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
@@ -65,7 +73,7 @@ def _read_credential(file: Path) -> dict[str, Any]:
     credential = found.credential(parsed)
     if credential is None:
         fail_usage(f"{file}: {found.title}, but the credential in it cannot be read")
-    return credential
+    return found, credential
 
 
 def convert(
@@ -85,10 +93,9 @@ def convert(
     use `microcred verify` on the original to check it."""
     from microcred.formats.elm import award_to_elm
     from microcred.formats.ob3 import MANDATORY_ELEMENTS, award_to_ob3
-    from microcred.formats.reading import read_model
 
-    credential = _read_credential(file)
-    reading = read_model(credential)
+    found, credential = _read(file)
+    reading = found.read(credential)  # an SD-JWT VC's claims too (its disclosures in place)
     if to is ConvertTarget.MODEL:
         data = reading.award.to_data() if reading.award is not None else reading.data
         write_text(
@@ -125,6 +132,8 @@ def convert(
     issuer_id = issuer or (
         original_issuer.get("id") if isinstance(original_issuer, dict) else original_issuer
     )
+    if issuer_id is None and found.name is FormatName.SD_JWT:
+        issuer_id = credential.get("iss")
     if not isinstance(issuer_id, str):
         fail_usage("the credential names no issuer; pass --issuer")
     if to is ConvertTarget.ELM:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -55,8 +55,19 @@ def issue(
     ] = None,
     fmt: Annotated[
         IssuableFormat,
-        typer.Option("--format", help="ob3: JSON-LD with a Data Integrity proof; jwt: VC-JOSE."),
+        typer.Option(
+            "--format",
+            help="ob3: JSON-LD with a Data Integrity proof; jwt: VC-JOSE; sd-jwt: an SD-JWT VC "
+            "(dc+sd-jwt; with --org the record is kept as OB3 and this is a form of it).",
+        ),
     ] = FormatName.OB3,
+    holder_jwk: Annotated[
+        Path | None,
+        typer.Option(
+            "--holder-jwk",
+            help="With --format sd-jwt: a JSON file with the holder's public JWK (cnf.jwk).",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the issued credential as JSON (with its id).")
     ] = False,
@@ -66,6 +77,7 @@ def issue(
     Either as an organisation of this instance (--org, --spec SPEC_ID) or from
     files alone (--spec FILE --key KEYFILE --out FILE).
     """
+    holder = _holder_jwk(holder_jwk, fmt)
     if org is not None:
         _issue_as_org(
             org,
@@ -80,6 +92,7 @@ def issue(
             fmt,
             out,
             as_json,
+            holder,
         )
         return
     if key is None or out is None:
@@ -112,7 +125,15 @@ def issue(
     controller = key_data.get("controller") if isinstance(key_data.get("controller"), str) else None
     vm = key_data.get("id") if isinstance(key_data.get("id"), str) else None
     try:
-        result = issue_award(award, keypair, issuer_id=controller, verification_method=vm, fmt=fmt)
+        result = issue_award(
+            award,
+            keypair,
+            issuer_id=controller,
+            verification_method=vm,
+            fmt=fmt,
+            base_url=config.base_url,
+            holder_jwk=holder,
+        )
     except JsonLdError as exc:
         fail_usage(f"cannot issue: {exc}")
     text = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False, indent=2)
@@ -121,6 +142,19 @@ def issue(
         print_json({"id": award.id, "file": str(out), "format": fmt.value})
     else:
         err_console.print(f"Issued {award.id} to {award.learner.name}: {out}")
+
+
+def _holder_jwk(path: Path | None, fmt: str) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    if fmt != FormatName.SD_JWT:
+        fail_usage(
+            "--holder-jwk binds an SD-JWT VC to the holder's key: use it with --format sd-jwt"
+        )
+    jwk = read_json_file(path, "a JWK file")
+    if isinstance(jwk.get("keys"), list) and len(jwk["keys"]) == 1:
+        jwk = jwk["keys"][0]  # a JWK Set of one key
+    return dict(jwk)
 
 
 def _issue_as_org(
@@ -136,6 +170,7 @@ def _issue_as_org(
     fmt: IssuableFormat,
     out: Path | None,
     as_json: bool,
+    holder: dict[str, Any] | None,
 ) -> None:
     from microcred.cli.instance import open_instance
     from microcred.services import credentials
@@ -149,12 +184,18 @@ def _issue_as_org(
         evidence_url=evidence_url,
         row_key=row_key,
     )
+    instance = open_instance()
     try:
-        result = credentials.issue(open_instance(), org, spec, request, fmt=fmt)
+        result = credentials.issue(instance, org, spec, request, fmt=fmt)
     except JsonLdError as exc:
         fail_usage(f"cannot issue: {exc}")
+    sd_jwt: str | None = None
+    if fmt == FormatName.SD_JWT:  # a form of the record just issued: fresh salts, its status
+        from microcred.services.sd_jwt_issuing import issue_sd_jwt_vc
+
+        sd_jwt = issue_sd_jwt_vc(instance, result.org, result.id, holder_jwk=holder)
     if out is not None:
-        document = result.credential()
+        document = sd_jwt if sd_jwt is not None else result.credential()
         write_text(
             out,
             (
@@ -165,7 +206,10 @@ def _issue_as_org(
             + "\n",
         )
     if as_json:
-        print_json(result.to_json())
+        shown = result.to_json()
+        if sd_jwt is not None:
+            shown.update(format=FormatName.SD_JWT.value, credential=sd_jwt)
+        print_json(shown)
     else:
         state = "issued" if result.created else "already issued earlier (same row key)"
         err_console.print(

@@ -60,6 +60,7 @@ def issue_award(
     created: datetime | None = None,
     issuer_profile: dict[str, Any] | None = None,
     base_url: str | None = None,
+    holder_jwk: dict[str, Any] | None = None,
 ) -> dict[str, Any] | str:
     """The award as a signed OB3 credential (Data Integrity), a vc+jwt string, or an SD-JWT VC
     string (its ``vct`` at ``base_url``, the instance's; no status without a record)."""
@@ -75,7 +76,7 @@ def issue_award(
     if fmt == FormatName.JWT:
         return sign_vc_jwt(credential, key, kid=vm)
     if fmt == FormatName.SD_JWT:
-        return _sd_jwt_vc(award, key, issuer, vm, created, issuer_profile, base_url)
+        return _sd_jwt_vc(award, key, issuer, vm, created, issuer_profile, base_url, holder_jwk)
     return sign_credential(credential, key, verification_method=vm, created=created)
 
 
@@ -87,6 +88,7 @@ def _sd_jwt_vc(
     created: datetime | None,
     profile: dict[str, Any] | None,
     base_url: str | None,
+    holder_jwk: dict[str, Any] | None = None,
 ) -> str:
     """The award as an SD-JWT VC signed with ``key`` (``kid`` names it), without a record."""
     from microcred.formats.sd_jwt_vc import Signer
@@ -106,4 +108,5 @@ def _sd_jwt_vc(
         base_url=base_url or Settings.base_url,
         iat=int(moment.timestamp()),
         kid=kid,
+        holder_jwk=holder_jwk,
     )
