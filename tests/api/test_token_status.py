@@ -142,3 +142,34 @@ def test_the_instances_verifier_reads_its_own_token(client, instance, org, issue
     credentials.revoke(instance, issued.id, reason="issued in error")
     assert check() == "status.revoked"
     assert len(instance.status_tokens) == 2  # one per token (the list changed)
+
+
+def test_an_sd_jwt_vc_of_the_record_follows_the_token(instance, org, issued):
+    """The SD-JWT VC names the record's index in the token (helper A's issuer); its
+    verification reads the served token: one revocation reaches this format too. With a
+    certificate chain the token carries the same x5c leaf as the credential."""
+    from microcred.services import certificates
+    from microcred.services.sd_jwt_issuing import issue_sd_jwt_vc
+    from microcred.verify import verify_credential
+
+    certificates.make_test_chain(instance, org.slug)
+    list_id, index = _place(instance, issued.id)
+    compact = issue_sd_jwt_vc(instance, org.slug, issued.id, holder_jwk=None)
+    claims = _part(compact.split("~")[0].split(".")[1])
+    assert claims["status"] == reference_claim(
+        index, status_lists.token_status_url(instance, org, list_id)
+    )
+
+    def status() -> str:
+        report = verify_credential(compact, verifier_context(instance, now=instance.now()))
+        return report.check("status").code
+
+    assert status() == "status.ok"
+    from microcred.services.token_status import published_token
+
+    token_x5c = _part(published_token(instance, org.slug, list_id).split(".")[0])["x5c"]
+    assert token_x5c[0] == _part(compact.split(".")[0])["x5c"][0]
+    credentials.set_suspended(instance, issued.id, True, reason="under review")
+    assert status() == "status.suspended"
+    credentials.revoke(instance, issued.id, reason="issued in error")
+    assert status() == "status.revoked"

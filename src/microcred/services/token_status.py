@@ -31,9 +31,11 @@ from microcred.formats.token_status_list import (
     token_claims,
 )
 from microcred.proofs.jose import sign_jws
-from microcred.services import status_lists
+from microcred.proofs.x509 import x5c_header
+from microcred.services import certificates, status_lists
 from microcred.services.instance import Instance
 from microcred.services.organisations import NotFound
+from microcred.services.vcapi import ensure_p256_key
 from microcred.store.db import read_transaction, transaction
 from microcred.store.tables import Organisation, PublishedStatusList, StatusList
 
@@ -81,43 +83,33 @@ def _claims(
 
 def _x5c(instance: Instance, org_slug: str) -> list[str] | None:
     """The organisation's certificate chain for its P-256 key, as ``x5c`` (None: none)."""
-    import importlib
-
-    try:  # services/certificates.py (organisation certificate chains)
-        certificates = importlib.import_module("microcred.services.certificates")
-        x509 = importlib.import_module("microcred.proofs.x509")
-    except ImportError:
-        return None
     chain = certificates.chain_for(instance, org_slug)
-    if not chain:
-        return None
-    return [str(item) for item in x509.x5c_header(chain)]
+    return x5c_header(chain) if chain else None
 
 
 def published_token(
     instance: Instance, org_slug: str, list_id: int, *, now: datetime | None = None
 ) -> str:
     """The signed Status List Token (compact JWS), re-signed when the list changed since it
-    was last signed or is past half its validity."""
+    was last signed, is past half its validity, or the organisation's certificate chain
+    changed (a chain imported after the token was signed goes into its ``x5c``)."""
     now = now or instance.now()
     current = status_lists.published_current(instance, org_slug, list_id, now=now)
     cached = current.get(TOKEN_PURPOSE)
-    if cached is not None and isinstance(cached.get("token"), str):
+    x5c = _x5c(instance, org_slug)
+    if cached is not None and isinstance(cached.get("token"), str) and cached.get("x5c") == x5c:
         return str(cached["token"])
     with read_transaction(instance.sessions) as session:
         org, _ = _org_and_list(session, org_slug, list_id)
         org_id = org.id
-    from microcred.services.vcapi import ensure_p256_key
-
     key, kid = ensure_p256_key(instance, org_id)  # its own transactions: before ours
-    x5c = _x5c(instance, org_slug)
     with transaction(instance.sessions) as session:
         org, list_row = _org_and_list(session, org_slug, list_id)
         header: dict[str, Any] = {"typ": TYP, "kid": kid}
         if x5c:
             header["x5c"] = x5c
         token = sign_jws(_claims(instance, session, org, list_row, now), key, header=header)
-        document = json.dumps({"token": token})
+        document = json.dumps({"token": token, "x5c": x5c})
         until = now + status_lists.LIST_VALIDITY
         row = session.get(PublishedStatusList, (list_id, TOKEN_PURPOSE))
         if row is None:
