@@ -4,9 +4,9 @@
 unencrypted ``vp_token`` is refused); ``direct_post``: ``vp_token`` and ``state`` as form
 parameters. The ``state`` must be the transaction's; ``vp_token`` is an object of arrays
 keyed by DCQL credential query ids. Each SD-JWT VC is verified by the product's verifier
-(issuer signature, ``x5c`` chain to the trust anchors, Token Status List, validity) and its
-Key Binding JWT here: ``aud`` the FULL client id, the transaction's ``nonce``, ``iat``,
-``sd_hash``. Each W3C presentation goes through the existing presentation verifier with
+(`verify.sd_jwt_vc`: issuer signature, disclosures, ``x5c`` chain to the trust anchors,
+Token Status List, validity) as a presentation: its Key Binding JWT must answer ``aud`` =
+the FULL client id and the transaction's ``nonce`` (``iat``, ``sd_hash``). Each W3C presentation goes through the existing presentation verifier with
 ``challenge`` = nonce and ``domain`` = client id. Then DCQL completeness
 (:func:`microcred.verify.dcql.match_response`). Only the reports and the disclosed claims
 are kept, never the presentations.
@@ -14,30 +14,25 @@ are kept, never the presentations.
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from microcred.formats.inputs import InputError, parse_input
 from microcred.proofs.errors import ProofError
-from microcred.proofs.sd_jwt import (
-    disclose,
-    holder_key_of,
-    parse_sd_jwt,
-    unverified_payload,
-    verify_key_binding,
-)
+from microcred.proofs.sd_jwt import decode_disclosure, parse_sd_jwt
 from microcred.services.instance import Instance
 from microcred.services.presentation_requests import wire
 from microcred.services.presentation_requests.problems import ProtocolError
 from microcred.services.verifying import verifier_context
 from microcred.verify import dcql
-from microcred.verify.credential import VerifierContext, verify_credential
+from microcred.verify.credential import VerifierContext
 from microcred.verify.presentation import verify_presentation
 from microcred.verify.report import worst
+from microcred.verify.sd_jwt_vc import verify_sd_jwt_vc
 
 log = logging.getLogger("microcred.oid4vp")
 MAX_VP_TOKEN_BYTES = 1_500_000
@@ -122,7 +117,7 @@ def handle(
         raise _protocol("the response does not carry this request's state")
     token = _vp_token(payload)
     query = dcql.parse_query(pending.dcql)
-    ctx = _context(instance, now)
+    ctx = verifier_context(instance, now=now)
     entries: list[dict[str, Any]] = []
     presented: dict[str, list[dcql.Presented]] = {}
     for query_id, items in token.items():
@@ -152,26 +147,6 @@ def handle(
     return Outcome("failed", result, "; ".join(problems)[:1000] or "not valid")
 
 
-@dataclass(frozen=True)
-class _AnchoredContext(VerifierContext):
-    """The verifier context with the X.509 trust anchors the SD-JWT VC check reads
-    (``ctx.trust_anchors``; to move into VerifierContext and ``verifier_context`` itself)."""
-
-    trust_anchors: tuple[Any, ...] = ()
-
-
-def _context(instance: Instance, now: datetime) -> VerifierContext:
-    """The product's verifier context, with the instance's X.509 trust anchors for the
-    ``x5c`` chains of SD-JWT VCs (configured files, the test CA when trusted)."""
-    ctx = verifier_context(instance, now=now)
-    if getattr(ctx, "trust_anchors", None):
-        return ctx
-    certificates = importlib.import_module("microcred.services.certificates")
-    values = {f.name: getattr(ctx, f.name) for f in fields(ctx)}
-    values["trust_anchors"] = tuple(certificates.trust_anchors(instance))
-    return _AnchoredContext(**values)
-
-
 def _failed(fmt: str, message: str) -> tuple[dict[str, Any], None]:
     return {
         "format": fmt,
@@ -195,59 +170,67 @@ def _verify_one(
     if query.format == dcql.SD_JWT_VC:
         if not isinstance(item, str):
             return _failed(query.format, "an SD-JWT VC presentation is a string")
-        return _sd_jwt(item, ctx, pending, now)
+        return _sd_jwt(item, query, ctx, pending)
     if query.format in dcql.W3C_FORMATS:
         return _w3c(item, query, ctx, pending)
     return _failed(query.format, f"{query.format} presentations are not supported")
 
 
 def _sd_jwt(
-    text: str, ctx: VerifierContext, pending: Pending, now: datetime
+    text: str, query: dcql.CredentialQuery, ctx: VerifierContext, pending: Pending
 ) -> tuple[dict[str, Any], dcql.Presented | None]:
-    problems: list[str] = []
+    """The product's SD-JWT VC verifier, as a presentation: its Key Binding JWT must be
+    there (when the query asks for holder binding, the default) and answer the FULL client
+    id as ``aud`` and this transaction's ``nonce``; ``iat`` and ``sd_hash`` are checked too."""
     try:
-        parsed = parse_sd_jwt(text)
-        payload = unverified_payload(parsed)
-        claims = disclose(payload, parsed.disclosures)
-    except ProofError as exc:
+        parsed = parse_input(text)
+        disclosures = parse_sd_jwt(text).disclosures
+    except (InputError, ProofError) as exc:
         return _failed(dcql.SD_JWT_VC, f"the SD-JWT VC cannot be read: {exc}")
-    report = verify_credential(text, ctx)
-    key_binding: dict[str, Any]
-    try:
-        verify_key_binding(
-            parsed, holder_key_of(payload), aud=pending.client_id, nonce=pending.nonce, now=now
-        )
-        key_binding = {"status": "pass", "message": "bound to the presenter's key"}
-    except ProofError as exc:
-        key_binding = {"status": "fail", "message": str(exc)}
-        problems.append(f"key binding: {exc}")
+    report = verify_sd_jwt_vc(
+        parsed,
+        ctx,
+        aud=pending.client_id,
+        nonce=pending.nonce,
+        require_key_binding=query.require_binding,
+    )
+    problems: list[str] = []
     if not report.valid:
-        failed = [c.message for c in report.checks if c.status == "fail"]
+        failed = [f"{c.id}: {c.message}" for c in report.checks if c.status == "fail"]
         problems.append(f"credential {report.status}: " + ("; ".join(failed) or report.status))
-    valid = report.valid and key_binding["status"] == "pass"
+    proof = next((c for c in report.checks if c.id == "proof"), None)
+    bound = proof is not None and proof.status == "pass" and _has_kb(text)
+    claims = report.credential or {}
     entry = {
         "format": dcql.SD_JWT_VC,
-        "valid": valid,
-        "status": report.status if key_binding["status"] == "pass" else "invalid",
+        "valid": report.valid,
+        "status": report.status,
         "problems": problems,
         "report": report.to_json(),
-        "key_binding": key_binding,
+        "key_binding": {
+            "status": "pass" if bound else "fail",
+            "message": proof.message if proof is not None else "not checked",
+        },
         "summary": _summary(report),
         "claims": {k: v for k, v in claims.items() if k not in _TECHNICAL},
-        "disclosed": sorted(_disclosed_names(parsed.disclosures)),
+        "disclosed": sorted(_disclosed_names(disclosures)),
     }
+    if report.credential is None:
+        return entry, None
     seen = dcql.Presented(
         format=dcql.SD_JWT_VC,
         claims=claims,
         vct=claims.get("vct") if isinstance(claims.get("vct"), str) else None,
-        holder_bound=key_binding["status"] == "pass",
+        holder_bound=bound,
     )
     return entry, seen
 
 
-def _disclosed_names(disclosures: Any) -> set[str]:
-    from microcred.proofs.sd_jwt import decode_disclosure
+def _has_kb(text: str) -> bool:
+    return not text.endswith("~")
 
+
+def _disclosed_names(disclosures: Any) -> set[str]:
     names: set[str] = set()
     for encoded in disclosures:
         disclosure = decode_disclosure(encoded)
