@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from microcred.cli import demo_certificates
 from microcred.cli.output import console, print_json
 from microcred.model.files import load_data
 from microcred.model.validation import validate_specification
@@ -274,6 +275,7 @@ def demo(
         "\n[bold]3. The issuer service:[/] an organisation, its specifications, a bulk issuance and a revocation"
     )
     summary.update(_step_issuer(home, say, as_json))
+    summary.update(demo_certificates.run_demo_step(home, say))
     summary.pop("_issued_ids", None)
     say(
         "\n[bold]4. The learner's wallet:[/] importing credentials from several issuers and sharing them"
@@ -293,9 +295,8 @@ def _serve(home: Path) -> None:
     import uvicorn
 
     from microcred.api.app import create_app
-    from microcred.settings import Settings
 
-    settings = Settings(home=home, database_url=f"sqlite:///{home / 'microcred.db'}")
+    settings = demo_certificates.demo_settings(home)  # the demo trusts its TEST CA
     console.print(
         f"\nServing the demo instance on {settings.base_url} (API docs at {settings.base_url}/docs); "
         "press Ctrl+C to stop.",
