@@ -414,6 +414,7 @@ class PresentationRequest(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16))
     result: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    redirect_uri: Mapped[str | None] = mapped_column(String(2000))
     response_code: Mapped[str | None] = mapped_column(String(64))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delete_after: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

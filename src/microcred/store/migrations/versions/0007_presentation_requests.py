@@ -8,6 +8,8 @@ One row per verifier transaction (OpenID4VP 1.0): the DCQL query, the nonce and 
 the wallet must echo, the ephemeral ECDH-ES key its response is encrypted to (the private
 part AES-256-GCM encrypted with the instance secret), the response mode and client id,
 and, once answered, the verification result. The row is deleted after ``delete_after``.
+Same-device flows: ``redirect_uri`` (where the wallet sends the browser back) and the
+SHA-256 of the ``response_code`` it carries (HAIP 1.0 §5.1 session binding).
 """
 
 import sqlalchemy as sa
@@ -34,6 +36,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("redirect_uri", sa.String(length=2000), nullable=True),
         sa.Column("response_code", sa.String(length=64), nullable=True),
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("delete_after", sa.DateTime(timezone=True), nullable=False),
