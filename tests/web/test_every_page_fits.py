@@ -11,7 +11,14 @@ from microcred.services import sharing
 from .conftest import PASSWORD, assert_accessible, assert_fits
 
 PUBLIC = ("/", "/wallet/login", "/console/login")
-WALLET = ("/wallet", "/wallet/import", "/wallet/shares", "/wallet/pathways", "/wallet/password")
+WALLET = (
+    "/wallet",
+    "/wallet/import",
+    "/wallet/receive",
+    "/wallet/shares",
+    "/wallet/pathways",
+    "/wallet/password",
+)
 CONSOLE = (
     "/console",
     "/console/specs",
