@@ -271,3 +271,24 @@ def test_the_specification_encrypted_response_decrypts_to_its_payload():
         json.loads((folder / "private_jwk.json").read_text()),
     )
     assert payload == json.loads((folder / "expected_payload.json").read_text())
+
+
+def test_same_device_the_browser_comes_back_with_a_response_code(instance, org):
+    created = presentation_requests.create(
+        instance,
+        org.slug,
+        QUERY,
+        client_id_prefix="redirect_uri",
+        redirect_uri="https://verifier.example/employer/answers",
+    )
+    request = _claims(presentation_requests.request_object(instance, created.id))
+    vp = _presentation(request["nonce"], request["client_id"], START)
+    answer = _encrypt(request, {"vp_token": {"badge": [vp]}, "state": request["state"]})
+    back = presentation_requests.receive(instance, created.id, {"response": answer})
+    prefix = "https://verifier.example/employer/answers#response_code="
+    assert back["redirect_uri"].startswith(prefix)
+    code = back["redirect_uri"].removeprefix(prefix)
+    assert presentation_requests.check_response_code(instance, created.id, code)
+    assert not presentation_requests.check_response_code(instance, created.id, code + "x")
+    with pytest.raises(Invalid):
+        presentation_requests.create(instance, org.slug, QUERY, redirect_uri="javascript:x")

@@ -43,6 +43,12 @@ class PresentationRequestCreate(BaseModel):
     client_id_prefix: Literal["x509_hash", "x509_san_dns", "redirect_uri"] = "x509_hash"
     lifetime_minutes: int = Field(10, ge=1, le=1440)
     keep_days: int = Field(7, ge=1, le=90, description="days the answer is kept, then deleted")
+    redirect_uri: str | None = Field(
+        None,
+        max_length=1000,
+        description="same device: where the wallet sends the browser back after answering, "
+        "with #response_code=... (OpenID4VP 1.0 §8.2)",
+    )
 
 
 class PresentationRequestCreated(BaseModel):
@@ -90,6 +96,7 @@ def create_request(
         client_id_prefix=body.client_id_prefix,
         lifetime=timedelta(minutes=body.lifetime_minutes),
         keep=timedelta(days=body.keep_days),
+        redirect_uri=body.redirect_uri,
         actor=principal.actor,
     )
     return PresentationRequestCreated(**created.to_json())
@@ -201,7 +208,10 @@ async def post_request_object(
     "/oid4vp/responses/{request_id}",
     summary="A wallet's answer (response_uri): response=<JWE>, or vp_token and state",
     responses={
-        200: {"description": "accepted", "content": {"application/json": {"schema": {}}}},
+        200: {
+            "description": "accepted; {} or, same device, {redirect_uri}",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
         400: _OAUTH_ERROR,
         404: _OAUTH_ERROR,
         413: _OAUTH_ERROR,

@@ -13,8 +13,8 @@ the result; ``delete_expired`` is the periodic clean-up (and ``get`` deletes on 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from urllib.parse import quote
 from sqlalchemy import delete
 
 from microcred.proofs.keys import decrypt_private_key, encrypt_private_key
-from microcred.services import organisations
+from microcred.services import certificates, organisations
 from microcred.services.instance import Instance
 from microcred.services.presentation_requests import responses, wire
 from microcred.services.presentation_requests.problems import (
@@ -44,6 +44,7 @@ __all__ = [
     "PresentationRequestError",
     "ProtocolError",
     "RequestView",
+    "check_response_code",
     "create",
     "delete_expired",
     "get",
@@ -141,10 +142,19 @@ def create(
     client_id_prefix: ClientIdPrefix = "x509_hash",
     lifetime: timedelta = LIFETIME,
     keep: timedelta = KEEP,
+    redirect_uri: str | None = None,
     actor: str = "cli",
 ) -> Created:
-    """A new transaction for ``org_ref`` asking ``dcql``; its links and addresses."""
+    """A new transaction for ``org_ref`` asking ``dcql``; its links and addresses.
+    ``redirect_uri`` (same device): the wallet sends the browser there after answering,
+    with a one-time ``response_code`` that shows the answer only to that browser."""
     query = _check_dcql(dcql)
+    if redirect_uri is not None and (
+        not re.match(r"^https?://[^\s/]+", redirect_uri) or len(redirect_uri) > 1000
+    ):
+        raise Invalid(
+            "the redirect URI is an http(s) address of at most 1000 characters", "redirect_uri"
+        )
     if response_mode not in ("direct_post.jwt", "direct_post"):
         raise Invalid("the response mode is direct_post.jwt or direct_post", "response_mode")
     if client_id_prefix not in wire.PREFIXES:
@@ -185,6 +195,7 @@ def create(
                 expires_at=now + lifetime,
                 status="pending",
                 result=None,
+                redirect_uri=redirect_uri,
                 answered_at=None,
                 delete_after=now + lifetime + keep,
             )
@@ -207,8 +218,6 @@ def create(
 
 def _verifier_chain(instance: Instance, org: str) -> tuple[Any, list[Any]]:
     """The organisation's verifier (access) certificate chain and its signing key."""
-    # by name: services/certificates.py (the verifier access chain) is written alongside
-    certificates = importlib.import_module("microcred.services.certificates")
     key, chain = certificates.verifier_access_chain(instance, org)
     return key, list(chain)
 
@@ -230,6 +239,15 @@ def _view(row: PresentationRequest, org: str, now: datetime) -> RequestView:
         delete_after=row.delete_after,
         result=dict(row.result) if row.result is not None else None,
     )
+
+
+def check_response_code(instance: Instance, request_id: str, code: str) -> bool:
+    """Same device: is ``code`` the one the wallet's redirect carried for this request?"""
+    with read_transaction(instance.sessions) as session:
+        row = session.get(PresentationRequest, request_id) if len(request_id) <= 36 else None
+        if row is None or row.response_code is None or len(code) > 100:
+            return False
+        return secrets.compare_digest(row.response_code, _hash(code))
 
 
 def get(instance: Instance, org_ref: str | None, request_id: str) -> RequestView:
@@ -344,6 +362,13 @@ def receive(instance: Instance, request_id: str, form: dict[str, str]) -> dict[s
         stored.answered_at = now
         # the key is of no further use: a replay cannot even be decrypted
         stored.encrypted_key = {"alg": "none"}
+        answer: dict[str, Any] = {}
+        if stored.redirect_uri is not None and outcome.problem is None:
+            # OpenID4VP 1.0 §8.2: the browser comes back with a code only it has
+            code = secrets.token_urlsafe(24)
+            stored.response_code = _hash(code)
+            joiner = "&" if "#" in stored.redirect_uri else "#"
+            answer["redirect_uri"] = f"{stored.redirect_uri}{joiner}response_code={code}"
     if outcome.problem is not None:
         raise ProtocolError("invalid_request", outcome.problem)
-    return {}
+    return answer
