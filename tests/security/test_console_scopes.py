@@ -76,6 +76,12 @@ CONSOLE_TO_API: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("GET", "/console/members"): [("GET", f"{ORG_API}/members"), ("POST", f"{ORG_API}/members")],
     ("POST", "/console/members"): [("POST", f"{ORG_API}/members")],
     ("POST", "/console/members/{member_id}"): [("PATCH", f"{ORG_API}/members/{{member_id}}")],
+    ("POST", "/console/credentials/{cid}/deliver"): [
+        ("POST", f"{ORG_API}/credentials/{{credential_id}}/delivery")
+    ],
+    ("POST", "/console/credentials/{cid}/delivery/revoke"): [
+        ("DELETE", f"{ORG_API}/credentials/{{credential_id}}/delivery")
+    ],
 }
 
 SCOPE_SETS = [

@@ -14,6 +14,7 @@ from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
 from microcred.api.routes import (
     certificates,
     credentials,
+    deliveries,
     jobs,
     members,
     openid4vci,
@@ -85,6 +86,7 @@ def create_app(
         credentials,
         tokens,
         members,
+        deliveries,
         verify,
         vcapi,
         public,

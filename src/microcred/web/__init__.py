@@ -21,12 +21,28 @@ from microcred.web.core import HERE
 
 
 def mount(app: FastAPI) -> None:
-    from microcred.web import authority_pages, console, verify_pages, wallet_pages, wallet_receive
+    from microcred.web import (
+        authority_pages,
+        claim_pages,
+        console,
+        verify_pages,
+        wallet_pages,
+        wallet_receive,
+        wallet_signup,
+    )
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
     # A console page turns away a visitor it does not serve (sign-in page, or 403).
     app.add_exception_handler(console.TurnedAway, console.turned_away)
-    for module in (verify_pages, wallet_pages, wallet_receive, console, authority_pages):
+    for module in (
+        verify_pages,
+        wallet_pages,
+        wallet_receive,
+        wallet_signup,
+        claim_pages,
+        console,
+        authority_pages,
+    ):
         app.include_router(module.router)
 
 

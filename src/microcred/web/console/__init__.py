@@ -12,6 +12,7 @@ from microcred.web.console import (
     auth,
     bulk,
     credentials,
+    delivery,
     issue,
     overview,
     people,
@@ -30,7 +31,19 @@ from microcred.web.console.members import (
 )
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, account, overview, specs, issue, bulk, credentials, tokens, people, audit):
+for _module in (
+    auth,
+    account,
+    overview,
+    specs,
+    issue,
+    bulk,
+    credentials,
+    delivery,
+    tokens,
+    people,
+    audit,
+):
     router.include_router(_module.router)
 
 __all__ = [

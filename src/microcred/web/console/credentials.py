@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from microcred.http_status import status_for
 from microcred.services import credential_history, credential_listing, credentials
 from microcred.services.organisations import OrganisationError
+from microcred.web.console.delivery import delivery_ctx
 from microcred.web.console.members import (
     Member,
     Posted,
@@ -110,7 +111,7 @@ def credential_page(
         "console/credential.html",
         member_ctx(member, "credentials", item=item, revoked_at=revoked_at, reason=reason,
              document=json.dumps(item.credential(), indent=2, ensure_ascii=False)
-             if item.format != "jwt" else item.document),
+             if item.format != "jwt" else item.document, **delivery_ctx(request, item)),
     )  # fmt: skip
 
 
@@ -160,6 +161,7 @@ def change_status(
         return refusal(request, " ".join(errors.values()), status)
     revoked_at, old_reason = _reason(request, member, cid)
     ctx = member_ctx(member, "credentials", item=item, revoked_at=revoked_at, reason=old_reason,
-               document=item.document, form_reason=reason)  # fmt: skip
+               document=item.document, form_reason=reason,
+               **delivery_ctx(request, item))  # fmt: skip
     ctx["errors"] = errors
     return render(request, "console/credential.html", ctx, status=status)
