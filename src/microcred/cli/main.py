@@ -24,6 +24,7 @@ from microcred.cli import (
     serve,
     spec,
     stacking,
+    status,
     token,
     verify,
     wallet,
@@ -62,6 +63,7 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("offer")(offer.offer)
 app.add_typer(token.token_app, name="token")
+app.add_typer(status.status_app, name="status")
 app.add_typer(member.member_app, name="member")
 app.command("worker")(jobs.worker)
 app.add_typer(jobs.app, name="jobs")
