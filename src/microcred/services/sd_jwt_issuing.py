@@ -16,7 +16,6 @@ document. ``iss`` is the organisation's did:web, which that ``kid`` resolves aga
 from __future__ import annotations
 
 import base64
-import importlib
 import json
 from typing import Any, Literal
 
@@ -27,7 +26,8 @@ from microcred.model.award import Award
 from microcred.proofs.errors import KeyUsageError
 from microcred.proofs.keys import KeyPair, keypair_from_jwk
 from microcred.proofs.sd_jwt import issue_sd_jwt
-from microcred.services import status_lists
+from microcred.proofs.x509 import x5c_header
+from microcred.services import certificates, status_lists
 from microcred.services.credentials import credential_row
 from microcred.services.instance import Instance
 from microcred.services.organisations import Conflict, Invalid, find, signing_key
@@ -112,12 +112,6 @@ def _stored_award(document: str, fmt: str) -> Award:
 
 def _chain(instance: Instance, org: Any) -> list[str] | None:
     """The ``x5c`` of the organisation's certificate chain for its P-256 key, if it has one."""
-    try:  # by name: services/certificates.py is being written alongside this module
-        certificates = importlib.import_module("microcred.services.certificates")
-    except ImportError:
-        return None
-    from microcred.proofs.x509 import x5c_header
-
     chain = certificates.chain_for(instance, org)
     return x5c_header(chain) if chain else None
 
@@ -150,7 +144,7 @@ def issue_sd_jwt_vc(
             }
         }
         signer = Signer(org.did_web, org.name, org.country)
-        x5c = _chain(instance, org) if algorithm == "ES256" else None
+        x5c = _chain(instance, org.slug) if algorithm == "ES256" else None
         return sign_sd_jwt_vc(
             award,
             key,

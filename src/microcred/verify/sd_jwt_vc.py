@@ -295,11 +295,6 @@ def _validity_check(claims: dict[str, Any], ctx: VerifierContext) -> Check:
     return Check("validity", "pass", "valid, with no expiry date", "validity.ok")
 
 
-def _anchors(ctx: VerifierContext) -> list[Any]:
-    # the verifier's X.509 trust anchors (verify/x509_trust.py); none configured: unchecked
-    return list(getattr(ctx, "trust_anchors", ()) or ())
-
-
 def verify_sd_jwt_vc(
     parsed: ParsedInput,
     ctx: VerifierContext,
@@ -336,7 +331,7 @@ def verify_sd_jwt_vc(
         checks.add(
             issuer_certificate_check(
                 list(opened.x5c),
-                _anchors(ctx),
+                list(ctx.trust_anchors),
                 now=ctx.now,
                 signing_key=opened.token_issuer.key.to_public_jwk(),
             )
