@@ -28,6 +28,10 @@ def test_demo_json_summary(tmp_path):
     assert "_issued_ids" not in summary
     assert summary["wallet"]["statuses"] == ["valid", "valid", "invalid"]
     assert summary["wallet"]["share_url"].startswith("http://localhost:8000/s/")
+    received = summary["openid4vci_receive"]
+    assert received["offer"].startswith("openid-credential-offer://?credential_offer_uri=")
+    assert received["tx_code"] and received["received"][0]["kind"] == "sd-jwt-vc"
+    assert received["received"][0]["status"] == "valid"
     stacking = summary["stacking"]
     assert stacking["evaluation"]["satisfied"] is True
     assert stacking["stacked_credential"]["verification_status"] == "valid"

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from microcred.cli import demo_certificates
+from microcred.cli import demo_certificates, demo_receive
 from microcred.cli.output import console, print_json
 from microcred.model.files import load_data
 from microcred.model.validation import validate_specification
@@ -281,6 +281,7 @@ def demo(
         "\n[bold]4. The learner's wallet:[/] importing credentials from several issuers and sharing them"
     )
     summary.update(_step_wallet(home, say))
+    summary.update(demo_receive.run_demo_step(home, say))  # the wallet receives over OpenID4VCI
     say("\n[bold]5. Stacking and recognition:[/] a pathway, an evaluation, an authority's decision")
     summary.update(_step_stacking(home, say))
     if as_json:
