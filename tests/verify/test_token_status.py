@@ -187,6 +187,12 @@ def test_another_key_of_the_issuers_did(key):
     ctx = context({URI: token})
     found = check_token_status(reference_claim(1, URI), TokenIssuer(key, did=DID), ctx, finder)
     assert found.code == "status.revoked", found.message
+    # the DID document not at hand: unchecked, and which document is said
+    offline = check_token_status(
+        reference_claim(1, URI), TokenIssuer(key, did=DID), ctx, DocumentFinder()
+    )
+    assert offline.code == "status.list_key_unavailable" and verdict(offline) == "unchecked"
+    assert offline.document == "https://issuer.example/orgs/rtk/did.json"
     # the same token against an issuer of another DID: not its list
     elsewhere = TokenIssuer(key, did="did:web:elsewhere.example")
     refused = check_token_status(reference_claim(1, URI), elsewhere, ctx, DocumentFinder())

@@ -41,7 +41,7 @@ from microcred.store.tables import Organisation, PublishedStatusList, StatusList
 
 TOKEN_PURPOSE = TYP  # the `purpose` of the token's row in published_status_lists
 TOKEN_BITS = 2
-_PATH = re.compile(r"/statuslists/([a-z0-9][a-z0-9-]{0,47})/([0-9]{1,9})$")
+_PATH = re.compile(r"/statuslists/([a-z0-9][a-z0-9-]{0,47})/([0-9]{1,9})")
 
 
 def _epoch(moment: datetime) -> int:
@@ -134,8 +134,8 @@ def local_tokens(instance: Instance) -> Callable[[str], str | None]:
     def fetch(url: str) -> str | None:
         if not url.startswith(prefix):
             return None
-        match = _PATH.search(url, len(instance.base_url))
-        if match is None or match.start() != len(instance.base_url):
+        match = _PATH.fullmatch(url, len(instance.base_url))
+        if match is None:
             return None
         try:
             return published_token(instance, match.group(1), int(match.group(2)))

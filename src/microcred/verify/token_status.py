@@ -61,7 +61,7 @@ from microcred.verify.http_fetch import (
     OutboundPolicy,
 )
 from microcred.verify.report import Check
-from microcred.verify.resolution import DocumentFinder
+from microcred.verify.resolution import DocumentFinder, DocumentUnavailable
 
 if TYPE_CHECKING:
     from microcred.verify.credential import VerifierContext
@@ -236,11 +236,28 @@ def _read(
             f"could not check the status: the status list token {uri} is not available",
             uri,
         )
+    missing_before = len(finder.unavailable)
     try:
         verified = _verified(token, issuer, ctx, finder)
     except MalformedProof as exc:
         return _unchecked("status.token_malformed", f"the status list token {uri}: {exc}", uri)
-    except (VerificationMethodError, InvalidSignature) as exc:
+    except (DocumentUnavailable, VerificationMethodError) as exc:
+        missing = finder.unavailable[missing_before:]
+        if not isinstance(exc, DocumentUnavailable) and not missing:
+            return _unchecked(
+                "status.token_signer",
+                f"the status list token {uri} is not signed by the credential's issuer: {exc}",
+                uri,
+            )
+        # the DID document of the key that signed the token could not be had
+        where = exc.url if isinstance(exc, DocumentUnavailable) else missing[-1]
+        return _unchecked(
+            "status.list_key_unavailable",
+            f"the key that signed the status list token {uri} is in {where}, "
+            "which is not available offline",
+            where,
+        )
+    except InvalidSignature as exc:
         return _unchecked(
             "status.token_signer",
             f"the status list token {uri} is not signed by the credential's issuer: {exc}",
@@ -248,10 +265,8 @@ def _read(
         )
     except ProofError as exc:
         return _unchecked("status.token_signer", f"the status list token {uri}: {exc}", uri)
-    except TokenStatusListError as exc:
-        return _unchecked(
-            "status.token_malformed", f"the status list token {uri} ({exc.field}): {exc}", uri
-        )
+    except (TokenStatusListError, ValueError, TypeError) as exc:
+        return _unchecked("status.token_malformed", f"the status list token {uri}: {exc}", uri)
     claims, now = verified.token, ctx.now.timestamp()
     if claims.sub != uri:
         return _unchecked(
