@@ -18,6 +18,7 @@ from microcred.proofs.keys import P256KeyPair
 from microcred.services.wallet.openid4vci_client import (
     ReceiveError,
     Session,
+    access_token,
     oauth_error_of,
     offer_object,
     proof_jwt,
@@ -72,9 +73,12 @@ def test_offer_by_reference_and_other_schemes() -> None:
     assert data == example
 
 
-def test_authorization_code_offer_is_refused_with_the_reason() -> None:
+def test_authorization_code_offer_is_read_and_the_pre_authorized_path_refuses_it() -> None:
+    offer = read_offer(_vector("credential_offer_authz_code.txt"), "value")
+    assert offer.authorization_code and offer.pre_authorized_code is None
+    assert offer.issuer_state == "eyJhbGciOiJSU0Et...FYUaBy"
     with pytest.raises(ReceiveError, match="authorization code flow"):
-        read_offer(_vector("credential_offer_authz_code.txt"), "value")
+        access_token(_session(), offer, {"token_endpoint": "https://issuer.example/t"}, None)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +110,7 @@ def test_bad_offer_links(text: str, fragment: str) -> None:
         ({"credential_configuration_ids": []}, "credential_configuration_ids"),
         ({"credential_configuration_ids": [f"c{i}" for i in range(9)]}, "1 to 5"),
         ({"credential_configuration_ids": [7]}, "credential_configuration_ids"),
-        ({"grants": {}}, "no pre-authorized code grant"),
+        ({"grants": {}}, "neither a pre-authorized code nor"),
         (
             {"grants": {"urn:ietf:params:oauth:grant-type:pre-authorized_code": {}}},
             "pre-authorized_code",

@@ -70,6 +70,8 @@ class Offer:
     tx_code: dict[str, Any] | None
     authorization_server: str | None
     source: str  # "value" or "reference"
+    issuer_state: str | None = None  # of the authorization code grant
+    authorization_code: bool = False  # the offer has the authorization code grant
 
 
 @dataclass(frozen=True)
@@ -140,23 +142,26 @@ def read_offer(data: dict[str, Any], source: str) -> Offer:
     found = data.get("grants")
     grants: dict[str, Any] = found if isinstance(found, dict) else {}
     pre = grants.get(PRE_AUTHORIZED_GRANT)
-    if not isinstance(pre, dict):
-        if "authorization_code" in grants:
-            raise ReceiveError(
-                "offer",
-                "this offer needs the authorization code flow (signing in at the issuer), which "
-                "the microcred wallet does not run yet; ask the issuer for a pre-authorized offer",
-            )
-        raise ReceiveError("offer", "the offer has no pre-authorized code grant")
-    tx_code = pre.get("tx_code")
-    server = pre.get("authorization_server")
+    code_grant = grants.get("authorization_code")
+    if not isinstance(pre, dict) and not isinstance(code_grant, dict):
+        raise ReceiveError(
+            "offer", "the offer has neither a pre-authorized code nor an authorization code grant"
+        )
+    grant: dict[str, Any] = pre if isinstance(pre, dict) else dict(code_grant or {})
+    tx_code = grant.get("tx_code") if isinstance(pre, dict) else None
+    server = grant.get("authorization_server")
+    issuer_state = code_grant.get("issuer_state") if isinstance(code_grant, dict) else None
     return Offer(
         issuer,
         tuple(ids),
-        _text(pre.get("pre-authorized_code"), "offer", "pre-authorized_code"),
+        _text(pre.get("pre-authorized_code"), "offer", "pre-authorized_code")
+        if isinstance(pre, dict)
+        else None,
         tx_code if isinstance(tx_code, dict) else ({} if tx_code is not None else None),
         server if isinstance(server, str) else None,
         source,
+        _text(issuer_state, "offer", "issuer_state") if issuer_state is not None else None,
+        isinstance(code_grant, dict),
     )
 
 
@@ -283,7 +288,13 @@ def _uses_dpop(server: dict[str, Any]) -> bool:
 def access_token(
     session: Session, offer: Offer, server: dict[str, Any], tx_code: str | None
 ) -> tuple[str, str]:
-    """The access token and its type (``DPoP`` or ``Bearer``)."""
+    """The access token and its type (``DPoP`` or ``Bearer``), by the pre-authorized code."""
+    if offer.pre_authorized_code is None:
+        raise ReceiveError(
+            "token",
+            "this offer needs the authorization code flow (signing in at the issuer): receive "
+            "it on the wallet's web page, which sends you to the issuer and back",
+        )
     if offer.tx_code is not None and not tx_code:
         raise ReceiveError(
             "token", "the issuer asks for a transaction code (a PIN it sent you)", field="tx_code"
