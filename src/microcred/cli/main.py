@@ -28,6 +28,7 @@ from microcred.cli import (
     token,
     verify,
     wallet,
+    wallet_respond,
 )
 
 app = typer.Typer(
@@ -46,6 +47,7 @@ app.add_typer(contexts.app, name="contexts")
 app.add_typer(org.app, name="org")
 org.app.add_typer(certificates.app, name="certificate")
 app.add_typer(holder.holder_app, name="holder")
+wallet.app.command("respond")(wallet_respond.respond)
 app.add_typer(wallet.app, name="wallet")
 app.add_typer(stacking.pathway_app, name="pathway")
 app.add_typer(stacking.recognition_app, name="recognition")

@@ -1,0 +1,169 @@
+"""The microcred wallet answers microcred's own OpenID4VP verifier (one instance, uvicorn on
+127.0.0.1): Anna receives her SD-JWT VC over OpenID4VCI, the employer asks for the title and
+her family name, she discloses only those (the grade withheld), the employer sees it valid.
+Refusals: a request whose verifier certificate is not trusted, a credential that does not
+match the query, declining (the verifier hears access_denied), a link that is no link."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from microcred.api import create_app
+from microcred.model.files import load_data
+from microcred.services import (
+    certificates,
+    credentials,
+    holders,
+    organisations,
+    presentation_requests,
+    specifications,
+)
+from microcred.services.credentials import IssueRequest
+from microcred.services.instance import Instance
+from microcred.services.openid4vci import offers
+from microcred.services.wallet.openid4vci_receive import receive
+from microcred.services.wallet.openid4vp_respond import RespondError, open_request, respond
+from microcred.settings import Settings
+
+SPEC = Path(__file__).resolve().parents[3] / "examples" / "specs" / "university-data-analysis.yaml"
+EUDI = "urn:eu.europa.ec.eudi:learning:credential:1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class World:
+    url: str
+    instance: Instance
+    org: str
+    item: str  # Anna's SD-JWT VC in her wallet
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    home = tmp_path_factory.mktemp("oid4vp-wallet")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        home=home / "home",
+        database_url=f"sqlite:///{home / 'db.sqlite3'}",
+        secret_key="oid4vp-wallet-test",
+        base_url=url,
+        allowed_hosts=(url,),
+        outbound_allow_private=True,  # the wallet reaches its own instance on loopback
+        trust_test_ca=True,
+    )
+    app = create_app(settings)
+    instance: Instance = app.state.instance
+    org = organisations.create(instance, name="Rīgas Tehniskā koledža", country="LV")
+    spec = specifications.publish(instance, org.slug, load_data(SPEC))
+    certificates.make_test_chain(instance, org.slug)
+    issued = credentials.issue(
+        instance,
+        org.slug,
+        spec.id,
+        IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30", grade="9"),
+    )
+    holders.create(instance, name="Anna Bērziņa", handle="anna", password="correct horse 15")
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the instance did not start")
+        time.sleep(0.05)
+    offer = offers.create(instance, org.slug, issued.id, pre_authorized=True)
+    [(item, _)] = receive(instance, "anna", offer.offer)
+    yield World(url, instance, org.slug, item.id)
+    server.should_exit = True
+    thread.join(10)
+    instance.close()
+
+
+def _query(vct: str, claims: list[list[str]] | None = None) -> dict[str, Any]:
+    return {
+        "credentials": [
+            {
+                "id": "micro",
+                "format": "dc+sd-jwt",
+                "meta": {"vct_values": [vct, EUDI]},
+                "claims": [{"path": p} for p in claims or [["family_name"], ["achievement_title"]]],
+            }
+        ]
+    }
+
+
+def _vct(world: World) -> str:
+    from microcred.formats.sd_jwt_vc import vct_url
+
+    return vct_url(world.url)
+
+
+def test_anna_answers_an_employer_with_only_what_is_asked(world):
+    created = presentation_requests.create(world.instance, world.org, _query(_vct(world)))
+    opened = open_request(world.instance, created.link)
+    assert opened.verified and "Rīgas Tehniskā koledža" in opened.verifier
+    assert opened.client_id == created.client_id
+    result = respond(world.instance, "anna", created.link, [world.item])
+    assert result["accepted"], result
+    disclosed = result["sent"]["micro"][0]["disclosed"]
+    assert "family_name" in disclosed and "assessment_grade" not in disclosed
+    view = presentation_requests.get(world.instance, world.org, created.id)
+    assert view.status == "answered" and view.result is not None and view.result["valid"]
+    claims = view.result["credentials"][0]["claims"]
+    assert claims["family_name"] and "assessment_grade" not in claims
+
+
+def test_the_learner_may_disclose_more(world):
+    created = presentation_requests.create(world.instance, world.org, _query(_vct(world)))
+    result = respond(
+        world.instance, "anna", created.link, [world.item], disclose_more=["assessment_grade"]
+    )
+    assert result["accepted"], result
+    assert "assessment_grade" in result["sent"]["micro"][0]["disclosed"]
+
+
+def test_declining_tells_the_verifier(world):
+    created = presentation_requests.create(world.instance, world.org, _query(_vct(world)))
+    result = respond(world.instance, "anna", created.haip_link, [], refuse=True)
+    assert result["accepted"] and result["refused"]
+    assert presentation_requests.get(world.instance, world.org, created.id).status == "refused"
+
+
+def test_a_credential_that_does_not_match_is_not_sent(world):
+    created = presentation_requests.create(
+        world.instance, world.org, _query("https://other.example/vct/other")
+    )
+    with pytest.raises(RespondError, match="does not match") as caught:
+        respond(world.instance, "anna", created.link, [world.item])
+    assert caught.value.field == "credential"
+    assert presentation_requests.get(world.instance, world.org, created.id).status == "pending"
+
+
+def test_a_verifier_whose_certificate_is_not_trusted_is_refused(world, monkeypatch):
+    created = presentation_requests.create(world.instance, world.org, _query(_vct(world)))
+    monkeypatch.setattr(certificates, "trust_anchors", lambda instance: [])
+    with pytest.raises(RespondError, match="not trusted"):
+        open_request(world.instance, created.link)
+
+
+@pytest.mark.parametrize("link", ["https://x.example/", "mailto:a@b", "openid4vp://?client_id=a"])
+def test_not_a_request_link(world, link):
+    with pytest.raises(RespondError) as caught:
+        open_request(world.instance, link)
+    assert caught.value.field == "link"
