@@ -107,6 +107,9 @@ def test_key_mismatch_and_anchor_included_fail(ca, signer):
 def test_absent_check_leaves_other_credentials_valid():
     others = [Check("proof", "pass", "", "proof.ok"), Check("status", "skip", "", "status.none")]
     assert overall(others) == "valid"
+    # skipped (CheckList.skip_rest: not applicable to this input) is as if absent
+    skipped = Check("issuer_certificate", "skip", "not checked", "skipped")
+    assert overall([*others, skipped]) == "valid"
 
 
 def test_every_code_has_a_meaning():

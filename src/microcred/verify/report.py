@@ -62,7 +62,7 @@ class CheckKind:
     passing_codes: frozenset[str] = frozenset()
     must_check: bool = False
     settled_codes: frozenset[str] = frozenset()
-    # the check applies only to some inputs (an x5c chain): absent, it says nothing
+    # the check applies only to some inputs (an x5c chain): absent or skipped, it says nothing
     may_be_absent: bool = False
 
     def outcome(self, check: Check) -> OverallStatus:
@@ -71,6 +71,8 @@ class CheckKind:
             return self.fail_status.get(check.code, "invalid")
         if self.required and not (check.status == "pass" or check.code in self.passing_codes):
             return "invalid"
+        if self.may_be_absent and check.status == "skip":
+            return "valid"  # skipped (not applicable to this input) is as if absent
         if self.must_check and check.status != "pass" and check.code not in self.settled_codes:
             return "unchecked"
         return "valid"
