@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from microcred import i18n
-from microcred.cli.common import read_json_file, settings
+from microcred.cli.common import MAX_JSON_FILE_BYTES, read_json_file, settings
 from microcred.cli.output import (
     EXIT_INVALID,
     EXIT_OK,
@@ -37,6 +37,7 @@ from microcred.verify import (
 from microcred.verify import meanings as texts
 from microcred.verify.presentation import PresentationReport, is_presentation, verify_presentation
 from microcred.verify.summary import EMPTY_SUMMARY
+from microcred.verify.token_status import looks_like_token, supplied_token
 from microcred.verify.trust import TrustListError
 
 MARKS = {
@@ -157,12 +158,27 @@ def _read_input(file: str) -> bytes:
         fail_usage(f"{file}: cannot read ({exc.strerror})")
 
 
+def _status_list_token(path: Path) -> str | None:
+    """The compact JWT in the file, when it holds one (else it is read as JSON)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(MAX_JSON_FILE_BYTES + 1)
+    except OSError:
+        return None  # read_json_file says what is wrong with it
+    text = head.strip().decode("ascii", "replace")
+    return text if looks_like_token(text) else None
+
+
 def parse_resolve(items: list[str]) -> dict[str, dict[str, Any]]:
     documents: dict[str, dict[str, Any]] = {}
     for item in items:
         url, sep, file = item.partition("=")
         if not sep or not url or not file:
             fail_usage(f"--resolve expects URL=FILE, got '{item}'")
+        token = _status_list_token(Path(file))
+        if token is not None:  # an IETF Status List Token (statuslist+jwt), not JSON
+            documents[url] = supplied_token(token)
+            continue
         doc = read_json_file(Path(file), f"the document for {url}")
         if not isinstance(doc, dict):
             fail_usage(f"{file}: the document for {url} must be a JSON object")

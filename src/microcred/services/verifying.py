@@ -35,7 +35,7 @@ from microcred.store.db import read_transaction
 from microcred.store.tables import IssuedCredential
 from microcred.verify import TrustList, VerifierContext
 from microcred.verify.http_fetch import AllowListedFetcher
-from microcred.verify.token_status import AllowListedTokenFetcher
+from microcred.verify.token_status import SUPPLIED_TOKEN, AllowListedTokenFetcher
 
 Source = Callable[[str], Mapping[str, Any] | None]
 
@@ -76,6 +76,13 @@ def verifier_context(
         register_context_files(parse_context_assignments(config.extra_contexts))
     sources: list[Source] = []
     token_sources: list[Callable[[str], str | None]] = []
+    supplied = {
+        url: document[SUPPLIED_TOKEN]
+        for url, document in (documents or {}).items()
+        if isinstance(document.get(SUPPLIED_TOKEN), str)
+    }
+    if supplied:
+        token_sources.append(supplied.get)
     trusted = trust if trust is not None else TrustList.empty()
     if instance is not None:
         local_fetch, local_trust = local_documents.resolvers(instance)

@@ -77,6 +77,21 @@ __all__ = [
 TokenFetch = Callable[[str], str | None]
 """``uri -> the compact Status List Token`` (None: it cannot be had)."""
 
+# A token the caller supplied among the verifier's documents (the CLI's --resolve URL=FILE):
+# documents are JSON objects, so the compact token is wrapped in one under this key.
+SUPPLIED_TOKEN = MEDIA_TYPE
+
+
+def supplied_token(token: str) -> dict[str, str]:
+    """The document under which a caller hands a Status List Token to the verifier."""
+    return {SUPPLIED_TOKEN: token}
+
+
+def looks_like_token(text: str) -> bool:
+    """Whether ``text`` has the form of a compact JWS (nothing about its contents)."""
+    return text.count(".") == 2 and bool(text) and set(text) <= _JWS_CHARS
+
+
 # A verified token is reused for at most this long of the verifier's clock, and never past
 # its own `ttl` (counted from when it was first verified) or `exp`.
 VERIFIED_TOKEN_TTL = timedelta(minutes=5)
@@ -387,7 +402,7 @@ class AllowListedTokenFetcher:
             self.errors[url] = str(exc)
             return None
         token = body.strip().decode("ascii", "replace")
-        if token.count(".") != 2 or not set(token) <= _JWS_CHARS:
+        if not looks_like_token(token):
             self.errors[url] = "not a compact JWT"
             return None
         self._cache[url] = (self._clock() + self._ttl(token), token)
