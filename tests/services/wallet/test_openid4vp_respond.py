@@ -51,6 +51,7 @@ class World:
     instance: Instance
     org: str
     item: str  # Anna's SD-JWT VC in her wallet
+    badge: str  # and an Open Badges 3.0 credential (Data Integrity)
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +90,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         time.sleep(0.05)
     offer = offers.create(instance, org.slug, issued.id, pre_authorized=True)
     [(item, _)] = receive(instance, "anna", offer.offer)
-    yield World(url, instance, org.slug, item.id)
+    from microcred.services import wallet
+
+    badge, _ = wallet.import_bytes(instance, "anna", issued.document.encode(), filename="b.json")
+    yield World(url, instance, org.slug, item.id, badge.id)
     server.should_exit = True
     thread.join(10)
     instance.close()
@@ -167,3 +171,22 @@ def test_not_a_request_link(world, link):
     with pytest.raises(RespondError) as caught:
         open_request(world.instance, link)
     assert caught.value.field == "link"
+
+
+def test_an_sd_jwt_vc_and_an_open_badge_together(world):
+    query = _query(_vct(world))
+    query["credentials"].append(
+        {
+            "id": "badge",
+            "format": "ldp_vc",
+            "meta": {"type_values": [["VerifiableCredential", "OpenBadgeCredential"]]},
+            "require_cryptographic_holder_binding": False,
+            "claims": [{"path": ["credentialSubject", "achievement", "name"]}],
+        }
+    )
+    created = presentation_requests.create(world.instance, world.org, query)
+    result = respond(world.instance, "anna", created.link, [world.item, world.badge])
+    assert result["accepted"], result
+    view = presentation_requests.get(world.instance, world.org, created.id)
+    assert view.result is not None and view.result["valid"], view.result["problems"]
+    assert {c["query"] for c in view.result["credentials"]} == {"micro", "badge"}

@@ -251,7 +251,7 @@ def respond(
     else:
         if not credential_ids:
             raise RespondError("choose at least one credential to present", "credential")
-        vp_token: dict[str, list[str]] = {}
+        vp_token: dict[str, list[Any]] = {}
         for item_id in credential_ids:
             query_id, presentation, shown = _present(
                 instance, holder_ref, item_id, request, disclose_more
@@ -294,15 +294,13 @@ def _present(
     item_id: str,
     request: OpenedRequest,
     disclose_more: Sequence[str],
-) -> tuple[str, str, list[str]]:
+) -> tuple[str, Any, list[str]]:
     original = _held(instance, holder_ref, item_id)
     try:
         sd_jwt = parse_sd_jwt(original)
         claims = disclose(unverified_payload(sd_jwt), sd_jwt.disclosures)
-    except ProofError:
-        raise RespondError(
-            "only SD-JWT VCs can be presented over OpenID4VP", "credential"
-        ) from None
+    except ProofError:  # not an SD-JWT VC: a W3C credential, presented whole
+        return _present_w3c(instance, holder_ref, item_id, request)
     vct = claims.get("vct") if isinstance(claims.get("vct"), str) else None
     seen = dcql.Presented(format=dcql.SD_JWT_VC, claims=claims, vct=vct)
     query = next((q for q in request.query.credentials if dcql.match_credential(q, seen).ok), None)
@@ -328,3 +326,30 @@ def _present(
         str(decode_disclosure(d).name) for d in presented.disclosures if decode_disclosure(d).name
     )
     return query.id, presented.serialize(), shown
+
+
+def _present_w3c(
+    instance: Instance, holder_ref: str, item_id: str, request: OpenedRequest
+) -> tuple[str, dict[str, Any], list[str]]:
+    """A W3C credential (Data Integrity, ``ldp_vc``): the whole credential in a presentation
+    the holder signs for the request's nonce (challenge) and client id (domain)."""
+    from microcred.services import sharing
+
+    vp = sharing.present(
+        instance, holder_ref, [item_id], challenge=request.nonce, domain=request.client_id
+    )
+    assert isinstance(vp, dict)
+    credential = (vp.get("verifiableCredential") or [{}])[0]
+    if not isinstance(credential, dict) or "proof" not in credential:
+        raise RespondError("this credential cannot be presented over OpenID4VP", "credential")
+    raw = credential.get("type")
+    types = frozenset(
+        [raw] if isinstance(raw, str) else [t for t in raw or () if isinstance(t, str)]
+    )
+    seen = dcql.Presented(format="ldp_vc", claims=credential, types=types)
+    query = next((q for q in request.query.credentials if dcql.match_credential(q, seen).ok), None)
+    if query is None:
+        raise RespondError(
+            f"credential '{item_id[:40]}' does not match what the verifier asks for", "credential"
+        )
+    return query.id, vp, ["(the whole credential: it has no selective disclosure)"]
