@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from joserfc.jwk import ECKey
+from joserfc.jwk import ECKey, RSAKey
 
 from microcred.proofs import (
     Ed25519KeyPair,
@@ -148,8 +148,11 @@ def test_jwk_thumbprint_agrees_with_the_openid4vci_example_and_joserfc() -> None
         imported = ECKey.import_key(public) if public["kty"] == "EC" else None
         if imported is not None:
             assert jwk_thumbprint(public) == imported.thumbprint()
+    # RSA too (VC-JWT 1.1 RS256 issuers): RFC 7638 section 3.2's members e, kty, n
+    rsa_jwk = RSAKey.generate_key(2048).as_dict(private=False)
+    assert jwk_thumbprint(rsa_jwk) == RSAKey.import_key(rsa_jwk).thumbprint()
     with pytest.raises(KeyUsageError):
-        jwk_thumbprint({"kty": "RSA", "n": "x", "e": "AQAB"})
+        jwk_thumbprint({"kty": "oct", "k": "c2VjcmV0"})
 
 
 def test_issuer_metadata_url() -> None:

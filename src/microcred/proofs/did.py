@@ -22,6 +22,7 @@ from microcred.proofs.keys import (
     keypair_from_jwk,
     keypair_from_multibase,
 )
+from microcred.proofs.rs256 import RsaJwtKey
 
 __all__ = [
     "DID_CONTEXTS",
@@ -177,9 +178,14 @@ def _absolute(ref: str, base: str) -> str:
     return base + ref if ref.startswith("#") else ref
 
 
-def _public_key(vm: Mapping[str, Any]) -> PublicKeyPair:
+def _public_key(vm: Mapping[str, Any], *, rsa: bool = False) -> PublicKeyPair | RsaJwtKey:
     vm_type = vm.get("type")
+    jwk = vm.get("publicKeyJwk")
     try:
+        if rsa and isinstance(jwk, Mapping) and jwk.get("kty") == "RSA":
+            if vm_type not in ("JsonWebKey", "JsonWebKey2020"):
+                raise VerificationMethodError(f"an RSA JWK in a {vm_type!r} method")
+            return RsaJwtKey.from_jwk(jwk)
         if "publicKeyMultibase" in vm and vm_type in ("Multikey", "Ed25519VerificationKey2020"):
             key = keypair_from_multibase(vm["publicKeyMultibase"])
             if vm_type == "Ed25519VerificationKey2020" and key.key_type != "Ed25519":
@@ -193,11 +199,13 @@ def _public_key(vm: Mapping[str, Any]) -> PublicKeyPair:
 
 
 def resolve_verification_method(
-    vm_url: str, resolver: DidResolver, *, purpose: str = "assertionMethod"
-) -> tuple[PublicKeyPair, str]:
+    vm_url: str, resolver: DidResolver, *, purpose: str = "assertionMethod", rsa: bool = False
+) -> tuple[PublicKeyPair | RsaJwtKey, str]:
     """Find ``vm_url`` in its controller document and check it is listed under ``purpose``.
 
     Returns ``(public key pair, controller)``; raises :class:`VerificationMethodError`.
+    ``rsa``: an RSA ``publicKeyJwk`` is read too (a verify-only `RsaJwtKey`, for RS256
+    JWTs); Data Integrity never asks for one.
     """
     if not isinstance(vm_url, str) or "#" not in vm_url:
         raise VerificationMethodError(
@@ -232,7 +240,7 @@ def resolve_verification_method(
     vm = methods[vm_url]
     if vm.get("controller") != controller_id:
         raise VerificationMethodError(f"verification method {vm_url!r} has another controller")
-    return _public_key(vm), controller_id
+    return _public_key(vm, rsa=rsa), controller_id
 
 
 def key_resolver(resolver: DidResolver) -> Callable[[str, str], KeyPair]:

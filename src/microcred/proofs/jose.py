@@ -15,7 +15,7 @@ from typing import Any
 
 from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError
-from joserfc.jwk import ECKey, OKPKey
+from joserfc.jwk import ECKey, OKPKey, RSAKey
 
 from microcred.proofs.errors import (
     InvalidSignature,
@@ -71,6 +71,7 @@ _ALG_KEY_TYPE = {
     "ES256": "P-256",
     "ES384": "P-384",
     "ES512": "P-521",
+    "RS256": "RSA",  # verified only, and only where the caller allows it (VC-JWT 1.1)
 }
 _KEY_TYPE_ALG = {"Ed25519": "EdDSA", "P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 
@@ -79,7 +80,7 @@ def _alg_for(keypair: KeyPair) -> str:
     return _KEY_TYPE_ALG[keypair.key_type]
 
 
-def _jose_key(keypair: KeyPair, *, private: bool) -> OKPKey | ECKey:
+def _jose_key(keypair: KeyPair, *, private: bool) -> OKPKey | ECKey | RSAKey:
     if private:
         if isinstance(keypair, Ed25519KeyPair):
             return OKPKey.import_key(keypair._crypto_private_key())
@@ -87,6 +88,8 @@ def _jose_key(keypair: KeyPair, *, private: bool) -> OKPKey | ECKey:
             return ECKey.import_key(keypair._crypto_private_key())
         raise UnsupportedCryptosuite(f"cannot sign a JWT with {type(keypair).__name__}")
     jwk: dict[str, str | list[str]] = dict(keypair.to_public_jwk())
+    if jwk["kty"] == "RSA":
+        return RSAKey.import_key(jwk)
     return OKPKey.import_key(jwk) if jwk["kty"] == "OKP" else ECKey.import_key(jwk)
 
 

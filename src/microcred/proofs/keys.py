@@ -45,7 +45,7 @@ __all__ = [
     "load_key_file",
 ]
 
-KeyType = Literal["Ed25519", "P-256", "P-384", "P-521"]
+KeyType = Literal["Ed25519", "P-256", "P-384", "P-521", "RSA"]  # RSA: verify-only (rs256)
 
 SCRYPT_N = 2**15
 SCRYPT_R = 8

@@ -1,5 +1,6 @@
 """RS256 (RSASSA-PKCS1-v1_5 with SHA-256): the signatures of Open Badges 2.0 and JAdES seals.
 
+`RsaJwtKey` is an RSA JWK as a verify-only key for the JOSE checks (VC-JWT 1.1 RS256).
 Only the raw primitive lives here, like the other dangerous crypto of the proofs layer:
 load a public key, check a signature (raising `InvalidSignature`, never returning a bool),
 and sign (for tests and fixtures). Which key may sign what is the caller's policy.
@@ -9,19 +10,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from microcred.proofs.errors import InvalidSignature, MalformedProof, VerificationMethodError
+from microcred.proofs.errors import (
+    InvalidSignature,
+    KeyUsageError,
+    MalformedProof,
+    VerificationMethodError,
+)
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate
 
 __all__ = [
+    "MIN_RSA_BITS",
+    "RsaJwtKey",
     "RsaPrivateKey",
     "RsaPublicKey",
     "certificate_rsa_key",
@@ -99,3 +108,63 @@ def verify_rs256_compact(token: str, key: RsaPublicKey) -> None:
 def sign_rs256(signing_input: bytes, private_key: RsaPrivateKey) -> bytes:
     """The RS256 signature of ``signing_input`` (fixtures and tests: the project issues no RS256)."""
     return private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+
+
+MIN_RSA_BITS = 2048
+
+
+class RsaJwtKey:
+    """A public RSA key read from a JWK, as the `KeyPair` the JOSE checks take: it verifies
+    RS256 only (VC-JWT 1.1 issuers still sign with it), and never signs or exports."""
+
+    key_type: Literal["RSA"] = "RSA"
+
+    def __init__(self, key: rsa.RSAPublicKey) -> None:
+        if key.key_size < MIN_RSA_BITS:
+            raise KeyUsageError(f"an RSA key of {key.key_size} bits is too short (at least 2048)")
+        self._key = RsaPublicKey(key)
+
+    @classmethod
+    def from_jwk(cls, jwk: Mapping[str, Any]) -> RsaJwtKey:
+        """The key of a public RSA JWK (``kty RSA``, ``n``, ``e``); KeyUsageError otherwise."""
+        if jwk.get("kty") != "RSA":
+            raise KeyUsageError("not an RSA JWK")
+        if any(k in jwk for k in ("d", "p", "q")):
+            raise KeyUsageError("refusing a JWK that carries private key material")
+        n, e = jwk.get("n"), jwk.get("e")
+        if not isinstance(n, str) or not isinstance(e, str):
+            raise KeyUsageError("an RSA JWK needs the base64url members n and e")
+        try:
+            numbers = rsa.RSAPublicNumbers(
+                int.from_bytes(_b64url(e), "big"), int.from_bytes(_b64url(n), "big")
+            )
+            return cls(numbers.public_key())
+        except (MalformedProof, ValueError) as cause:
+            raise KeyUsageError(f"invalid RSA JWK: {cause}") from None
+
+    @property
+    def public_multibase(self) -> str:
+        raise KeyUsageError("an RSA key has no Multikey form here")
+
+    @property
+    def has_private(self) -> bool:
+        return False
+
+    def sign(self, data: bytes) -> bytes:
+        raise KeyUsageError("this verifier does not sign with RSA")
+
+    def verify(self, signature: bytes, data: bytes) -> None:
+        """Raise `InvalidSignature` unless ``signature`` is RS256 over ``data``."""
+        verify_rs256(data, signature, self._key)
+
+    def to_public_jwk(self) -> dict[str, str]:
+        numbers = self._key.key.public_numbers()
+
+        def b64(value: int) -> str:
+            raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+            return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+        return {"kty": "RSA", "n": b64(numbers.n), "e": b64(numbers.e)}
+
+    def export_private(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise KeyUsageError("an RSA verification key has no private part")

@@ -31,10 +31,16 @@ from microcred.proofs.errors import (
 )
 from microcred.proofs.jose import DEFAULT_ALGORITHMS, HeaderKeyResolver, verify_jws
 from microcred.proofs.keys import PublicKeyPair, keypair_from_jwk
+from microcred.proofs.rs256 import RsaJwtKey
+
+JwtKey = PublicKeyPair | RsaJwtKey
+"""A key a VC-JWT 1.1 may be signed with: Ed25519, P-256/384/521, or RSA (RS256)."""
 
 __all__ = [
+    "JWT_ALGORITHMS",
     "JWT_TYPS",
     "THUMBPRINT_URN",
+    "JwtKey",
     "issuer_metadata_url",
     "jwk_thumbprint",
     "resolve_jwt_key",
@@ -47,7 +53,13 @@ __all__ = [
 JWT_TYPS: tuple[str | None, ...] = (None, "JWT", "jwt")
 THUMBPRINT_URN = "urn:ietf:params:oauth:jwk-thumbprint:sha-256:"
 _THUMBPRINT = re.compile(r"^[A-Za-z0-9_-]{43}$")  # base64url of a SHA-256 digest
-_REQUIRED_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
+_REQUIRED_MEMBERS = {
+    "EC": ("crv", "kty", "x", "y"),
+    "OKP": ("crv", "kty", "x"),
+    "RSA": ("e", "kty", "n"),
+}
+# VC-JWT 1.1 issuers (walt.id, Spruce, OB 3.0's JWT examples) still sign with RS256 too.
+JWT_ALGORITHMS: frozenset[str] = DEFAULT_ALGORITHMS | {"RS256"}
 MAX_KID_LENGTH = 4096
 
 
@@ -69,6 +81,44 @@ def issuer_metadata_url(iss: str) -> str | None:
     if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
         return None
     return f"https://{parts.netloc}/.well-known/jwt-vc-issuer{parts.path.rstrip('/')}"
+
+
+def _jwk_key(jwk: dict[str, Any]) -> JwtKey:
+    """A public JWK as a key: RSA (verify-only), or what `keypair_from_jwk` reads."""
+    if jwk.get("kty") == "RSA":
+        return RsaJwtKey.from_jwk(jwk)
+    return keypair_from_jwk(jwk)
+
+
+def _same_origin(url: str, iss: str | None) -> bool:
+    a, b = urlsplit(url), urlsplit(iss or "")
+    return a.scheme == "https" and (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def _jwk_document(
+    kid: str, iss: str | None, resolver: DidResolver, purpose: str
+) -> tuple[JwtKey, str]:
+    """``kid`` is the HTTPS URL of a document: a bare JWK, accepted only on the issuer's own
+    origin (a key anyone can publish says nothing about who holds it), or a verification
+    method of a controller document (VC 2.0 controllers: its controller must list it)."""
+    doc = _document(kid, resolver)
+    if "kty" not in doc:
+        vm_id = doc.get("id")
+        controller = doc.get("controller")
+        if not isinstance(vm_id, str) or "#" not in vm_id or not isinstance(controller, str):
+            raise VerificationMethodError(
+                f"the document at kid {kid[:120]} is neither a JWK nor a verification method"
+            )
+        return resolve_verification_method(vm_id, resolver, purpose=purpose, rsa=True)
+    if not _same_origin(kid, iss):
+        raise VerificationMethodError(
+            f"the JWK at {kid[:120]} is not on the issuer's own origin ({str(iss)[:120]}): "
+            "nothing binds it to the issuer"
+        )
+    try:
+        return _jwk_key({k: v for k, v in doc.items() if isinstance(v, str)}), str(iss)
+    except KeyUsageError as cause:
+        raise VerificationMethodError(f"the JWK at {kid[:120]} cannot be used: {cause}") from None
 
 
 def _did_url(kid: str) -> str:
@@ -98,7 +148,7 @@ def _document(url: str, resolver: DidResolver) -> Mapping[str, Any]:
 
 def _did_key_matching(
     iss: str, resolver: DidResolver, purpose: str, wanted: str
-) -> tuple[PublicKeyPair, str]:
+) -> tuple[JwtKey, str]:
     """The key of ``iss`` (a DID, or a controller document URL), authorised for ``purpose``,
     whose JWK thumbprint is ``wanted``."""
     doc = _document(iss, resolver)
@@ -111,7 +161,7 @@ def _did_key_matching(
                 ids.append(full)
     for vm in ids:
         try:
-            key, controller = resolve_verification_method(vm, resolver, purpose=purpose)
+            key, controller = resolve_verification_method(vm, resolver, purpose=purpose, rsa=True)
         except VerificationMethodError:
             continue  # not authorised for this purpose, or a key type we do not read
         if jwk_thumbprint(key.to_public_jwk()) == wanted:
@@ -123,7 +173,7 @@ def _did_key_matching(
 
 def _metadata_key(
     iss: str, resolver: DidResolver, kid: str | None, thumbprint: str | None
-) -> tuple[PublicKeyPair, str]:
+) -> tuple[JwtKey, str]:
     """A key of an HTTPS issuer's JWT VC Issuer Metadata (``jwks``, or ``jwks_uri``)."""
     url = issuer_metadata_url(iss)
     if url is None:
@@ -139,7 +189,7 @@ def _metadata_key(
         if not isinstance(jwk, dict):
             continue
         try:
-            key = keypair_from_jwk(jwk)
+            key = _jwk_key(jwk)
             found = jwk_thumbprint(key.to_public_jwk())
         except KeyUsageError:
             continue  # a key type this verifier does not use (RSA, an encryption key)
@@ -152,17 +202,17 @@ def _metadata_key(
 
 def _matching(
     iss: str | None, resolver: DidResolver, purpose: str, kid: str | None, thumbprint: str | None
-) -> tuple[PublicKeyPair, str]:
+) -> tuple[JwtKey, str]:
     if not iss:
         raise VerificationMethodError("the JWT has no iss claim to look its key up in")
     if iss.startswith("did:"):
         if thumbprint is None:  # a kid such as "key-1": a fragment of the issuer's DID
-            return resolve_verification_method(f"{iss}#{kid}", resolver, purpose=purpose)
+            return resolve_verification_method(f"{iss}#{kid}", resolver, purpose=purpose, rsa=True)
         return _did_key_matching(iss, resolver, purpose, thumbprint)
     try:  # the issuer URL's own controller document (VC 2.0 controllers) ...
         if thumbprint is not None:
             return _did_key_matching(iss, resolver, purpose, thumbprint)
-        return resolve_verification_method(f"{iss}#{kid}", resolver, purpose=purpose)
+        return resolve_verification_method(f"{iss}#{kid}", resolver, purpose=purpose, rsa=True)
     except VerificationMethodError:
         if issuer_metadata_url(iss) is None:
             raise
@@ -172,7 +222,7 @@ def _matching(
 
 def resolve_jwt_key(
     header: Mapping[str, Any], iss: str | None, resolver: DidResolver, *, purpose: str
-) -> tuple[PublicKeyPair, str]:
+) -> tuple[JwtKey, str]:
     """The public key the JOSE ``header`` names, resolved against ``iss``, and its controller
     (the signer). Raises :class:`VerificationMethodError` or :class:`MalformedProof`."""
     kid, jwk = header.get("kid"), header.get("jwk")
@@ -182,25 +232,27 @@ def resolve_jwt_key(
         if not isinstance(jwk, dict):
             raise MalformedProof("jwk", "must be a JSON object")
         try:
-            thumbprint = jwk_thumbprint(keypair_from_jwk(jwk).to_public_jwk())
+            thumbprint = jwk_thumbprint(_jwk_key(jwk).to_public_jwk())
         except KeyUsageError as cause:
             raise VerificationMethodError(f"the jwk header cannot be used: {cause}") from None
         # The key in the header must be the issuer's own: anyone can sign with a key they send.
         return _matching(iss, resolver, purpose, kid, thumbprint)
     if kid is None:
         if iss and iss.startswith(("did:key:", "did:jwk:")):
-            return resolve_verification_method(_did_url(iss), resolver, purpose=purpose)
+            return resolve_verification_method(_did_url(iss), resolver, purpose=purpose, rsa=True)
         raise MalformedProof("kid", "is missing (and there is no jwk header)")
     if kid.startswith("#"):
         if not iss:
             raise VerificationMethodError(f"kid {kid[:120]!r} is relative, and there is no iss")
-        return resolve_verification_method(iss + kid, resolver, purpose=purpose)
+        return resolve_verification_method(iss + kid, resolver, purpose=purpose, rsa=True)
     if kid.startswith("did:"):
-        return resolve_verification_method(_did_url(kid), resolver, purpose=purpose)
+        return resolve_verification_method(_did_url(kid), resolver, purpose=purpose, rsa=True)
     if kid.startswith(THUMBPRINT_URN) or _THUMBPRINT.match(kid):
         return _matching(iss, resolver, purpose, kid, kid.removeprefix(THUMBPRINT_URN))
     if "#" in kid and urlsplit(kid).scheme in ("https", "http"):
-        return resolve_verification_method(kid, resolver, purpose=purpose)
+        return resolve_verification_method(kid, resolver, purpose=purpose, rsa=True)
+    if urlsplit(kid).scheme == "https":
+        return _jwk_document(kid, iss, resolver, purpose)
     return _matching(iss, resolver, purpose, kid, None)
 
 
@@ -208,7 +260,7 @@ def verify_jwt_vc(
     token: str,
     *,
     resolve_key: HeaderKeyResolver,
-    algorithms: Collection[str] = DEFAULT_ALGORITHMS,
+    algorithms: Collection[str] = JWT_ALGORITHMS,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify a VC-JWT 1.1: ``(header, claims)``, the claims holding a ``vc`` object."""
     header, claims = verify_jws(
@@ -225,7 +277,7 @@ def verify_jwt_vp(
     resolve_key: HeaderKeyResolver,
     nonce: str | None,
     aud: str | None,
-    algorithms: Collection[str] = DEFAULT_ALGORITHMS,
+    algorithms: Collection[str] = JWT_ALGORITHMS,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify a VP-JWT 1.1 (a ``vp`` claim); ``nonce`` and ``aud`` must match when given."""
     header, claims = verify_jws(
