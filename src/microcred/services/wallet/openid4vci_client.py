@@ -81,6 +81,18 @@ class Received:
     credential: str | dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Token:
+    """An access token: its scheme (``DPoP`` or ``Bearer``), the ``credential_identifiers``
+    the authorization server gave per configuration (authorization_details), and the client
+    id the proofs name as ``iss`` (authorization code flow only)."""
+
+    access: str
+    scheme: str
+    identifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    client_id: str | None = None
+
+
 def _b64u(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -287,7 +299,7 @@ def _uses_dpop(server: dict[str, Any]) -> bool:
 
 def access_token(
     session: Session, offer: Offer, server: dict[str, Any], tx_code: str | None
-) -> tuple[str, str]:
+) -> Token:
     """The access token and its type (``DPoP`` or ``Bearer``), by the pre-authorized code."""
     if offer.pre_authorized_code is None:
         raise ReceiveError(
@@ -306,6 +318,35 @@ def access_token(
     form = {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": offer.pre_authorized_code}
     if offer.tx_code is not None and tx_code:
         form["tx_code"] = tx_code
+    pin_field = "tx_code" if offer.tx_code is not None else "offer"
+    return token_request(session, server, form, refused_field=pin_field)
+
+
+def _identifiers(details: Any) -> dict[str, tuple[str, ...]]:
+    """configuration id -> credential_identifiers, from the token's authorization_details."""
+    found: dict[str, tuple[str, ...]] = {}
+    for detail in details if isinstance(details, list) else []:
+        if not isinstance(detail, dict) or detail.get("type") != "openid_credential":
+            continue
+        configuration, ids = (
+            detail.get("credential_configuration_id"),
+            detail.get("credential_identifiers"),
+        )
+        if isinstance(configuration, str) and isinstance(ids, list):
+            found[configuration] = tuple(i for i in ids[:MAX_CREDENTIALS] if isinstance(i, str))
+    return found
+
+
+def token_request(
+    session: Session,
+    server: dict[str, Any],
+    form: dict[str, str],
+    *,
+    refused_field: str = "offer",
+    client_id: str | None = None,
+) -> Token:
+    """POST the grant to the token endpoint (DPoP when the server supports it, one retry on
+    ``use_dpop_nonce``); ``refused_field`` is the input an ``invalid_grant`` blames."""
     url = server["token_endpoint"]
     dpop = _uses_dpop(server)
     for attempt in range(2):
@@ -318,12 +359,11 @@ def access_token(
         code, description = oauth_error_of(answer)
         if code == "use_dpop_nonce" and dpop and attempt == 0:
             continue
-        field_name = "tx_code" if code == "invalid_grant" and offer.tx_code is not None else "offer"
         raise ReceiveError(
             "token",
             f"the issuer refused the offer: {description}",
             oauth_error=code,
-            field=field_name,
+            field=refused_field if code == "invalid_grant" else "offer",
         )
     body = _json_object(answer.body, "token", "the token response")
     token = _text(body.get("access_token"), "token", "access_token", 8192)
@@ -332,7 +372,8 @@ def access_token(
         raise ReceiveError("token", "token_type is neither DPoP nor Bearer")
     if token_type.lower() == "dpop" and not dpop:
         raise ReceiveError("token", "a DPoP token from a server that does not support DPoP")
-    return token, "DPoP" if token_type.lower() == "dpop" else "Bearer"
+    scheme = "DPoP" if token_type.lower() == "dpop" else "Bearer"
+    return Token(token, scheme, _identifiers(body.get("authorization_details")), client_id)
 
 
 def c_nonce(session: Session, metadata: dict[str, Any]) -> str | None:
@@ -351,8 +392,18 @@ def c_nonce(session: Session, metadata: dict[str, Any]) -> str | None:
     )
 
 
-def proof_jwt(session: Session, holder_key: KeyPair, issuer: str, nonce: str | None) -> str:
+def proof_jwt(
+    session: Session,
+    holder_key: KeyPair,
+    issuer: str,
+    nonce: str | None,
+    client_id: str | None = None,
+) -> str:
+    """``iss`` is the client id, when the wallet has one (omitted for anonymous access with
+    a pre-authorized code, section 8.2.1.1)."""
     claims: dict[str, Any] = {"aud": issuer, "iat": session.now()}
+    if client_id is not None:
+        claims["iss"] = client_id
     if nonce is not None:
         claims["nonce"] = nonce
     header = {"typ": PROOF_TYP, "jwk": holder_key.to_public_jwk()}
@@ -362,7 +413,7 @@ def proof_jwt(session: Session, holder_key: KeyPair, issuer: str, nonce: str | N
 def request_credential(
     session: Session,
     metadata: dict[str, Any],
-    token: tuple[str, str],
+    token: Token,
     configuration_id: str,
     holder_key: KeyPair | None,
 ) -> list[Received]:
@@ -372,14 +423,22 @@ def request_credential(
         raise ReceiveError("credential", f"the issuer does not describe {configuration_id!r}")
     fmt = _text(configuration.get("format"), "credential", "format", 64)
     url = metadata["credential_endpoint"]
-    access, scheme = token
+    access, scheme = token.access, token.scheme
+    identifiers = token.identifiers.get(configuration_id)
     issuer = metadata["credential_issuer"]
     bound = holder_key is not None and "proof_types_supported" in configuration
     nonce = c_nonce(session, metadata) if bound else None
     for attempt in range(2):
-        request: dict[str, Any] = {"credential_configuration_id": configuration_id}
+        # with credential_identifiers from authorization_details, one of them names the
+        # credential (section 8.2); else the configuration does
+        request: dict[str, Any] = (
+            {"credential_identifier": identifiers[0]}
+            if identifiers
+            else {"credential_configuration_id": configuration_id}
+        )
         if bound and holder_key is not None:
-            request["proofs"] = {"jwt": [proof_jwt(session, holder_key, issuer, nonce)]}
+            proof = proof_jwt(session, holder_key, issuer, nonce, token.client_id)
+            request["proofs"] = {"jwt": [proof]}
         headers = {"Content-Type": "application/json", "Authorization": f"{scheme} {access}"}
         if scheme == "DPoP":
             headers["DPoP"] = session.dpop("POST", url, access)
