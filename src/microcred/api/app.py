@@ -8,6 +8,7 @@ from importlib.metadata import version as _installed_version
 
 from fastapi import FastAPI
 
+from microcred.api import docs as api_docs
 from microcred.api import errors, log_redaction
 from microcred.api.headers import SecurityHeaders
 from microcred.api.limits import MAX_BODY_BYTES, BodyLimit
@@ -77,7 +78,10 @@ def create_app(
         version=_installed_version("microcred"),
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by api/docs.py, not from a CDN
+        redoc_url=None,
     )
+    api_docs.install(app)
     app.state.instance = instance
     errors.install(app)
     for module in (
