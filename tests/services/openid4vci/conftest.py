@@ -174,3 +174,13 @@ def world(tmp_path: Path, database_url: str):
     yield made
     made.client.close()
     made.instance.close()
+
+
+@pytest.fixture()
+def sqlite_world(tmp_path: Path):
+    """The same on SQLite only: for refusals that do not depend on the database (the
+    replay and single-use tests run on both)."""
+    made = World(tmp_path, f"sqlite:///{tmp_path / 'oid4vci.db'}")
+    yield made
+    made.client.close()
+    made.instance.close()

@@ -19,7 +19,8 @@ from .conftest import BASE, PRE, b64u, offer_object
 SD = "eu_micro_credential_dc_sd_jwt"
 
 
-def test_metadata_names_the_endpoints_and_configurations(world):
+def test_metadata_names_the_endpoints_and_configurations(sqlite_world):
+    world = sqlite_world
     issuer = world.client.get("/.well-known/openid-credential-issuer").json()
     assert issuer["credential_issuer"] == BASE
     assert issuer["nonce_endpoint"] == BASE + "/oid4vci/nonce"
@@ -85,7 +86,8 @@ def test_pre_authorized_flow_with_tx_code_gives_a_bound_sd_jwt_vc(world):
         assert action in actions
 
 
-def test_batch_gives_one_credential_per_proof_each_bound_to_its_key(world):
+def test_batch_gives_one_credential_per_proof_each_bound_to_its_key(sqlite_world):
+    world = sqlite_world
     wallet = world.wallet()
     token = world.access_token(wallet)
     keys = [ECKey.generate_key("P-256") for _ in range(3)]
@@ -103,7 +105,8 @@ def test_batch_gives_one_credential_per_proof_each_bound_to_its_key(world):
     assert bound == [k.as_dict(private=False)["x"] for k in keys]
 
 
-def test_w3c_formats_are_the_stored_credential_and_its_jwt(world):
+def test_w3c_formats_are_the_stored_credential_and_its_jwt(sqlite_world):
+    world = sqlite_world
     wallet = world.wallet()
     ids = ["eu_micro_credential_ldp_vc", "eu_micro_credential_jwt_vc_json"]
     token = world.access_token(wallet, configuration_ids=ids)
@@ -195,7 +198,8 @@ def test_authorization_code_flow_with_par_pkce_and_iss(world):
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
-def test_authorization_code_with_a_wrong_verifier_is_spent(world):
+def test_authorization_code_with_a_wrong_verifier_is_spent(sqlite_world):
+    world = sqlite_world
     wallet = world.wallet()
     code, verifier = _authorize(world, wallet)
     form = {
@@ -210,7 +214,8 @@ def test_authorization_code_with_a_wrong_verifier_is_spent(world):
     assert right.status_code == 400 and right.json()["error"] == "invalid_grant"
 
 
-def test_declining_redirects_with_access_denied(world):
+def test_declining_redirects_with_access_denied(sqlite_world):
+    world = sqlite_world
     made = world.offer(pre_authorized=False)
     offer = offer_object(made["offer"])
     wallet = world.wallet()

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from microcred.api.deps import CanIssue, InstanceDep
-from microcred.api.errors import ORG_ROUTE_ERRORS, error_responses
+from microcred.api.errors import ORG_ROUTE_ERRORS
 from microcred.services.instance import Instance
 from microcred.services.openid4vci import authorization, dpop, grants, issuance, metadata, offers
 from microcred.services.openid4vci.errors import OAuthError, invalid_request
@@ -276,7 +276,7 @@ class OfferPublic(BaseModel):
     response_model=OfferPublic,
     status_code=201,
     summary="An OpenID4VCI credential offer of an issued credential (single use, expiring)",
-    responses={**ORG_ROUTE_ERRORS, **error_responses(409)},
+    responses=ORG_ROUTE_ERRORS,
 )
 def create_offer(
     instance: InstanceDep,

@@ -49,11 +49,10 @@ class _OfflineDids:
 
 
 def _key(header: Mapping[str, Any]) -> KeyPair:
-    given = [name for name in ("jwk", "kid", "x5c") if name in header]
-    if len(given) != 1:
-        raise ProofError("the proof header must have exactly one of jwk or kid")
     if "x5c" in header:
         raise ProofError("x5c proofs are not accepted; give the key as jwk or a did:key kid")
+    if ("jwk" in header) == ("kid" in header):
+        raise ProofError("the proof header must have exactly one of jwk or kid")
     if "jwk" in header:
         if not isinstance(header["jwk"], dict):
             raise ProofError("jwk must be a JSON object")
