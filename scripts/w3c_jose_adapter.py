@@ -6,17 +6,21 @@ That suite does not call an HTTP API: it runs each implementation as a command,
 
 and reads ``{"result": "success" | "failure"}`` from OUT. This adapter is that command:
 
-- ``issue``: sign the input with microcred's VC-JOSE signer (``proofs/jose.py``) and the
-  suite's key, then report success only if microcred's own verifier (``microcred verify``)
-  accepts the token (exit 0, or 3: authentic but its status list could not be checked
-  offline), so a credential the product would not accept is never counted issued;
+- ``issue``: secure the input with microcred's signer for the feature (``vc+jwt`` /
+  ``vp+jwt``: ``proofs/jose.py``; ``vc+sd-jwt`` / ``vp+sd-jwt`` with the suite's disclosure
+  paths: ``proofs/vc_sd_jwt.py``; ``vc+cose`` / ``vp+cose``, written as base64:
+  ``proofs/cose.py``) and the suite's key, then report success only if microcred's own
+  verifier (``microcred verify``) accepts it: a credential when its verdict is valid (exit
+  0, or 3: authentic but its status list could not be checked offline), so a credential the
+  product would not accept is never counted issued; a presentation when its own ``schema``
+  and ``proof`` checks pass (the holder secures the presentation; the credentials it
+  carries are their issuers', and the suite's inputs carry placeholder ones);
 - ``verify``: ``microcred verify --json`` on the input, with the key's controller document
   (built from the suite's verification-method file) supplied by ``--resolve``: nothing is
   fetched. Success is the verifier's verdict.
 
-SD-JWT (``vc+sd-jwt``) and COSE features are reported as failures: microcred does not
-implement those VC-JOSE-COSE forms. Each call appends one JSON line (what was run and what
-microcred said) to $JOSE_LOG when it is set.
+Each call appends one JSON line (what was run and what microcred said) to $JOSE_LOG when it
+is set.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from microcred.proofs.cose import encode_cose_text, sign_vc_cose, sign_vp_cose
 from microcred.proofs.jose import sign_vc_jwt, sign_vp_jwt
 from microcred.proofs.keys import (
     Ed25519KeyPair,
@@ -41,6 +46,7 @@ from microcred.proofs.keys import (
     P384KeyPair,
     P521KeyPair,
 )
+from microcred.proofs.vc_sd_jwt import sign_vc_sd_jwt, sign_vp_sd_jwt
 
 
 def _b64u(value: str) -> bytes:
@@ -93,6 +99,7 @@ def microcred_verify(
     log: dict[str, Any],
     *,
     accept: tuple[int, ...] = (0,),
+    own_checks: bool = False,
 ) -> bool:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as out:
         json.dump(controller_document(method, key_file), out)
@@ -111,27 +118,50 @@ def microcred_verify(
     os.unlink(out.name)
     log["verify_exit"] = answer.returncode
     log["verify_out"] = (answer.stdout or answer.stderr)[:20000]
-    return answer.returncode in accept
+    return answer.returncode in accept or (own_checks and _own_checks_pass(answer.stdout))
+
+
+def _own_checks_pass(report_json: str) -> bool:
+    """Whether a presentation report's own schema and proof checks passed (whatever the
+    credentials it carries)."""
+    try:
+        checks = {c["id"]: c for c in json.loads(report_json)["checks"]}
+    except (ValueError, KeyError, TypeError):
+        return False
+    schema, proof = checks.get("schema", {}), checks.get("proof", {})
+    return schema.get("status") == "pass" and proof.get("code") in (
+        "proof.ok",
+        "proof.no_challenge",
+    )
 
 
 def run(args: argparse.Namespace, log: dict[str, Any]) -> bool:
     method = json.loads(Path(args.key).read_text(encoding="utf-8"))
-    if not args.feature.endswith("_jose"):
-        log["note"] = "microcred implements VC-JOSE (JWS) only, not SD-JWT or COSE"
-        return False
     if args.fn == "verify":
         return microcred_verify(args.input, method, Path(args.key), log)
     document = json.loads(Path(args.input).read_text(encoding="utf-8"))
     key = private_keypair(method["secretKeyJwk"])
-    sign = sign_vp_jwt if args.feature.startswith("presentation") else sign_vc_jwt
-    token = sign(document, key, kid=method["id"])
+    presentation = args.feature.startswith("presentation")
+    kid = method["id"]
+    if args.feature.endswith("_sdjwt"):
+        paths = json.loads(args.sd) if args.sd else []
+        sign_sd = sign_vp_sd_jwt if presentation else sign_vc_sd_jwt
+        token = sign_sd(document, key, kid=kid, paths=paths)
+    elif args.feature.endswith("_cose"):
+        sign_cose = sign_vp_cose if presentation else sign_vc_cose
+        token = encode_cose_text(sign_cose(document, key, kid=kid))
+    else:
+        sign = sign_vp_jwt if presentation else sign_vc_jwt
+        token = sign(document, key, kid=kid)
     log["token"] = token
-    with tempfile.NamedTemporaryFile("w", suffix=".jwt", delete=False) as out:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as out:
         out.write(token)
     try:
         # exit 3 is "authentic, revocation unchecked": the suite's credential-full names a
         # status list nobody serves offline; the signature is what issuing is judged on
-        return microcred_verify(out.name, method, Path(args.key), log, accept=(0, 3))
+        return microcred_verify(
+            out.name, method, Path(args.key), log, accept=(0, 3), own_checks=presentation
+        )
     finally:
         os.unlink(out.name)
 
@@ -142,7 +172,7 @@ def main() -> None:
     parser.add_argument("--input", required=True)
     parser.add_argument("--key", required=True)
     parser.add_argument("--feature", required=True)
-    parser.add_argument("--sd", default=None, help="SD-JWT disclosure paths (not used)")
+    parser.add_argument("--sd", default=None, help="SD-JWT disclosure paths (a JSON array)")
     parser.add_argument("--output", required=True)
     args = parser.parse_args()
     log: dict[str, Any] = {"kind": "adapter", "fn": args.fn, "feature": args.feature}
