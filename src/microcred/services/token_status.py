@@ -91,13 +91,20 @@ def published_token(
     instance: Instance, org_slug: str, list_id: int, *, now: datetime | None = None
 ) -> str:
     """The signed Status List Token (compact JWS), re-signed when the list changed since it
-    was last signed, is past half its validity, or the organisation's certificate chain
-    changed (a chain imported after the token was signed goes into its ``x5c``)."""
+    was last signed, is past half its validity, the organisation's certificate chain changed
+    (a chain imported after the token was signed goes into its ``x5c``) or the token's URL
+    did (its ``sub``: the instance's base URL)."""
     now = now or instance.now()
     current = status_lists.published_current(instance, org_slug, list_id, now=now)
     cached = current.get(TOKEN_PURPOSE)
     x5c = _x5c(instance, org_slug)
-    if cached is not None and isinstance(cached.get("token"), str) and cached.get("x5c") == x5c:
+    uri = status_lists.token_status_url(instance, org_slug, list_id)
+    if (
+        cached is not None
+        and isinstance(cached.get("token"), str)
+        and cached.get("x5c") == x5c
+        and cached.get("sub") == uri  # the instance's base URL may have changed since
+    ):
         return str(cached["token"])
     with read_transaction(instance.sessions) as session:
         org, _ = _org_and_list(session, org_slug, list_id)
@@ -109,7 +116,7 @@ def published_token(
         if x5c:
             header["x5c"] = x5c
         token = sign_jws(_claims(instance, session, org, list_row, now), key, header=header)
-        document = json.dumps({"token": token, "x5c": x5c})
+        document = json.dumps({"token": token, "x5c": x5c, "sub": uri})
         until = now + status_lists.LIST_VALIDITY
         row = session.get(PublishedStatusList, (list_id, TOKEN_PURPOSE))
         if row is None:
