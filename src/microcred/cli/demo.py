@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from microcred.cli import demo_certificates, demo_receive
+from microcred.cli import demo_certificates, demo_receive, demo_token_status
 from microcred.cli.output import console, print_json
 from microcred.model.files import load_data
 from microcred.model.validation import validate_specification
@@ -276,6 +276,7 @@ def demo(
     )
     summary.update(_step_issuer(home, say, as_json))
     summary.update(demo_certificates.run_demo_step(home, say))
+    summary.update(demo_token_status.run_demo_step(home, say))  # revoked, in the statuslist+jwt
     summary.pop("_issued_ids", None)
     say(
         "\n[bold]4. The learner's wallet:[/] importing credentials from several issuers and sharing them"
