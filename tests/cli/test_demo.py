@@ -24,6 +24,8 @@ def test_demo_json_summary(tmp_path):
         1,
     )
     assert issuer["verification"] == {"valid": "valid", "revoked": "revoked"}
+    token_status = summary["token_status_list"]  # the revoked one, as an SD-JWT VC
+    assert (token_status["status"], token_status["sd_jwt_vc"]) == (1, "revoked")
     assert len(list((tmp_path / "d" / "issued").glob("*.json"))) == 51  # 50 credentials + summary
     assert "_issued_ids" not in summary
     assert summary["wallet"]["statuses"] == ["valid", "valid", "invalid"]
