@@ -173,3 +173,22 @@ def test_an_sd_jwt_vc_of_the_record_follows_the_token(instance, org, issued):
     assert status() == "status.suspended"
     credentials.revoke(instance, issued.id, reason="issued in error")
     assert status() == "status.revoked"
+
+
+def test_a_new_base_url_gets_a_token_of_its_own(instance, org, issued, settings):
+    """The same database served under another base URL: the cached token, whose sub is the
+    old URL, is not served there (a verifier would refuse it as another list's)."""
+    from dataclasses import replace
+
+    from microcred.services.instance import Instance
+    from microcred.services.token_status import published_token
+
+    list_id, _ = _place(instance, issued.id)
+    first = _part(published_token(instance, org.slug, list_id).split(".")[1])["sub"]
+    moved = Instance(replace(settings, base_url="https://moved.example"))
+    try:
+        second = _part(published_token(moved, org.slug, list_id).split(".")[1])["sub"]
+    finally:
+        moved.close()
+    assert first == f"http://testserver/statuslists/{org.slug}/{list_id}"
+    assert second == f"https://moved.example/statuslists/{org.slug}/{list_id}"
