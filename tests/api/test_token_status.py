@@ -80,6 +80,13 @@ def test_served_without_authentication_as_a_signed_statuslist_jwt(client, instan
     assert claims["sub"] == url
     assert claims["ttl"] == 300 and claims["exp"] - claims["iat"] == 24 * 3600
     assert claims["status_list"]["bits"] == 2
+    # the Status List Aggregation (draft §9) lists this token
+    aggregation = claims["status_list"]["aggregation_uri"]
+    assert aggregation == f"http://testserver/statuslists/{org.slug}"
+    listed = client.get(aggregation.removeprefix("http://testserver"))
+    assert listed.headers["content-type"] == "application/json"
+    assert listed.json() == {"status_lists": [url]}
+    assert_error_shape(client.get("/statuslists/no-such-org"), 404)
     # the 131,072 entries of the Bitstring list, 2 bits each
     assert len(decompress(claims["status_list"]["lst"])) == 131_072 * 2 // 8
     # unchanged: the cached token is served again

@@ -56,6 +56,23 @@ def _org_and_list(session: Any, org_slug: str, list_id: int) -> tuple[Organisati
     return org, list_row
 
 
+def aggregation_url(instance: Instance, org_slug: str) -> str:
+    """The organisation's Status List Aggregation (draft -14 §9): every token's URL."""
+    return f"{instance.base_url}/statuslists/{org_slug}"
+
+
+def aggregation(instance: Instance, org_slug: str) -> dict[str, Any]:
+    """``{"status_lists": [...]}``: the URLs of the organisation's Status List Tokens."""
+    with read_transaction(instance.sessions) as session:
+        org = session.scalar(select(Organisation).where(Organisation.slug == org_slug))
+        if org is None:
+            raise NotFound(f"no organisation '{org_slug}' on this instance", "org")
+        ids = session.scalars(
+            select(StatusList.id).where(StatusList.org_id == org.id).order_by(StatusList.id)
+        ).all()
+    return {"status_lists": [status_lists.token_status_url(instance, org_slug, i) for i in ids]}
+
+
 def status_list_json(
     instance: Instance, org_slug: str, list_id: int, *, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -74,7 +91,7 @@ def _claims(
         set_status(raw, index, TOKEN_BITS, value)
     return token_claims(
         status_lists.token_status_url(instance, org, list_row.id),
-        status_list_object(raw, TOKEN_BITS),
+        status_list_object(raw, TOKEN_BITS, aggregation_uri=aggregation_url(instance, org.slug)),
         iat=_epoch(now),
         exp=_epoch(now + status_lists.LIST_VALIDITY),
         ttl=int(status_lists.LIST_TTL.total_seconds()),

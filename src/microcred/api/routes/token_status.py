@@ -28,6 +28,24 @@ def _wants_json(accept: str) -> bool:
 
 
 @router.get(
+    "/statuslists/{slug}",
+    summary="An organisation's Status List Aggregation: the URLs of its status list tokens",
+    responses=error_responses(404),
+)
+async def status_list_aggregation(slug: str, instance: InstanceDep) -> Response:
+    if not SLUG.match(slug):
+        raise ApiError(404, "not_found", "no such organisation", "slug")
+    try:
+        document = await run_in_threadpool(token_status.aggregation, instance, slug)
+    except organisations.NotFound:
+        raise ApiError(404, "not_found", "no such organisation", "slug") from None
+    headers = {"Cache-Control": f"public, max-age={MAX_AGE}", "Access-Control-Allow-Origin": "*"}
+    return Response(
+        json.dumps(document).encode("utf-8"), media_type="application/json", headers=headers
+    )
+
+
+@router.get(
     "/statuslists/{slug}/{list_id}",
     summary="An IETF Token Status List token (statuslist+jwt) of an organisation's status list",
     response_class=Response,
