@@ -171,14 +171,8 @@ def _ob3_detect(parsed: ParsedInput) -> bool:
 
 # In the order they are tried: the first whose `detect` is true is the input's format.
 FORMATS: tuple[Format, ...] = (
-    # Before SD-JWT VC: both are SD-JWTs; this one's typ is vc+sd-jwt (a W3C credential).
-    Format(
-        FormatName.VC_SD_JWT,
-        "VC-JOSE-COSE SD-JWT (vc+sd-jwt)",
-        is_vc_sd_jwt,
-        unverified_sd_jwt_payload,
-    ),
-    Format(FormatName.VC_COSE, "VC-JOSE-COSE COSE (vc+cose)", is_vc_cose, unverified_cose_payload),
+    # SD-JWT VC first: dc+sd-jwt, or a vc+sd-jwt (its name before draft -06) with a vct and
+    # no @context; any other vc+sd-jwt is VC-JOSE-COSE's (a W3C credential as an SD-JWT).
     Format(
         FormatName.SD_JWT,
         "SD-JWT VC (dc+sd-jwt)",
@@ -189,6 +183,13 @@ FORMATS: tuple[Format, ...] = (
         exportable=True,
         reader=read_claims,
     ),
+    Format(
+        FormatName.VC_SD_JWT,
+        "VC-JOSE-COSE SD-JWT (vc+sd-jwt)",
+        is_vc_sd_jwt,
+        unverified_sd_jwt_payload,
+    ),
+    Format(FormatName.VC_COSE, "VC-JOSE-COSE COSE (vc+cose)", is_vc_cose, unverified_cose_payload),
     Format(FormatName.JADES, "ELM sealed with JAdES", _jades_detect, _jades_credential),
     Format(FormatName.OB2, "Open Badges 2.0", _ob2_detect, _ob2_credential),
     # Before VC-JOSE: both are JWTs; this one's claims carry the credential in `vc`.

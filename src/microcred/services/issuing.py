@@ -100,7 +100,7 @@ def _sd_jwt_vc(
     name = profile.get("name") if profile else None
     country = (profile or {}).get("address", {}).get("addressCountryCode")
     signer = Signer(issuer, str(name or pick(body.name)), str(country or body.country))
-    moment = created or system_clock()
+    moment = created or award.issued_on  # as OB3 says validFrom: the date of issue
     return sign_sd_jwt_vc(
         award,
         key,
