@@ -30,6 +30,7 @@ import secrets
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from microcred.proofs.errors import (
@@ -93,7 +94,7 @@ class Disclosure:
     name: str | None
     value: Any
 
-    @property
+    @cached_property
     def digest(self) -> str:
         return digest_of(self.encoded)
 
@@ -277,6 +278,12 @@ def disclose(payload: Mapping[str, Any], disclosures: Sequence[str]) -> dict[str
     Refuses (RFC 9901 section 7.1): a digest twice, the same disclosure twice, a disclosure
     that no digest names (changed or added: DisclosureMismatch), a disclosed name that is
     also a plain claim, a reserved name. Checks no signature: `verify_sd_jwt` does."""
+    return _disclose(payload, disclosures)[0]
+
+
+def _disclose(
+    payload: Mapping[str, Any], disclosures: Sequence[str]
+) -> tuple[dict[str, Any], tuple[Disclosure, ...]]:
     _check_alg(payload)
     by_digest: dict[str, Disclosure] = {}
     for encoded in disclosures:
@@ -293,7 +300,7 @@ def disclose(payload: Mapping[str, Any], disclosures: Sequence[str]) -> dict[str
             f"{len(stray)} disclosure(s), the first of {what}, are not signed by the issuer "
             "(no digest of the issuer-signed JWT names them): changed or added after issuance"
         )
-    return claims
+    return claims, tuple(by_digest.values())
 
 
 def _plan(node: Any, out: list[Disclosure], depth: int) -> Any:
@@ -497,7 +504,7 @@ def verify_sd_jwt(
     header, payload = verify_jws(
         parsed.jwt, resolve_key=resolve_key, typs=typs, algorithms=algorithms
     )
-    claims = disclose(payload, parsed.disclosures)
+    claims, decoded = _disclose(payload, parsed.disclosures)
     kb: dict[str, Any] | None = None
     if parsed.kb_jwt is not None or require_key_binding or aud is not None or nonce is not None:
         if parsed.kb_jwt is None:
@@ -511,5 +518,4 @@ def verify_sd_jwt(
             max_age=kb_max_age,
             algorithms=algorithms,
         )
-    decoded = tuple(decode_disclosure(d) for d in parsed.disclosures)
     return VerifiedSdJwt(header, payload, claims, decoded, kb)
