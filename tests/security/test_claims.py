@@ -140,3 +140,27 @@ def test_a_revoked_credential_is_not_delivered(app, issued):
         delivery.create(instance, org.slug, view.id)
     with pytest.raises(delivery.DeliveryNotFound):
         delivery.create(instance, org.slug, "urn:uuid:not-ours")
+
+
+def test_a_bulk_run_is_delivered_to_every_row_with_an_email(app, issued, inbox, tmp_path):
+    from microcred.services import bulk_jobs
+
+    org, view = issued
+    instance = app.state.instance
+    spec_id = view.spec_version_id
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "learner_name,learner_id,issued_on\n"
+        "Jānis Zariņš,janis@example.lv,2026-03-03\n"
+        "Līga Ozola,did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK,2026-03-03\n",
+        encoding="utf-8",
+    )
+    job_id, _ = bulk_jobs.submit(instance, org.slug, spec_id, rows, mode=bulk_jobs.MODE_IN_PROCESS)
+    bulk_jobs.run_in_process(instance, job_id, workers=1)
+    first = delivery.send_job(instance, org.slug, job_id, lang="lv")
+    assert (first.sent, first.without_email, first.failed) == (1, 1, 0)
+    assert inbox.to("janis@example.lv")["Content-Language"] == "lv"
+    again = delivery.send_job(instance, org.slug, job_id)
+    assert (again.sent, again.already) == (0, 1)  # not sent twice
+    with pytest.raises(delivery.DeliveryNotFound):
+        delivery.send_job(instance, org.slug, "no-such-job")

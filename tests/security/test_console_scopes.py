@@ -79,6 +79,7 @@ CONSOLE_TO_API: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("POST", "/console/credentials/{cid}/deliver"): [
         ("POST", f"{ORG_API}/credentials/{{credential_id}}/delivery")
     ],
+    ("POST", "/console/bulk/{job_id}/deliver"): [("POST", f"{ORG_API}/jobs/{{job_id}}/delivery")],
     ("POST", "/console/credentials/{cid}/delivery/revoke"): [
         ("DELETE", f"{ORG_API}/credentials/{{credential_id}}/delivery")
     ],

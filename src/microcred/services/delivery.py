@@ -327,3 +327,61 @@ def check_credential(instance: Instance, org_ref: str, credential_id: str) -> No
             raise DeliveryNotFound(
                 f"no credential '{credential_id[:60]}' of this organisation", "id"
             )
+
+
+@dataclass(frozen=True)
+class BulkDelivery:
+    sent: int  # claim links mailed (or written to the outbox)
+    outbox: int  # of which written to the outbox (no SMTP server set up)
+    without_email: int  # rows whose learner is not named by an e-mail address
+    already: int  # credentials delivered before (not sent again)
+    failed: int  # refused by the mail server
+
+
+def send_job(
+    instance: Instance, org_ref: str, job_id: str, *, lang: str = "en", actor: str = "cli"
+) -> BulkDelivery:
+    """E-mail a claim link to every learner of a bulk job whose row names them by an e-mail
+    address; credentials delivered before, and revoked ones, are left out."""
+    from microcred.store.tables import BulkChunk, BulkJob
+
+    with read_transaction(instance.sessions) as session:
+        org = find(session, org_ref)
+        job = session.get(BulkJob, job_id) if len(job_id) <= 36 else None
+        if job is None or job.org_id != org.id:
+            raise DeliveryNotFound(f"no bulk run '{job_id[:40]}' of this organisation", "job")
+        keys = [k for chunk in session.scalars(
+            select(BulkChunk).where(BulkChunk.job_id == job.id).order_by(BulkChunk.seq)
+        ) for k in chunk.row_keys]  # fmt: skip
+        rows: list[IssuedCredential] = []
+        for start in range(0, len(keys), 500):
+            rows += session.scalars(
+                select(IssuedCredential).where(
+                    IssuedCredential.org_id == org.id,
+                    IssuedCredential.row_key.in_(keys[start : start + 500]),
+                )
+            )
+        delivered = set(
+            session.scalars(
+                select(CredentialDelivery.credential_id).where(
+                    CredentialDelivery.org_id == org.id,
+                    CredentialDelivery.revoked_at.is_(None),
+                    CredentialDelivery.credential_id.in_([r.id for r in rows][:10_000]),
+                )
+            )
+        )
+        views = [to_view(r, org.slug) for r in rows if r.revoked_at is None]
+    sent = outbox = without = already = failed = 0
+    for view in views:
+        if view.id in delivered:
+            already += 1
+        elif learner_email(view) is None:
+            without += 1
+        else:
+            found = send(instance, org_ref, view.id, lang=lang, actor=actor)
+            if found.sent is None:
+                failed += 1
+            else:
+                sent += 1
+                outbox += found.sent.via == "outbox"
+    return BulkDelivery(sent, outbox, without, already, failed)

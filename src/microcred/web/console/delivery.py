@@ -83,3 +83,37 @@ def withdraw(request: Request, cid: str, posted: Annotated[Posted, posts("issue"
         p.gettext("The claim link was withdrawn.") if count else p.gettext("No link to withdraw."),
     )
     return redirect(request, f"/console/credentials/{cid[:100]}")
+
+
+@router.post("/console/bulk/{job_id}/deliver")
+def deliver_job(
+    request: Request, job_id: str, posted: Annotated[Posted, posts("issue")]
+) -> Response:
+    member, form = posted.member, posted.form
+    p = page(request)
+    try:
+        found = delivery.send_job(
+            instance_of(request),
+            member.org.id,
+            job_id[:40],
+            lang=text_field(form, "lang", 8) or p.lang,
+            actor=actor(member),
+        )
+    except (DeliveryError, OrganisationError):
+        return refusal(request, p.gettext("No such bulk run."), 404)
+    flash(
+        request,
+        p.gettext(
+            "Claim links e-mailed: %(sent)s (to the outbox: %(outbox)s). Without an e-mail "
+            "address: %(without)s. Delivered before: %(already)s. Refused by the mail "
+            "server: %(failed)s."
+        )
+        % {
+            "sent": found.sent,
+            "outbox": found.outbox,
+            "without": found.without_email,
+            "already": found.already,
+            "failed": found.failed,
+        },
+    )
+    return redirect(request, f"/console/bulk/{job_id[:40]}")
