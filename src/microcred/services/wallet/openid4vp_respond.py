@@ -288,6 +288,22 @@ def respond(
     }
 
 
+def _matching(request: OpenedRequest, seen: dcql.Presented, item_id: str) -> dcql.CredentialQuery:
+    """The first credential query the credential answers (all its claims counted)."""
+    problems: list[str] = []
+    for query in request.query.credentials:
+        match = dcql.match_credential(query, seen)
+        if match.ok:
+            return query
+        if query.format == seen.format:
+            problems.extend(f"{query.id}: {p}" for p in match.problems)
+    raise RespondError(
+        f"credential '{item_id[:40]}' does not match what the verifier asks for"
+        + (f" ({'; '.join(problems)[:500]})" if problems else ""),
+        "credential",
+    )
+
+
 def _present(
     instance: Instance,
     holder_ref: str,
@@ -303,11 +319,7 @@ def _present(
         return _present_w3c(instance, holder_ref, item_id, request)
     vct = claims.get("vct") if isinstance(claims.get("vct"), str) else None
     seen = dcql.Presented(format=dcql.SD_JWT_VC, claims=claims, vct=vct)
-    query = next((q for q in request.query.credentials if dcql.match_credential(q, seen).ok), None)
-    if query is None:
-        raise RespondError(
-            f"credential '{item_id[:40]}' does not match what the verifier asks for", "credential"
-        )
+    query = _matching(request, seen, item_id)
     key = bound_key(instance, holder_ref, item_id)
     if key is None and query.require_binding:
         raise RespondError("the verifier asks for a key-bound credential", "credential")
@@ -347,9 +359,5 @@ def _present_w3c(
         [raw] if isinstance(raw, str) else [t for t in raw or () if isinstance(t, str)]
     )
     seen = dcql.Presented(format="ldp_vc", claims=credential, types=types)
-    query = next((q for q in request.query.credentials if dcql.match_credential(q, seen).ok), None)
-    if query is None:
-        raise RespondError(
-            f"credential '{item_id[:40]}' does not match what the verifier asks for", "credential"
-        )
+    query = _matching(request, seen, item_id)
     return query.id, vp, ["(the whole credential: it has no selective disclosure)"]
