@@ -242,3 +242,43 @@ def test_declining_redirects_with_access_denied(sqlite_world):
     )
     assert answer.headers["location"].startswith("eudi-openid4ci://authorize?error=access_denied")
     assert "iss=" in answer.headers["location"]
+
+
+def test_signed_metadata_with_the_organisations_x5c(sqlite_world):
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from microcred.api import create_app
+    from microcred.proofs.jose import verify_jws
+    from microcred.proofs.keys import keypair_from_jwk
+    from microcred.proofs.x509 import decode_x5c, verify_chain
+    from microcred.services import certificates
+
+    world = sqlite_world
+    jwt_accept = {"Accept": "application/jwt"}
+    unsigned = world.client.get("/.well-known/openid-credential-issuer", headers=jwt_accept)
+    assert unsigned.headers["content-type"].startswith("application/json")  # nobody signs it
+    certificates.make_test_chain(world.instance, world.org.slug)
+    settings = replace(world.instance.settings, extra={"oid4vci_metadata_org": world.org.slug})
+    with TestClient(create_app(settings, clock=world.clock), base_url=BASE) as client:
+        answer = client.get("/.well-known/openid-credential-issuer", headers=jwt_accept)
+        plain = client.get("/.well-known/openid-credential-issuer").json()
+    assert answer.headers["content-type"].startswith("application/jwt")
+    header = json.loads(base64.urlsafe_b64decode(answer.text.split(".")[0] + "=="))
+    verify_chain(header["x5c"], [certificates.test_ca(world.instance).root], now=world.clock.at)
+    leaf = decode_x5c(header["x5c"])[0].public_key().public_numbers()
+    leaf_jwk = {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64u(leaf.x.to_bytes(32, "big")),
+        "y": b64u(leaf.y.to_bytes(32, "big")),
+    }
+    _, payload = verify_jws(
+        answer.text,
+        resolve_key=lambda _h: keypair_from_jwk(leaf_jwk),
+        typs=("openidvci-issuer-metadata+jwt",),
+    )
+    assert payload["sub"] == BASE and payload["credential_issuer"] == BASE
+    configs = payload["credential_configurations_supported"]
+    assert configs == plain["credential_configurations_supported"]

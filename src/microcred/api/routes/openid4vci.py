@@ -121,8 +121,13 @@ def _with_nonce(instance: Instance, body: Any, status: int = 200) -> JSONRespons
 
 
 @router.get("/.well-known/openid-credential-issuer", include_in_schema=False)
-def issuer_metadata(instance: InstanceDep) -> JSONResponse:
-    return JSONResponse(metadata.issuer_metadata(instance))
+def issuer_metadata(instance: InstanceDep, request: Request) -> Response:
+    """JSON; signed (``application/jwt``, x5c) when asked for and an organisation signs it."""
+    if "application/jwt" in request.headers.get("accept", ""):
+        signed = metadata.signed_issuer_metadata(instance)
+        if signed is not None:
+            return Response(signed, media_type="application/jwt", headers={"Vary": "Accept"})
+    return JSONResponse(metadata.issuer_metadata(instance), headers={"Vary": "Accept"})
 
 
 @router.get("/.well-known/oauth-authorization-server", include_in_schema=False)

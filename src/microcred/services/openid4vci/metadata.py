@@ -143,3 +143,35 @@ def authorization_server_metadata(instance: Instance) -> dict[str, Any]:
         "scopes_supported": list(CONFIGURATIONS),
         "authorization_details_types_supported": ["openid_credential"],
     }
+
+
+SIGNED_METADATA_TYP = "openidvci-issuer-metadata+jwt"
+
+
+def metadata_signer(instance: Instance) -> str | None:
+    """The organisation whose key and certificate chain sign the issuer metadata: the
+    ``oid4vci_metadata_org`` setting (unset: the metadata is served unsigned only)."""
+    value = instance.settings.extra.get("oid4vci_metadata_org")
+    return str(value) if value else None
+
+
+def signed_issuer_metadata(instance: Instance) -> str | None:
+    """The issuer metadata as a JWT (OpenID4VCI 1.0 section 12.2.2: ``Accept:
+    application/jwt``), ES256 with ``x5c`` (the organisation's chain, leaf first, no
+    anchor), or ``None`` when no organisation with a chain is configured to sign it."""
+    from microcred.proofs.jose import sign_jws
+    from microcred.proofs.x509 import x5c_header
+    from microcred.services import certificates
+
+    org = metadata_signer(instance)
+    found = certificates.signing_chain(instance, org) if org else None
+    if found is None:
+        return None
+    key, chain = found
+    payload = {
+        **issuer_metadata(instance),
+        "iss": instance.base_url,
+        "sub": instance.base_url,
+        "iat": int(instance.now().timestamp()),
+    }
+    return sign_jws(payload, key, header={"typ": SIGNED_METADATA_TYP, "x5c": x5c_header(chain)})
