@@ -8,7 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-from microcred.cli import demo_accounts, demo_certificates, demo_receive, demo_token_status
+from microcred.cli import (
+    demo_accounts,
+    demo_certificates,
+    demo_offer,
+    demo_receive,
+    demo_token_status,
+)
 from microcred.cli.output import console, print_json
 from microcred.model.files import load_data
 from microcred.model.validation import validate_specification
@@ -283,6 +289,7 @@ def demo(
     )
     summary.update(_step_wallet(home, say))
     summary.update(demo_receive.run_demo_step(home, say))  # the wallet receives over OpenID4VCI
+    summary.update(demo_offer.run_demo_step(home, say))  # an offer for another wallet, with a QR
     say("\n[bold]5. Stacking and recognition:[/] a pathway, an evaluation, an authority's decision")
     summary.update(_step_stacking(home, say))
     summary.update(demo_accounts.run_demo_step(home, say))  # members' and the wallet's sign-ins
