@@ -56,6 +56,9 @@ class Settings:
     # and tests set it)
     trust_anchors: tuple[Path, ...] = ()
     trust_test_ca: bool = False
+    # PEM certificates of the trusted lists' operators (MICROCRED_TRUSTED_LIST_SIGNERS): when
+    # set, every TS 119 612 list in trust_anchors must carry a valid XML signature by one
+    trusted_list_signers: tuple[Path, ...] = ()
     # outgoing e-mail (invitations, password resets, claim links); None: written to the outbox
     smtp: SmtpSettings | None = None
     mail_from: str = "microcred@localhost"
@@ -125,6 +128,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
             env.get(f"{ENV_PREFIX}TRUST_ANCHORS") or file_values.get("trust_anchors")
         ),
         trust_test_ca=_BOOLEANS[trust_test_ca],
+        trusted_list_signers=_paths(
+            env.get(f"{ENV_PREFIX}TRUSTED_LIST_SIGNERS") or file_values.get("trusted_list_signers")
+        ),
         smtp=_smtp(value, env),
         mail_from=(value("mail_from") or "microcred@localhost").strip(),
         home=home,
@@ -175,5 +181,8 @@ def _paths(raw: object) -> tuple[Path, ...]:
     elif isinstance(raw, str):
         parts = raw.replace("\n", ",").split(",")
     else:
-        raise SettingsError("trust_anchors: a list of file paths (or one comma-separated string)")
+        raise SettingsError(
+            "trust_anchors, trusted_list_signers: a list of file paths (or one comma-separated "
+            "string)"
+        )
     return tuple(Path(part.strip()).expanduser() for part in parts if part.strip())

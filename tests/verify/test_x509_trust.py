@@ -165,3 +165,45 @@ def test_bad_certificate_in_list_is_named():
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(TrustAnchorFileError, match=r"missing\.pem"):
         load_anchor_files([tmp_path / "missing.pem"])
+
+
+def _signed_list(ca: px.TestCA, signer_key, signer_cert) -> bytes:
+    from lxml import etree
+    from signxml import XMLSigner
+    from signxml.algorithms import SignatureMethod
+
+    root = etree.fromstring(trusted_list_xml([("Granted CA", GRANTED, [_b64(ca.root)])]))
+    signed = XMLSigner(signature_algorithm=SignatureMethod.ECDSA_SHA256).sign(
+        root, key=signer_key, cert=[signer_cert]
+    )
+    return bytes(etree.tostring(signed))
+
+
+def test_signed_trusted_list_verifies_with_its_operator_only():
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    now = dt.datetime.now(dt.UTC)  # signxml checks the signer certificate at the current time
+    ca = px.TestCA.create("Listed", now=now)
+    operator_key = ec.generate_private_key(ec.SECP256R1())
+    operator = ca.issue_leaf(operator_key.public_key(), "TL scheme operator", now=now)[0]
+    data = _signed_list(ca, operator_key, operator)
+    assert anchors_from_bytes(data, source="tl.xml", signers=[operator]) == [ca.root]
+
+    someone_key = ec.generate_private_key(ec.SECP256R1())
+    someone = ca.issue_leaf(someone_key.public_key(), "Someone else", now=now)[0]
+    with pytest.raises(TrustAnchorFileError, match="does not verify"):
+        anchors_from_bytes(data, source="tl.xml", signers=[someone])
+    # a certificate added after signing (or any change) breaks the signature
+    extra = px.TestCA.create("Smuggled", now=now)
+    tampered = data.replace(
+        b"</tsl:ServiceDigitalIdentity>",
+        f"<tsl:DigitalId><tsl:X509Certificate>{_b64(extra.root)}</tsl:X509Certificate>"
+        "</tsl:DigitalId></tsl:ServiceDigitalIdentity>".encode(),
+    )
+    with pytest.raises(TrustAnchorFileError, match="does not verify"):
+        anchors_from_bytes(tampered, source="tl.xml", signers=[operator])
+    # unsigned list when signers are configured
+    with pytest.raises(TrustAnchorFileError, match="not signed"):
+        anchors_from_bytes(
+            trusted_list_xml([("CA", GRANTED, [_b64(ca.root)])]), source="tl", signers=[operator]
+        )

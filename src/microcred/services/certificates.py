@@ -383,18 +383,31 @@ _anchor_cache: dict[tuple[tuple[str, int, int], ...], list[x509.Certificate]] = 
 _anchor_lock = threading.Lock()
 
 
-def _file_anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
-    """The anchors of the configured files, re-read when a file changes."""
+def _stamp(paths: tuple[Path, ...], field: str) -> tuple[tuple[str, int, int], ...]:
     try:
-        key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
     except OSError as exc:
-        raise Invalid(
-            f"trust anchor file {exc.filename}: cannot be read", "trust_anchors"
-        ) from None
+        raise Invalid(f"{field} file {exc.filename}: cannot be read", field) from None
+
+
+def _file_anchors(
+    paths: tuple[Path, ...], signer_paths: tuple[Path, ...] = ()
+) -> list[x509.Certificate]:
+    """The anchors of the configured files, re-read when a file changes."""
+    key = (*_stamp(paths, "trust_anchors"), ("--signers--", 0, 0))
+    key += _stamp(signer_paths, "trusted_list_signers")
     with _anchor_lock:
         if key not in _anchor_cache:
+            signers: list[x509.Certificate] = []
+            for path in signer_paths:
+                try:
+                    signers.extend(from_pem(path.read_bytes()))
+                except (OSError, CertificateError) as exc:
+                    raise Invalid(
+                        f"{path}: not a PEM certificate file ({exc})", "trusted_list_signers"
+                    ) from None
             try:
-                anchors = load_anchor_files(paths)
+                anchors = load_anchor_files(paths, signers=signers)
             except TrustAnchorFileError as exc:
                 raise Invalid(str(exc), "trust_anchors") from None
             _anchor_cache.clear()
@@ -403,9 +416,10 @@ def _file_anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
 
 
 def anchors_for(settings: Settings, instance: Instance | None = None) -> list[x509.Certificate]:
-    """The configured anchors (``trust_anchors`` files), and the instance's test CA root when
+    """The configured anchors (``trust_anchors`` files; a trusted list signed by one of the
+    ``trusted_list_signers`` when those are set), and the instance's test CA root when
     ``trust_test_ca`` is set and there is an instance."""
-    anchors = _file_anchors(tuple(settings.trust_anchors))
+    anchors = _file_anchors(tuple(settings.trust_anchors), tuple(settings.trusted_list_signers))
     if instance is not None and settings.trust_test_ca:
         anchors.append(test_ca_root(instance))
     return anchors

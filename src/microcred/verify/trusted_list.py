@@ -8,16 +8,19 @@ DER). Only services whose current ``ServiceStatus`` is one of the "in force" sta
 give anchors; withdrawn or ceased services, and the ``OtherTSLPointer`` certificates of a
 list of lists (they sign lists, not credentials), give none.
 
-The list's own XML signature (XAdES) is NOT checked here: the operator gives the list as a
-local file and is responsible for having taken it from the authentic source. The XML is
-parsed with defusedxml (no entities, no external references) and is size-bounded.
+The list's own XML signature (XAdES, enveloped) is checked with signxml when the operator
+gives the certificates of the lists' operators (``signers``): the list must be signed by
+one of them, and only the signed content is read (no signature wrapping). Without signers
+the list is a local file the operator vouches for (taken from the authentic source). The
+XML is parsed with defusedxml first (no DTD, no entities, no external references) and is
+size-bounded.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -30,6 +33,7 @@ from defusedxml.common import DefusedXmlException
 from microcred.proofs.x509 import CertificateError, from_pem
 
 TSL_NS = "http://uri.etsi.org/02231/v2#"
+DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 MAX_FILE_BYTES = 16 * 1024 * 1024  # the EU list of lists and national lists are < 5 MB
 IN_FORCE_STATUSES = frozenset(
     {
@@ -122,11 +126,51 @@ def parse_trusted_list(data: bytes, *, source: str = "trusted list") -> list[Lis
     return services
 
 
-def anchors_from_bytes(data: bytes, *, source: str) -> list[x509.Certificate]:
+def signed_content(
+    data: bytes, signers: Sequence[x509.Certificate], *, source: str = "trusted list"
+) -> bytes:
+    """The part of an XML list its enveloped signature covers, when that signature verifies
+    with one of ``signers``; ``TrustAnchorFileError`` otherwise."""
+    try:
+        tree = ElementTree.fromstring(data)  # defusedxml: refuse DTDs and entities first
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise TrustAnchorFileError(f"{source}: not well-formed or unsafe XML ({exc})") from None
+    signature = tree.find(f"{{{DSIG_NS}}}Signature")
+    if signature is None:
+        raise TrustAnchorFileError(f"{source}: the list is not signed (no ds:Signature)")
+    references = len(signature.findall(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference"))
+    if not 1 <= references <= 4:
+        raise TrustAnchorFileError(f"{source}: the list's signature has {references} references")
+    from lxml import etree
+    from signxml.exceptions import SignXMLException
+    from signxml.verifier import SignatureConfiguration, XMLVerifier
+
+    config = SignatureConfiguration(expect_references=references)
+    for signer in signers:
+        try:
+            found = XMLVerifier().verify(data, x509_cert=signer, expect_config=config)
+        except (SignXMLException, ValueError):
+            continue  # not this signer (or not a valid signature at all)
+        results = found if isinstance(found, list) else [found]
+        for result in results:  # XAdES also signs its SignedProperties: take the list
+            element = result.signed_xml
+            if element is not None and element.tag == _q("TrustServiceStatusList"):
+                return bytes(etree.tostring(element))
+    raise TrustAnchorFileError(
+        f"{source}: the list's XML signature does not verify with any configured trusted-list "
+        "signer certificate"
+    )
+
+
+def anchors_from_bytes(
+    data: bytes, *, source: str, signers: Sequence[x509.Certificate] = ()
+) -> list[x509.Certificate]:
     """The anchors of one file: a PEM certificate list, or a TS 119 612 XML list (the
-    certificates of its services in force)."""
+    certificates of its services in force; with ``signers``, of its signed content only)."""
     head = data.lstrip()[:200]
     if head.startswith(b"<"):
+        if signers:
+            data = signed_content(data, signers, source=source)
         return [
             certificate
             for service in parse_trusted_list(data, source=source)
@@ -141,8 +185,11 @@ def anchors_from_bytes(data: bytes, *, source: str) -> list[x509.Certificate]:
         ) from None
 
 
-def load_anchor_files(paths: Iterable[Path]) -> list[x509.Certificate]:
-    """The anchors of every file, in order, without duplicates."""
+def load_anchor_files(
+    paths: Iterable[Path], *, signers: Sequence[x509.Certificate] = ()
+) -> list[x509.Certificate]:
+    """The anchors of every file, in order, without duplicates (``signers``: the
+    certificates a TS 119 612 list must be signed by)."""
     seen: set[bytes] = set()
     out: list[x509.Certificate] = []
     for path in paths:
@@ -153,7 +200,7 @@ def load_anchor_files(paths: Iterable[Path]) -> list[x509.Certificate]:
             data = path.read_bytes()
         except OSError as exc:
             raise TrustAnchorFileError(f"{path}: cannot be read ({exc.strerror})") from None
-        for certificate in anchors_from_bytes(data, source=str(path)):
+        for certificate in anchors_from_bytes(data, source=str(path), signers=signers):
             fingerprint = certificate.fingerprint(hashes.SHA256())
             if fingerprint not in seen:
                 seen.add(fingerprint)
