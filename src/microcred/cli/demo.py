@@ -12,6 +12,7 @@ from microcred.cli import (
     demo_accounts,
     demo_certificates,
     demo_offer,
+    demo_presentation,
     demo_receive,
     demo_token_status,
 )
@@ -290,6 +291,7 @@ def demo(
     summary.update(_step_wallet(home, say))
     summary.update(demo_receive.run_demo_step(home, say))  # the wallet receives over OpenID4VCI
     summary.update(demo_offer.run_demo_step(home, say))  # an offer for another wallet, with a QR
+    summary.update(demo_presentation.run_demo_step(home, say))  # an employer asks, OpenID4VP
     say("\n[bold]5. Stacking and recognition:[/] a pathway, an evaluation, an authority's decision")
     summary.update(_step_stacking(home, say))
     summary.update(demo_accounts.run_demo_step(home, say))  # members' and the wallet's sign-ins
