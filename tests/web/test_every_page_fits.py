@@ -10,7 +10,14 @@ from microcred.services import sharing
 
 from .conftest import PASSWORD, assert_accessible, assert_fits
 
-PUBLIC = ("/", "/wallet/login", "/console/login")
+PUBLIC = (
+    "/",
+    "/wallet/login",
+    "/wallet/signup",
+    "/console/login",
+    "/console/forgot",
+    "/authority/login",
+)
 WALLET = (
     "/wallet",
     "/wallet/import",
@@ -26,6 +33,7 @@ CONSOLE = (
     "/console/bulk",
     "/console/credentials",
     "/console/tokens",
+    "/console/members",
     "/console/audit",
 )
 
