@@ -37,12 +37,13 @@ from microcred.verify.presentation import is_presentation, verify_presentation
 from tests.verify.conftest import NOW
 
 V2 = "https://www.w3.org/ns/credentials/v2"
+EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"  # defines the terms by @vocab
 KEYS = [Ed25519KeyPair, P256KeyPair, P384KeyPair, P521KeyPair]
 
 
 def _credential(issuer: str, subject: str = "did:example:learner") -> dict[str, Any]:
     return {
-        "@context": [V2],
+        "@context": [V2, EXAMPLES_V2],
         "id": "urn:uuid:1b0f2d4e-52c3-4d7a-9a51-2f7c3b6e8a90",
         "type": ["VerifiableCredential"],
         "issuer": issuer,
@@ -241,3 +242,29 @@ def test_enveloped_credentials_must_be_what_their_media_type_says() -> None:
     with pytest.raises(InputError, match="vc\\+ldp"):
         enveloped("data:application/vc+ldp,{}")
     assert enveloped("data:application/vc+sd-jwt," + token) == token
+
+
+def test_a_secured_credential_that_is_not_json_ld_is_invalid_in_every_jose_cose_form() -> None:
+    # The check the Data Integrity path makes by canonicalizing: here no proof does it.
+    from microcred.proofs.jose import sign_vc_jwt
+
+    key = P256KeyPair.generate()
+    credential = _credential(did_key_for(key))
+    credential["type"] = ["VerifiableCredential", "not an IRI:::"]
+    for secured in (
+        sign_vc_jwt(credential, key, kid=_kid(key)),
+        sign_vc_cose(credential, key, kid=_kid(key)),
+        sign_vc_sd_jwt(credential, key, kid=_kid(key), paths=["credentialSubject.name"]),
+    ):
+        report = verify_credential(secured, _ctx())
+        assert not report.valid
+        assert report.check("schema").code == "schema.jsonld", report.to_json()
+    # an undefined term, as the Data Integrity path refuses it (the bundled base context has
+    # no @vocab); the same term under a context that defines it (the examples' @vocab) is fine
+    undefined = _credential(did_key_for(key))
+    undefined["@context"] = [V2]
+    report = verify_credential(sign_vc_cose(undefined, key, kid=_kid(key)), _ctx())
+    assert report.check("schema").code == "schema.jsonld" and "address" in str(report.to_json())
+    fine = _credential(did_key_for(key))
+    fine["someExtension"] = {"huh": "what?"}
+    assert verify_credential(sign_vc_cose(fine, key, kid=_kid(key)), _ctx()).valid

@@ -308,6 +308,23 @@ def _unreadable(checks: CheckList, message: str) -> VerificationReport:
     return VerificationReport.of(checks)
 
 
+# VC-JOSE-COSE forms: no Data Integrity proof canonicalizes them, yet the verified document
+# must be well-formed compact JSON-LD (VC-JOSE-COSE; VC DM 2.0 section 6.1): the same
+# canonicalization the Data Integrity path runs refuses an undefined or redefined protected
+# term, a non-IRI type or a context nobody supplied, whatever secures the credential.
+_SECURED_JSON_LD = frozenset({FormatName.JWT, FormatName.VC_SD_JWT, FormatName.VC_COSE})
+
+
+def _json_ld_problem(credential: dict[str, Any], ctx: VerifierContext) -> str | None:
+    try:
+        ctx.canonicalize(credential)
+    except JsonLdError as exc:
+        return f"the credential is not valid JSON-LD: {exc}"
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        return f"the credential is not valid JSON-LD ({type(exc).__name__})"
+    return None
+
+
 def _verify_credential(
     raw: bytes | str | dict[str, Any], ctx: VerifierContext
 ) -> VerificationReport:
@@ -339,6 +356,13 @@ def _verify_credential(
         checks.add(Check("schema", "fail", "; ".join(errors), "schema.invalid"))
         checks.skip_rest("not checked: the credential does not follow the data model")
         return VerificationReport.of(checks, credential)
+    if found.name in _SECURED_JSON_LD and proof is not None and proof.status == "pass":
+        # (a proof that failed says why first: what its payload claims is not the issuer's)
+        problem = _json_ld_problem(credential, ctx)
+        if problem is not None:
+            checks.add(Check("schema", "fail", problem, "schema.jsonld"))
+            checks.skip_rest("not checked: the credential is not valid JSON-LD")
+            return VerificationReport.of(checks, credential)
     # The schemas the credential names (VC DM 2.0 §4.11), those the verifier holds offline
     named = credential_schema_findings(credential)
     if named.errors:
