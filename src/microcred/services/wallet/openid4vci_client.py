@@ -280,7 +280,11 @@ def server_metadata(session: Session, offer: Offer, metadata: dict[str, Any]) ->
     chosen: Any = offer.credential_issuer
     if isinstance(servers, list) and servers:
         chosen = offer.authorization_server if offer.authorization_server in servers else servers[0]
-    server = _text(chosen, "metadata", "authorization_servers")
+    return fetch_server_metadata(session, _text(chosen, "metadata", "authorization_servers"))
+
+
+def fetch_server_metadata(session: Session, server: str) -> dict[str, Any]:
+    """RFC 8414 metadata of the authorization server ``server``; its ``issuer`` checked."""
     found = session.get_json(
         "metadata",
         well_known(server, "oauth-authorization-server"),

@@ -14,9 +14,17 @@ MICROCRED_OUTBOUND_ALLOW_PRIVATE for loopback issuers in tests and the demo).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from microcred.formats.reading import read_model
 from microcred.proofs.errors import ProofError
@@ -24,6 +32,7 @@ from microcred.proofs.keys import KeyPair, P256KeyPair, load_key_file
 from microcred.proofs.sd_jwt import disclose, parse_sd_jwt, unverified_payload
 from microcred.services.holders import HolderNotFound, find
 from microcred.services.instance import Instance
+from microcred.services.wallet import openid4vci_authorize as authorize
 from microcred.services.wallet.importing import (
     Extracted,
     WalletImportError,
@@ -38,7 +47,9 @@ from microcred.services.wallet.openid4vci_client import (
     Received,
     ReceiveError,
     Session,
+    Token,
     access_token,
+    fetch_server_metadata,
     issuer_metadata,
     request_credential,
     resolve_offer,
@@ -49,13 +60,14 @@ from microcred.store.tables import WalletCredential
 from microcred.verify.http_fetch import Network, OutboundFetcher
 from microcred.verify.summary import UNDETERMINED, CredentialSummary
 
-__all__ = ["SOURCE", "ReceiveError", "bound_key", "receive"]
+__all__ = ["SOURCE", "Authorization", "ReceiveError", "begin", "bound_key", "complete", "receive"]
 
 SOURCE = "openid4vci"
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 10.0
 SD_JWT_FORMATS = ("dc+sd-jwt", "vc+sd-jwt")  # vc+sd-jwt: the name before SD-JWT VC draft 06
 JWT_FORMATS = ("jwt_vc_json", "jwt_vc_json-ld")
+_SEAL_AAD = b"oid4vci-pending-authorization"
 LDP_FORMATS = ("ldp_vc",)
 
 
@@ -140,18 +152,7 @@ def _extract(
         raise ReceiveError("credential", f"the credential cannot be read: {exc}") from None
 
 
-def receive(
-    instance: Instance,
-    holder_ref: str,
-    offer_text: str,
-    *,
-    tx_code: str | None = None,
-    network: Network | None = None,
-) -> list[tuple[WalletItem, bool]]:
-    """Run the offer's flow and keep every credential it gives (verified, with its report);
-    returns each stored item and whether it was new. Raises `ReceiveError` naming the step."""
-    with read_transaction(instance.sessions) as session:
-        find(session, holder_ref)  # an unknown holder fails before anything is sent
+def _session(instance: Instance, network: Network | None) -> Session:
     fetcher = OutboundFetcher(
         outbound_policy(instance),
         network=network,
@@ -163,13 +164,24 @@ def receive(
     def clock() -> int:
         return int(instance.now().timestamp())
 
-    flow = Session(fetcher, clock)
-    offer = resolve_offer(flow, offer_text)
-    metadata = issuer_metadata(flow, offer.credential_issuer)
-    server = server_metadata(flow, offer, metadata)
-    token = access_token(flow, offer, server, tx_code)
+    return Session(fetcher, clock)
+
+
+def _holder_id(instance: Instance, holder_ref: str) -> str:
+    with read_transaction(instance.sessions) as session:
+        return find(session, holder_ref).id  # an unknown holder fails before anything is sent
+
+
+def _keep_all(
+    instance: Instance,
+    holder_ref: str,
+    flow: Session,
+    metadata: dict[str, Any],
+    token: Token,
+    configuration_ids: tuple[str, ...],
+) -> list[tuple[WalletItem, bool]]:
     kept: list[tuple[WalletItem, bool]] = []
-    for configuration_id in offer.configuration_ids:
+    for configuration_id in configuration_ids:
         holder_key = P256KeyPair.generate()
         for received in request_credential(flow, metadata, token, configuration_id, holder_key):
             configuration = metadata["credential_configurations_supported"][configuration_id]
@@ -187,6 +199,105 @@ def receive(
                 )
             )
     return kept
+
+
+def receive(
+    instance: Instance,
+    holder_ref: str,
+    offer_text: str,
+    *,
+    tx_code: str | None = None,
+    network: Network | None = None,
+) -> list[tuple[WalletItem, bool]]:
+    """Run the offer's pre-authorized flow and keep every credential it gives (verified, with
+    its report); returns each stored item and whether it was new. Raises `ReceiveError`
+    naming the step."""
+    _holder_id(instance, holder_ref)
+    flow = _session(instance, network)
+    offer = resolve_offer(flow, offer_text)
+    metadata = issuer_metadata(flow, offer.credential_issuer)
+    server = server_metadata(flow, offer, metadata)
+    token = access_token(flow, offer, server, tx_code)
+    return _keep_all(instance, holder_ref, flow, metadata, token, offer.configuration_ids)
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """Send the learner to ``url``; keep ``sealed`` (in their browser) for `complete`."""
+
+    url: str
+    sealed: str
+
+
+def _seal_key(instance: Instance) -> bytes:
+    return hashlib.sha256(
+        b"microcred wallet: pending OpenID4VCI authorization\0" + instance.secret
+    ).digest()
+
+
+def seal(instance: Instance, pending: authorize.Pending) -> str:
+    """The pending authorization encrypted and authenticated (AES-256-GCM) under a key derived
+    from the instance secret: the browser keeps it without reading or changing it."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(_seal_key(instance)).encrypt(nonce, pending.to_json().encode(), _SEAL_AAD)
+    return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def unseal(instance: Instance, text: str | None) -> authorize.Pending:
+    try:
+        raw = base64.urlsafe_b64decode((text or "").encode("ascii"))
+        plain = AESGCM(_seal_key(instance)).decrypt(raw[:12], raw[12:], _SEAL_AAD)
+        return authorize.Pending.from_json(plain.decode("utf-8"))
+    except (InvalidTag, ValueError, TypeError, KeyError, UnicodeError):
+        raise ReceiveError(
+            "authorize", "this browser has no sign-in at an issuer under way; start again"
+        ) from None
+
+
+def begin(
+    instance: Instance,
+    holder_ref: str,
+    offer_text: str,
+    *,
+    tx_code: str | None,
+    client_id: str,
+    redirect_uri: str,
+    network: Network | None = None,
+) -> list[tuple[WalletItem, bool]] | Authorization:
+    """The web wallet's start: a pre-authorized offer is received at once; an offer with only
+    the authorization code grant gives the issuer's address to send the learner to."""
+    holder_id = _holder_id(instance, holder_ref)
+    flow = _session(instance, network)
+    offer = resolve_offer(flow, offer_text)
+    metadata = issuer_metadata(flow, offer.credential_issuer)
+    server = server_metadata(flow, offer, metadata)
+    if offer.pre_authorized_code is not None:
+        token = access_token(flow, offer, server, tx_code)
+        return _keep_all(instance, holder_ref, flow, metadata, token, offer.configuration_ids)
+    url, pending = authorize.start(
+        flow, offer, server, holder_id=holder_id, client_id=client_id, redirect_uri=redirect_uri
+    )
+    return Authorization(url, seal(instance, pending))
+
+
+def complete(
+    instance: Instance,
+    holder_ref: str,
+    sealed: str | None,
+    answer: Mapping[str, str],
+    *,
+    network: Network | None = None,
+) -> list[tuple[WalletItem, bool]]:
+    """The learner is back from the issuer: check its answer, redeem the code, keep the
+    credentials. Only the holder who started it may finish it."""
+    pending = unseal(instance, sealed)
+    if _holder_id(instance, holder_ref) != pending.holder_id:
+        raise ReceiveError("authorize", "this sign-in at an issuer was started by someone else")
+    flow = _session(instance, network)
+    metadata = issuer_metadata(flow, pending.credential_issuer)
+    server = fetch_server_metadata(flow, pending.authorization_server)
+    token = authorize.finish(flow, pending, server, answer)
+    return _keep_all(instance, holder_ref, flow, metadata, token, pending.configuration_ids)
 
 
 def bound_key(instance: Instance, holder_ref: str, item_id: str) -> KeyPair | None:
