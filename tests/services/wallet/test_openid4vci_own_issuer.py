@@ -188,3 +188,50 @@ def test_the_wallet_page_receives_and_names_a_wrong_pin(
 
     empty = client.post("/wallet/receive", data={"csrf": csrf, "offer": ""})
     assert empty.status_code == 422 and 'id="offer-error"' in empty.text
+
+
+def test_authorization_code_flow_with_par_pkce_and_iss(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    import httpx
+
+    from microcred.services.openid4vci import offers
+    from microcred.services.wallet.openid4vci_receive import Authorization, begin, complete
+
+    view = offers.create(served.instance, served.org, served.credential_id)
+    redirect_uri = served.url + "/wallet/receive/callback"
+    started = begin(
+        served.instance,
+        "anna",
+        view.offer,
+        tx_code=None,
+        client_id=served.url,
+        redirect_uri=redirect_uri,
+    )
+    assert isinstance(started, Authorization) and "request_uri=" in started.url
+    with httpx.Client() as browser:
+        page = browser.get(started.url)
+        assert page.status_code == 200, page.text
+        query = {k: v[0] for k, v in parse_qs(urlsplit(started.url).query).items()}
+        answer = browser.post(
+            served.url + "/oid4vci/authorize",
+            data={
+                "csrf": CSRF.search(page.text).group(1),
+                "request_uri": query["request_uri"],
+                "client_id": query["client_id"],
+                "decision": "accept",
+            },
+        )
+    assert answer.status_code == 303, answer.text
+    back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+    # a changed state or another iss is refused before the code is spent
+    with pytest.raises(ReceiveError, match="state"):
+        complete(served.instance, "anna", started.sealed, {**back, "state": "other"})
+    with pytest.raises(ReceiveError, match="iss"):
+        complete(served.instance, "anna", started.sealed, {**back, "iss": "https://evil.example"})
+    with pytest.raises(ReceiveError, match="no sign-in"):
+        complete(served.instance, "anna", started.sealed[:-4] + "AAAA", back)
+    [(item, created)] = complete(served.instance, "anna", started.sealed, back)
+    assert created and item.kind == "sd-jwt-vc" and item.status == "valid", item.report
