@@ -14,6 +14,7 @@ from microcred.cli import (
     demo_offer,
     demo_presentation,
     demo_receive,
+    demo_sd_jwt,
     demo_token_status,
 )
 from microcred.cli.output import console, print_json
@@ -284,6 +285,7 @@ def demo(
     summary.update(_step_issuer(home, say, as_json))
     summary.update(demo_certificates.run_demo_step(home, say))
     summary.update(demo_token_status.run_demo_step(home, say))  # revoked, in the statuslist+jwt
+    summary.update(demo_sd_jwt.run_demo_step(home, say))  # an SD-JWT VC and a presentation
     summary.pop("_issued_ids", None)
     say(
         "\n[bold]4. The learner's wallet:[/] importing credentials from several issuers and sharing them"
