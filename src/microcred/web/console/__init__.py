@@ -16,6 +16,7 @@ from microcred.web.console import (
     issue,
     overview,
     people,
+    requests,
     specs,
     tokens,
 )
@@ -42,6 +43,7 @@ for _module in (
     delivery,
     tokens,
     people,
+    requests,
     audit,
 ):
     router.include_router(_module.router)
