@@ -55,6 +55,12 @@ PUBLIC = {
 CONSOLE_TO_API: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("GET", "/console"): [("GET", ORG_API)],
     ("GET", "/console/specs"): [("GET", f"{ORG_API}/specs"), ("POST", f"{ORG_API}/specs")],
+    # An employer's OpenID4VP request: the API creates and reads them with scope read.
+    ("GET", "/console/requests"): [("POST", f"{ORG_API}/presentation-requests")],
+    ("POST", "/console/requests"): [("POST", f"{ORG_API}/presentation-requests")],
+    ("GET", "/console/requests/{request_id}"): [
+        ("GET", f"{ORG_API}/presentation-requests/{{request_id}}")
+    ],
     ("POST", "/console/specs"): [("POST", f"{ORG_API}/specs")],
     ("GET", "/console/issue"): [("POST", f"{ORG_API}/credentials")],
     ("POST", "/console/issue"): [("POST", f"{ORG_API}/credentials")],
@@ -142,6 +148,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         "credential_id": issued.id,
         "job_id": job_id,
         "token_id": NO_TOKEN,
+        "request_id": NO_TOKEN,
         "member_id": NO_TOKEN,
     }
     yield Setup(app, org.slug, secrets, values)

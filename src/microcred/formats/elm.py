@@ -182,8 +182,18 @@ def _languages(ids: _Ids, spec: Specification) -> tuple[list[dict[str, Any]], li
     return concepts, [_note(ids, "languages", {MACHINE_LANG: " ".join(spec.languages)})]
 
 
+def _skill_labels(spec: Specification) -> dict[str, dict[str, str]]:
+    """One label set per ESCO skill URI, the first skill's: a concept node is one node, and
+    the shapes allow one skos:prefLabel per language (two skills may name the same URI)."""
+    labels: dict[str, dict[str, str]] = {}
+    for skill in spec.skills:
+        if skill.esco_uri and skill.esco_uri not in labels:
+            labels[skill.esco_uri] = dict(skill.name)
+    return labels
+
+
 def _outcomes(ids: _Ids, spec: Specification) -> list[dict[str, Any]]:
-    skill_names = {s.esco_uri: dict(s.name) for s in spec.skills if s.esco_uri}
+    skill_names = _skill_labels(spec)
     outcomes = []
     for outcome in spec.learning_outcomes:
         node: dict[str, Any] = {
@@ -260,9 +270,14 @@ def _notes(ids: _Ids, spec: Specification) -> list[dict[str, Any]]:
     if spec.validity and spec.validity.until is not None:
         until = spec.validity.until.isoformat()
         notes.append(_note(ids, "validity_until", {MACHINE_LANG: until}))
+    labels = _skill_labels(spec)
     for skill in spec.skills:
         # An ESCO skill is the note's one subject; a skill without one is tagged as a skill.
-        esco = concept(skill.esco_uri, ESCO_SKILL_SCHEME, skill.name) if skill.esco_uri else None
+        esco = (
+            concept(skill.esco_uri, ESCO_SKILL_SCHEME, labels[skill.esco_uri])
+            if skill.esco_uri
+            else None
+        )
         notes.append(_note(ids, "skill", skill.name, esco))
     return notes
 

@@ -62,12 +62,12 @@ def _form_ctx(member: Member, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/console/requests")
-def requests_page(request: Request, member: Annotated[Member, requires("issue")]) -> Response:
+def requests_page(request: Request, member: Annotated[Member, requires("read")]) -> Response:
     return render(request, "console/requests.html", _form_ctx(member))
 
 
 @router.post("/console/requests")
-def create_request(request: Request, posted: Annotated[Posted, posts("issue")]) -> Response:
+def create_request(request: Request, posted: Annotated[Posted, posts("read")]) -> Response:
     member, form = posted.member, posted.form
     p = page(request)
     kinds = [k for k in form.getlist("kind") if isinstance(k, str)][:5]
