@@ -250,6 +250,23 @@ class Share(Base):
     view_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class PublicPortfolio(Base):
+    """A learner's public portfolio page ``/p/<token>``: the address token (public once
+    shared, kept so the learner sees it again), on or off, and the credentials it shows."""
+
+    __tablename__ = "public_portfolios"
+
+    holder_id: Mapped[str] = mapped_column(
+        ForeignKey("holders.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    credential_ids: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class PathwayVersion(Base):
     """A stacking pathway an authority published; versioned like specifications."""
 
