@@ -235,6 +235,31 @@ class WalletCredential(Base):
     __table_args__ = (UniqueConstraint("holder_id", "digest", name="uq_wallet_digest"),)
 
 
+class WalletPendingReceipt(Base):
+    """What the wallet waits for from an OpenID4VCI issuer (migration 0013): an
+    ``authorization`` (found by the SHA-256 of its ``state``, bound to the web session's
+    SHA-256, single use) or a ``deferred`` credential (polled by its transaction id). The
+    flow's secrets are in ``sealed`` (AES-256-GCM under the instance secret)."""
+
+    __tablename__ = "wallet_pending_receipts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    holder_id: Mapped[str] = mapped_column(ForeignKey("holders.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    state_hash: Mapped[str | None] = mapped_column(String(64))
+    session_hash: Mapped[str | None] = mapped_column(String(64))
+    credential_issuer: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(500))
+    sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (UniqueConstraint("state_hash", name="uq_wallet_pending_state"),)
+
+
 class Share(Base):
     """A share link: only the SHA-256 of its secret token is stored."""
 
