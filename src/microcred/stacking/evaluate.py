@@ -5,7 +5,9 @@ how far along the holder is (a percentage), and for every rule what counts
 towards it and what is still missing, in sentences a person can act on.
 
 - Only components whose verification status is `valid` can count; a revoked,
-  suspended, expired or unverified credential is listed with the reason.
+  suspended, expired or unverified credential is listed with the reason. One that could
+  not be checked (`unchecked`: authentic, its revocation status unknown) is listed as
+  such, never as a failure: the authority decides whether it counts.
 - A credential counts at most once per rule: in `require` and `choose` rules each
   listed entry needs a different credential (a maximum matching), and the same
   credential (same id or digest) given twice counts once.
@@ -30,6 +32,8 @@ _STATUS_REASONS = {
     "suspended": "it is suspended by its issuer",
     "expired": "it has expired",
     "invalid": "it did not verify (the signature, issuer or format could not be confirmed)",
+    "unchecked": "it could not be checked now (authentic, but whether its issuer withdrew it "
+    "is not known); the authority decides whether it counts",
 }
 
 
@@ -48,12 +52,18 @@ class Excluded:
     component: str
     title: str
     reasons: tuple[str, ...]
+    unchecked: bool = False  # could not be checked now: not a failure, the authority decides
 
     def sentence(self) -> str:
         return f"{self.title} does not count: " + "; ".join(self.reasons)
 
     def to_json(self) -> dict[str, Any]:
-        return {"component": self.component, "title": self.title, "reasons": list(self.reasons)}
+        return {
+            "component": self.component,
+            "title": self.title,
+            "reasons": list(self.reasons),
+            "unchecked": self.unchecked,
+        }
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,8 @@ class Evaluation:
     used: tuple[str, ...]
     considered: tuple[str, ...]
     evaluated_at: datetime
+    # components that could not be checked now (status `unchecked`): the authority decides
+    unchecked: tuple[str, ...] = ()
 
     def rule(self, rule_id: str) -> RuleResult:
         return next(r for r in self.rules if r.id == rule_id)
@@ -110,6 +122,7 @@ class Evaluation:
             "rules": [r.to_json() for r in self.rules],
             "used": list(self.used),
             "considered": list(self.considered),
+            "unchecked": list(self.unchecked),
         }
 
 
@@ -248,7 +261,8 @@ class _Context:
         for c in self.components:
             reasons = ineligible_reasons(c, accept, self.now)
             if reasons:
-                excluded.setdefault(c.id, Excluded(c.id, c.name, tuple(reasons)))
+                unchecked = c.status == "unchecked"
+                excluded.setdefault(c.id, Excluded(c.id, c.name, tuple(reasons), unchecked))
             else:
                 eligible.append(c)
         return _dedupe(eligible), excluded
@@ -428,4 +442,5 @@ def evaluate(pathway: Pathway, components: Sequence[Component], *, now: datetime
         used,
         tuple(c.id for c in ctx.components),
         now,
+        tuple(c.id for c in ctx.components if c.status == "unchecked"),
     )
