@@ -62,6 +62,12 @@ class Settings:
     # outgoing e-mail (invitations, password resets, claim links); None: written to the outbox
     smtp: SmtpSettings | None = None
     mail_from: str = "microcred@localhost"
+    # OpenID4VCI: wallet attestation (OAuth-Client-Attestation at PAR and token) and key
+    # attestation (key_attestation in proofs), each off | optional | required; checked against
+    # the wallet providers' CA certificates (PEM files, MICROCRED_WALLET_PROVIDER_TRUST_ANCHORS)
+    wallet_attestation: str = "off"
+    key_attestation: str = "off"
+    wallet_provider_trust_anchors: tuple[Path, ...] = ()
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -124,6 +130,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
             "true, false, 1, 0, yes, no"
         )
     return Settings(
+        wallet_attestation=_attestation_mode(value, "wallet_attestation"),
+        key_attestation=_attestation_mode(value, "key_attestation"),
+        wallet_provider_trust_anchors=_paths(
+            env.get(f"{ENV_PREFIX}WALLET_PROVIDER_TRUST_ANCHORS")
+            or file_values.get("wallet_provider_trust_anchors")
+        ),
         trust_anchors=_paths(
             env.get(f"{ENV_PREFIX}TRUST_ANCHORS") or file_values.get("trust_anchors")
         ),
@@ -145,9 +157,23 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
             k: v
             for k, v in file_values.items()
             if k not in {"database_url", "base_url", "extra_contexts", "mail_from"}
+            and k not in ATTESTATION_SETTINGS
+            and k != "wallet_provider_trust_anchors"
             and not k.startswith("smtp_")
         },
     )
+
+
+ATTESTATION_SETTINGS = ("wallet_attestation", "key_attestation")
+ATTESTATION_MODES = ("off", "optional", "required")
+
+
+def _attestation_mode(value: Callable[[str], str | None], name: str) -> str:
+    mode = (value(name) or "off").strip().lower()
+    if mode not in ATTESTATION_MODES:
+        choices = ", ".join(ATTESTATION_MODES)
+        raise SettingsError(f"{ENV_PREFIX}{name.upper()}: {mode[:40]!r} is not one of {choices}")
+    return mode
 
 
 def _smtp(value: Callable[[str], str | None], env: Mapping[str, str]) -> SmtpSettings | None:
@@ -182,7 +208,7 @@ def _paths(raw: object) -> tuple[Path, ...]:
         parts = raw.replace("\n", ",").split(",")
     else:
         raise SettingsError(
-            "trust_anchors, trusted_list_signers: a list of file paths (or one comma-separated "
-            "string)"
+            "trust_anchors, trusted_list_signers, wallet_provider_trust_anchors: a list of file "
+            "paths (or one comma-separated string)"
         )
     return tuple(Path(part.strip()).expanduser() for part in parts if part.strip())
