@@ -95,6 +95,24 @@
     });
   }
 
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", setup); }
-  else { setup(); }
+  // Share sheet: a Copy button next to each selectable link field (the field works without JS).
+  function copyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var field = $(button.dataset.copy), done = button.parentNode.querySelector("[data-copied]");
+      if (!field) { return; }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        field.select();
+        var said = function () { if (done) { done.textContent = done.dataset.copied; } };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(field.value).then(said, function () { document.execCommand("copy"); said(); });
+        } else { document.execCommand("copy"); said(); }
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setup);
+    document.addEventListener("DOMContentLoaded", copyButtons);
+  } else { setup(); copyButtons(); }
 })();
