@@ -30,7 +30,7 @@ _LOOKUP_HINTS = {
     "holder": "create one with `microcred holder create`",
 }
 # A field of the services' errors that a command's option of another name gives.
-_FIELD_PARAMS = {"scopes": "scope", "credential_ids": "item"}
+_FIELD_PARAMS = {"scopes": "scope", "credential_ids": "item", "expires_in_minutes": "minutes"}
 
 
 def _option_for(func: Callable[..., Any], field: str) -> str | None:

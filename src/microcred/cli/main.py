@@ -28,6 +28,7 @@ from microcred.cli import (
     token,
     verify,
     wallet,
+    wallet_pending,
     wallet_respond,
 )
 
@@ -48,6 +49,8 @@ app.add_typer(org.app, name="org")
 org.app.add_typer(certificates.app, name="certificate")
 app.add_typer(holder.holder_app, name="holder")
 wallet.app.command("respond")(wallet_respond.respond)
+wallet.app.command("pending")(wallet_pending.pending)
+wallet.app.command("collect")(wallet_pending.collect)
 app.add_typer(wallet.app, name="wallet")
 app.add_typer(stacking.pathway_app, name="pathway")
 app.add_typer(stacking.recognition_app, name="recognition")
@@ -63,7 +66,7 @@ app.command("validate-elm")(convert.validate_elm)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
-app.command("offer")(offer.offer)
+app.add_typer(offer.app, name="offer")
 app.add_typer(token.token_app, name="token")
 app.add_typer(status.status_app, name="status")
 app.add_typer(member.member_app, name="member")

@@ -4,7 +4,9 @@
 An offer has a random handle (in its offer_uri); its pre-authorized code and issuer_state
 are derived from the handle with the instance secret, so none of them is stored in clear
 (the table keeps their SHA-256; the 6-digit tx_code an HMAC). Offers expire, are used
-once (a token redeemed, or a PAR started and finished) and are audited.
+once (a token redeemed, or a PAR started and finished), can be revoked by the issuer while
+unused, and every offer and revocation is audited. Offers of every row of a bulk job are
+``job_offers``.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from microcred.services.credentials import credential_row
 from microcred.services.instance import Instance
 from microcred.services.openid4vci import codes, metadata
 from microcred.services.openid4vci.errors import OAuthError
-from microcred.store.db import transaction
-from microcred.store.tables import Oid4vciGrant, Oid4vciOffer
+from microcred.services.organisations import find
+from microcred.store.db import read_transaction, transaction
+from microcred.store.tables import IssuedCredential, Oid4vciGrant, Oid4vciOffer, Organisation
 
 DEFAULT_TTL_MINUTES = 15
 MAX_TTL_MINUTES = 60 * 24 * 30
@@ -41,7 +44,12 @@ class OfferError(errors.InvalidInput):
 
 
 class OfferConflict(errors.Conflict):
-    """An offer for a credential that cannot be offered (revoked, not an award)."""
+    """An offer for a credential that cannot be offered (revoked, not an award), or an offer
+    that cannot be revoked (used or expired)."""
+
+
+class OfferNotFound(errors.NotFound):
+    """No such offer of this organisation's credential."""
 
 
 @dataclass(frozen=True)
@@ -67,8 +75,68 @@ class OfferView:
         }
 
 
-def ttl(instance: Instance) -> timedelta:
-    """How long an offer lasts: ``oid4vci_offer_minutes`` in the configuration (default 15)."""
+@dataclass(frozen=True)
+class OfferRecord:
+    """An offer as the issuer's lists show it (never its codes): ``state`` is ``open``,
+    ``used``, ``locked`` (too many wrong PINs), ``expired`` or ``revoked``."""
+
+    id: str
+    credential_id: str
+    configuration_ids: list[str]
+    pre_authorized: bool
+    tx_code: bool
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    state: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "credential_id": self.credential_id,
+            "configuration_ids": self.configuration_ids,
+            "pre_authorized": self.pre_authorized,
+            "tx_code": self.tx_code,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "used_at": self.used_at.isoformat() if self.used_at else None,
+            "state": self.state,
+        }
+
+
+def record_of(row: Oid4vciOffer, now: datetime) -> OfferRecord:
+    if row.state in ("revoked", "locked"):
+        state = row.state
+    elif row.used_at is not None:
+        state = "used"
+    elif row.expires_at <= now:
+        state = "expired"
+    else:
+        state = "open"
+    return OfferRecord(
+        id=row.id,
+        credential_id=row.credential_id,
+        configuration_ids=list(row.configuration_ids),
+        pre_authorized=row.pre_authorized_code_hash is not None,
+        tx_code=row.tx_code_hash is not None,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+        state=state,
+    )
+
+
+def ttl(instance: Instance, minutes: int | None = None) -> timedelta:
+    """How long an offer lasts: ``minutes`` when the issuer asks (1 minute to 30 days), else
+    ``oid4vci_offer_minutes`` in the configuration (default 15)."""
+    if minutes is not None:
+        if not 1 <= minutes <= MAX_TTL_MINUTES:
+            raise OfferError(
+                f"an offer lasts from 1 minute to {MAX_TTL_MINUTES} minutes (30 days), "
+                f"not {minutes}",
+                "expires_in_minutes",
+            )
+        return timedelta(minutes=minutes)
     raw = instance.settings.extra.get("oid4vci_offer_minutes", DEFAULT_TTL_MINUTES)
     try:
         minutes = int(str(raw))
@@ -107,17 +175,8 @@ def offer_object(
     }
 
 
-def create(
-    instance: Instance,
-    org_ref: str,
-    credential_id: str,
-    *,
-    pre_authorized: bool = False,
-    tx_code: bool = False,
-    configuration_ids: list[str] | None = None,
-    actor: str = "cli",
-) -> OfferView:
-    """Make an offer of ``credential_id`` (issued by ``org_ref``) and record it."""
+def configurations(configuration_ids: list[str] | None) -> list[str]:
+    """The credential configurations asked for (default: the SD-JWT VC), each known."""
     ids = list(dict.fromkeys(configuration_ids or [metadata.SD_JWT]))
     unknown = [i for i in ids if i not in metadata.CONFIGURATIONS]
     if unknown:
@@ -126,85 +185,214 @@ def create(
             + ", ".join(metadata.CONFIGURATIONS),
             "configuration",
         )
+    return ids
+
+
+def offerable(credential: IssuedCredential) -> str | None:
+    """Why ``credential`` cannot be offered, or None."""
+    if credential.format == "vc":
+        return (
+            "this credential was signed through the VC-API as its caller wrote it; it "
+            "cannot be offered as a micro-credential"
+        )
+    if credential.revoked_at is not None:
+        return "this credential is revoked; it cannot be offered"
+    return None
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What every offer of one request gets: configurations, grants, lifetime, actor."""
+
+    configuration_ids: list[str]
+    pre_authorized: bool
+    tx_code: bool
+    now: datetime
+    expires_at: datetime
+    actor: str
+
+
+def terms(
+    instance: Instance,
+    *,
+    pre_authorized: bool,
+    tx_code: bool,
+    configuration_ids: list[str] | None,
+    expires_in_minutes: int | None,
+    actor: str,
+) -> Terms:
+    """The request checked: known configurations, a PIN only with a pre-authorized code."""
+    ids = configurations(configuration_ids)
     if tx_code and not pre_authorized:
         raise OfferError(
             "a transaction code (PIN) goes with the pre-authorized code flow only", "tx_code"
         )
     now = instance.now()
-    expires = now + ttl(instance)
+    return Terms(ids, pre_authorized, tx_code, now, now + ttl(instance, expires_in_minutes), actor)
+
+
+def insert(
+    session: Session,
+    instance: Instance,
+    credential: IssuedCredential,
+    org: Organisation,
+    made: Terms,
+    *,
+    audit: dict[str, Any] | None = None,
+) -> OfferView:
+    """One offer of ``credential`` (checked offerable by the caller) and its audit entry."""
     handle = codes.new_secret()
-    pin = "".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH)) if tx_code else None
-    with transaction(instance.sessions) as session:
-        credential, org = credential_row(session, credential_id, org_ref)
-        if credential.format == "vc":
-            raise OfferConflict(
-                "this credential was signed through the VC-API as its caller wrote it; it "
-                "cannot be offered as a micro-credential",
-                "credential",
-            )
-        if credential.revoked_at is not None:
-            raise OfferConflict("this credential is revoked; it cannot be offered", "credential")
-        offer_id = str(uuid.uuid4())
-        row = Oid4vciOffer(
-            id=offer_id,
-            org_id=org.id,
-            credential_id=credential.id,
-            configuration_ids=ids,
-            pre_authorized_code_hash=codes.digest(
-                codes.derive(instance, "pre-authorized_code", handle)
-            )
-            if pre_authorized
-            else None,
-            tx_code_hash=tx_code_digest(instance, offer_id, pin) if pin else None,
-            issuer_state_hash=codes.digest(codes.derive(instance, "issuer_state", handle)),
-            state="offered",
-            tx_code_failures=0,
-            created_at=now,
-            expires_at=expires,
+    pin = (
+        "".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH))
+        if made.tx_code
+        else None
+    )
+    offer_id = str(uuid.uuid4())
+    row = Oid4vciOffer(
+        id=offer_id,
+        org_id=org.id,
+        credential_id=credential.id,
+        configuration_ids=made.configuration_ids,
+        pre_authorized_code_hash=codes.digest(codes.derive(instance, "pre-authorized_code", handle))
+        if made.pre_authorized
+        else None,
+        tx_code_hash=tx_code_digest(instance, offer_id, pin) if pin else None,
+        issuer_state_hash=codes.digest(codes.derive(instance, "issuer_state", handle)),
+        state="offered",
+        tx_code_failures=0,
+        created_at=made.now,
+        expires_at=made.expires_at,
+    )
+    session.add(row)
+    session.flush()
+    session.add(
+        Oid4vciGrant(
+            hash=codes.digest(handle),
+            kind="offer_uri",
+            offer_id=offer_id,
+            data={},
+            created_at=made.now,
+            expires_at=made.expires_at,
         )
-        session.add(row)
-        session.flush()
-        session.add(
-            Oid4vciGrant(
-                hash=codes.digest(handle),
-                kind="offer_uri",
-                offer_id=offer_id,
-                data={},
-                created_at=now,
-                expires_at=expires,
-            )
-        )
-        record(
-            session,
-            org.id,
-            actor,
-            "oid4vci.offer",
-            credential.id,
-            {
-                "offer_id": offer_id,
-                "configuration_ids": ids,
-                "pre_authorized": pre_authorized,
-                "tx_code": bool(pin),
-                "expires_at": expires.isoformat(),
-            },
-            at=now,
-        )
-        obj = offer_object(instance, row, handle)
+    )
+    record(
+        session,
+        org.id,
+        made.actor,
+        "oid4vci.offer",
+        credential.id,
+        {
+            "offer_id": offer_id,
+            "configuration_ids": made.configuration_ids,
+            "pre_authorized": made.pre_authorized,
+            "tx_code": bool(pin),
+            "expires_at": made.expires_at.isoformat(),
+            **(audit or {}),
+        },
+        at=made.now,
+    )
+    obj = offer_object(instance, row, handle)
     by_value = f"{SCHEME}?credential_offer={quote(json.dumps(obj, separators=(',', ':')), safe='')}"
     return OfferView(
         offer_id=offer_id,
         offer=by_value,
         offer_uri=f"{metadata.url(instance, 'offers')}/{handle}",
         tx_code=pin,
-        expires_at=expires,
+        expires_at=made.expires_at,
         offer_object=obj,
     )
+
+
+def create(
+    instance: Instance,
+    org_ref: str,
+    credential_id: str,
+    *,
+    pre_authorized: bool = False,
+    tx_code: bool = False,
+    configuration_ids: list[str] | None = None,
+    expires_in_minutes: int | None = None,
+    actor: str = "cli",
+) -> OfferView:
+    """Make an offer of ``credential_id`` (issued by ``org_ref``) and record it."""
+    made = terms(
+        instance,
+        pre_authorized=pre_authorized,
+        tx_code=tx_code,
+        configuration_ids=configuration_ids,
+        expires_in_minutes=expires_in_minutes,
+        actor=actor,
+    )
+    with transaction(instance.sessions) as session:
+        credential, org = credential_row(session, credential_id, org_ref)
+        problem = offerable(credential)
+        if problem:
+            raise OfferConflict(problem, "credential")
+        return insert(session, instance, credential, org, made)
+
+
+def list_for(instance: Instance, org_ref: str, credential_id: str) -> list[OfferRecord]:
+    """The offers of one of the organisation's credentials, newest first (a read)."""
+    now = instance.now()
+    with read_transaction(instance.sessions) as session:
+        credential, _org = credential_row(session, credential_id[:100], org_ref)
+        rows = session.scalars(
+            select(Oid4vciOffer)
+            .where(Oid4vciOffer.credential_id == credential.id)
+            .order_by(Oid4vciOffer.created_at.desc(), Oid4vciOffer.id)
+            .limit(200)
+        )
+        return [record_of(row, now) for row in rows]
+
+
+def revoke(
+    instance: Instance,
+    org_ref: str,
+    offer_id: str,
+    *,
+    credential_id: str | None = None,
+    actor: str = "cli",
+) -> OfferRecord:
+    """Void an unused offer of the organisation: its link, its codes and its PIN stop working
+    at once (the wallet hears ``invalid_grant``, the offer URI 410). Revoking it again changes
+    nothing; a used or expired offer cannot be revoked (:class:`OfferConflict`)."""
+    now = instance.now()
+    with transaction(instance.sessions) as session:
+        org = find(session, org_ref)
+        row = (
+            session.get(Oid4vciOffer, offer_id, with_for_update=True)
+            if len(offer_id) <= 36
+            else None
+        )
+        if (
+            row is None
+            or row.org_id != org.id
+            or (credential_id is not None and row.credential_id != credential_id)
+        ):
+            raise OfferNotFound(f"no offer '{offer_id[:40]}' of this organisation", "offer_id")
+        current = record_of(row, now)
+        if current.state == "revoked":
+            return current
+        if current.state != "open":
+            raise OfferConflict(
+                f"this offer cannot be revoked: it is {current.state} already", "offer_id"
+            )
+        row.state = "revoked"
+        record(
+            session, org.id, actor, "oid4vci.offer_revoke", row.credential_id,
+            {"offer_id": row.id}, at=now,
+        )  # fmt: skip
+        return record_of(row, now)
 
 
 def usable(row: Oid4vciOffer | None, now: datetime, *, what: str) -> Oid4vciOffer:
     """The offer, if it can still be used; an ``invalid_grant`` naming why not."""
     if row is None:
         raise OAuthError("invalid_grant", f"unknown {what}")
+    if row.state == "revoked":
+        raise OAuthError(
+            "invalid_grant", "the issuer revoked this credential offer; ask them for a new one"
+        )
     if row.used_at is not None:
         raise OAuthError(
             "invalid_grant", "this credential offer was used already (offers are single use)"
