@@ -176,6 +176,13 @@ def decide(
         list[str] | None,
         typer.Option("--accept", help="For `partly`: a component accepted (repeatable)."),
     ] = None,
+    accept_unchecked: Annotated[
+        bool,
+        typer.Option(
+            "--accept-unchecked",
+            help="Count the components that could not be checked now (you checked them).",
+        ),
+    ] = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the stacked credential here.")
     ] = None,
@@ -183,7 +190,13 @@ def decide(
 ) -> None:
     """Record the authority's decision; a positive one issues the stacked credential."""
     view = recognition.decide(
-        open_instance(), application, org, outcome, reason, accept=accept or None
+        open_instance(),
+        application,
+        org,
+        outcome,
+        reason,
+        accept=accept or None,
+        accept_unchecked=accept_unchecked,
     )
     credential = view.credential()
     if out is not None and credential is not None:
@@ -198,6 +211,14 @@ def decide(
             + (f", written to {out}" if out else ""),
             highlight=False,
         )
+    notified = view.notified
+    if notified is not None and notified.wallet_item:
+        console.print("It is in the learner's wallet now.", highlight=False)
+    if notified is not None and notified.email:
+        where = notified.problem or (
+            "written to the outbox" if notified.via == "outbox" else "sent"
+        )
+        console.print(f"The learner was mailed at {notified.email}: {where}.", highlight=False)
 
 
 def _read_any(path: Path, what: str) -> Any:

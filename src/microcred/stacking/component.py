@@ -101,6 +101,8 @@ class Component:
     outcomes: tuple[str, ...] = ()
     assessment_type: str | None = None
     supervision: str | None = None
+    # a stacked credential: the pathway it was recognised under (it never counts towards it)
+    stacked_for: str | None = None
 
     @property
     def name(self) -> str:
@@ -194,6 +196,17 @@ def component_from_credential(
     eqf = spec.get("eqf_level")
     cid = credential_id(document)
     digest = digest_multibase(document)
+    evidence = credential.get("evidence")
+    stacked_for = next(
+        (
+            e["id"]
+            for e in (evidence if isinstance(evidence, list) else [])
+            if isinstance(e, dict)
+            and e.get("genre") == "recognition pathway"
+            and isinstance(e.get("id"), str)
+        ),
+        None,
+    )
     return Component(
         id=component_id or cid or digest,
         digest=digest,
@@ -217,4 +230,5 @@ def component_from_credential(
         outcomes=outcomes,
         assessment_type=assessment if isinstance(assessment, str) else None,
         supervision=spec.get("supervision") if isinstance(spec.get("supervision"), str) else None,
+        stacked_for=stacked_for,
     )

@@ -260,6 +260,8 @@ class _Context:
         excluded: dict[str, Excluded] = {}
         for c in self.components:
             reasons = ineligible_reasons(c, accept, self.now)
+            if c.stacked_for == self.pathway.id:
+                reasons.insert(0, "it is the credential this pathway awards")
             if reasons:
                 unchecked = c.status == "unchecked"
                 excluded.setdefault(c.id, Excluded(c.id, c.name, tuple(reasons), unchecked))

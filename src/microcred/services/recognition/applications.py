@@ -65,7 +65,7 @@ def evaluate_holder(
     return view, evaluate(pathway, components, now=moment), components
 
 
-def _application_view(
+def application_view(
     row: RecognitionApplication, holder: Holder, pathway: PathwayVersion, org: Organisation
 ) -> ApplicationView:
     return ApplicationView(
@@ -137,7 +137,7 @@ def apply(
             {"pathway_id": row_p.id, "components": len(chosen)},
             at=instance.now(),
         )
-        return _application_view(row, holder, row_p, org)
+        return application_view(row, holder, row_p, org)
 
 
 def find_application(
@@ -155,7 +155,7 @@ def find_application(
 
 def get_application(instance: Instance, application_id: str) -> ApplicationView:
     with transaction(instance.sessions) as session:
-        return _application_view(*find_application(session, application_id))
+        return application_view(*find_application(session, application_id))
 
 
 def list_applications(
@@ -172,4 +172,4 @@ def list_applications(
                 RecognitionApplication.holder_id == find_holder(session, holder_ref).id
             )
         ids = list(session.scalars(query.order_by(RecognitionApplication.created_at)))
-        return [_application_view(*find_application(session, r.id)) for r in ids]
+        return [application_view(*find_application(session, r.id)) for r in ids]

@@ -4,6 +4,7 @@ explicit act of the authority; a positive decision signs a stacked credential
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from microcred.services.instance import Instance
 from microcred.services.organisations import OrganisationError
 from microcred.services.recognition.applications import find_application
 from microcred.services.recognition.components import shared_components
+from microcred.services.recognition.outcome import Notified, notify
 from microcred.services.recognition.stacked import issue_stacked
 from microcred.stacking import Component, evaluate, parse_pathway
 from microcred.store.db import transaction
@@ -59,6 +61,7 @@ class DecisionView:
     evaluation: dict[str, Any]
     credential_id: str | None
     document: str | None
+    notified: Notified | None = None  # set by `decide`: what reached the learner
 
     def credential(self) -> dict[str, Any] | None:
         return dict(json.loads(self.document)) if self.document else None
@@ -78,6 +81,13 @@ class DecisionView:
         }
         if with_document:
             data["credential"] = self.credential()
+        if self.notified is not None:
+            data["notified"] = {
+                "wallet_item": self.notified.wallet_item,
+                "email": self.notified.email,
+                "via": self.notified.via,
+                "problem": self.notified.problem,
+            }
         return data
 
 
@@ -89,13 +99,18 @@ def decide(
     reasons: list[str],
     *,
     accept: list[str] | None = None,
+    accept_unchecked: bool = False,
     now: datetime | None = None,
     actor: str = "cli",
+    lang: str = "en",
 ) -> DecisionView:
     """The authority's decision on an application. `recognised` needs the pathway to be
     satisfied by the shared credentials as verified now; `partly` needs the accepted components
     (`accept`: wallet item ids or credential ids), each valid now; `refused` issues nothing.
-    A positive decision signs a stacked credential with the authority's key."""
+    A credential that could not be checked now (`unchecked`: authentic, its revocation status
+    unknown) counts only when the authority says so (`accept_unchecked`), as it would if valid.
+    A positive decision signs a stacked credential with the authority's key; then the learner
+    is told (:func:`.outcome.notify`: the credential in the wallet, a mail in ``lang``)."""
     moment = (now or instance.now()).replace(microsecond=0)
     if outcome not in OUTCOMES:
         raise RecognitionInvalid(f"the outcome is one of {', '.join(OUTCOMES)}", "outcome")
@@ -117,6 +132,11 @@ def decide(
     # Verification (possibly slow: status lists) runs outside any write transaction; the
     # second transaction below reads the application again and re-checks its status.
     shared = shared_components(instance, component_ids, originals, moment)
+    unchecked = [c.ref for c in shared if c.status == "unchecked"]
+    if accept_unchecked:
+        shared = [
+            dataclasses.replace(c, status="valid") if c.status == "unchecked" else c for c in shared
+        ]
     evaluation = evaluate(pathway, shared, now=moment)
     accepted: list[Component] = []
     ects: Decimal | None = None
@@ -205,10 +225,12 @@ def decide(
                 "accepted": [c.ref for c in accepted],
                 "ects_recognised": decision.ects_recognised,
                 "credential_id": credential_id,
+                "accepted_unchecked": unchecked if accept_unchecked else [],
             },
             at=instance.now(),
         )
-        return _decision_view(decision, org.slug)
+        view = _decision_view(decision, org.slug)
+    return dataclasses.replace(view, notified=notify(instance, view, lang=lang, actor=actor))
 
 
 def _decision_view(row: RecognitionDecision, org_slug: str) -> DecisionView:
