@@ -79,6 +79,8 @@ CONSOLE_TO_API: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("POST", "/console/tokens"): [("POST", f"{ORG_API}/tokens")],
     ("POST", "/console/tokens/{token_id}/revoke"): [("DELETE", f"{ORG_API}/tokens/{{token_id}}")],
     ("GET", "/console/audit"): [("GET", f"{ORG_API}/audit")],
+    ("GET", "/console/audit.csv"): [("GET", f"{ORG_API}/audit")],
+    ("GET", "/console/audit.json"): [("GET", f"{ORG_API}/audit")],
     ("GET", "/console/members"): [("GET", f"{ORG_API}/members"), ("POST", f"{ORG_API}/members")],
     ("POST", "/console/members"): [("POST", f"{ORG_API}/members")],
     ("POST", "/console/members/{member_id}"): [("PATCH", f"{ORG_API}/members/{{member_id}}")],
