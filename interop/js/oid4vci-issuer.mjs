@@ -16,11 +16,17 @@
 //   POST /token                                  pre-authorized code + tx_code, DPoP with nonce
 //   POST /nonce                                  c_nonce (OpenID4VCI §7)
 //   POST /credential                             proof JWT, DPoP with nonce; dc+sd-jwt
+//   POST /deferred_credential                    transaction_id (offer mode "deferred"):
+//                                                 202 with interval until released
 //   GET  /offers/ID                              an offer by reference (credential_offer_uri)
 //   POST /control/offer                          test control: make an offer (see makeOffer)
 //   POST /control/settings                       test control: {"nonce_endpoint_dpop_nonce": false}
 //                                                 (the nonce endpoint stops giving the DPoP
-//                                                 nonce: the credential endpoint answers 401)
+//                                                 nonce: the credential endpoint answers 401),
+//                                                 {"c_nonce": "number"|"huge"|null} (a c_nonce
+//                                                 no wallet should use)
+//   POST /control/release                        test control: {"transaction_id": ID} the
+//                                                 deferred credential is ready
 //   GET  /control/stats                          test control: requests per "METHOD path" and
 //                                                 answers per "path status"
 // Pre-authorized codes and c_nonces are single use; DPoP nonces are demanded on the first try
@@ -101,7 +107,8 @@ const offersByReference = new Map() // id -> credential offer object
 const cNonces = new Map() // c_nonce -> expiry (ms)
 const dpopNonces = { token: crypto.randomUUID(), credential: crypto.randomUUID() }
 const stats = {}
-const settings = { nonce_endpoint_dpop_nonce: true }
+const settings = { nonce_endpoint_dpop_nonce: true, c_nonce: null }
+const transactions = new Map() // transaction_id -> {offer, jwk, ready}
 const count = (key) => {
   stats[key] = (stats[key] ?? 0) + 1
 }
@@ -118,6 +125,7 @@ function buildMetadata() {
   const credentialIssuer = issuer.createCredentialIssuerMetadata({
     credential_issuer: base,
     credential_endpoint: `${base}/credential`,
+    deferred_credential_endpoint: `${base}/deferred_credential`,
     nonce_endpoint: `${base}/nonce`,
     display: [{ name: 'Independent test issuer', locale: 'en' }],
     credential_configurations_supported: {
@@ -144,7 +152,10 @@ function buildMetadata() {
 // mode: "credential_error" (the credential endpoint answers invalid_credential_request),
 // "oversized" (it answers a body larger than any wallet should take), "expired" (the code
 // is already past its expiry), "wrong_cnf" (the credential is bound to another key than
-// the one the wallet proved).
+// the one the wallet proved), "deferred" (202 with a transaction_id, the credential at the
+// deferred endpoint once /control/release names it), "always_invalid_nonce" (every proof's
+// c_nonce is refused), "json_for_sd_jwt" (a JSON object where the SD-JWT VC string goes),
+// "not_sd_jwt" (a string that is no SD-JWT).
 async function makeOffer(options) {
   const code = crypto.randomBytes(24).toString('base64url')
   const txCode = options.tx_code === false ? undefined : String(crypto.randomInt(100000, 1000000))
@@ -231,6 +242,8 @@ async function token(req, res, raw) {
 function nonce(res) {
   const cNonce = crypto.randomBytes(16).toString('base64url')
   cNonces.set(cNonce, Date.now() + 300_000)
+  if (settings.c_nonce === 'number') return send(res, 200, { c_nonce: 12345 })
+  if (settings.c_nonce === 'huge') return send(res, 200, { c_nonce: 'n'.repeat(100_000) })
   if (!settings.nonce_endpoint_dpop_nonce) dpopNonces.credential = crypto.randomUUID()
   const headers = settings.nonce_endpoint_dpop_nonce ? { 'DPoP-Nonce': dpopNonces.credential } : {}
   send(res, 200, issuer.createNonceResponse({ cNonce, cNonceExpiresIn: 300 }), headers)
@@ -252,6 +265,9 @@ async function credential(req, res, raw) {
     allowedAuthenticationSchemes: ['DPoP'],
   })
   const offer = offers.get(tokenPayload.sub)
+  if (offer.mode === 'always_invalid_nonce') {
+    return oauthError(res, 400, 'invalid_nonce', 'this issuer refuses every c_nonce (test)')
+  }
   if (offer.mode === 'credential_error') {
     return oauthError(res, 400, 'invalid_credential_request', 'this issuer refuses on purpose (test)')
   }
@@ -280,6 +296,56 @@ async function credential(req, res, raw) {
     expectedNonce: proofNonce,
     nonceExpiresAt: new Date(expiry),
   })
+  const jwk = await boundKey(offer, signer)
+  if (offer.mode === 'deferred') {
+    const transactionId = crypto.randomBytes(16).toString('base64url')
+    transactions.set(transactionId, { offer, jwk, ready: false })
+    return send(res, 202, { transaction_id: transactionId, interval: 1 }, { 'DPoP-Nonce': dpopNonces.credential })
+  }
+  if (offer.mode === 'json_for_sd_jwt') {
+    return send(res, 200, { credentials: [{ credential: { vct: VCT, iss: base } }] }, { 'DPoP-Nonce': dpopNonces.credential })
+  }
+  if (offer.mode === 'not_sd_jwt') {
+    return send(res, 200, { credentials: [{ credential: 'not-an-sd-jwt' }] }, { 'DPoP-Nonce': dpopNonces.credential })
+  }
+  const compact = await issueSdJwt(offer, jwk)
+  send(res, 200, issuer.createCredentialResponse({ credentialRequest: parsed, credentials: [{ credential: compact }] }), {
+    'DPoP-Nonce': dpopNonces.credential,
+  })
+}
+
+async function deferredCredential(req, res, raw) {
+  const request = requestLike(req, '/deferred_credential')
+  const dpopJwt = req.headers.dpop
+  if (dpopJwt && dpopNonceOf(dpopJwt) !== dpopNonces.credential) {
+    return send(res, 401, '', {
+      'WWW-Authenticate': 'DPoP error="use_dpop_nonce", error_description="use the DPoP nonce"',
+      'DPoP-Nonce': dpopNonces.credential,
+    })
+  }
+  await resourceServer.verifyResourceRequest({
+    request,
+    resourceServer: base,
+    authorizationServers: [asMetadata],
+    allowedAuthenticationSchemes: ['DPoP'],
+  })
+  let body
+  try {
+    body = JSON.parse(raw)
+  } catch {
+    return oauthError(res, 400, 'invalid_credential_request', 'not JSON')
+  }
+  const pending = transactions.get(body?.transaction_id)
+  if (!pending) return oauthError(res, 400, 'invalid_transaction_id', 'no such transaction')
+  if (!pending.ready) {
+    return send(res, 202, { transaction_id: body.transaction_id, interval: 1 }, { 'DPoP-Nonce': dpopNonces.credential })
+  }
+  transactions.delete(body.transaction_id)
+  const compact = await issueSdJwt(pending.offer, pending.jwk)
+  send(res, 200, { credentials: [{ credential: compact }] }, { 'DPoP-Nonce': dpopNonces.credential })
+}
+
+async function issueSdJwt(offer, jwk) {
   const now = Math.floor(Date.now() / 1000)
   const claims = {
     given_name: 'Ada',
@@ -296,14 +362,11 @@ async function credential(req, res, raw) {
   }
   const header = { kid: issuerKid }
   if (config.x5c) header.x5c = config.x5c
-  const compact = await sdjwt.issue(
-    { iss: base, iat: now, exp: now + 365 * 86400, vct: VCT, cnf: { jwk: await boundKey(offer, signer) }, ...claims },
+  return sdjwt.issue(
+    { iss: base, iat: now, exp: now + 365 * 86400, vct: VCT, cnf: { jwk }, ...claims },
     { _sd: ['given_name', 'family_name', 'learning_outcomes'] },
     { header },
   )
-  send(res, 200, issuer.createCredentialResponse({ credentialRequest: parsed, credentials: [{ credential: compact }] }), {
-    'DPoP-Nonce': dpopNonces.credential,
-  })
 }
 
 async function boundKey(offer, signer) {
@@ -338,10 +401,17 @@ async function route(req, res, raw) {
     const offer = offersByReference.get(path.slice('/offers/'.length))
     return offer ? send(res, 200, offer) : oauthError(res, 404, 'not_found', 'no such offer')
   }
+  if (req.method === 'POST' && path === '/control/release') {
+    const pending = transactions.get(JSON.parse(raw || '{}').transaction_id)
+    if (pending) pending.ready = true
+    return send(res, pending ? 200 : 404, { released: Boolean(pending) })
+  }
+  if (req.method === 'GET' && path === '/control/transactions') return send(res, 200, [...transactions.keys()])
   if (req.method === 'POST' && path === '/control/offer') return send(res, 200, await makeOffer(JSON.parse(raw || '{}')))
   if (req.method === 'POST' && path === '/token') return token(req, res, raw)
   if (req.method === 'POST' && path === '/nonce') return nonce(res)
   if (req.method === 'POST' && path === '/credential') return credential(req, res, raw)
+  if (req.method === 'POST' && path === '/deferred_credential') return deferredCredential(req, res, raw)
   return oauthError(res, 404, 'not_found', `no route ${req.method} ${path}`)
 }
 

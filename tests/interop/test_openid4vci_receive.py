@@ -329,3 +329,105 @@ def test_cli_receive_json(
     assert credential["status"] == credential["report"]["status"]
     listed = runner.invoke(app, ["wallet", "list", "--holder", "ada", "--json"])
     assert credential["id"] in [c["id"] for c in json.loads(listed.stdout)["credentials"]]
+
+
+def _cli_env(instance: Instance, js_issuer: JsIssuer, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = instance.settings
+    monkeypatch.setenv("MICROCRED_HOME", str(settings.home))
+    monkeypatch.setenv("MICROCRED_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MICROCRED_SECRET_KEY", "wallet-test-secret")
+    monkeypatch.setenv("MICROCRED_ALLOWED_HOSTS", js_issuer.url)
+    monkeypatch.setenv("MICROCRED_OUTBOUND_ALLOW_PRIVATE", "true")
+
+
+def test_deferred_credential_pending_then_collected(
+    sqlite_learner: Instance, js_issuer: JsIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issuer answers 202 with a transaction_id: the wallet keeps a pending receipt,
+    lists it, asks the deferred endpoint no sooner than the interval, and keeps the
+    credential once the issuer gives it (bound to the key proved at the first request)."""
+    import time
+
+    from microcred.cli.main import app
+    from microcred.services.wallet.openid4vci_receive import collect, list_pending
+
+    _cli_env(sqlite_learner, js_issuer, monkeypatch)
+    runner = CliRunner()
+    count = len(wallet.list_items(sqlite_learner, "ada"))
+    offer = js_issuer.offer(mode="deferred")
+    args = ["wallet", "receive", "--holder", "ada", offer["offer"], "--tx-code", offer["tx_code"]]
+    done = runner.invoke(app, [*args, "--json"])
+    assert done.exit_code == 0, done.output
+    printed = json.loads(done.stdout)
+    assert printed["credentials"] == []
+    [pending] = printed["pending"]
+    assert pending["status"] == "pending" and pending["title"] == "Micro-credential"
+    assert pending["credential_issuer"] == js_issuer.url
+    listed = runner.invoke(app, ["wallet", "pending", "--holder", "ada", "--json"])
+    assert [p["id"] for p in json.loads(listed.stdout)["pending"]] == [pending["id"]]
+    assert pending["id"] in runner.invoke(app, ["wallet", "pending", "--holder", "ada"]).stdout
+
+    # asked again before the issuer's interval (1 s): nothing is sent
+    before = js_issuer.stats().get("POST /deferred_credential", 0)
+    [early] = collect(sqlite_learner, "ada", pending["id"])
+    assert early.outcome == "waiting"
+    assert js_issuer.stats().get("POST /deferred_credential", 0) == before
+    time.sleep(1.05)
+    [still] = collect(sqlite_learner, "ada", pending["id"])
+    assert still.outcome == "pending" and still.pending is not None
+    assert js_issuer.stats().get("/deferred_credential 202", 0) >= 1
+    assert len(wallet.list_items(sqlite_learner, "ada")) == count
+
+    [transaction] = httpx.get(f"{js_issuer.url}/control/transactions", timeout=10).json()
+    httpx.post(
+        f"{js_issuer.url}/control/release", json={"transaction_id": transaction}, timeout=10
+    ).raise_for_status()
+    collected = runner.invoke(
+        app, ["wallet", "collect", "--holder", "ada", pending["id"], "--wait", "5", "--json"]
+    )
+    assert collected.exit_code == 0, collected.output
+    [result] = json.loads(collected.stdout)["collected"]
+    assert result["outcome"] == "received", result
+    [credential] = result["credentials"]
+    assert credential["kind"] == "sd-jwt-vc" and credential["report"]["status"] != "invalid"
+    key = bound_key(sqlite_learner, "ada", credential["id"])
+    item = next(i for i in wallet.list_items(sqlite_learner, "ada") if i.id == credential["id"])
+    claims = disclose(unverified_payload(parse_sd_jwt(item.original)), [])
+    assert key is not None and key.to_public_jwk() == claims["cnf"]["jwk"]
+    assert list_pending(sqlite_learner, "ada") == []
+    unknown = runner.invoke(app, ["wallet", "collect", "--holder", "ada", pending["id"]])
+    assert unknown.exit_code != 0 and "no such pending credential" in unknown.output
+
+
+@pytest.mark.parametrize(
+    ("mode", "setting", "step", "words"),
+    [
+        (None, "number", "nonce", "c_nonce is missing or not a string"),
+        (None, "huge", "nonce", "c_nonce is missing or not a string"),
+        ("always_invalid_nonce", None, "credential", "refuses every c_nonce"),
+        ("json_for_sd_jwt", None, "credential", "an SD-JWT VC must be a string"),
+        ("not_sd_jwt", None, "credential", "the SD-JWT VC cannot be read"),
+    ],
+    ids=["c_nonce-number", "c_nonce-huge", "c_nonce-refused", "json-for-sd-jwt", "not-sd-jwt"],
+)
+def test_a_malicious_issuer_gets_nothing_stored(
+    sqlite_learner: Instance,
+    js_issuer: JsIssuer,
+    mode: str | None,
+    setting: str | None,
+    step: str,
+    words: str,
+) -> None:
+    count = len(wallet.list_items(sqlite_learner, "ada"))
+    js_issuer.configure(c_nonce=setting)
+    try:
+        before = js_issuer.stats().get("/credential 400", 0)
+        offer = js_issuer.offer(mode=mode)
+        error = _refused(sqlite_learner, offer["offer"], offer["tx_code"])
+    finally:
+        js_issuer.configure(c_nonce=None)
+    assert error.step == step and words in str(error), str(error)
+    if mode == "always_invalid_nonce":  # one retry with a fresh c_nonce, then the error
+        assert error.oauth_error == "invalid_nonce"
+        assert js_issuer.stats().get("/credential 400", 0) - before == 2
+    assert len(wallet.list_items(sqlite_learner, "ada")) == count

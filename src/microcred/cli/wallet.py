@@ -15,6 +15,7 @@ from rich.table import Table
 from microcred.cli.common import handles_errors, read_json_file, write_text
 from microcred.cli.instance import open_instance
 from microcred.cli.output import console, err_console, fail_usage, print_json
+from microcred.cli.wallet_pending import pending_line
 from microcred.services import holders, sharing, wallet
 from microcred.services.wallet import openid4vci_receive
 
@@ -88,7 +89,8 @@ def receive(
                 "credentials": [
                     {**item.to_json(), "created": created, "report": item.report}
                     for item, created in kept
-                ]
+                ],
+                "pending": [view.to_json() for view in kept.pending],
             }
         )
         return
@@ -97,6 +99,8 @@ def receive(
         console.print(
             f"{item.title}: {state}, status [bold]{item.status}[/] (id {item.id})", highlight=False
         )
+    for view in kept.pending:  # deferred: `microcred wallet collect` asks again
+        console.print(pending_line(view), highlight=False)
 
 
 @app.command("list")

@@ -190,31 +190,16 @@ def test_the_wallet_page_receives_and_names_a_wrong_pin(
     assert empty.status_code == 422 and 'id="offer-error"' in empty.text
 
 
-def test_authorization_code_flow_with_par_pkce_and_iss(
-    served: Served, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _sign_in_at_the_issuer(started_url: str, served: Served) -> dict[str, str]:
+    """The learner's browser at microcred's authorization page: accept; the answer's query."""
     from urllib.parse import parse_qs, urlsplit
 
     import httpx
 
-    from microcred.services.openid4vci import offers
-    from microcred.services.wallet.openid4vci_receive import Authorization, begin, complete
-
-    view = offers.create(served.instance, served.org, served.credential_id)
-    redirect_uri = served.url + "/wallet/receive/callback"
-    started = begin(
-        served.instance,
-        "anna",
-        view.offer,
-        tx_code=None,
-        client_id=served.url,
-        redirect_uri=redirect_uri,
-    )
-    assert isinstance(started, Authorization) and "request_uri=" in started.url
     with httpx.Client() as browser:
-        page = browser.get(started.url)
+        page = browser.get(started_url)
         assert page.status_code == 200, page.text
-        query = {k: v[0] for k, v in parse_qs(urlsplit(started.url).query).items()}
+        query = {k: v[0] for k, v in parse_qs(urlsplit(started_url).query).items()}
         answer = browser.post(
             served.url + "/oid4vci/authorize",
             data={
@@ -225,13 +210,51 @@ def test_authorization_code_flow_with_par_pkce_and_iss(
             },
         )
     assert answer.status_code == 303, answer.text
-    back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
-    # a changed state or another iss is refused before the code is spent
-    with pytest.raises(ReceiveError, match="state"):
-        complete(served.instance, "anna", started.sealed, {**back, "state": "other"})
-    with pytest.raises(ReceiveError, match="iss"):
-        complete(served.instance, "anna", started.sealed, {**back, "iss": "https://evil.example"})
-    with pytest.raises(ReceiveError, match="no sign-in"):
-        complete(served.instance, "anna", started.sealed[:-4] + "AAAA", back)
-    [(item, created)] = complete(served.instance, "anna", started.sealed, back)
+    return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+
+
+def test_authorization_code_flow_with_par_pkce_and_iss(served: Served) -> None:
+    from microcred.services.openid4vci import offers
+    from microcred.services.wallet.openid4vci_receive import Authorization, begin, complete
+
+    def start(session_secret: str) -> Authorization:
+        view = offers.create(served.instance, served.org, served.credential_id)
+        started = begin(
+            served.instance,
+            "anna",
+            view.offer,
+            tx_code=None,
+            client_id=served.url,
+            redirect_uri=served.url + "/wallet/receive/callback",
+            session_secret=session_secret,
+        )
+        assert isinstance(started, Authorization) and "request_uri=" in started.url
+        return started
+
+    back = _sign_in_at_the_issuer(start("session-1").url, served)
+    # an unknown state, another web session or another holder find nothing, and leave the
+    # pending authorization alone
+    with pytest.raises(ReceiveError, match="no sign-in at an issuer is under way"):
+        complete(served.instance, "anna", {**back, "state": "other"}, session_secret="session-1")
+    with pytest.raises(ReceiveError, match="another wallet session"):
+        complete(served.instance, "anna", back, session_secret="session-2")
+    holders.create(served.instance, name="Mallory", handle="mallory")
+    with pytest.raises(ReceiveError, match="another wallet session"):
+        complete(served.instance, "mallory", back, session_secret="session-1")
+    [(item, created)] = complete(served.instance, "anna", back, session_secret="session-1")
     assert created and item.kind == "sd-jwt-vc" and item.status == "valid", item.report
+    # replayed: the pending authorization was single use
+    with pytest.raises(ReceiveError, match="used already"):
+        complete(served.instance, "anna", back, session_secret="session-1")
+
+    # another iss (a mix-up) is refused before the code is spent, and ends the attempt
+    back = _sign_in_at_the_issuer(start("session-1").url, served)
+    with pytest.raises(ReceiveError, match="iss"):
+        complete(
+            served.instance,
+            "anna",
+            {**back, "iss": "https://evil.example"},
+            session_secret="session-1",
+        )
+    with pytest.raises(ReceiveError, match="used already"):
+        complete(served.instance, "anna", back, session_secret="session-1")

@@ -82,6 +82,17 @@ class Received:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """The issuer will issue later (section 9): ask the deferred endpoint with
+    ``transaction_id``, not more often than every ``interval`` seconds."""
+
+    configuration_id: str
+    format: str
+    transaction_id: str
+    interval: int
+
+
+@dataclass(frozen=True)
 class Token:
     """An access token: its scheme (``DPoP`` or ``Bearer``), the ``credential_identifiers``
     the authorization server gave per configuration (authorization_details), and the client
@@ -420,8 +431,9 @@ def request_credential(
     token: Token,
     configuration_id: str,
     holder_key: KeyPair | None,
-) -> list[Received]:
-    """Ask for one configuration's credential(s): with a proof when it is key-bound."""
+) -> list[Received] | Deferred:
+    """Ask for one configuration's credential(s): with a proof when it is key-bound; a
+    `Deferred` when the issuer answers a ``transaction_id``."""
     configuration = metadata["credential_configurations_supported"].get(configuration_id)
     if not isinstance(configuration, dict):
         raise ReceiveError("credential", f"the issuer does not describe {configuration_id!r}")
@@ -448,7 +460,7 @@ def request_credential(
             headers["DPoP"] = session.dpop("POST", url, access)
         content = json.dumps(request).encode("utf-8")
         answer = session.send("credential", "POST", url, headers, content)
-        if answer.status == 200:
+        if answer.status in (200, 202):  # 202: deferred (section 8.3)
             break
         code, description = oauth_error_of(answer)
         if attempt == 0 and code == "use_dpop_nonce" and scheme == "DPoP":
@@ -459,11 +471,20 @@ def request_credential(
         raise ReceiveError("credential", f"the issuer refused: {description}", oauth_error=code)
     body = _json_object(answer.body, "credential", "the credential response")
     if "transaction_id" in body and "credentials" not in body:
-        raise ReceiveError(
-            "credential",
-            "the issuer will issue later (deferred issuance), which the microcred wallet does "
-            "not wait for yet; receive the offer again once the issuer says it is ready",
-        )
+        return deferred_of(body, configuration_id, fmt)
+    return credentials_of(body, configuration_id, fmt)
+
+
+def deferred_of(body: dict[str, Any], configuration_id: str, fmt: str) -> Deferred:
+    interval = body.get("interval", 5)
+    if isinstance(interval, bool) or not isinstance(interval, int) or not 0 < interval <= 86400:
+        raise ReceiveError("credential", "interval must be a number of seconds (1 to 86400)")
+    transaction_id = _text(body.get("transaction_id"), "credential", "transaction_id", 512)
+    return Deferred(configuration_id, fmt, transaction_id, interval)
+
+
+def credentials_of(body: dict[str, Any], configuration_id: str, fmt: str) -> list[Received]:
+    """The ``credentials`` of a (deferred) credential response."""
     items = body.get("credentials")
     if not isinstance(items, list) or not items or len(items) > MAX_CREDENTIALS:
         raise ReceiveError(

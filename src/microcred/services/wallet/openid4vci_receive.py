@@ -14,17 +14,11 @@ MICROCRED_OUTBOUND_ALLOW_PRIVATE for loopback issuers in tests and the demo).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from microcred.formats.reading import read_model
 from microcred.proofs.errors import ProofError
@@ -33,6 +27,7 @@ from microcred.proofs.sd_jwt import disclose, parse_sd_jwt, unverified_payload
 from microcred.services.holders import HolderNotFound, find
 from microcred.services.instance import Instance
 from microcred.services.wallet import openid4vci_authorize as authorize
+from microcred.services.wallet import openid4vci_pending as pending_store
 from microcred.services.wallet.importing import (
     Extracted,
     WalletImportError,
@@ -44,6 +39,7 @@ from microcred.services.wallet.importing import (
 )
 from microcred.services.wallet.items import WalletItem
 from microcred.services.wallet.openid4vci_client import (
+    Deferred,
     Received,
     ReceiveError,
     Session,
@@ -55,19 +51,32 @@ from microcred.services.wallet.openid4vci_client import (
     resolve_offer,
     server_metadata,
 )
+from microcred.services.wallet.openid4vci_pending import PendingView
 from microcred.store.db import read_transaction
 from microcred.store.tables import WalletCredential
 from microcred.verify.http_fetch import Network, OutboundFetcher
 from microcred.verify.summary import UNDETERMINED, CredentialSummary
 
-__all__ = ["SOURCE", "Authorization", "ReceiveError", "begin", "bound_key", "complete", "receive"]
+__all__ = [
+    "SOURCE",
+    "Authorization",
+    "Collected",
+    "PendingView",
+    "Receipt",
+    "ReceiveError",
+    "begin",
+    "bound_key",
+    "collect",
+    "complete",
+    "list_pending",
+    "receive",
+]
 
 SOURCE = "openid4vci"
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 10.0
 SD_JWT_FORMATS = ("dc+sd-jwt", "vc+sd-jwt")  # vc+sd-jwt: the name before SD-JWT VC draft 06
 JWT_FORMATS = ("jwt_vc_json", "jwt_vc_json-ld")
-_SEAL_AAD = b"oid4vci-pending-authorization"
 LDP_FORMATS = ("ldp_vc",)
 
 
@@ -172,6 +181,40 @@ def _holder_id(instance: Instance, holder_ref: str) -> str:
         return find(session, holder_ref).id  # an unknown holder fails before anything is sent
 
 
+class Receipt(list[tuple[WalletItem, bool]]):
+    """The credentials kept (each stored item and whether it was new) and, in ``pending``,
+    those the issuer will give later (deferred issuance)."""
+
+    def __init__(self, kept: list[tuple[WalletItem, bool]], pending: list[PendingView]) -> None:
+        super().__init__(kept)
+        self.pending = pending
+
+
+def _title(configuration: dict[str, Any], configuration_id: str) -> str:
+    """The configuration's display name (``credential_metadata.display`` in 1.0, ``display``
+    before), for a credential the wallet waits for."""
+    meta = configuration.get("credential_metadata")
+    display = (meta if isinstance(meta, dict) else configuration).get("display")
+    if isinstance(display, list) and display and isinstance(display[0], dict):
+        name = display[0].get("name")
+        if isinstance(name, str) and name.strip():
+            return name.strip()[:300]
+    return configuration_id[:300]
+
+
+def _store_all(
+    instance: Instance,
+    holder_ref: str,
+    extracted: list[tuple[Extracted, dict[str, Any] | None, dict[str, Any] | None]],
+) -> list[tuple[WalletItem, bool]]:
+    return [
+        store_extracted(
+            instance, holder_ref, found, source=SOURCE, holder_key=key_file, fields=fields
+        )
+        for found, fields, key_file in extracted
+    ]
+
+
 def _keep_all(
     instance: Instance,
     holder_ref: str,
@@ -179,26 +222,29 @@ def _keep_all(
     metadata: dict[str, Any],
     token: Token,
     configuration_ids: tuple[str, ...],
-) -> list[tuple[WalletItem, bool]]:
-    kept: list[tuple[WalletItem, bool]] = []
+) -> Receipt:
+    """Ask for every configuration, read every answer, then store: a bad answer to any
+    request stores nothing."""
+    holder_id = _holder_id(instance, holder_ref)
+    read: list[tuple[Extracted, dict[str, Any] | None, dict[str, Any] | None]] = []
+    deferred: list[tuple[Deferred, dict[str, Any] | None, str]] = []
     for configuration_id in configuration_ids:
         holder_key = P256KeyPair.generate()
-        for received in request_credential(flow, metadata, token, configuration_id, holder_key):
-            configuration = metadata["credential_configurations_supported"][configuration_id]
-            bound = "proof_types_supported" in configuration
-            extracted, fields = _extract(received, holder_key if bound else None)
-            key_file = holder_key.export_private(instance.secret) if bound else None
-            kept.append(
-                store_extracted(
-                    instance,
-                    holder_ref,
-                    extracted,
-                    source=SOURCE,
-                    holder_key=key_file,
-                    fields=fields,
-                )
-            )
-    return kept
+        answer = request_credential(flow, metadata, token, configuration_id, holder_key)
+        configuration = metadata["credential_configurations_supported"][configuration_id]
+        bound = "proof_types_supported" in configuration
+        key_file = holder_key.export_private(instance.secret) if bound else None
+        if isinstance(answer, Deferred):
+            deferred.append((answer, key_file, _title(configuration, configuration_id)))
+            continue
+        for received in answer:
+            found, fields = _extract(received, holder_key if bound else None)
+            read.append((found, fields, key_file))
+    waiting = [
+        pending_store.save_deferred(instance, holder_id, flow, metadata, token, d, key, title)
+        for d, key, title in deferred
+    ]
+    return Receipt(_store_all(instance, holder_ref, read), waiting)
 
 
 def receive(
@@ -208,10 +254,10 @@ def receive(
     *,
     tx_code: str | None = None,
     network: Network | None = None,
-) -> list[tuple[WalletItem, bool]]:
+) -> Receipt:
     """Run the offer's pre-authorized flow and keep every credential it gives (verified, with
-    its report); returns each stored item and whether it was new. Raises `ReceiveError`
-    naming the step."""
+    its report); returns each stored item and whether it was new, and the credentials the
+    issuer defers (kept as pending, see `collect`). Raises `ReceiveError` naming the step."""
     _holder_id(instance, holder_ref)
     flow = _session(instance, network)
     offer = resolve_offer(flow, offer_text)
@@ -223,35 +269,9 @@ def receive(
 
 @dataclass(frozen=True)
 class Authorization:
-    """Send the learner to ``url``; keep ``sealed`` (in their browser) for `complete`."""
+    """Send the learner to ``url``; the wallet keeps the rest (`openid4vci_pending`)."""
 
     url: str
-    sealed: str
-
-
-def _seal_key(instance: Instance) -> bytes:
-    return hashlib.sha256(
-        b"microcred wallet: pending OpenID4VCI authorization\0" + instance.secret
-    ).digest()
-
-
-def seal(instance: Instance, pending: authorize.Pending) -> str:
-    """The pending authorization encrypted and authenticated (AES-256-GCM) under a key derived
-    from the instance secret: the browser keeps it without reading or changing it."""
-    nonce = os.urandom(12)
-    sealed = AESGCM(_seal_key(instance)).encrypt(nonce, pending.to_json().encode(), _SEAL_AAD)
-    return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
-
-
-def unseal(instance: Instance, text: str | None) -> authorize.Pending:
-    try:
-        raw = base64.urlsafe_b64decode((text or "").encode("ascii"))
-        plain = AESGCM(_seal_key(instance)).decrypt(raw[:12], raw[12:], _SEAL_AAD)
-        return authorize.Pending.from_json(plain.decode("utf-8"))
-    except (InvalidTag, ValueError, TypeError, KeyError, UnicodeError):
-        raise ReceiveError(
-            "authorize", "this browser has no sign-in at an issuer under way; start again"
-        ) from None
 
 
 def begin(
@@ -262,42 +282,132 @@ def begin(
     tx_code: str | None,
     client_id: str,
     redirect_uri: str,
+    session_secret: str,
+    use_authorization_code: bool = False,
     network: Network | None = None,
-) -> list[tuple[WalletItem, bool]] | Authorization:
-    """The web wallet's start: a pre-authorized offer is received at once; an offer with only
-    the authorization code grant gives the issuer's address to send the learner to."""
+) -> Receipt | Authorization:
+    """The web wallet's start: a pre-authorized offer is received at once (unless the learner
+    chose to sign in at the issuer and the offer allows it); an offer with the authorization
+    code grant gives the issuer's address to send the learner to, the pending authorization
+    kept for the web session ``session_secret``."""
     holder_id = _holder_id(instance, holder_ref)
     flow = _session(instance, network)
     offer = resolve_offer(flow, offer_text)
     metadata = issuer_metadata(flow, offer.credential_issuer)
     server = server_metadata(flow, offer, metadata)
-    if offer.pre_authorized_code is not None:
+    signs_in = offer.authorization_code and (
+        use_authorization_code or offer.pre_authorized_code is None
+    )
+    if not signs_in:
         token = access_token(flow, offer, server, tx_code)
         return _keep_all(instance, holder_ref, flow, metadata, token, offer.configuration_ids)
     url, pending = authorize.start(
         flow, offer, server, holder_id=holder_id, client_id=client_id, redirect_uri=redirect_uri
     )
-    return Authorization(url, seal(instance, pending))
+    configurations = metadata["credential_configurations_supported"]
+    titles = [
+        _title(c, i) if isinstance(c := configurations.get(i), dict) else i
+        for i in offer.configuration_ids
+    ]
+    pending_store.save_authorization(instance, pending, session_secret, ", ".join(titles))
+    return Authorization(url)
 
 
 def complete(
     instance: Instance,
     holder_ref: str,
-    sealed: str | None,
     answer: Mapping[str, str],
     *,
+    session_secret: str | None,
     network: Network | None = None,
-) -> list[tuple[WalletItem, bool]]:
-    """The learner is back from the issuer: check its answer, redeem the code, keep the
-    credentials. Only the holder who started it may finish it."""
-    pending = unseal(instance, sealed)
-    if _holder_id(instance, holder_ref) != pending.holder_id:
-        raise ReceiveError("authorize", "this sign-in at an issuer was started by someone else")
+) -> Receipt:
+    """The learner is back from the issuer: find the authorization by the answer's
+    ``state`` (single use, only in the web session that started it), check ``iss``, redeem
+    the code, keep the credentials."""
+    holder_id = _holder_id(instance, holder_ref)
+    pending = pending_store.take_authorization(
+        instance, holder_id, answer.get("state"), session_secret
+    )
     flow = _session(instance, network)
     metadata = issuer_metadata(flow, pending.credential_issuer)
     server = fetch_server_metadata(flow, pending.authorization_server)
     token = authorize.finish(flow, pending, server, answer)
     return _keep_all(instance, holder_ref, flow, metadata, token, pending.configuration_ids)
+
+
+def list_pending(instance: Instance, holder_ref: str) -> list[PendingView]:
+    """The credentials the holder's issuers will give later (deferred issuance)."""
+    return pending_store.list_deferred(instance, holder_ref)
+
+
+@dataclass(frozen=True)
+class Collected:
+    """One deferred credential asked for again: ``outcome`` ``received`` (``kept``),
+    ``pending`` (``pending``, with when to ask next), ``waiting`` (asked too early: the
+    issuer's interval has not passed, nothing was sent) or ``failed`` (``message``; given up
+    when the issuer refused)."""
+
+    id: str
+    title: str
+    outcome: str
+    kept: list[tuple[WalletItem, bool]] = field(default_factory=list)
+    pending: PendingView | None = None
+    message: str | None = None
+
+
+def _collect_one(
+    instance: Instance,
+    holder_ref: str,
+    view: PendingView,
+    data: dict[str, Any],
+    network: Network | None,
+) -> Collected:
+    flow = _session(instance, network)
+    flow.dpop_key = load_key_file(data["dpop_key"], encryption_key=instance.secret)  # type: ignore[assignment]
+    flow.dpop_nonces.update(data.get("dpop_nonces") or {})
+    holder_key = (
+        load_key_file(data["holder_key"], encryption_key=instance.secret)
+        if data.get("holder_key")
+        else None
+    )
+    try:
+        answer = pending_store.ask_deferred(flow, data)
+        if isinstance(answer, Deferred):
+            later = pending_store.still_pending(instance, view.id, interval=answer.interval)
+            return Collected(view.id, view.title, "pending", pending=later)
+        read = [(*_extract(r, holder_key), data.get("holder_key")) for r in answer]
+    except ReceiveError as exc:
+        if exc.step == "deferred" and exc.oauth_error is None:  # unreachable: try again later
+            later = pending_store.still_pending(
+                instance, view.id, interval=int(data["interval"]), error=str(exc)
+            )
+            return Collected(view.id, view.title, "failed", pending=later, message=str(exc))
+        pending_store.forget(instance, view.id)
+        return Collected(view.id, view.title, "failed", message=str(exc))
+    kept = _store_all(instance, holder_ref, read)
+    pending_store.forget(instance, view.id)
+    return Collected(view.id, view.title, "received", kept=kept)
+
+
+def collect(
+    instance: Instance,
+    holder_ref: str,
+    pending_id: str | None = None,
+    *,
+    network: Network | None = None,
+) -> list[Collected]:
+    """Ask the issuers again for the holder's deferred credentials (or the one named), each
+    only once its interval has passed; keep those given (verified, with the key they are
+    bound to)."""
+    holder_id = _holder_id(instance, holder_ref)
+    now = instance.now()
+    done = []
+    for view, data in pending_store.deferred_rows(instance, holder_id, pending_id):
+        if view.next_check_at is not None and view.next_check_at > now:
+            done.append(Collected(view.id, view.title, "waiting", pending=view))
+            continue
+        done.append(_collect_one(instance, holder_ref, view, data, network))
+    return done
 
 
 def bound_key(instance: Instance, holder_ref: str, item_id: str) -> KeyPair | None:
