@@ -450,7 +450,15 @@ def redirect(request: Request, url: str, status: int = 303) -> Response:
 
 
 def safe_next(value: str | None, default: str) -> str:
-    """Only a path on this site (no open redirect)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """Only a path on this site (no open redirect). No backslash, space or control
+    character either: browsers drop tabs and newlines, so "/\\t/evil" would become "//evil"."""
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and value.isprintable()
+        and not any(c.isspace() for c in value)
+    ):
         return value[:500]
     return default
