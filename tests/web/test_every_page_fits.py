@@ -1,14 +1,21 @@
 """Every page of each role, in English and Latvian, on a desktop (1280 px) and a phone
 (390 px): no page is wider than the viewport and axe-core finds no serious or critical
-violation (issue 17, points 6, 7 and the acceptance)."""
+violation (issue 17, points 6, 7 and the acceptance).
+
+Each page is also photographed into ``docs/screenshots/pages/`` (issue 17, point 10: the tour),
+one JPEG per page, language and device, and ``docs/screenshots/pages.md`` indexes them."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from microcred.services import sharing
 
-from .conftest import PASSWORD, assert_accessible, assert_fits
+from .conftest import PASSWORD, SCREENSHOTS, assert_accessible, assert_fits
+
+TOUR = SCREENSHOTS / "pages"
 
 PUBLIC = (
     "/",
@@ -36,6 +43,8 @@ CONSOLE = (
     "/console/members",
     "/console/audit",
 )
+# The authority desk, reached from the console session (an organisation that recognises).
+AUTHORITY = ("/authority",)
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +75,43 @@ def _console_sign_in(page, site) -> None:
     page.wait_for_url(site.url + "/console**")
 
 
-def _check(page, url: str) -> None:
-    page.goto(url)
-    assert page.locator("html").get_attribute("lang") in ("en", "lv"), url
+def _slug(path: str) -> str:
+    """``/wallet/receive`` -> ``wallet-receive``; the front page is the verify page."""
+    if path.startswith("/s/"):
+        return "share"
+    return re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "verify"
+
+
+def _check(page, url: str, path: str, lang: str, device: str) -> None:
+    page.goto(url + path)
+    assert page.locator("html").get_attribute("lang") in ("en", "lv"), path
     assert_fits(page)
     assert_accessible(page)
+    TOUR.mkdir(parents=True, exist_ok=True)
+    # JPEG at a modest quality: about 100 pictures live in the repository.
+    page.screenshot(
+        path=str(TOUR / f"{_slug(path)}-{lang}-{device}.jpg"), full_page=True, quality=55
+    )
+
+
+def _write_index(paths: list[str]) -> None:
+    rows = ["| Page | English | Latvian | Phone (en) | Phone (lv) |", "|---|---|---|---|---|"]
+    for path in paths:
+        slug = _slug(path)
+        cells = [
+            f"![{slug} {lang} {device}](pages/{slug}-{lang}-{device}.jpg)"
+            for device in ("desktop", "phone")
+            for lang in ("en", "lv")
+        ]
+        shown = "/s/TOKEN" if slug == "share" else path
+        rows.append(f"| `{shown}` | " + " | ".join(cells) + " |")
+    (SCREENSHOTS / "pages.md").write_text(
+        "# Every page, in English and Latvian, on a desktop (1280 px) and a phone (390 px)\n\n"
+        "Written by `tests/web/test_every_page_fits.py` on every `make test`.\n\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "lv"])
@@ -85,12 +126,13 @@ def test_every_page_fits_and_is_accessible(site, filled, browser, lang, device):
     try:
         page.goto(f"{site.url}/?lang={lang}")  # the language cookie, for every page after
         for path in (*PUBLIC, share_path):
-            _check(page, site.url + path)
+            _check(page, site.url, path, lang, device)
         _wallet_sign_in(page, site, handle)
         for path in WALLET:
-            _check(page, site.url + path)
+            _check(page, site.url, path, lang, device)
         _console_sign_in(page, site)
-        for path in CONSOLE:
-            _check(page, site.url + path)
+        for path in (*CONSOLE, *AUTHORITY):
+            _check(page, site.url, path, lang, device)
     finally:
         context.close()
+    _write_index([*PUBLIC, share_path, *WALLET, *CONSOLE, *AUTHORITY])
