@@ -29,8 +29,9 @@ ORG_ROUTES = [
 
 # Routes whose token, scope and foreign-organisation refusals are tested in their own files
 # (tests/security/test_accounts.py, tests/api/test_certificates.py,
-# tests/api/test_presentation_requests.py, tests/services/openid4vci, tests/security/
-# test_claims.py); listed here so that a new organisation route cannot go unlisted.
+# tests/api/test_presentation_requests.py, tests/services/openid4vci (offers:
+# test_offer_management.py), tests/security/test_claims.py); listed here so that a new
+# organisation route cannot go unlisted.
 OWN_TESTED_ORG_ROUTES = [
     ("GET", "/api/v1/orgs/{org}/members", "admin", None),
     ("POST", "/api/v1/orgs/{org}/members", "admin", {"email": "m@example.lv", "role": "viewer"}),
@@ -42,6 +43,9 @@ OWN_TESTED_ORG_ROUTES = [
     ("POST", "/api/v1/orgs/{org}/presentation-requests", "read", {}),
     ("GET", "/api/v1/orgs/{org}/presentation-requests/{rid}", "read", None),
     ("POST", "/api/v1/orgs/{org}/credentials/{cid}/offers", "issue", {}),
+    ("GET", "/api/v1/orgs/{org}/credentials/{cid}/offers", "read", None),
+    ("DELETE", "/api/v1/orgs/{org}/credentials/{cid}/offers/{offer_id}", "issue", None),
+    ("POST", "/api/v1/orgs/{org}/jobs/{jid}/offers", "issue", {}),
     ("GET", "/api/v1/orgs/{org}/certificate", "admin", None),
     ("PUT", "/api/v1/orgs/{org}/certificate", "admin", {"pem": "not a certificate"}),
     ("POST", "/api/v1/orgs/{org}/certificate/test", "admin", None),

@@ -18,6 +18,7 @@ from microcred.api.routes import (
     deliveries,
     jobs,
     members,
+    offers,
     openid4vci,
     orgs,
     presentation_requests,
@@ -100,6 +101,7 @@ def create_app(
         jobs,
         presentation_requests,
         openid4vci,
+        offers,
         certificates,
         vct,
     ):

@@ -267,9 +267,13 @@ class OfferCreate(BaseModel):
     pre_authorized: bool = False
     tx_code: bool = False
     configuration_ids: Annotated[list[str], Field(max_length=3)] | None = None
+    expires_in_minutes: int | None = Field(
+        None, description="1 to 43200 (30 days); default the instance's offer lifetime"
+    )
 
 
 class OfferPublic(BaseModel):
+    offer_id: str = Field(description="to revoke it: DELETE .../offers/{offer_id}")
     offer: str
     offer_uri: str
     tx_code: str | None
@@ -297,9 +301,10 @@ def create_offer(
         pre_authorized=body.pre_authorized,
         tx_code=body.tx_code,
         configuration_ids=body.configuration_ids,
+        expires_in_minutes=body.expires_in_minutes,
         actor=principal.actor,
     )
-    return OfferPublic(**view.to_json())
+    return OfferPublic(offer_id=view.offer_id, **view.to_json())
 
 
 def redirect_origin(uri: str) -> str:
