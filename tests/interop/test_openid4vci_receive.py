@@ -431,3 +431,55 @@ def test_a_malicious_issuer_gets_nothing_stored(
         assert error.oauth_error == "invalid_nonce"
         assert js_issuer.stats().get("/credential 400", 0) - before == 2
     assert len(wallet.list_items(sqlite_learner, "ada")) == count
+
+
+def test_the_web_wallet_lists_a_deferred_credential_and_checks_again(
+    sqlite_learner: Instance, js_issuer: JsIssuer
+) -> None:
+    import html
+    import re
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from microcred.api import create_app
+
+    app = create_app(sqlite_learner.settings)
+    holders.create(
+        app.state.instance, name="Ada Lovelace", handle="ada-web", password="pw 15 chars!"
+    )
+    client = TestClient(app, base_url="https://wallet.example")  # its cookies are Secure
+    csrf = re.compile(r'name="csrf" value="([^"]+)"')
+    login = client.get("/wallet/login")
+    client.post(
+        "/wallet/login",
+        data={
+            "csrf": csrf.search(login.text).group(1),
+            "handle": "ada-web",
+            "password": "pw 15 chars!",
+        },
+    )
+    page = client.get("/wallet/receive")
+    token = csrf.search(page.text).group(1)
+    offer = js_issuer.offer(mode="deferred")
+    sent = client.post(
+        "/wallet/receive",
+        data={"csrf": token, "offer": offer["offer"], "tx_code": offer["tx_code"]},
+    )
+    text = html.unescape(sent.text)
+    assert sent.status_code == 200 and "Waiting for the issuer" in text
+    assert "the issuer will give it later" in text
+    [pending] = re.findall(r'action="(/wallet/receive/pending/[^"]+)"', sent.text)
+    early = html.unescape(client.post(pending, data={"csrf": token}).text)
+    assert "Not ready yet: Micro-credential" in early
+    [transaction] = httpx.get(f"{js_issuer.url}/control/transactions", timeout=10).json()
+    httpx.post(f"{js_issuer.url}/control/release", json={"transaction_id": transaction}, timeout=10)
+    time.sleep(1.05)
+    done = client.post(pending, data={"csrf": token}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/wallet/credentials/")
+    assert "Received: Data literacy basics" in html.unescape(
+        client.get(done.headers["location"]).text
+    )
+    gone = client.post(pending, data={"csrf": token})
+    assert gone.status_code == 404 and "no longer awaited" in gone.text
+    app.state.instance.close()

@@ -1,0 +1,160 @@
+"""The web wallet receives over OpenID4VCI's authorization code flow, in real Chromium,
+from microcred's own issuer served by uvicorn: the learner pastes an offer that has only the
+authorization code grant, the wallet pushes the authorization request (PAR, PKCE S256,
+state) and sends the browser to the issuer's authorization page; the learner accepts; the
+issuer sends the browser back to /wallet/receive/callback, where state (single use, bound to
+this web session) and iss are checked, the code is redeemed with DPoP and the SD-JWT VC is
+kept, verified and shown. The same answer again, a forged state, or another browser's
+answer get a clear page and nothing is stored."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import uvicorn
+
+from microcred.api import create_app
+from microcred.model.files import load_data
+from microcred.services import certificates, credentials, holders, organisations, specifications
+from microcred.services import wallet as wallet_service
+from microcred.services.credentials import IssueRequest
+from microcred.services.instance import Instance
+from microcred.services.openid4vci import offers
+from microcred.settings import Settings
+
+from .conftest import PASSWORD, SPECS
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Issuer:
+    url: str
+    instance: Instance
+    org: str
+    credential_id: str
+
+
+@pytest.fixture(scope="module")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Issuer]:
+    home = tmp_path_factory.mktemp("receive-flow")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        home=home / "home",
+        database_url=f"sqlite:///{home / 'db.sqlite3'}",
+        secret_key="receive-flow-test",
+        base_url=url,
+        allowed_hosts=(url,),
+        outbound_allow_private=True,  # the wallet reaches the issuer on loopback
+        trust_test_ca=True,
+    )
+    app = create_app(settings)
+    instance: Instance = app.state.instance
+    org = organisations.create(instance, name="Rīgas Tehniskā koledža", country="LV")
+    spec = specifications.publish(
+        instance, org.slug, load_data(SPECS / "university-data-analysis.yaml")
+    )
+    certificates.make_test_chain(instance, org.slug)
+    issued = credentials.issue(
+        instance, org.slug, spec.id, IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30")
+    )
+    holders.create(instance, name="Anna Bērziņa", handle="anna", password=PASSWORD)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the issuer did not start")
+        time.sleep(0.05)
+    yield Issuer(url, instance, org.slug, issued.id)
+    server.should_exit = True
+    thread.join(10)
+    instance.close()
+
+
+def _sign_in(page: Any, url: str) -> None:
+    page.goto(f"{url}/wallet/login")
+    page.fill("#handle", "anna")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/wallet**")
+
+
+def _paste(page: Any, issuer: Issuer) -> None:
+    view = offers.create(issuer.instance, issuer.org, issuer.credential_id)
+    page.goto(f"{issuer.url}/wallet/receive")
+    page.fill("#offer", view.offer)
+    page.click("form[action='/wallet/receive'] button[type=submit]")
+    page.wait_for_url(f"{issuer.url}/oid4vci/authorize?**")
+
+
+def test_authorization_code_flow_in_the_web_wallet(browser: Any, issuer: Issuer) -> None:
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url) if "/receive/callback" in r.url else None)
+    _sign_in(page, issuer.url)
+    _paste(page, issuer)
+    # the issuer's own page: what is asked, by which wallet (client_id), accept or cancel
+    assert "request_uri=" in page.url and "Anna Bērziņa" in page.content()
+    page.click("button[value=accept]")
+    page.wait_for_url(f"{issuer.url}/wallet/credentials/**")
+    assert "Received:" in page.content()
+    [item] = wallet_service.list_items(issuer.instance, "anna")
+    assert item.kind == "sd-jwt-vc" and item.status == "valid", item.report
+    assert item.title in page.content()
+
+    # the issuer's answer used again (the back button, a replay): a clear page, nothing new
+    [callback] = seen
+    assert "state=" in callback and "iss=" in callback
+    shown = page.goto(callback)
+    assert shown is not None and shown.status == 400
+    assert "used already" in page.content() and "Start again" in page.content()
+    forged = page.goto(f"{issuer.url}/wallet/receive/callback?code=x&state=forged")
+    assert forged is not None and forged.status == 400
+    assert len(wallet_service.list_items(issuer.instance, "anna")) == 1
+
+    # started in this browser, the answer opened in another one (the same learner signed in
+    # there): refused there, and still good here
+    captured: list[str] = []
+
+    def hold_the_answer(route: Any) -> None:  # the issuer's redirect, not followed here
+        answer = route.fetch(max_redirects=0)
+        captured.append(answer.headers["location"])
+        route.fulfill(status=200, body="held", content_type="text/plain")
+
+    page.route("**/oid4vci/authorize", hold_the_answer)
+    _paste(page, issuer)
+    page.click("button[value=accept]")
+    page.wait_for_load_state("load")
+    page.unroute("**/oid4vci/authorize")
+    assert captured and captured[0].startswith(f"{issuer.url}/wallet/receive/callback?")
+    other_context = browser.new_context(locale="en-GB")
+    other = other_context.new_page()
+    _sign_in(other, issuer.url)
+    refused = other.goto(captured[0])
+    assert refused is not None and refused.status == 400
+    assert "another wallet session" in other.content()
+    other_context.close()
+    page.goto(captured[0])
+    assert "Received:" in page.content()  # a fresh SD-JWT VC (new salts, new holder key)
+    assert len(wallet_service.list_items(issuer.instance, "anna")) == 2
+
+    # the learner cancels at the issuer: access_denied comes back, shown plainly
+    _paste(page, issuer)
+    page.click("button[value=deny]")
+    page.wait_for_url(f"{issuer.url}/wallet/receive/callback?**")
+    assert "access_denied" in page.content()
+    context.close()
