@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from microcred import errors, i18n
+from microcred.formats.reading import read_model
 from microcred.services import mail, wallet
 from microcred.services.audit import record
 from microcred.services.credentials import IssuedView, to_view
@@ -129,10 +130,12 @@ def learner_email(credential: IssuedView) -> str | None:
 
 
 def title_of(credential: IssuedView, lang: str) -> str:
-    """The course's title in ``lang`` (or its first language)."""
+    """The course's title in ``lang`` (or its first language): the model's multilingual title
+    (an OB3 document's ``name`` holds one language only)."""
     document = credential.credential()
-    summary = summarize(document if isinstance(document, dict) else None)
-    return in_language(summary.title, lang) or ""
+    if not isinstance(document, dict):
+        return in_language(summarize(None).title, lang) or ""
+    return in_language(summarize(document, read_model(document).data).title, lang) or ""
 
 
 def latest(instance: Instance, credential_id: str) -> DeliveryView | None:

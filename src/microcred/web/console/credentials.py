@@ -22,6 +22,7 @@ from microcred.web.console.members import (
     refusal,
     requires,
 )
+from microcred.web.console.offers import offers_ctx
 from microcred.web.core import flash, instance_of, page, redirect, render, text_field
 
 router = APIRouter(include_in_schema=False)
@@ -111,7 +112,8 @@ def credential_page(
         "console/credential.html",
         member_ctx(member, "credentials", item=item, revoked_at=revoked_at, reason=reason,
              document=json.dumps(item.credential(), indent=2, ensure_ascii=False)
-             if item.format != "jwt" else item.document, **delivery_ctx(request, item)),
+             if item.format != "jwt" else item.document, **delivery_ctx(request, item),
+             **offers_ctx(request, member, item)),
     )  # fmt: skip
 
 
@@ -132,6 +134,12 @@ def change_status(
         errors["action"] = p.gettext("Choose what to do.")
     elif action != "unsuspend" and not reason:
         errors["reason"] = p.gettext("Give a reason: the audit log keeps it.")
+    if not errors and action in ("revoke", "suspend") and text_field(form, "confirm", 5) != "yes":
+        # A confirmation step that works without JavaScript: the same post again, confirmed,
+        # once the member has read whose credential, which course, and what it means.
+        ctx = member_ctx(member, "credentials", item=item, action=action, form_reason=reason,
+                         **delivery_ctx(request, item))  # fmt: skip
+        return render(request, "console/confirm_status.html", ctx)
     if not errors:
         try:
             if action == "revoke":
@@ -162,6 +170,6 @@ def change_status(
     revoked_at, old_reason = _reason(request, member, cid)
     ctx = member_ctx(member, "credentials", item=item, revoked_at=revoked_at, reason=old_reason,
                document=item.document, form_reason=reason,
-               **delivery_ctx(request, item))  # fmt: skip
+               **delivery_ctx(request, item), **offers_ctx(request, member, item))  # fmt: skip
     ctx["errors"] = errors
     return render(request, "console/credential.html", ctx, status=status)
