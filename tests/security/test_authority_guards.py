@@ -63,6 +63,9 @@ def test_no_member_gets_the_sign_in_page(app):
     for method, path in (
         ("GET", "/authority"),
         ("GET", "/authority/applications/x"),
+        ("GET", "/authority/applications/x/components/0"),
+        ("GET", "/authority/applications/x/credential.json"),
+        ("GET", "/authority/applications/x/credential.pdf"),
         ("POST", "/authority/pathways"),
         ("POST", "/authority/applications/x/decide"),
     ):
@@ -117,6 +120,9 @@ def test_applying_needs_a_holder_and_a_csrf_token(app):
     )
     # signed in and checked: the pathway does not exist, and the page says so as the API would
     assert unknown.status_code == 404
+    # an application page is the holder's own only (a wrong id is the same answer)
+    assert client.get("/wallet/applications/x").status_code == 404
+    assert TestClient(app).get("/wallet/applications/x", follow_redirects=False).status_code == 303
 
 
 def test_a_console_page_answers_a_domain_error_with_the_apis_status(app):

@@ -4,6 +4,7 @@ The wallet's side: progress towards every pathway, and applying."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import yaml
@@ -11,13 +12,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from microcred.errors import MicrocredError
+from microcred.formats.reading import read_model
 from microcred.http_status import status_for
+from microcred.model.multilingual import pick
 from microcred.model.validation import SpecificationError
-from microcred.services import recognition
+from microcred.services import recognition, sharing, verifying
 from microcred.services.holders import HolderError
 from microcred.services.organisations import OrganisationError
+from microcred.verify import verify_credential
 from microcred.web.console import Member, Posted, posts, requires
-from microcred.web.core import flash, instance_of, page, redirect, render, text_field
+from microcred.web.core import finish, flash, instance_of, page, redirect, render, text_field
+from microcred.web.verify_pages import verify_raw
 from microcred.web.wallet_pages import CheckedForm, SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -42,8 +47,19 @@ def _desk(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
     instance = instance_of(request)
     pathways = recognition.list_pathways(instance, member.org.id)
     applications = recognition.list_applications(instance, org_ref=member.org.id)
+    decisions = {a.id: recognition.get_decision(instance, a.id) for a in applications}
+    per_pathway: dict[tuple[str, str], int] = {}
+    for a in applications:
+        per_pathway[(a.holder, a.pathway_key)] = per_pathway.get((a.holder, a.pathway_key), 0) + 1
+    repeated = {a.id for a in applications if per_pathway[(a.holder, a.pathway_key)] > 1}
     return _ctx(
-        member, "desk", pathways=pathways, applications=list(reversed(applications)), **extra
+        member,
+        "desk",
+        pathways=pathways,
+        applications=list(reversed(applications)),
+        decisions=decisions,
+        repeated=repeated,
+        **extra,
     )
 
 
@@ -103,19 +119,95 @@ def _application(request: Request, member: Member, app_id: str) -> Any:
     return found if found.org in (member.org.slug, member.org.id) else None
 
 
+def _application_ctx(request: Request, member: Member, app_id: str, **extra: Any) -> Any:
+    """The application page's context: its review (each component verified again now)."""
+    try:
+        found = recognition.review(instance_of(request), app_id)
+    except (OrganisationError, HolderError):
+        return None
+    lang = page(request).lang
+    return _ctx(
+        member,
+        "desk",
+        app=found.application,
+        review=found,
+        decision=found.decision,
+        outcomes=recognition.OUTCOMES,
+        title=lambda text: pick(text, (lang, "en")) if text else "",
+        **extra,
+    )
+
+
 @router.get("/authority/applications/{app_id}")
 def application_page(
     request: Request, app_id: str, member: Annotated[Member, requires()]
 ) -> Response:
     found = _application(request, member, app_id)
-    if found is None:
+    ctx = _application_ctx(request, member, found.id) if found is not None else None
+    if ctx is None:
         return _refuse(request, page(request).gettext("No such application."), 404)
-    decision = recognition.get_decision(instance_of(request), found.id)
+    return render(request, "authority/application.html", ctx)
+
+
+@router.get("/authority/applications/{app_id}/components/{index}")
+def component_report(
+    request: Request, app_id: str, index: int, member: Annotated[Member, requires()]
+) -> Response:
+    """One shared credential's verification report, as the verify page shows it, now."""
+    p = page(request)
+    found = _application(request, member, app_id)
+    try:
+        raw = recognition.shared_document(instance_of(request), found.id, index) if found else None
+    except HolderError:
+        raw = None
+    if found is None or raw is None:
+        return _refuse(request, p.gettext("No such application."), 404)
+    results = verify_raw(instance_of(request), raw, p)
     return render(
         request,
-        "authority/application.html",
-        _ctx(member, "desk", app=found, decision=decision, outcomes=recognition.OUTCOMES),
+        "authority/component.html",
+        _ctx(member, "desk", app=found, index=index, results=results, presentation=None),
     )
+
+
+def _stacked(request: Request, member: Member, app_id: str) -> Any:
+    found = _application(request, member, app_id)
+    decision = recognition.get_decision(instance_of(request), found.id) if found else None
+    return decision if decision is not None and decision.document else None
+
+
+@router.get("/authority/applications/{app_id}/credential.json")
+def stacked_file(request: Request, app_id: str, member: Annotated[Member, requires()]) -> Response:
+    decision = _stacked(request, member, app_id)
+    if decision is None:
+        return _refuse(request, page(request).gettext("No such application."), 404)
+    body = json.dumps(decision.credential(), indent=2, ensure_ascii=False)
+    headers = {"Content-Disposition": 'attachment; filename="stacked-credential.json"'}
+    return finish(request, Response(body, media_type="application/json", headers=headers))
+
+
+def _certificate(instance: Any, credential: dict[str, Any]) -> bytes:
+    """The PDF certificate of the stacked credential, with its verification now (as the claim
+    page makes one)."""
+    from microcred.documents import certificate_pdf
+
+    report = verify_credential(credential, verifying.verifier_context(instance, now=instance.now()))
+    reading = read_model(credential)
+    award = reading.award.to_data() if reading.award is not None else reading.data
+    model = json.loads(json.dumps(award, default=str)) if isinstance(award, dict) else {}
+    return certificate_pdf(
+        model, verification_url=sharing.verify_page_url(instance), report=report.to_json()
+    )
+
+
+@router.get("/authority/applications/{app_id}/credential.pdf")
+def stacked_pdf(request: Request, app_id: str, member: Annotated[Member, requires()]) -> Response:
+    decision = _stacked(request, member, app_id)
+    if decision is None:
+        return _refuse(request, page(request).gettext("No such application."), 404)
+    pdf = _certificate(instance_of(request), decision.credential() or {})
+    headers = {"Content-Disposition": 'attachment; filename="stacked-credential.pdf"'}
+    return finish(request, Response(pdf, media_type="application/pdf", headers=headers))
 
 
 @router.post("/authority/applications/{app_id}/decide")
@@ -128,6 +220,7 @@ def decide(request: Request, app_id: str, posted: Annotated[Posted, posts("issue
     outcome = text_field(form, "outcome", 20)
     reason = text_field(form, "reason", 2000)
     accept = [v for v in form.getlist("accept") if isinstance(v, str)][:100]
+    accept_unchecked = text_field(form, "accept_unchecked", 5) == "yes"
     errors: dict[str, str] = {}
     if outcome not in recognition.OUTCOMES:
         errors["outcome"] = p.gettext("Choose the outcome.")
@@ -142,7 +235,9 @@ def decide(request: Request, app_id: str, posted: Annotated[Posted, posts("issue
                 outcome,
                 [reason],
                 accept=accept or None,
+                accept_unchecked=accept_unchecked,
                 actor=f"web:{member.token_name}",
+                lang=p.lang,
             )
         except (OrganisationError, HolderError, ValueError) as exc:
             field = getattr(exc, "field", None)
@@ -150,9 +245,11 @@ def decide(request: Request, app_id: str, posted: Annotated[Posted, posts("issue
         else:
             flash(request, p.gettext("The decision was recorded."))
             return redirect(request, f"/authority/applications/{found.id}")
-    ctx = _ctx(
-        member, "desk", app=found, decision=None, outcomes=recognition.OUTCOMES, reason=reason
+    ctx = _application_ctx(
+        request, member, found.id, reason=reason, chosen=outcome, unchecked_ticked=accept_unchecked
     )
+    if ctx is None:
+        return _refuse(request, p.gettext("No such application."), 404)
     ctx["errors"] = errors
     return render(request, "authority/application.html", ctx, status=422)
 
@@ -174,6 +271,17 @@ def wallet_pathways(request: Request, holder: SignedIn) -> Response:
             continue
         progress.append((view, evaluation.to_json()))
     applications = recognition.list_applications(instance, holder_ref=holder.id)
+    decisions = {a.id: recognition.get_decision(instance, a.id) for a in applications}
+    applied = {a.pathway_key: a for a in applications}  # the latest for each pathway
+    lang = page(request).lang
+    titles: dict[str, str] = {}
+    for pathway_id in {v.id for v, _ in progress} | {a.pathway_id for a in applications}:
+        try:
+            titles[pathway_id] = pick(
+                recognition.get_pathway(instance, pathway_id)[1].title, (lang, "en")
+            )
+        except (OrganisationError, ValueError):
+            continue
     return render(
         request,
         "wallet/pathways.html",
@@ -182,7 +290,34 @@ def wallet_pathways(request: Request, holder: SignedIn) -> Response:
             "section": "pathways",
             "holder": holder,
             "progress": progress,
-            "applications": applications,
+            "applications": list(reversed(applications)),
+            "decisions": decisions,
+            "applied": applied,
+            "titles": titles,
+        },
+    )
+
+
+@router.get("/wallet/applications/{app_id}")
+def wallet_application(request: Request, app_id: str, holder: SignedIn) -> Response:
+    """The learner's application: its state, the authority's outcome and reasons in plain
+    words, and the stacked credential in the wallet."""
+    p = page(request)
+    try:
+        found = recognition.holder_review(instance_of(request), holder.id, app_id)
+    except (OrganisationError, HolderError):
+        return _refuse(request, p.gettext("No such application."), 404, back="/wallet/pathways")
+    return render(
+        request,
+        "wallet/application.html",
+        {
+            "active": "wallet",
+            "section": "pathways",
+            "holder": holder,
+            "review": found,
+            "app": found.application,
+            "decision": found.decision,
+            "title": lambda text: pick(text, (p.lang, "en")) if text else "",
         },
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,7 @@ class ApplicationView:
     evaluation: dict[str, Any]
     status: str
     created_at: datetime
+    holder_name: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +80,7 @@ def application_view(
         dict(row.evaluation),
         row.status,
         row.created_at,
+        holder.name,
     )
 
 
@@ -95,8 +97,12 @@ def apply(
     moment = now or instance.now()
     view, pathway = get_pathway(instance, pathway_ref)
     everything = wallet_components(instance, holder_ref, item_ids=item_ids, now=moment)
-    evaluation = evaluate(pathway, everything, now=moment)
-    chosen = item_ids if item_ids is not None else list(evaluation.used)
+    # A credential that could not be checked now is shared too when it would count: the
+    # authority decides whether it does (it is never counted as valid here).
+    promoted = [replace(c, status="valid") if c.status == "unchecked" else c for c in everything]
+    chosen = (
+        item_ids if item_ids is not None else list(evaluate(pathway, promoted, now=moment).used)
+    )
     if not chosen:
         raise HolderInvalid(
             "none of the credentials in this wallet counts towards this pathway",

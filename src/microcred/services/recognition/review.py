@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from microcred.services import delivery
 from microcred.services.holders import HolderNotFound
 from microcred.services.instance import Instance
 from microcred.services.recognition.applications import (
@@ -41,8 +42,13 @@ class ComponentRow:
     ects: Decimal | None
     status: str  # verified again now: valid, unchecked, revoked, ...
     counted: bool  # the evaluation of now counts it towards a rule
-    same_course_as: tuple[int, ...]  # the other rows for the same course
+    same_course_as: tuple[int, ...]  # the numbers (1-based) of the other rows for the same course
     same_by: str | None  # "spec" (same specification or achievement) or "title"
+    ref: str  # the component's id in the application (the wallet item id), for `accept`
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class Review:
     earlier: tuple[Earlier, ...]
     decision: DecisionView | None
     stacked_item: str | None  # the learner's wallet item holding the stacked credential
+    emailed_to: str | None  # where the claim link of the stacked credential was mailed
 
 
 def _same_course(components: list[Component]) -> list[tuple[tuple[int, ...], str | None]]:
@@ -86,7 +93,7 @@ def _same_course(components: list[Component]) -> list[tuple[tuple[int, ...], str
             and j not in by_spec
             and titles & {t.casefold().strip() for t in d.title.values()}
         )
-        same = tuple(sorted(by_spec + by_title))
+        same = tuple(sorted(j + 1 for j in by_spec + by_title))
         out.append((same, "spec" if by_spec else "title" if by_title else None))
     return out
 
@@ -141,6 +148,8 @@ def review(instance: Instance, application_id: str) -> Review:
         for excluded in rule.get("excluded") or []:
             exclusions.setdefault(str(excluded.get("component")), excluded)
     same = _same_course(shared)
+    credential_id = decision.credential_id if decision is not None else None
+    sent = delivery.latest(instance, credential_id) if credential_id else None
     rows = tuple(
         ComponentRow(
             i,
@@ -152,6 +161,7 @@ def review(instance: Instance, application_id: str) -> Review:
             c.id in used,
             same[i][0],
             same[i][1],
+            c.id,
         )
         for i, c in enumerate(shared)
     )
@@ -167,7 +177,8 @@ def review(instance: Instance, application_id: str) -> Review:
         if_counted and not now_eval.satisfied,
         earlier,
         decision,
-        stacked_item(instance, holder_id, decision.credential_id if decision else None),
+        stacked_item(instance, holder_id, credential_id),
+        sent.email if sent is not None else None,
     )
 
 
