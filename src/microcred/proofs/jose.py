@@ -16,6 +16,7 @@ from typing import Any
 from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import ECKey, OKPKey, RSAKey
+from joserfc.registry import HeaderParameter
 
 from microcred.proofs.errors import (
     InvalidSignature,
@@ -58,8 +59,13 @@ MAX_TOKEN_LENGTH = 1_000_000
 MAX_HEADER_LENGTH = 32 * 1024
 
 
-def _registry(algorithms: Collection[str] | None) -> jws.JWSRegistry:
-    registry = jws.JWSRegistry(algorithms=list(algorithms) if algorithms is not None else None)
+def _registry(
+    algorithms: Collection[str] | None, extra_headers: Collection[str] = ()
+) -> jws.JWSRegistry:
+    headers = {name: HeaderParameter(name, "str") for name in extra_headers} or None
+    registry = jws.JWSRegistry(
+        header_registry=headers, algorithms=list(algorithms) if algorithms is not None else None
+    )
     registry.max_header_length = MAX_HEADER_LENGTH
     registry.max_payload_length = MAX_TOKEN_LENGTH
     return registry
@@ -135,8 +141,12 @@ def verify_jws(
     resolve_key: HeaderKeyResolver,
     typs: Collection[str | None],
     algorithms: Collection[str] = DEFAULT_ALGORITHMS,
+    extra_headers: Collection[str] = (),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify a compact JWS whose payload is a JSON object: ``(header, payload)``.
+
+    ``extra_headers``: string header parameters joserfc does not know that are allowed
+    (OpenID4VCI ``key_attestation``); any other unknown one is refused.
 
     ``typs``: the ``typ`` values accepted (None: no ``typ``). Raises typed :mod:`errors`;
     ``alg: none`` and any algorithm outside ``algorithms`` are refused before a key is looked
@@ -146,7 +156,9 @@ def verify_jws(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            unverified = jws.extract_compact(token.encode("ascii"), registry=_registry(None))
+            unverified = jws.extract_compact(
+                token.encode("ascii"), registry=_registry(None, extra_headers)
+            )
     except (JoseError, ValueError, UnicodeError) as cause:
         raise MalformedProof("jwt", f"cannot parse: {cause}") from None
     header = unverified.headers()
@@ -167,7 +179,10 @@ def verify_jws(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             verified = jws.deserialize_compact(
-                token, _jose_key(key, private=False), algorithms=[alg], registry=_registry([alg])
+                token,
+                _jose_key(key, private=False),
+                algorithms=[alg],
+                registry=_registry([alg], extra_headers),
             )
     except BadSignatureError:
         raise InvalidSignature("JWS signature does not verify") from None

@@ -124,14 +124,17 @@ def offer_object(offer: str) -> dict[str, Any]:
 
 
 class World:
-    def __init__(self, tmp_path: Path, database_url: str) -> None:
+    def __init__(
+        self, tmp_path: Path, database_url: str, *, base: str = BASE, **settings: Any
+    ) -> None:
         self.clock = FixedClock(datetime.fromtimestamp(int(time.time()), UTC))
         self.app = create_app(
             Settings(
                 home=tmp_path / "home",
                 database_url=database_url,
                 secret_key="oid4vci-test",
-                base_url=BASE,
+                base_url=base,
+                **settings,
             ),
             clock=self.clock,
         )

@@ -19,8 +19,18 @@ from pydantic import BaseModel, Field
 
 from microcred.api.deps import CanIssue, InstanceDep
 from microcred.api.errors import ORG_ROUTE_ERRORS
+from microcred.errors import NotFound
 from microcred.services.instance import Instance
-from microcred.services.openid4vci import authorization, dpop, grants, issuance, metadata, offers
+from microcred.services.openid4vci import (
+    attestation,
+    authorization,
+    dpop,
+    grants,
+    issuance,
+    metadata,
+    offers,
+    rate,
+)
 from microcred.services.openid4vci.errors import OAuthError, invalid_request
 from microcred.web import core as web
 
@@ -111,6 +121,27 @@ async def _resource(request: Request) -> tuple[Instance, grants.AccessGrant]:
     return instance, grant
 
 
+def _client_host(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _count(instance: Instance, request: Request) -> None:
+    """Throttle per client address (429 with Retry-After when over, :mod:`rate`)."""
+    await run_in_threadpool(rate.count, instance, _client_host(request))
+
+
+def _wallet(
+    instance: Instance, request: Request, form: dict[str, str]
+) -> attestation.AttestedClient | None:
+    """The wallet attestation headers at PAR and token (``invalid_client`` when wrong)."""
+    return attestation.check_client(
+        instance,
+        request.headers.getlist(attestation.HEADER),
+        request.headers.getlist(attestation.POP_HEADER),
+        client_id=form.get("client_id") or None,
+    )
+
+
 def _with_nonce(instance: Instance, body: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(
         body, status, headers={**NO_STORE, "DPoP-Nonce": dpop.fresh_nonce(instance)}
@@ -135,6 +166,26 @@ def authorization_server_metadata(instance: InstanceDep) -> JSONResponse:
     return JSONResponse(metadata.authorization_server_metadata(instance))
 
 
+def _at_issuer_path(instance: Instance, tail: str) -> None:
+    """An identifier with a path (``https://host/mc``) has its metadata at
+    ``/.well-known/<name>/mc`` (OpenID4VCI 1.0 section 12.2.2, RFC 8414 section 3.1)."""
+    own = urlsplit(instance.base_url).path.strip("/")
+    if not own or tail.strip("/") != own:
+        raise NotFound(f"no metadata here: this issuer's identifier is {instance.base_url}", "path")
+
+
+@router.get("/.well-known/openid-credential-issuer/{tail:path}", include_in_schema=False)
+def issuer_metadata_at_path(instance: InstanceDep, request: Request, tail: str) -> Response:
+    _at_issuer_path(instance, tail)
+    return issuer_metadata(instance, request)
+
+
+@router.get("/.well-known/oauth-authorization-server/{tail:path}", include_in_schema=False)
+def authorization_server_metadata_at_path(instance: InstanceDep, tail: str) -> JSONResponse:
+    _at_issuer_path(instance, tail)
+    return authorization_server_metadata(instance)
+
+
 @router.get("/oid4vci/offers/{handle}", include_in_schema=False)
 async def offer_by_reference(request: Request, handle: str) -> Response:
     instance = _instance(request)
@@ -149,8 +200,11 @@ async def token(request: Request) -> Response:
     instance = _instance(request)
 
     async def work() -> Response:
+        await _count(instance, request)
         form = await _form(request)
+        # DPoP first: a use_dpop_nonce retry must not find the attestation PoP spent
         key = await run_in_threadpool(_dpop, instance, request)
+        await run_in_threadpool(_wallet, instance, request, form)
         answer = await run_in_threadpool(grants.token, instance, form, key)
         return _with_nonce(instance, answer)
 
@@ -162,10 +216,12 @@ async def pushed_authorization_request(request: Request) -> Response:
     instance = _instance(request)
 
     async def work() -> Response:
+        await _count(instance, request)
         form = await _form(request)
         jkt = None
         if request.headers.get("dpop") is not None:
             jkt = (await run_in_threadpool(_dpop, instance, request)).jkt
+        await run_in_threadpool(_wallet, instance, request, form)
         answer = await run_in_threadpool(
             authorization.push_authorization_request, instance, form, jkt
         )
@@ -223,13 +279,20 @@ async def authorize_answer(request: Request) -> Response:
 
 
 @router.post("/oid4vci/nonce", include_in_schema=False)
-def nonce(instance: InstanceDep) -> JSONResponse:
-    return JSONResponse(issuance.new_c_nonce(instance), headers=NO_STORE)
+async def nonce(request: Request) -> Response:
+    instance = _instance(request)
+
+    async def work() -> Response:
+        await _count(instance, request)
+        return JSONResponse(issuance.new_c_nonce(instance), headers=NO_STORE)
+
+    return await _answer(work)
 
 
 @router.post("/oid4vci/credential", include_in_schema=False)
 async def credential(request: Request) -> Response:
     async def work() -> Response:
+        await _count(_instance(request), request)
         instance, grant = await _resource(request)
         body = await _json(request)
         answer = await run_in_threadpool(issuance.credential, instance, grant, body)

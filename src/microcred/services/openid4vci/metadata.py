@@ -81,7 +81,11 @@ def _claims(prefix: list[str]) -> list[dict[str, Any]]:
 
 
 def configurations(instance: Instance) -> dict[str, dict[str, Any]]:
-    proof_types = {"jwt": {"proof_signing_alg_values_supported": PROOF_ALGORITHMS}}
+    jwt_proofs: dict[str, Any] = {"proof_signing_alg_values_supported": PROOF_ALGORITHMS}
+    if instance.settings.key_attestation == "required":
+        # an empty object: a key attestation without key_storage / user_authentication levels
+        jwt_proofs["key_attestations_required"] = {}
+    proof_types = {"jwt": jwt_proofs}
     return {
         SD_JWT: {
             "format": "dc+sd-jwt",
@@ -136,15 +140,35 @@ def authorization_server_metadata(instance: Instance) -> dict[str, Any]:
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", PRE_AUTHORIZED_GRANT],
         "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["none"],
+        **_client_authentication(instance),
         "dpop_signing_alg_values_supported": ["ES256", "ES384", "ES512", "EdDSA"],
         "authorization_response_iss_parameter_supported": True,
-        "pre-authorized_grant_anonymous_access_supported": True,
+        "pre-authorized_grant_anonymous_access_supported": (
+            instance.settings.wallet_attestation != "required"
+        ),
         "scopes_supported": list(CONFIGURATIONS),
         "authorization_details_types_supported": ["openid_credential"],
     }
 
 
+def _client_authentication(instance: Instance) -> dict[str, Any]:
+    """``none`` (public clients) and, when wallet attestation is on, ``attest_jwt_client_auth``
+    with its algorithms (Attestation-Based Client Authentication, section 10); only the
+    latter when it is required."""
+    mode = instance.settings.wallet_attestation
+    if mode == "off":
+        return {"token_endpoint_auth_methods_supported": ["none"]}
+    methods = (
+        ["attest_jwt_client_auth"] if mode == "required" else ["none", "attest_jwt_client_auth"]
+    )
+    return {
+        "token_endpoint_auth_methods_supported": methods,
+        "client_attestation_signing_alg_values_supported": ["ES256"],
+        "client_attestation_pop_signing_alg_values_supported": list(ATTESTATION_POP_ALGORITHMS),
+    }
+
+
+ATTESTATION_POP_ALGORITHMS = ("ES256", "ES384", "ES512", "EdDSA")
 SIGNED_METADATA_TYP = "openidvci-issuer-metadata+jwt"
 
 
