@@ -16,7 +16,7 @@ from microcred.services.audit import record
 from microcred.services.instance import Instance
 from microcred.services.organisations import NotFound, find, slugify
 from microcred.services.versions import same_or_next_version
-from microcred.store.db import transaction
+from microcred.store.db import read_transaction, transaction
 from microcred.store.tables import SpecificationVersion
 
 
@@ -107,6 +107,40 @@ def list_for(instance: Instance, org_ref: str) -> list[SpecView]:
             SpecView(r.id, org.slug, r.spec_key, r.version, r.title, r.created_at, False)
             for r in rows
         ]
+
+
+@dataclass(frozen=True)
+class SpecVersion:
+    """One stored version with its content (the editor, its versions list and the diff)."""
+
+    view: SpecView
+    data: dict[str, Any]
+
+
+def _version(row: SpecificationVersion, org_slug: str) -> SpecVersion:
+    view = SpecView(row.id, org_slug, row.spec_key, row.version, row.title, row.created_at, False)
+    return SpecVersion(view, dict(row.data))
+
+
+def get_version(instance: Instance, org_ref: str, spec_ref: str) -> SpecVersion:
+    """A version by its id, or the latest of a spec key, with its content; only the org's own
+    (NotFound otherwise)."""
+    with read_transaction(instance.sessions) as session:
+        org = find(session, org_ref)
+        row, _ = load(session, org.id, spec_ref)
+        return _version(row, org.slug)
+
+
+def versions_of(instance: Instance, org_ref: str, spec_key: str) -> list[SpecVersion]:
+    """Every version of one specification of the org, oldest first (empty when unknown)."""
+    with read_transaction(instance.sessions) as session:
+        org = find(session, org_ref)
+        rows = session.scalars(
+            select(SpecificationVersion)
+            .where(SpecificationVersion.org_id == org.id, SpecificationVersion.spec_key == spec_key)
+            .order_by(SpecificationVersion.version)
+        )
+        return [_version(r, org.slug) for r in rows]
 
 
 def count(session: Session) -> int:
