@@ -62,6 +62,11 @@ CONSOLE_TO_API: dict[tuple[str, str], list[tuple[str, str]]] = {
         ("GET", f"{ORG_API}/presentation-requests/{{request_id}}")
     ],
     ("POST", "/console/specs"): [("POST", f"{ORG_API}/specs")],
+    # The specification editor: writing and publishing is issue; versions and YAML are read.
+    ("GET", "/console/specs/editor"): [("POST", f"{ORG_API}/specs")],
+    ("POST", "/console/specs/editor"): [("POST", f"{ORG_API}/specs")],
+    ("GET", "/console/specs/versions"): [("GET", f"{ORG_API}/specs")],
+    ("GET", "/console/specs/export"): [("GET", f"{ORG_API}/specs")],
     ("GET", "/console/issue"): [("POST", f"{ORG_API}/credentials")],
     ("POST", "/console/issue"): [("POST", f"{ORG_API}/credentials")],
     ("GET", "/console/bulk"): [("POST", f"{ORG_API}/credentials")],

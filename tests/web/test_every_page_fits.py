@@ -36,6 +36,8 @@ WALLET = (
 CONSOLE = (
     "/console",
     "/console/specs",
+    "/console/specs/editor",
+    "/console/specs/versions?key=https://www.lu.example.lv/microcredentials/data-analysis-python",
     "/console/issue",
     "/console/bulk",
     "/console/credentials",

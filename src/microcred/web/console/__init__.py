@@ -17,6 +17,7 @@ from microcred.web.console import (
     overview,
     people,
     requests,
+    spec_editor,
     specs,
     tokens,
 )
@@ -37,6 +38,7 @@ for _module in (
     account,
     overview,
     specs,
+    spec_editor,
     issue,
     bulk,
     credentials,

@@ -9,8 +9,8 @@ import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from microcred.model.validation import SpecificationError
-from microcred.services import specifications
+from microcred.model.validation import Problem, SpecificationError
+from microcred.services import spec_checks, specifications
 from microcred.services.organisations import OrganisationError
 from microcred.web.console.members import Member, Posted, actor, member_ctx, posts, requires
 from microcred.web.core import flash, instance_of, page, redirect, render, text_field
@@ -27,10 +27,10 @@ def latest_specs(request: Request, member: Member) -> list[specifications.SpecVi
 
 @router.get("/console/specs")
 def specs_page(request: Request, member: Annotated[Member, requires("read", "issue")]) -> Response:
-    return render(request, "console/specs.html", _specs_ctx(request, member))
+    return render(request, "console/specs.html", specs_ctx(request, member))
 
 
-def _specs_ctx(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
+def specs_ctx(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
     grouped: dict[str, list[specifications.SpecView]] = {}
     # The list needs read (GET .../specs); the form, issue (POST .../specs).
     for spec in (
@@ -49,6 +49,7 @@ def create_spec(request: Request, posted: Annotated[Posted, posts("issue")]) -> 
     p = page(request)
     source = text_field(form, "source", 200_000)
     problems: list[tuple[str, str]] = []
+    refused: list[Problem] = []
     errors: dict[str, str] = {}
     created = None
     if not source:
@@ -62,6 +63,12 @@ def create_spec(request: Request, posted: Annotated[Posted, posts("issue")]) -> 
             }
             data = None
         if data is not None and not errors:
+            # The editor's refusals too: template placeholders, another awarding body.
+            refused = spec_checks.check(data, member.org, p.gettext)
+        if refused:
+            problems = [(str(pr.path), str(pr.message)) for pr in refused]
+            errors["source"] = p.gettext("The specification does not meet the standard yet:")
+        elif data is not None and not errors:
             try:
                 created = specifications.publish(
                     instance_of(request), member.org.id, data, actor=actor(member)
@@ -81,5 +88,5 @@ def create_spec(request: Request, posted: Annotated[Posted, posts("issue")]) -> 
         else:
             flash(request, p.gettext("Nothing changed: this is the latest version already."))
         return redirect(request, "/console/specs")
-    ctx = _specs_ctx(request, member, errors=errors, problems=problems, source=source)
+    ctx = specs_ctx(request, member, errors=errors, problems=problems, source=source)
     return render(request, "console/specs.html", ctx, status=422)
