@@ -34,11 +34,13 @@ def run_demo_step(
     say: Any = None,
 ) -> dict[str, Any]:
     """The stacking part of `microcred demo`: a university and a training centre issue four
-    micro-credentials to the holder, who imports them; an authority publishes the example
-    "Data analysis" pathway; the wallet is evaluated (satisfied); the holder applies; the
-    authority recognises; the stacked credential is written to `home/credentials/` and verified
-    against a presentation of its components. Creates the holder when it does not exist.
-    Returns a JSON-able summary (evaluation, decision, stacked credential verification)."""
+        micro-credentials to the holder, who imports them; an authority publishes the example
+        "Data analysis" pathway; the wallet is evaluated (satisfied); the holder applies; the
+        authority recognises; the stacked credential is written to `home/credentials/` and verified
+        against a presentation of its components; the stacked credential lands in the holder's
+    wallet and a mail (the outbox without SMTP) brings the outcome, the reasons and a claim link.
+    Creates the holder when it does not exist.
+        Returns a JSON-able summary (evaluation, decision, stacked credential verification)."""
     speak = say or (lambda _message: None)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     existing = {o.slug: o for o in organisations.list_all(instance)}
@@ -127,6 +129,19 @@ def run_demo_step(
     speak(
         f"  {authority} recognised it: {decision.ects_recognised} ECTS, stacked credential "
         f"{decision.credential_id} → {report.status}"
+    )
+    notified = decision.notified
+    if notified is not None and notified.wallet_item:
+        speak(f"  the stacked credential is in {holder_handle}'s wallet now")
+    if notified is not None and notified.email:
+        where = "written to the outbox" if notified.via == "outbox" else "sent"
+        speak(
+            f"  a mail with the outcome, the reasons and a claim link to {notified.email}: "
+            f"{notified.problem or where}"
+        )
+    speak(
+        f"  the learner's page: {instance.base_url}/wallet/applications/{application.id}; "
+        f"the authority's: {instance.base_url}/authority/applications/{application.id}"
     )
     return {
         "pathway": pathway_view.to_json(),
