@@ -6,7 +6,7 @@
  *
  * Usage
  *   node oid4vci-wallet.mjs --offer OFFER [--tx-code PIN] [--flow pre|code]
- *        [--batch N] [--issuer-ca ROOT.pem] [--type-metadata]
+ *        [--batch N] [--issuer-ca ROOT.pem] [--type-metadata] [--attest DIR]
  *
  * OFFER is an openid-credential-offer:// link (by value or by credential_offer_uri).
  * --flow pre: pre-authorized code (+ tx_code); --flow code: authorization code with PAR,
@@ -17,6 +17,11 @@
  * (chained to --issuer-ca when given), its status in the Token Status List the issuer
  * serves, cnf.jwk equal to the proof key, and with --type-metadata the vct's Type
  * Metadata and its vct#integrity. Then a credential_accepted notification.
+ * --attest DIR: the wallet provider's key (DIR/provider-key.pem, PKCS#8) and certificate
+ * chain (DIR/provider-chain.pem, leaf first) sign, with jose and x5c, a wallet attestation
+ * (oauth-client-attestation+jwt, cnf = a wallet instance key) that the library presents
+ * with its PoP at PAR and token (attest_jwt_client_auth), and for each proof key a key
+ * attestation (key-attestation+jwt, OpenID4VCI 1.0 appendix D) in the proof's header.
  *
  * Output: one JSON object on stdout; exit 0 when every credential verified, 1 when the
  * flow or a verification failed ({"ok": false, "error": ...}), 2 on usage errors.
@@ -30,6 +35,7 @@ import {
 } from '@openid4vc/openid4vci';
 import {
   clientAuthenticationAnonymous,
+  clientAuthenticationClientAttestationJwt,
   clientAuthenticationNone,
 } from '@openid4vc/oauth2';
 import * as jose from 'jose';
@@ -50,6 +56,7 @@ function parseArgs(argv) {
     else if (name === '--batch') args.batch = Number(next());
     else if (name === '--issuer-ca') args.issuerCa = next();
     else if (name === '--type-metadata') args.typeMetadata = true;
+    else if (name === '--attest') args.attest = next();
     else usage(`unknown option ${name}`);
   }
   if (!args.offer) usage('--offer is required');
@@ -74,21 +81,57 @@ async function newKey() {
   return {publicJwk, signer: {method: 'jwk', alg: 'ES256', publicJwk}};
 }
 
-function callbacks(clientId) {
+function callbacks(clientId, clientAttestationJwt) {
+  const signing = {
+    generateRandom: (n) => new Uint8Array(crypto.randomBytes(n)),
+    signJwt: signJwt,
+  };
   return {
     hash: (data, alg) =>
       new Uint8Array(crypto.createHash(alg.replace('-', '')).update(data).digest()),
     generateRandom: (n) => new Uint8Array(crypto.randomBytes(n)),
-    signJwt: async (signer, {header, payload}) => {
-      if (signer.method !== 'jwk') throw new Error(`cannot sign for a ${signer.method} signer`);
-      const key = privateKeys.get(await jose.calculateJwkThumbprint(signer.publicJwk));
-      if (!key) throw new Error('no private key for this signer');
-      const jwt = await new jose.SignJWT(payload).setProtectedHeader(header).sign(key);
-      return {jwt, signerJwk: signer.publicJwk};
-    },
-    clientAuthentication: clientId ?
-      clientAuthenticationNone({clientId}) : clientAuthenticationAnonymous(),
+    signJwt,
+    clientAuthentication: clientAttestationJwt ?
+      clientAuthenticationClientAttestationJwt({clientAttestationJwt, callbacks: signing}) :
+      clientId ? clientAuthenticationNone({clientId}) : clientAuthenticationAnonymous(),
     fetch,
+  };
+}
+
+async function signJwt(signer, {header, payload}) {
+  if (signer.method !== 'jwk') throw new Error(`cannot sign for a ${signer.method} signer`);
+  const key = privateKeys.get(await jose.calculateJwkThumbprint(signer.publicJwk));
+  if (!key) throw new Error('no private key for this signer');
+  const jwt = await new jose.SignJWT(payload).setProtectedHeader(header).sign(key);
+  return {jwt, signerJwk: signer.publicJwk};
+}
+
+// ---------------------------------------------------------------- the wallet provider
+
+// What a wallet provider's back end signs for its wallet instance (here from files the
+// test writes): JWTs with the provider's x5c chain.
+async function walletProvider(dir) {
+  const key = await jose.importPKCS8(fs.readFileSync(`${dir}/provider-key.pem`, 'utf8'), 'ES256');
+  const x5c = pemCertificates(`${dir}/provider-chain.pem`).map((c) => c.raw.toString('base64'));
+  const sign = (typ, payload) =>
+    new jose.SignJWT(payload).setProtectedHeader({alg: 'ES256', typ, x5c}).sign(key);
+  const now = () => Math.floor(Date.now() / 1000);
+  return {
+    walletAttestation: (clientId, instanceJwk) => sign('oauth-client-attestation+jwt', {
+      iss: 'https://wallet-provider.interop.example',
+      sub: clientId,
+      iat: now(),
+      exp: now() + 3600,
+      cnf: {jwk: instanceJwk},
+      wallet_name: 'microcred interop wallet',
+    }),
+    keyAttestation: (jwks, nonce) => sign('key-attestation+jwt', {
+      iat: now(),
+      exp: now() + 300,
+      attested_keys: jwks,
+      key_storage: ['iso_18045_moderate'],
+      nonce,
+    }),
   };
 }
 
@@ -197,8 +240,14 @@ async function verifySdJwtVc(compact, holderJwk, args) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const clientId = args.flow === 'code' ? 'microcred-interop-wallet' : undefined;
-  const client = new Openid4vciClient({callbacks: callbacks(clientId)});
+  const provider = args.attest ? await walletProvider(args.attest) : undefined;
+  const clientId = args.flow === 'code' || provider ? 'microcred-interop-wallet' : undefined;
+  let clientAttestationJwt;
+  if (provider) {
+    const instanceKey = await newKey();
+    clientAttestationJwt = await provider.walletAttestation(clientId, instanceKey.publicJwk);
+  }
+  const client = new Openid4vciClient({callbacks: callbacks(clientId, clientAttestationJwt)});
   const credentialOffer = await client.resolveCredentialOffer(args.offer);
   const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer);
   const dpopKey = await newKey();
@@ -256,6 +305,7 @@ async function main() {
           signer: key.signer,
           nonce,
           clientId,
+          keyAttestationJwt: provider ? await provider.keyAttestation([key.publicJwk], nonce) : undefined,
         });
         jwts.push(jwt);
       }
@@ -297,6 +347,7 @@ async function main() {
     flow: args.flow,
     credential_issuer: credentialOffer.credential_issuer,
     token_type: accessTokenResponse.token_type,
+    attested: Boolean(provider),
     credentials: received,
     notified: Boolean(notificationId),
   }) + '\n');
