@@ -96,6 +96,14 @@ CONSOLE_TO_API: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("POST", "/console/credentials/{cid}/delivery/revoke"): [
         ("DELETE", f"{ORG_API}/credentials/{{credential_id}}/delivery")
     ],
+    # Wallet offers (OpenID4VCI): made and revoked with issue, like the API's.
+    ("POST", "/console/credentials/{cid}/offers"): [
+        ("POST", f"{ORG_API}/credentials/{{credential_id}}/offers")
+    ],
+    ("POST", "/console/credentials/{cid}/offers/{offer_id}/revoke"): [
+        ("DELETE", f"{ORG_API}/credentials/{{credential_id}}/offers/{{offer_id}}")
+    ],
+    ("POST", "/console/bulk/{job_id}/offers"): [("POST", f"{ORG_API}/jobs/{{job_id}}/offers")],
 }
 
 SCOPE_SETS = [
@@ -157,6 +165,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         "token_id": NO_TOKEN,
         "request_id": NO_TOKEN,
         "member_id": NO_TOKEN,
+        "offer_id": NO_TOKEN,
     }
     yield Setup(app, org.slug, secrets, values)
     instance.close()

@@ -58,6 +58,10 @@ ACTIONS: dict[str, str] = {
     "certificate.import": N_("Certificate imported"),
     "certificate.make_test": N_("Test certificate made"),
     "presentation_request.create": N_("Presentation request created"),
+    "oid4vci.offer": N_("Wallet offer made"),
+    "oid4vci.offer_revoke": N_("Wallet offer revoked"),
+    "oid4vci.job_offers": N_("Wallet offers made for a bulk run"),
+    "oid4vci.token": N_("Wallet offer taken"),
     "recognition.apply": N_("Recognition applied for"),
     "recognition.decide": N_("Recognition decided"),
 }
@@ -91,6 +95,14 @@ SENTENCES: dict[str, str] = {
     "certificate.import": N_("%(actor)s imported a certificate for %(name)s."),
     "certificate.make_test": N_("%(actor)s made a test certificate for %(name)s."),
     "presentation_request.create": N_("%(actor)s created a presentation request."),
+    "oid4vci.offer": N_(
+        "%(actor)s made a wallet offer of “%(course)s” for %(learner)s, valid until %(until)s."
+    ),
+    "oid4vci.offer_revoke": N_("%(actor)s revoked a wallet offer of “%(course)s” for %(learner)s."),
+    "oid4vci.job_offers": N_(
+        "%(actor)s made wallet offers for the rows of a bulk run: %(count)s, valid until %(until)s."
+    ),
+    "oid4vci.token": N_("A wallet took the offer of “%(course)s” for %(learner)s."),
     "recognition.apply": N_("%(actor)s applied for recognition with %(count)s credentials."),
     "recognition.decide": N_("%(actor)s decided an application: %(outcome)s."),
 }
@@ -107,6 +119,14 @@ OUTCOMES = {
 }
 SCOPES = {"issue": N_("issue"), "revoke": N_("revoke"), "read": N_("read"), "admin": N_("admin")}
 ROLES = ROLE_LABELS
+
+
+def _when(t: Translator, value: Any) -> str:
+    """An ISO instant of the details (an offer's expiry) as the reader's date and time."""
+    try:
+        return t.datetime(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return "—"
 
 
 @dataclass(frozen=True)
@@ -185,6 +205,7 @@ class AuditLine:
             "role": t.gettext(ROLES.get(str(d.get("role")), str(d.get("role", "")))),
             "old": t.gettext(ROLES.get(str(d.get("from")), str(d.get("from", "")))),
             "new": t.gettext(ROLES.get(str(d.get("to")), str(d.get("to", "")))),
+            "until": _when(t, d.get("expires_at")),
         }
         if self.action == "credential.issue_bulk":
             count = int(d.get("count") or 0)

@@ -170,6 +170,12 @@ def test_offers_for_every_row_of_a_bulk_job(sqlite_world, tmp_path):
     job_entries = [e for e in audit.entries(world.instance, world.org.slug)
                    if e.action == "oid4vci.offer" and e.details.get("job") == started.job_id]  # fmt: skip
     assert len(job_entries) == 4
+    # a token that may issue but not read gets the offers without the learners' names
+    _, issuer_only = tokens.create(world.instance, world.org.slug, "i", ["issue"])
+    blind = world.client.post(url, headers={"Authorization": f"Bearer {issuer_only}"})
+    assert blind.status_code == 201, blind.text
+    assert {(r["learner_name"], r["learner_email"]) for r in blind.json()["rows"]} == {("", None)}
+    assert "Bērziņa" not in blind.text and "anna@example.lv" not in blind.text
     unknown = world.client.post(f"/api/v1/orgs/{world.org.slug}/jobs/nope/offers",
                                 headers=world.api)  # fmt: skip
     assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "job"

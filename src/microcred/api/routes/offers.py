@@ -96,6 +96,7 @@ class JobOffersPublic(BaseModel):
     response_model=JobOffersPublic,
     status_code=201,
     summary="An OpenID4VCI offer for every issued row of a bulk job (rows without one named)",
+    description="Learners' names and e-mail addresses only for a token that may also read.",
 )
 def offers_for_job(
     instance: InstanceDep,
@@ -113,5 +114,6 @@ def offers_for_job(
         configuration_ids=body.configuration_ids,
         expires_in_minutes=body.expires_in_minutes,
         actor=principal.actor,
+        with_learners=principal.allows("read"),
     )
     return JobOffersPublic(**found.to_json())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -150,8 +150,11 @@ def create_for_job(
     configuration_ids: list[str] | None = None,
     expires_in_minutes: int | None = None,
     actor: str = "cli",
+    with_learners: bool = True,
 ) -> JobOffers:
-    """An offer for every issued row of ``job_id`` (a bulk job of ``org_ref``)."""
+    """An offer for every issued row of ``job_id`` (a bulk job of ``org_ref``). Without
+    ``with_learners`` (a caller who may not read the credentials) the rows name no learner:
+    their line in the CSV ties each to its person."""
     made = offers.terms(
         instance,
         pre_authorized=pre_authorized,
@@ -200,11 +203,13 @@ def create_for_job(
                 result.append(
                     RowOffer(row.line, credential.learner_name, email, credential.id, view, reason)
                 )
+    if not with_learners:
+        result = [replace(r, learner_name="", learner_email=None) for r in result]
     with transaction(instance.sessions) as session:
         outcome = JobOffers(job_id, made.expires_at, result)
         record(
             session, org_id, actor, "oid4vci.job_offers", job_id,
-            {"offers": outcome.made, "without_offer": len(outcome.failed),
+            {"count": outcome.made, "without_offer": len(outcome.failed),
              "expires_at": made.expires_at.isoformat()},
             at=made.now,
         )  # fmt: skip

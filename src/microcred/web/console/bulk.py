@@ -24,6 +24,7 @@ from microcred.web.console.members import (
     refusal,
     requires,
 )
+from microcred.web.console.offers import job_offers_ctx
 from microcred.web.console.specs import latest_specs
 from microcred.web.core import finish, flash, instance_of, page, redirect, render, text_field
 
@@ -149,7 +150,8 @@ def bulk_job(
         if request.headers.get("hx-request")
         else "console/bulk_job.html"
     )
-    return render(request, template, member_ctx(member, "bulk", job_id=job_id, state=state))
+    ctx = member_ctx(member, "bulk", job_id=job_id, state=state, **job_offers_ctx(request))
+    return render(request, template, ctx)
 
 
 @router.post("/console/bulk/{job_id}/resume")
