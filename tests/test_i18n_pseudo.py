@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from microcred import i18n
 
 PSEUDO = "eo"
-MARKED = re.compile(r"⟦[^⟧]*⟧", re.S)
+MARKED = re.compile(r"⟦[^⟦⟧]*⟧", re.S)
 # What may stay unmarked: data values (names, dates, ids, numbers, addresses) are removed
 # before the check; what is left must hold no word.
 WORD = re.compile(r"[^\W\d_]{2,}")
@@ -66,7 +66,9 @@ def pseudo_catalogues(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def _unmarked(text: str, data: list[str]) -> list[str]:
     """The words of `text` outside every "⟦…⟧" once the data values are taken out."""
-    rest = MARKED.sub(" ", re.sub(r"\s+", " ", text))
+    rest = re.sub(r"\s+", " ", text)
+    while MARKED.search(rest):  # innermost first: a translated value inside a translated text
+        rest = MARKED.sub(" ", rest)
     for value in sorted((d for d in data if d), key=len, reverse=True):
         pattern = r"\s+".join(re.escape(part) for part in value.split())
         rest = re.sub(rf"(?<!\w){pattern}(?!\w)", " ", rest)
@@ -203,7 +205,7 @@ def test_the_verify_report_page_is_all_in_the_catalogue(app_client: Any, credent
         f"/verify?lang={PSEUDO}", data={"text": json.dumps(credential), "csrf": token}
     )
     assert page.status_code == 200, page.text[:300]
-    data = [*_data_of(credential), *_messages_of(_report(credential)), *LANGUAGE_NAMES]
+    data = [*_data_of(credential), *LANGUAGE_NAMES]  # the checks' details are translated too
     words = _page_words(page.text, data)
     assert not words, " ".join(words)
 
@@ -277,3 +279,55 @@ def test_the_cli_report_is_all_in_the_catalogue(
     data = _data_of(credential)
     words = _unmarked(captured.get(), data)
     assert not words, " ".join(words)
+
+
+def test_the_check_details_of_typical_reports_are_all_in_the_catalogue(app_client: Any):
+    """Revoked, suspended and tampered credentials of an organisation of the instance, and
+    one whose status list is not available offline: every check's detail is translated."""
+    import copy
+
+    from microcred.model.files import load_data
+    from microcred.services import credentials, organisations, specifications
+    from microcred.services.credentials import IssueRequest
+
+    instance = app_client.app.state.instance
+    org = organisations.create(instance, name="Pseudo College", country="LV")
+    root = Path(__file__).resolve().parents[1]
+    spec = specifications.publish(
+        instance, org.slug, load_data(root / "examples" / "specs" / "university-data-analysis.yaml")
+    )
+    issued = [
+        credentials.issue(
+            instance, org.slug, spec.id, IssueRequest(LEARNER, f"anna{n}@example.lv", "2026-03-02")
+        )
+        for n in range(3)
+    ]
+    credentials.revoke(instance, issued[1].id, reason="pseudo", org_ref=org.slug)
+    credentials.set_suspended(instance, issued[2].id, True, reason="pseudo", org_ref=org.slug)
+    documents = [view.credential() for view in issued]
+    tampered = copy.deepcopy(documents[0])
+    tampered["credentialSubject"]["name"] = "Someone Else"
+    offline = copy.deepcopy(documents[0])
+    offline["credentialStatus"]["statusListCredential"] = "https://elsewhere.example/status/1"
+    token = _csrf(app_client, f"/?lang={PSEUDO}")
+    seen: set[str] = set()
+    for document in [*documents, tampered, offline]:
+        page = app_client.post(
+            f"/verify?lang={PSEUDO}", data={"text": json.dumps(document), "csrf": token}
+        )
+        assert page.status_code == 200, page.text[:300]
+        seen |= {c.code for c in _report_of(instance, document).checks}
+        data = [*_data_of(document), "Someone Else", "Pseudo College", *LANGUAGE_NAMES]
+        words = _page_words(page.text, data)
+        assert not words, " ".join(words)
+    for code in ("status.revoked", "status.suspended", "proof.invalid_signature", "status.ok"):
+        assert code in seen, seen  # each kind of report was shown
+
+
+def _report_of(instance: Any, document: Any) -> Any:
+    from datetime import UTC, datetime
+
+    from microcred.services import verifying
+    from microcred.verify import verify_credential
+
+    return verify_credential(document, verifying.verifier_context(instance, now=datetime.now(UTC)))

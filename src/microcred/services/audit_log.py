@@ -106,10 +106,6 @@ SENTENCES: dict[str, str] = {
     "recognition.apply": N_("%(actor)s applied for recognition with %(count)s credentials."),
     "recognition.decide": N_("%(actor)s decided an application: %(outcome)s."),
 }
-BULK_SENTENCE = (
-    N_("%(actor)s issued %(count)s credential of “%(course)s” from a CSV file."),
-    N_("%(actor)s issued %(count)s credentials of “%(course)s” from a CSV file."),
-)
 STACKED_SENTENCE = N_("%(actor)s issued the stacked credential “%(course)s” to %(learner)s.")
 OTHER_SENTENCE = N_("%(actor)s: %(action)s")
 OUTCOMES = {
@@ -209,7 +205,14 @@ class AuditLine:
         }
         if self.action == "credential.issue_bulk":
             count = int(d.get("count") or 0)
-            return t.ngettext(*BULK_SENTENCE, count) % values
+            return (
+                t.ngettext(
+                    "%(actor)s issued %(count)s credential of “%(course)s” from a CSV file.",
+                    "%(actor)s issued %(count)s credentials of “%(course)s” from a CSV file.",
+                    count,
+                )
+                % values
+            )
         if self.action == "credential.issue" and d.get("stacked"):
             return t.gettext(STACKED_SENTENCE) % values
         return t.gettext(SENTENCES.get(self.action, OTHER_SENTENCE)) % values

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from microcred.i18n import N_ as _
+from microcred.verify.details import translate
 
 
 class Translates(Protocol):
@@ -258,7 +259,7 @@ def check_lines(
                 cstatus,
                 MARKS.get(cstatus, "grey"),
                 p.gettext(MARK_WORDS.get(cstatus, "Not checked")),
-                str(check.get("message") or ""),
+                translate(str(check.get("message") or ""), p),
                 p.gettext(meaning) if meaning else "",
                 code,
             )

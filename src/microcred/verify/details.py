@@ -1,0 +1,129 @@
+"""The verifier's technical sentences (a check's ``message``) in the reader's language.
+
+A report carries its checks' sentences in English: that is its wire form (the API, the CLI's
+``--json``, the reports a wallet stores), and it stays so. A page shows each sentence as a
+technical detail under the check's plain meaning; :func:`translate` gives it in the page's
+language. Hand-written rather than carried as message ids in the report: the report's JSON
+shape (and every report already stored) stays as it is. Each sentence the verifier writes
+is one template below, its data (keys, DIDs, addresses, dates) as named values; a sentence
+that matches no template is shown as it is, in English. ``tests/test_i18n_pseudo.py``
+verifies typical credentials (valid, tampered, revoked, suspended, offline) and finds no
+sentence left untranslated, so a changed sentence in the verifier shows up there.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Protocol
+
+from microcred.i18n import N_
+
+
+class Translates(Protocol):
+    def gettext(self, message: str) -> str: ...
+
+
+TEMPLATES: tuple[str, ...] = (
+    # parse
+    N_("read a JSON-LD credential"),
+    N_("read a JSON-LD presentation"),
+    N_("read a VC-JOSE JWT (vc+jwt)"),
+    N_("read a VC-JWT 1.1 credential (the vc claim)"),
+    N_("read a credential sealed with JAdES (Europass EDC)"),
+    N_("read a VC-JOSE-COSE SD-JWT (vc+sd-jwt)"),
+    N_("read a VC-JOSE-COSE COSE_Sign1 (vc+cose)"),
+    # schema
+    N_("follows the W3C VC data model"),
+    N_("follows the W3C VC data model and Open Badges 3.0"),
+    N_("follows the W3C VC data model and its credentialSchema"),
+    N_("follows the W3C VC data model and Open Badges 3.0 and its credentialSchema"),
+    N_("follows the W3C VC data model for presentations"),
+    # the EU standard
+    N_("all mandatory elements of the EU standard are present"),
+    N_("missing EU mandatory elements: %(elements)s"),
+    N_(
+        "neither an Open Badges nor a European Learning Model credential: the EU elements "
+        "cannot be read from it"
+    ),
+    # proof
+    N_("signature verified (%(suite)s) with key %(key)s"),
+    N_("the credential carries no proof: nothing shows who signed it"),
+    N_(
+        "the signature does not match: the credential was changed after it was signed, or "
+        "signed with another key"
+    ),
+    N_("the JWT signature does not match: the credential was changed or signed with another key"),
+    N_("could not be checked: the signing key's document %(address)s is not available offline"),
+    # issuer
+    N_("issuer %(issuer)s resolved through its did:web document and controls the signing key"),
+    N_(
+        "issuer %(issuer)s resolved through did:key (the key is the identifier) and controls "
+        "the signing key"
+    ),
+    N_("issuer %(issuer)s resolved through its controller document and controls the signing key"),
+    N_("the credential names no issuer"),
+    N_("signed by %(signer)s, which is not the issuer %(issuer)s"),
+    N_("the issuer %(issuer)s could not be resolved offline"),
+    # trust
+    N_("the issuer is on the trust list: %(name)s"),
+    N_("the issuer %(issuer)s is not on the trust list of this verifier"),
+    # validity
+    N_("valid, with no expiry date"),
+    N_("valid until %(date)s"),
+    N_("expired on %(date)s"),
+    N_("not valid yet: valid from %(date)s"),
+    # status
+    N_("not revoked or suspended (checked %(purposes)s)"),
+    N_("revoked by its issuer"),
+    N_("suspended by its issuer"),
+    N_("the credential has no status entry (its issuer cannot revoke it)"),
+    N_("could not check %(purposes)s: the status list %(address)s is not available offline"),
+    # checks not made
+    N_("not checked: the proof did not verify"),
+    N_("not checked: an earlier check could not be completed"),
+    N_("not checked: the input could not be read"),
+    N_("not checked: the credential does not follow the data model"),
+    N_("not checked: the credential is not valid JSON-LD"),
+    N_("not checked: the credential does not follow the schema it names"),
+)
+# The words a value may hold that are words, not data: the status purposes.
+VALUE_WORDS = {
+    "revocation": N_("revocation"),
+    "suspension": N_("suspension"),
+    "message": N_("message"),
+}
+
+
+@cache
+def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each template as a pattern of the whole sentence, its values as named groups."""
+    out = []
+    for template in TEMPLATES:
+        parts = re.split(r"%\((\w+)\)s", template)
+        pattern = "".join(
+            re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)" for n, part in enumerate(parts)
+        )
+        out.append((template, re.compile(pattern, re.S)))
+    return tuple(out)
+
+
+def _value(name: str, value: str, t: Translates) -> str:
+    if name != "purposes":
+        return value
+    return ", ".join(
+        t.gettext(VALUE_WORDS[w]) if w in VALUE_WORDS else w for w in value.split(", ")
+    )
+
+
+def translate(message: str, t: Translates) -> str:
+    """``message`` in ``t``'s language when it is one of the verifier's sentences, else as it is."""
+    for template, pattern in _patterns():
+        found = pattern.fullmatch(message)
+        if found:
+            values = {k: _value(k, v, t) for k, v in found.groupdict().items()}
+            return t.gettext(template) % values
+    return message
+
+
+__all__ = ["TEMPLATES", "translate"]
