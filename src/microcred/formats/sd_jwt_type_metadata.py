@@ -35,6 +35,7 @@ CLAIMS: tuple[tuple[Path, str, bool], ...] = (
     (("issuing_authority",), N_("Issuing authority"), True),
     (("issuing_country",), N_("Issuing country"), True),
     (("date_of_issuance",), N_("Date of issuance"), True),
+    (("date_time_of_issuance",), N_("Date and time of issuance"), False),
     (("date_of_expiry",), N_("Date of expiry"), False),
     (("learner_name",), N_("Learner's name"), True),
     (("family_name",), N_("Family name"), True),
@@ -76,6 +77,18 @@ CLAIMS: tuple[tuple[Path, str, bool], ...] = (
     (("awarding_body", "name"), N_("Name of the awarding body"), False),
     (("awarding_body", "identifier"), N_("Identifier of the awarding body"), False),
     (("awarding_body", "country"), N_("Country of the awarding body"), False),
+    (("co_awarding_bodies",), N_("Co-awarding bodies"), False),
+    (("nqf_level",), N_("National qualifications framework level"), False),
+    (("qf_ehea_cycle",), N_("QF-EHEA cycle"), False),
+    (("field_of_study",), N_("Field of study"), False),
+    (("further_information",), N_("Further information"), False),
+    (("validity",), N_("Validity"), False),
+    (("skills",), N_("Skills"), False),
+    (("stackability",), N_("Integration and stackability"), False),
+    (("narrative",), N_("What the learner did"), False),
+    (("evidence_url",), N_("Evidence"), False),
+    (("birthdate",), N_("Date of birth"), False),
+    (("personal_administrative_number",), N_("National identifier"), False),
     (("translations",), N_("Texts in other languages"), False),
 )
 _ARRAYS = (
@@ -84,6 +97,8 @@ _ARRAYS = (
     "types_of_quality_assurance",
     "language_of_classes",
     "prerequisites_to_enroll",
+    "co_awarding_bodies",
+    "skills",
 )
 _NAME = N_("EU micro-credential")
 _DESCRIPTION = N_(

@@ -17,12 +17,20 @@ language -> text), so the model reads back whole. Mapping (README has the full t
   quality assurance                types_of_quality_assurance[] (SD), quality_assurance_body
   awarding body (not the signer)   awarding_body {name, identifier, country}
   signer                           iss, issuing_authority, issuing_country
-  date of issue / expiry           date_of_issuance, date_of_expiry (and iat / exp)
+  date of issue / expiry           date_of_issuance, date_of_expiry (and iat / exp),
+                                   date_time_of_issuance (when not midnight UTC)
   languages, grade                 language_of_classes[], assessment_grade (SD)
   prerequisites, stackability      prerequisites_to_enroll[] (SD),
                                    integration_stackability_options (SD)
   assessment, participation,       assessment_type, form_of_participation,
   supervision                      supervision_and_identity_verification
+  stacking targets                 stackability {standalone, stackable_towards[] {title, url}}
+  co-awarding bodies               co_awarding_bodies[] (like awarding_body)
+  NQF level, QF-EHEA cycle,        nqf_level, qf_ehea_cycle, field_of_study,
+  field of study, more info        further_information
+  validity, skills                 validity {months, until}, skills[] {name, esco_uri}
+  narrative, evidence              narrative (SD), evidence_url (SD)
+  date of birth, national id       birthdate (SD), personal_administrative_number (SD)
 
 ``iss``, ``iat``, ``exp``, ``nbf``, ``vct``, ``vct#integrity``, ``cnf`` and ``status`` are never
 selectively disclosable; the title and the issuer always visible.
@@ -35,11 +43,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from microcred.formats.ob3_read import missing_elements
-from microcred.formats.reading import ModelReading
 from microcred.model.award import Award
 from microcred.model.multilingual import pick
-from microcred.model.validation import SpecificationError, parse_award
 from microcred.proofs.errors import ProofError
 from microcred.proofs.sd_jwt import (
     Sd,
@@ -86,6 +91,10 @@ ALWAYS_SD = frozenset(
         "types_of_quality_assurance",
         "prerequisites_to_enroll",
         "integration_stackability_options",
+        "narrative",
+        "evidence_url",
+        "birthdate",
+        "personal_administrative_number",
     }
 )
 # Registered claims the SD-JWT VC draft (section 3.2.2.2) forbids disclosing selectively.
@@ -127,6 +136,66 @@ class _Texts:
         return pick(text, (self.lang,))
 
 
+def _body(texts: _Texts, name: str, body: Any) -> dict[str, Any]:
+    """An awarding body as a claim object (``name`` in the primary language)."""
+    node: dict[str, Any] = {"name": texts.one(f"{name}.name", body.name), "country": body.country}
+    for key, value in (
+        ("identifier", body.id),
+        ("url", body.url),
+        ("legal_identifier", body.legal_identifier),
+        ("region", body.region),
+        ("email", body.email),
+    ):
+        if value:
+            node[key] = str(value)
+    return node
+
+
+def _more(award: Award, texts: _Texts, claims: dict[str, Any]) -> None:
+    """The Annex I and OB3 elements beyond the EUDI learning credential's claims, so that the
+    model reads back whole (`read_claims`)."""
+    spec, learner = award.spec, award.learner
+    for i, co in enumerate(spec.co_awarding_bodies):
+        claims.setdefault("co_awarding_bodies", []).append(
+            _body(texts, f"co_awarding_bodies.{i}", co)
+        )
+    for name in ("nqf_level", "qf_ehea_cycle", "field_of_study"):
+        if getattr(spec, name):
+            claims[name] = getattr(spec, name)
+    if spec.further_information:
+        claims["further_information"] = texts.one("further_information", spec.further_information)
+    if spec.validity is not None and (spec.validity.months or spec.validity.until):
+        validity: dict[str, Any] = {}
+        if spec.validity.months:
+            validity["months"] = spec.validity.months
+        if spec.validity.until:
+            validity["until"] = spec.validity.until.isoformat()
+        claims["validity"] = validity
+    if spec.skills:
+        claims["skills"] = [
+            {"name": texts.one(f"skills.{i}.name", k.name)}
+            | ({"esco_uri": k.esco_uri} if k.esco_uri else {})
+            for i, k in enumerate(spec.skills)
+        ]
+    if spec.stackability is not None:
+        claims["stackability"] = {
+            "standalone": spec.stackability.standalone,
+            "stackable_towards": [
+                {"title": texts.one(f"stackability.stackable_towards.{i}.title", t.title)}
+                | ({"url": str(t.url)} if t.url else {})
+                for i, t in enumerate(spec.stackability.stackable_towards)
+            ],
+        }
+    if award.narrative:
+        claims["narrative"] = award.narrative
+    if award.evidence_url:
+        claims["evidence_url"] = str(award.evidence_url)
+    if learner.date_of_birth:
+        claims["birthdate"] = learner.date_of_birth.isoformat()  # the OIDC / PID claim name
+    if learner.national_id:
+        claims["personal_administrative_number"] = learner.national_id  # the EUDI PID's
+
+
 def award_to_claims(
     award: Award,
     signer: Signer,
@@ -155,6 +224,9 @@ def award_to_claims(
     claims["issuing_authority"] = signer.name
     claims["issuing_country"] = signer.country
     claims["date_of_issuance"] = _day(award.issued_on)
+    moment = award.issued_on.astimezone(UTC)
+    if moment.time() != datetime.min.time():  # the EUDI claim is a date: the time goes apart
+        claims["date_time_of_issuance"] = moment.isoformat().replace("+00:00", "Z")
     if expires is not None:
         claims["date_of_expiry"] = _day(expires)
     claims["learner_name"] = learner.name
@@ -214,16 +286,19 @@ def award_to_claims(
     if spec.supervision is not None:
         claims["supervision_and_identity_verification"] = spec.supervision.value
     body = spec.awarding_body
-    body_name = texts.one("awarding_body.name", body.name)
-    if body.id != signer.iss or body_name != signer.name or body.country != signer.country:
-        node: dict[str, Any] = {"name": body_name, "country": body.country}
-        if body.id:
-            node["identifier"] = str(body.id)
-        if body.url:
-            node["url"] = str(body.url)
-        if body.legal_identifier:
-            node["legal_identifier"] = body.legal_identifier
+    node = _body(texts, "awarding_body", body)
+    # written when it is not the signer, or says more than iss / issuing_authority / country
+    if (
+        body.id != signer.iss
+        or node["name"] != signer.name
+        or body.country != signer.country
+        or len(texts.more.get("awarding_body.name", {})) > 1
+        or any(k in node for k in ("url", "legal_identifier", "region", "email"))
+    ):
         claims["awarding_body"] = node
+    else:
+        texts.more.pop("awarding_body.name", None)
+    _more(award, texts, claims)
     if texts.more:
         claims["translations"] = texts.more
     return {Sd(k) if k in ALWAYS_SD else k: v for k, v in claims.items()}
@@ -272,155 +347,5 @@ def is_sd_jwt_vc(text: str) -> bool:
     return typ == "vc+sd-jwt" and "vct" in payload and "@context" not in payload
 
 
-def _text(claims: dict[str, Any], name: str, lang: str) -> dict[str, str] | None:
-    more = claims.get("translations")
-    found = more.get(name) if isinstance(more, dict) else None
-    if isinstance(found, dict) and found and all(isinstance(v, str) for v in found.values()):
-        return {str(k): v for k, v in found.items()}
-    plain = claims.get(name.split(".")[0]) if "." not in name else None
-    if isinstance(plain, list):
-        plain = plain[0] if plain else None
-    return {lang: plain} if isinstance(plain, str) and plain.strip() else None
-
-
-def _from_timestamp(value: Any) -> str | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, UTC).isoformat()
-        except (OverflowError, OSError, ValueError):
-            return None
-    return None
-
-
-def _spec(claims: dict[str, Any], lang: str) -> dict[str, Any]:
-    spec: dict[str, Any] = {}
-    title = _text(claims, "achievement_title", lang)
-    if title:
-        spec["title"] = title
-    description = _text(claims, "achievement_description", lang)
-    if description:
-        spec["description"] = description
-    body = claims.get("awarding_body")
-    if isinstance(body, dict):
-        node: dict[str, Any] = {}
-        name = _text(claims, "awarding_body.name", lang) or (
-            {lang: body["name"]} if isinstance(body.get("name"), str) else None
-        )
-        if name:
-            node["name"] = name
-        pairs = ("country", "country"), ("identifier", "id"), ("url", "url")
-        for key, target in (*pairs, ("legal_identifier", "legal_identifier")):
-            if isinstance(body.get(key), str):
-                node[target] = body[key]
-        spec["awarding_body"] = node
-    elif isinstance(claims.get("issuing_authority"), str):
-        node = {"name": {lang: claims["issuing_authority"]}}
-        if isinstance(claims.get("issuing_country"), str):
-            node["country"] = claims["issuing_country"]
-        if isinstance(claims.get("iss"), str):
-            node["id"] = claims["iss"]
-        spec["awarding_body"] = node
-    outcomes = claims.get("learning_outcomes")
-    refs = claims.get("learning_outcome_refs")
-    if isinstance(outcomes, list) and outcomes:
-        read: list[dict[str, Any]] = []
-        for i, text in enumerate(outcomes):
-            found = _text(claims, f"learning_outcomes.{i}", lang) or (
-                {lang: text} if isinstance(text, str) else None
-            )
-            if found is None:
-                continue
-            outcome: dict[str, Any] = {"text": found}
-            if isinstance(refs, list) and i < len(refs) and isinstance(refs[i], str):
-                outcome["esco_skill"] = refs[i]
-            read.append(outcome)
-        if read:
-            spec["learning_outcomes"] = read
-    workload: dict[str, Any] = {}
-    credits = claims.get("credit_points")
-    if isinstance(credits, dict) and credits.get("system", "ECTS") == "ECTS":
-        workload["ects"] = credits.get("value")
-    if claims.get("workload_hours") is not None:
-        workload["hours"] = claims["workload_hours"]
-    if workload:
-        spec["workload"] = workload
-    if claims.get("level_of_learning_experience") is not None:
-        spec["eqf_level"] = claims["level_of_learning_experience"]
-    if isinstance(claims.get("assessment_type"), str):
-        assessment: dict[str, Any] = {"type": claims["assessment_type"]}
-        described = _text(claims, "assessment_description", lang)
-        if described:
-            assessment["description"] = described
-        spec["assessment"] = assessment
-    if isinstance(claims.get("form_of_participation"), str):
-        spec["participation"] = claims["form_of_participation"]
-    qa = claims.get("types_of_quality_assurance")
-    if isinstance(qa, list) and qa and isinstance(qa[0], str):
-        spec["quality_assurance"] = {"type": qa[0]}
-        for key in ("body", "url"):
-            if isinstance(claims.get(f"quality_assurance_{key}"), str):
-                spec["quality_assurance"][key] = claims[f"quality_assurance_{key}"]
-        qa_text = _text(claims, "quality_assurance_description", lang)
-        if qa_text:
-            spec["quality_assurance"]["description"] = qa_text
-    for claim, key in (("achievement_id", "id"), ("achievement_url", "url")):
-        if isinstance(claims.get(claim), str):
-            spec[key] = claims[claim]
-    if isinstance(claims.get("supervision_and_identity_verification"), str):
-        spec["supervision"] = claims["supervision_and_identity_verification"]
-    prerequisites = _text(claims, "prerequisites_to_enroll", lang)
-    if prerequisites:
-        spec["prerequisites"] = prerequisites
-    if isinstance(claims.get("language_of_classes"), list):
-        spec["languages"] = [x for x in claims["language_of_classes"] if isinstance(x, str)]
-    return spec
-
-
-def read_claims(claims: dict[str, Any]) -> ModelReading:
-    """An SD-JWT VC's disclosed claims in model terms, with the EU elements it lacks (an
-    undisclosed claim is simply absent: a presentation may show only part of it)."""
-    more = claims.get("translations")
-    langs = (
-        [t for m in more.values() if isinstance(m, dict) for t in m]
-        if isinstance(more, dict)
-        else []
-    )
-    lang = "en" if not langs or "en" in langs else langs[0]
-    data: dict[str, Any] = {"spec": _spec(claims, lang)}
-    if isinstance(claims.get("jti"), str):
-        data["id"] = claims["jti"]
-    learner: dict[str, Any] = {}
-    for claim, key in (
-        ("learner_name", "name"),
-        ("given_name", "given_name"),
-        ("family_name", "family_name"),
-        ("learner_identification", "identifier"),
-    ):
-        if isinstance(claims.get(claim), str):
-            learner[key] = claims[claim]
-    if learner.get("family_name") == learner.get("name") and "given_name" not in learner:
-        learner.pop("family_name", None)  # written as the full name: the model has no split
-    if learner:
-        if "name" not in learner:
-            parts = [learner.get("given_name"), learner.get("family_name")]
-            learner["name"] = " ".join(p for p in parts if p) or learner.get("identifier", "")
-        learner.setdefault("identifier", "urn:microcred:unidentified-learner")
-        data["learner"] = learner
-    issued = claims.get("date_of_issuance") or _from_timestamp(claims.get("iat"))
-    if isinstance(issued, str):
-        data["issued_on"] = issued
-    if isinstance(claims.get("assessment_grade"), str):
-        data["grade"] = claims["assessment_grade"]
-    missing = missing_elements(data)
-    if missing:
-        return ModelReading("sd-jwt", data, None, missing)
-    try:
-        award = parse_award(data)
-    except SpecificationError as exc:
-        return ModelReading(
-            "sd-jwt", data, None, problems=[f"{p.path}: {p.message}" for p in exc.problems]
-        )
-    expiry = _from_timestamp(claims.get("exp"))
-    if expiry is not None and award.expires_on() is None:
-        award = award.model_copy(update={"valid_until": datetime.fromisoformat(expiry)})
-    return ModelReading("sd-jwt", data, award)
+# the reader is in its own module (size); read_claims stays importable from here
+from microcred.formats.sd_jwt_vc_read import read_claims  # noqa: E402
