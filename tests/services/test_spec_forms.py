@@ -67,8 +67,7 @@ def test_every_example_goes_through_the_form_and_back_unchanged(path: Path) -> N
         **form.values,
         "langs": ",".join(form.langs),
         "extra": form.extra,
-        "learning_outcomes_rows": str(form.rows["learning_outcomes"]),
-        "skills_rows": str(form.rows["skills"]),
+        **{f"{name}_rows": str(count) for name, count in form.rows.items()},
     }
     again = spec_forms.data_from_form(spec_forms.form_from_post(posted))
     assert parse_specification(again).to_data() == parse_specification(data).to_data()
@@ -123,6 +122,24 @@ def test_field_for_maps_whole_elements_to_their_first_field() -> None:
     assert spec_forms.field_for("skills[2].esco_uri", form) == "skills[2].esco_uri"
     assert spec_forms.field_for("languages[1]", form) == "languages"
     assert spec_forms.field_for("co_awarding_bodies[0].name", form) == "(document)"
+    assert (
+        spec_forms.field_for("stackability.stackable_towards[1].url", form)
+        == "stackability.stackable_towards[1].url"
+    )
+    assert spec_forms.field_for("stackability", form) == "stackability.standalone"
+
+
+def test_stackability_has_its_own_fields() -> None:
+    data = valid_draft()
+    data["stackability"] = {
+        "standalone": False,
+        "stackable_towards": [{"title": {"en": "MSc Data Science"}, "url": "https://x.lv/msc"}],
+    }
+    form = spec_forms.form_from_data(data)
+    assert form.value("stackability.standalone") == "false"
+    assert form.value("stackability.stackable_towards[0].title.en") == "MSc Data Science"
+    assert form.extra == ""  # nothing hidden: every element of it is a field
+    assert spec_forms.data_from_form(form)["stackability"] == data["stackability"]
 
 
 def test_languages_are_added_checked_and_capped() -> None:

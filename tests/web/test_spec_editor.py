@@ -68,6 +68,8 @@ def test_write_preview_publish_diff_yaml_and_issue(site, page, tmp_path):
     page.fill("#f-add_lang", "de")
     page.get_by_role("button", name="Add the language").click()
     page.fill("#f-title-de", "Forschungsdatenmanagement")
+    page.select_option("#f-stackability-standalone", label="Integrated into a larger credential")
+    page.fill("#f-stackability-stackable_towards-0-title-en", "MSc in Data Science")
     assert page.locator("#f-title-lv").input_value() == "Pētniecības datu pārvaldība"
     # Preview: the verify page's report of a credential to a sample learner.
     _action(page, "preview").click()
@@ -76,6 +78,7 @@ def test_write_preview_publish_diff_yaml_and_issue(site, page, tmp_path):
     assert report.locator(".cred-title").inner_text() == "Research data stewardship"
     assert "Sample Learner" in report.locator("dl.facts").inner_text()
     assert "2 ECTS credits" in report.locator("dl.elements").inner_text()
+    assert "MSc in Data Science" in report.locator("dl.elements").inner_text()
     assert_accessible(page)
     _action(page, "publish").click()
     assert "Published version 1 of Research data stewardship" in page.locator(".flash").inner_text()
@@ -130,6 +133,14 @@ def test_the_template_and_another_awarding_body_are_refused(site, page):
     assert "aizstājteksta" in summary  # the placeholders, in Latvian
     assert "nav jūsu organizācija" in page.locator("#f-awarding_body-id-error").inner_text()
     assert "Mikrokvalifikācijas nosaukums" in page.locator("#f-title-lv-error").inner_text()
+    assert (
+        "A larger credential"
+        in page.locator("#f-stackability-stackable_towards-0-title-en-error").inner_text()
+    )
+    # An element the standard requires, left empty: said in the form's words, in Latvian.
+    page.select_option("#f-participation", "")
+    _action(page, "validate").click()
+    assert "To prasa standarts" in page.locator("#f-participation-error").inner_text()
     assert_accessible(page)
     # The YAML box on the specifications page refuses it the same way.
     page.goto(site.url + "/console/specs?lang=en")

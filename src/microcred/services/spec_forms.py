@@ -22,9 +22,8 @@ from microcred.services.organisations import OrgView
 Gettext = Callable[[str], str]
 
 DEFAULT_LANGS = ("en", "lv")
-# The console's form post takes at most 200 fields (web.core.checked_form): 4 languages and
-# 12 rows of each list keep the largest form under it.
-MAX_ROWS = 12
+# The console's form post takes at most 200 fields (web.core.checked_form): 4 languages,
+# 12 learning outcomes, 12 skills and 3 larger credentials keep the largest form under it.
 MAX_LANGS = 4
 
 # Multilingual elements (a map of language tag to text), by path.
@@ -58,6 +57,7 @@ TEXT_FIELDS = (
     "quality_assurance.body",
     "quality_assurance.url",
     "supervision",
+    "stackability.standalone",
     "validity.months",
     "validity.until",
     "field_of_study",
@@ -91,6 +91,8 @@ FORM_ORDER = (
     "description",
     "prerequisites",
     "supervision",
+    "stackability.standalone",
+    "stackability.stackable_towards",
     "languages",
     "field_of_study",
     "url",
@@ -100,9 +102,15 @@ FORM_ORDER = (
     "skills",
 )
 # Elements kept as they are (no form fields): carried in the hidden `extra` JSON.
-CARRIED = ("co_awarding_bodies", "stackability")
-# Repeated rows: list element -> (its multilingual part, its URI part).
-ROWS = {"learning_outcomes": ("text", "esco_skill"), "skills": ("name", "esco_uri")}
+CARRIED = ("co_awarding_bodies",)
+# Repeated rows: list element (by path) -> (its multilingual part, its URI part).
+ROWS = {
+    "learning_outcomes": ("text", "esco_skill"),
+    "skills": ("name", "esco_uri"),
+    "stackability.stackable_towards": ("title", "url"),
+}
+MAX_ROWS = {"learning_outcomes": 12, "skills": 12, "stackability.stackable_towards": 3}
+_BOOLEANS = {"stackability.standalone": {"true": True, "false": False}}
 _NUMBERS = {"workload.ects", "workload.hours", "eqf_level", "validity.months"}
 
 LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -114,7 +122,7 @@ class SpecForm:
 
     values: dict[str, str] = field(default_factory=dict)
     langs: list[str] = field(default_factory=lambda: list(DEFAULT_LANGS))
-    rows: dict[str, int] = field(default_factory=lambda: {"learning_outcomes": 1, "skills": 1})
+    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROWS, 1))
     extra: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
 
@@ -180,9 +188,9 @@ def form_from_data(data: Mapping[str, Any]) -> SpecForm:
         if value is not None:
             form.values[path] = _text(value)
     for name, (text_part, uri_part) in ROWS.items():
-        items = data.get(name) or []
+        items = _get(data, name) or []
         items = items if isinstance(items, list | tuple) else [items]
-        if len(items) > MAX_ROWS:
+        if len(items) > MAX_ROWS[name]:
             raise TooLargeForForm(name)
         form.rows[name] = max(1, len(items))
         for i, item in enumerate(items):
@@ -226,7 +234,7 @@ def form_from_post(fields: Mapping[str, str]) -> SpecForm:
     form.langs = form.langs or list(DEFAULT_LANGS)
     for name in ROWS:
         try:
-            form.rows[name] = max(1, min(int(fields.get(f"{name}_rows", "1")), MAX_ROWS))
+            form.rows[name] = max(1, min(int(fields.get(f"{name}_rows", "1")), MAX_ROWS[name]))
         except ValueError:
             form.rows[name] = 1
     form.extra = fields.get("extra", "")
@@ -252,7 +260,7 @@ def add_language(form: SpecForm, tag: str, gettext: Gettext) -> None:
 
 
 def add_row(form: SpecForm, name: str) -> None:
-    form.rows[name] = min(form.rows[name] + 1, MAX_ROWS)
+    form.rows[name] = min(form.rows[name] + 1, MAX_ROWS[name])
 
 
 def data_from_form(form: SpecForm) -> dict[str, Any]:
@@ -271,6 +279,8 @@ def data_from_form(form: SpecForm) -> dict[str, Any]:
             _set(data, path, [v.strip() for v in value.split(",") if v.strip()])
         elif path in _NUMBERS:
             _set(data, path, _number(value))
+        elif path in _BOOLEANS:
+            _set(data, path, _BOOLEANS[path].get(value, value))
         else:
             _set(data, path, value)
     for name, (text_part, uri_part) in ROWS.items():
@@ -285,7 +295,7 @@ def data_from_form(form: SpecForm) -> dict[str, Any]:
                     item[uri_part] = uri
                 items.append(item)
         if items:
-            data[name] = items
+            _set(data, name, items)
     if form.extra.strip():
         try:
             carried = json.loads(form.extra)
@@ -303,7 +313,11 @@ def field_for(path: str, form: SpecForm) -> str:
     first = form.langs[0] if form.langs else DEFAULT_LANGS[0]
     if path in TEXT_FIELDS:
         return path
-    row = re.match(r"^(learning_outcomes|skills)(?:\[(\d+)\])?(?:\.(\w+))?(?:\.(.+))?$", path)
+    row = re.match(
+        r"^(learning_outcomes|skills|stackability\.stackable_towards)(?:\[(\d+)\])?"
+        r"(?:\.(\w+))?(?:\.(.+))?$",
+        path,
+    )
     if row:
         name, index, part, tag = row.groups()
         text_part, uri_part = ROWS[name]
@@ -323,10 +337,17 @@ def field_for(path: str, form: SpecForm) -> str:
     return "(document)"
 
 
-def attach(form: SpecForm, problems: list[Problem]) -> list[tuple[str, Problem]]:
+def attach(
+    form: SpecForm, problems: list[Problem], gettext: Gettext | None = None
+) -> list[tuple[str, Problem]]:
     """Put each problem next to its field; the (field, problem) pairs, in the form's order,
-    are the summary at the top."""
-    placed = [(field_for(problem.path, form), problem) for problem in problems]
+    are the summary at the top. With ``gettext``, a missing element says so in the form's
+    words (the model's hint is written for YAML)."""
+    placed = []
+    for problem in problems:
+        if gettext is not None and problem.message.startswith("is required"):
+            problem = Problem(problem.path, gettext("Required by the standard: fill this in."))
+        placed.append((field_for(problem.path, form), problem))
     for name, problem in placed:
         form.errors.setdefault(name, []).append(problem.message)
     return sorted(placed, key=lambda pair: _order(pair[0]))

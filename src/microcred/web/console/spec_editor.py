@@ -76,7 +76,16 @@ LABELS = {
     "skills.esco_uri": N_("ESCO skill URI (optional)"),
     "co_awarding_bodies": N_("Co-awarding bodies"),
     "stackability": N_("Integration and stackability"),
+    "stackability.standalone": N_("Stand-alone or integrated"),
+    "stackability.stackable_towards": N_("Stackable towards"),
+    "stackability.stackable_towards.title": N_("Larger credential"),
+    "stackability.stackable_towards.url": N_("Its web address or identifier (optional)"),
     "(document)": N_("The specification"),
+}
+ADD_ROW = {
+    "add_outcome": "learning_outcomes",
+    "add_skill": "skills",
+    "add_target": "stackability.stackable_towards",
 }
 CYCLES = {
     "short": N_("Short cycle"),
@@ -101,7 +110,7 @@ def label_of(name: str, p: Page, langs: list[str] | tuple[str, ...] = ()) -> str
     while generic not in LABELS and "." in generic:
         generic = generic.rsplit(".", 1)[0]
     text = p.gettext(LABELS.get(generic, LABELS["(document)"]))
-    row = re.match(r"^(\w+)\[(\d+)\]", name)
+    row = re.match(r"^([\w.]+)\[(\d+)\]", name)
     if row and row.group(1) in spec_forms.ROWS:
         element, number = row.group(1), int(row.group(2)) + 1
         text_part, uri_part = spec_forms.ROWS[element]
@@ -121,6 +130,10 @@ def _choices(p: Page) -> dict[str, list[tuple[str, str]]]:
         "supervision": label(SUPERVISION_CONCEPTS),
         "eqf_level": [(str(n), str(n)) for n in range(1, 9)],
         "qf_ehea_cycle": [(code, p.gettext(word)) for code, word in CYCLES.items()],
+        "stackability.standalone": [
+            ("true", p.gettext("Stand-alone")),
+            ("false", p.gettext("Integrated into a larger credential")),
+        ],
     }
 
 
@@ -207,15 +220,15 @@ def editor_post(request: Request, posted: Annotated[Posted, posts("issue")]) -> 
     if action == "add_lang":
         spec_forms.add_language(form, fields.get("add_lang", ""), p.gettext)
         return _editor(request, member, form, status=422 if form.errors else 200)
-    if action in {"add_outcome", "add_skill"}:
-        spec_forms.add_row(form, "learning_outcomes" if action == "add_outcome" else "skills")
+    if action in ADD_ROW:
+        spec_forms.add_row(form, ADD_ROW[action])
         return _editor(request, member, form)
     data = spec_forms.data_from_form(form)
     if action == "to_yaml":
         return _yaml_page(request, member, _dump(data))
     problems = spec_checks.check(data, member.org, p.gettext)
     if problems:
-        summary = spec_forms.attach(form, problems)
+        summary = spec_forms.attach(form, problems, p.gettext)
         return _editor(request, member, form, status=422, summary=summary)
     if action == "preview":
         learner = p.gettext("Sample Learner")
@@ -232,7 +245,7 @@ def editor_post(request: Request, posted: Annotated[Posted, posts("issue")]) -> 
         )
     except (SpecificationError, OrganisationError, ValueError) as exc:
         problems = getattr(exc, "problems", None) or [Problem("(document)", str(exc))]
-        summary = spec_forms.attach(form, problems)
+        summary = spec_forms.attach(form, problems, p.gettext)
         return _editor(request, member, form, status=422, summary=summary)
     if created.created:
         flash(
