@@ -156,7 +156,7 @@ def test_the_linkedin_button_is_a_post_that_creates_exactly_one_share(wallet):
 
 
 def _new_link(page: str) -> str:
-    found = re.search(r'id="share-url">([^<]+)<', page)
+    found = re.search(r'id="share-url" value="([^"]+)"', page)
     assert found, page
     return html.unescape(found.group(1))
 

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from microcred.services import sharing
+from microcred.services import public_portfolios, sharing
 
 from .conftest import PASSWORD, SCREENSHOTS, assert_accessible, assert_fits
 
@@ -32,6 +32,7 @@ WALLET = (
     "/wallet/shares",
     "/wallet/pathways",
     "/wallet/password",
+    "/wallet/public",
 )
 CONSOLE = (
     "/console",
@@ -59,7 +60,10 @@ def filled(site):
         for day in ("2025-10-01", "2026-01-15")
     ]
     share = sharing.create_share(site.instance, handle, [i.id for i in items])
-    return handle, "/s/" + share.url.rsplit("/s/", 1)[1]
+    public = public_portfolios.switch_on(site.instance, handle, [items[0].id])
+    assert public.url is not None
+    own = ("/p/" + public.url.rsplit("/p/", 1)[1], f"/wallet/credentials/{items[0].id}/remove")
+    return handle, "/s/" + share.url.rsplit("/s/", 1)[1], own
 
 
 def _wallet_sign_in(page, site, handle: str) -> None:
@@ -81,6 +85,10 @@ def _slug(path: str) -> str:
     """``/wallet/receive`` -> ``wallet-receive``; the front page is the verify page."""
     if path.startswith("/s/"):
         return "share"
+    if path.startswith("/p/"):
+        return "public-page"
+    if path.endswith("/remove"):
+        return "wallet-remove"
     return re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "verify"
 
 
@@ -105,7 +113,8 @@ def _write_index(paths: list[str]) -> None:
             for device in ("desktop", "phone")
             for lang in ("en", "lv")
         ]
-        shown = "/s/TOKEN" if slug == "share" else path
+        shown = {"share": "/s/TOKEN", "public-page": "/p/TOKEN"}.get(slug, path)
+        shown = "/wallet/credentials/ID/remove" if slug == "wallet-remove" else shown
         rows.append(f"| `{shown}` | " + " | ".join(cells) + " |")
     (SCREENSHOTS / "pages.md").write_text(
         "# Every page, in English and Latvian, on a desktop (1280 px) and a phone (390 px)\n\n"
@@ -124,17 +133,17 @@ def test_every_page_fits_and_is_accessible(site, filled, browser, lang, device):
     )
     context = browser.new_context(viewport=viewport, is_mobile=device == "phone", locale="en-GB")
     page = context.new_page()
-    handle, share_path = filled
+    handle, share_path, (public_path, remove_path) = filled
     try:
         page.goto(f"{site.url}/?lang={lang}")  # the language cookie, for every page after
-        for path in (*PUBLIC, share_path):
+        for path in (*PUBLIC, share_path, public_path):
             _check(page, site.url, path, lang, device)
         _wallet_sign_in(page, site, handle)
-        for path in WALLET:
+        for path in (*WALLET, remove_path):
             _check(page, site.url, path, lang, device)
         _console_sign_in(page, site)
         for path in (*CONSOLE, *AUTHORITY):
             _check(page, site.url, path, lang, device)
     finally:
         context.close()
-    _write_index([*PUBLIC, share_path, *WALLET, *CONSOLE, *AUTHORITY])
+    _write_index([*PUBLIC, share_path, public_path, *WALLET, remove_path, *CONSOLE, *AUTHORITY])

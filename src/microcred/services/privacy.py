@@ -11,7 +11,13 @@ from microcred.services.holders import find, view
 from microcred.services.instance import Instance
 from microcred.services.wallet import to_item
 from microcred.store.db import transaction
-from microcred.store.tables import HolderToken, Share, WalletCredential, WebSession
+from microcred.store.tables import (
+    HolderToken,
+    PublicPortfolio,
+    Share,
+    WalletCredential,
+    WebSession,
+)
 
 
 def personal_data(instance: Instance, holder_ref: str) -> dict[str, Any]:
@@ -44,12 +50,24 @@ def personal_data(instance: Instance, holder_ref: str) -> dict[str, Any]:
             }
             for t in session.scalars(select(HolderToken).where(HolderToken.holder_id == holder.id))
         ]
+        page = session.get(PublicPortfolio, holder.id)
+        public_page = (
+            {
+                "enabled": page.enabled,
+                "credential_ids": page.credential_ids,
+                "created_at": page.created_at.isoformat(),
+                "view_count": page.view_count,
+            }
+            if page is not None
+            else None
+        )
         return {
             "exported_at": instance.now().isoformat(),
             "holder": view(holder).to_json(),
             "credentials": credentials,
             "shares": shares,
             "api_tokens": tokens,
+            "public_portfolio": public_page,
         }
 
 
@@ -72,6 +90,7 @@ def delete_holder(instance: Instance, holder_ref: str) -> dict[str, int]:
                 session, delete(HolderToken).where(HolderToken.holder_id == holder.id)
             ),
         }
+        session.execute(delete(PublicPortfolio).where(PublicPortfolio.holder_id == holder.id))
         # Every signed-in browser of the holder is signed out with the account.
         session.execute(delete(WebSession).where(WebSession.holder_id == holder.id))
         session.delete(holder)

@@ -220,8 +220,16 @@ def open_share(
         holder_name = holder.name if holder else ""
         holder_did = holder.did if holder else None
     ordered = sorted(items, key=lambda i: view.credential_ids.index(i.id))
-    extracted = [(i, read_credential(i.original.encode("utf-8"), None)) for i in ordered]
-    shared = [
+    return holder_name, verified_items(instance, ordered, holder_did), view
+
+
+def verified_items(
+    instance: Instance, items: list[WalletItem], holder_did: str | None
+) -> list[SharedCredential]:
+    """Each credential verified now, with its binding to the holder who shows it (the share
+    page and the public portfolio page)."""
+    extracted = [(i, read_credential(i.original.encode("utf-8"), None)) for i in items]
+    return [
         SharedCredential(
             i,
             verify_extracted(instance, found),
@@ -229,7 +237,6 @@ def open_share(
         )
         for i, found in extracted
     ]
-    return holder_name, shared, view
 
 
 def present(

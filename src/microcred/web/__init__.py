@@ -28,6 +28,7 @@ def mount(app: FastAPI) -> None:
         verify_pages,
         wallet_pages,
         wallet_receive,
+        wallet_sharing,
         wallet_signup,
     )
 
@@ -38,6 +39,7 @@ def mount(app: FastAPI) -> None:
         verify_pages,
         wallet_pages,
         wallet_receive,
+        wallet_sharing,
         wallet_signup,
         claim_pages,
         console,

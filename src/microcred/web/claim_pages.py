@@ -18,6 +18,7 @@ from microcred.formats.reading import read_model
 from microcred.services import delivery, sharing, verifying
 from microcred.services.delivery import ClaimInvalid, ClaimTaken
 from microcred.verify import verify_credential
+from microcred.web.claim_after import claim_query
 from microcred.web.core import (
     CsrfError,
     checked_form,
@@ -78,6 +79,7 @@ def _page(request: Request, secret: str, claim: delivery.Claim, **extra: Any) ->
         "mine": holder is not None and claim.claimed_by == holder.id,
         "taken": claim.claimed_by is not None and (holder is None or claim.claimed_by != holder.id),
         "next": f"/claim/{secret}",
+        "claim_query": claim_query(secret),
         "offer": None,
         **extra,
     }
@@ -166,7 +168,7 @@ async def claim_into_wallet(request: Request, secret: str) -> Response:
         return render(request, "error.html", {"message": str(exc), "active": ""}, status=403)
     holder = await run_in_threadpool(current_holder, request)
     if holder is None:
-        return redirect(request, f"/wallet/signup?next=/claim/{secret}")
+        return redirect(request, f"/wallet/signup?{claim_query(secret)}")
     try:
         _, item = await run_in_threadpool(delivery.claim, instance_of(request), secret, holder.id)
     except ClaimInvalid:

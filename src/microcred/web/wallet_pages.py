@@ -3,7 +3,6 @@ certificate, share links with QR codes, and progress towards pathways."""
 
 from __future__ import annotations
 
-import base64
 from collections import Counter
 from datetime import date
 from typing import Annotated, Any
@@ -17,8 +16,10 @@ from microcred.services import holders, sharing, wallet
 from microcred.services.holders import HolderError, HolderView
 from microcred.services.throttle import Throttled
 from microcred.services.wallet import WalletItem
+from microcred.services.wallet.names import someone_else
 from microcred.web import charts
 from microcred.web import report as reports
+from microcred.web.claim_after import CLAIM_PATH, claim_after_sign_in
 from microcred.web.console import TurnedAway
 from microcred.web.core import (
     CsrfError,
@@ -95,10 +96,12 @@ CheckedForm = Annotated[FormData, Depends(checked)]
 
 @router.get("/wallet/login")
 def login_page(request: Request) -> Response:
+    nxt = safe_next(request.query_params.get("next"), "")
+    claiming = request.query_params.get("claim") == "1" and bool(CLAIM_PATH.match(nxt))
     return render(
         request,
         "wallet/login.html",
-        {"active": "wallet", "errors": {}, "next": safe_next(request.query_params.get("next"), "")},
+        {"active": "wallet", "errors": {}, "next": nxt, "claiming": claiming},
     )
 
 
@@ -111,6 +114,9 @@ async def login(request: Request) -> Response:
         return _forbidden(request, str(exc))
     handle = text_field(form, "handle", 64)
     password = text_field(form, "password", 1000)
+    # where to go after signing in: kept through a wrong password (a path on this site only)
+    nxt = safe_next(text_field(form, "next", 500), "")
+    claiming = form.get("claim") == "1" and bool(CLAIM_PATH.match(nxt))
     errors: dict[str, str] = {}
     if not handle:
         errors["handle"] = p.gettext("Enter your user name.")
@@ -131,7 +137,8 @@ async def login(request: Request) -> Response:
                     "active": "wallet",
                     "errors": {},
                     "handle": handle,
-                    "next": "",
+                    "next": nxt,
+                    "claiming": claiming,
                     "notice": retry_message(p, exc),
                 },
                 status=429,
@@ -143,11 +150,16 @@ async def login(request: Request) -> Response:
         return render(
             request,
             "wallet/login.html",
-            {"active": "wallet", "errors": errors, "handle": handle, "next": ""},
+            {
+                **{"active": "wallet", "errors": errors, "handle": handle},
+                "next": nxt,
+                "claiming": claiming,
+            },
             status=422,
         )
     await sign_in(request, holder=holder.id)
-    return redirect(request, safe_next(text_field(form, "next", 500), "/wallet"))
+    claimed = await claim_after_sign_in(request, holder.id, nxt, form)
+    return claimed or redirect(request, nxt or "/wallet")
 
 
 @router.post("/wallet/logout")
@@ -390,7 +402,14 @@ async def import_submit(request: Request, holder: SignedIn) -> Response:
         except Exception:  # noqa: BLE001 - whatever was uploaded, a message and never a 500
             errors[field] = p.gettext("This is not a credential this page can read.")
         else:
-            if new:
+            other = someone_else(item.learner_name, holder.name)
+            if other:  # said at once; the credential page keeps saying it
+                flash(
+                    request,
+                    p.gettext("Imported, but it names %(other)s, not you: remove it if not yours.")
+                    % {"other": other},
+                )
+            elif new:
                 flash(request, p.gettext("Imported: %(title)s") % {"title": item.title})
             else:
                 flash(
@@ -437,12 +456,6 @@ def _not_found(request: Request) -> Response:
     )
 
 
-def qr_data_uri(url: str) -> str:
-    from microcred.documents.qr import qr_png
-
-    return "data:image/png;base64," + base64.b64encode(qr_png(url, scale=6)).decode("ascii")
-
-
 @router.get("/wallet/credentials/{item_id}")
 def credential_page(request: Request, item_id: str, holder: SignedIn) -> Response:
     item = _item(request, holder, item_id)
@@ -469,6 +482,7 @@ def credential_page(request: Request, item_id: str, holder: SignedIn) -> Respons
             "view": view,
             "shares": shares,
             "errors": {},
+            "named_other": someone_else(item.learner_name, holder.name),
         },
     )
 
@@ -585,18 +599,23 @@ def _show_created(
 ) -> None:
     """A new share link on the page (shown this once) with its QR code; for one credential,
     also the certificate with it and the LinkedIn "add to profile" link with it."""
+    from microcred.web.wallet_sharing import share_sheet
+
     assert created.url is not None
     context["created"] = created
-    context["created_qr"] = qr_data_uri(created.url)
+    linkedin = None
     if len(created.credential_ids) == 1:
         item_id = created.credential_ids[0]
         context["created_item"] = item_id
         try:
-            context["created_linkedin"] = sharing.linkedin_url(
+            linkedin = sharing.linkedin_url(
                 instance_of(request), holder.id, item_id, share=created.url
             )
         except (ValueError, HolderError):  # LinkedIn cannot show it: no such link
             pass
+    context["created_sheet"] = share_sheet(
+        page(request), created.url, name=holder.name, linkedin=linkedin
+    )
 
 
 @router.get("/wallet/shares")

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from microcred.services import holders, throttle
 from microcred.services.holders import HolderConflict, HolderError
 from microcred.services.throttle import Throttled
+from microcred.web.claim_after import CLAIM_PATH, claim_after_sign_in
 from microcred.web.core import (
     CsrfError,
     checked_form,
@@ -38,7 +39,9 @@ FIELDS = ("name", "handle", "email")
 @router.get("/wallet/signup")
 def signup_page(request: Request) -> Response:
     nxt = safe_next(request.query_params.get("next"), "/wallet")
-    return render(request, "wallet/signup.html", {"active": "wallet", "errors": {}, "next": nxt})
+    claiming = request.query_params.get("claim") == "1" and bool(CLAIM_PATH.match(nxt))
+    context = {"active": "wallet", "errors": {}, "next": nxt, "claiming": claiming}
+    return render(request, "wallet/signup.html", context)
 
 
 @router.post("/wallet/signup")
@@ -63,7 +66,8 @@ async def signup(request: Request) -> Response:
         }
     elif password != str(form.get("confirm") or ""):
         errors["confirm"] = p.gettext("The two passwords are not the same.")
-    ctx: dict[str, object] = {"active": "wallet", "next": nxt, **values}
+    claiming = form.get("claim") == "1" and bool(CLAIM_PATH.match(nxt))
+    ctx: dict[str, object] = {"active": "wallet", "next": nxt, "claiming": claiming, **values}
     if not errors:
         try:
             key = (SIGNUPS, throttle.client_address(client_host(request)))
@@ -91,6 +95,9 @@ async def signup(request: Request) -> Response:
                 errors["password"] = str(exc)
         else:
             await sign_in(request, holder=holder.id)
+            claimed = await claim_after_sign_in(request, holder.id, nxt, form)
+            if claimed is not None:  # its page says the credential is in the new wallet
+                return claimed
             flash(request, p.gettext("Your wallet is ready."))
             return redirect(request, nxt)
     return render(request, "wallet/signup.html", {**ctx, "errors": errors}, status=422)

@@ -21,11 +21,13 @@ from microcred.services.wallet.importing import (
 )
 from microcred.services.wallet.items import WalletItem, to_item
 from microcred.services.wallet.portfolio import (
+    Removed,
     delete_item,
     get_item,
     list_items,
     reverify,
     reverify_everyone,
+    same_course,
     timeline,
     totals,
 )
@@ -35,6 +37,7 @@ __all__ = [
     "MAX_DOWNLOAD_BYTES",
     "URL_ACCEPT",
     "URL_REFUSED",
+    "Removed",
     "WalletImportError",
     "WalletItem",
     "delete_item",
@@ -47,6 +50,7 @@ __all__ = [
     "outbound_policy",
     "reverify",
     "reverify_everyone",
+    "same_course",
     "summary_columns",
     "timeline",
     "to_item",

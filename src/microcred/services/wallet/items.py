@@ -51,6 +51,34 @@ class WalletItem:
             missing=tuple(self.missing),
         )
 
+    @property
+    def learner_name(self) -> str | None:
+        """The learner the credential names, as its model reading found it."""
+        learner = self.model.get("learner")
+        name = learner.get("name") if isinstance(learner, dict) else None
+        return name if isinstance(name, str) and name.strip() else None
+
+    @property
+    def course_keys(self) -> set[str]:
+        """What makes two credentials the same course: its credential id, its achievement
+        (specification) id, and its title without case or diacritics (the same course from
+        one issuer under two names, or imported in two formats)."""
+        from microcred.services.wallet.names import name_words
+
+        keys = {f"credential:{self.credential_id}"} if self.credential_id else set()
+        spec = self.model.get("spec")
+        spec_id = spec.get("id") if isinstance(spec, dict) else None
+        if isinstance(spec_id, str) and spec_id:
+            keys.add(f"spec:{spec_id}")
+        titles = {self.title} if self.title != "Untitled credential" else set()
+        if isinstance(spec, dict) and isinstance(spec.get("title"), dict):
+            titles |= {t for t in spec["title"].values() if isinstance(t, str)}
+        for title in titles:
+            words = name_words(title)
+            if words:  # the same title and the same workload
+                keys.add(f"title:{' '.join(sorted(words))}|{self.ects}|{self.hours}")
+        return keys
+
     def document(self) -> dict[str, Any] | str:
         try:
             value = json.loads(self.original)

@@ -3,6 +3,7 @@ credential; deleting one; verifying them again (revocation may have happened sin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from microcred.services.instance import Instance
 from microcred.services.wallet.importing import read_credential, verify_extracted
 from microcred.services.wallet.items import WalletItem, to_item
 from microcred.store.db import transaction
-from microcred.store.tables import WalletCredential
+from microcred.store.tables import PublicPortfolio, Share, WalletCredential
 
 
 def list_items(
@@ -58,9 +59,48 @@ def list_items(
     return [i for i in items if keep(i)]
 
 
+def same_course(items: list[WalletItem]) -> dict[str, str]:
+    """Each valid credential's id -> the id of the one credential its course counts under:
+    credentials that share a course key (``WalletItem.course_keys``: the same credential,
+    achievement, or title with the same workload) are one course; the one with the most ECTS
+    credits (then the earliest) counts. Invalid or revoked credentials count for nothing."""
+    valid = [i for i in items if i.status == "valid"]
+    parent = {i.id: i.id for i in valid}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    owner: dict[str, str] = {}
+    for item in valid:
+        for key in item.course_keys:
+            if key in owner:
+                parent[root(item.id)] = root(owner[key])
+            else:
+                owner[key] = item.id
+    groups: dict[str, list[WalletItem]] = {}
+    for item in valid:
+        groups.setdefault(root(item.id), []).append(item)
+    counted: dict[str, str] = {}
+    for group in groups.values():
+        best = max(
+            group,
+            key=lambda i: (
+                Decimal(i.ects or 0),
+                -(i.issued_on or i.imported_at).timestamp(),
+            ),
+        )
+        counted.update({i.id: best.id for i in group})
+    return counted
+
+
 def totals(items: list[WalletItem]) -> dict[str, Any]:
-    """Totals over the credentials that verified (valid): invalid or revoked ones do not count."""
-    counted = [i for i in items if i.status == "valid"]
+    """Totals over the credentials that verified (valid): invalid or revoked ones do not
+    count, and the same course held twice (``same_course``) counts once."""
+    counted_as = same_course(items)
+    counted = [i for i in items if counted_as.get(i.id) == i.id]
     ects = sum((Decimal(i.ects) for i in counted if i.ects), Decimal(0))
     hours = sum((Decimal(i.hours) for i in counted if i.hours), Decimal(0))
     by_status: dict[str, int] = {}
@@ -68,7 +108,9 @@ def totals(items: list[WalletItem]) -> dict[str, Any]:
         by_status[item.status] = by_status.get(item.status, 0) + 1
     return {
         "count": len(items),
-        "valid": len(counted),
+        "valid": len(counted_as),
+        "courses": len(counted),
+        "duplicates": len(counted_as) - len(counted),
         "ects": float(ects),
         "hours": float(hours),
         "by_status": by_status,
@@ -76,12 +118,14 @@ def totals(items: list[WalletItem]) -> dict[str, Any]:
 
 
 def timeline(items: list[WalletItem]) -> list[dict[str, Any]]:
+    """The running ECTS total by date of issue (a course held twice counts once)."""
+    counted_as = same_course(items)
     out, running = [], Decimal(0)
     for item in sorted(
         (i for i in items if i.issued_on),
         key=lambda i: i.issued_on or datetime.min.replace(tzinfo=UTC),
     ):
-        if item.status == "valid" and item.ects:
+        if counted_as.get(item.id) == item.id and item.ects:
             running += Decimal(item.ects)
         out.append(
             {
@@ -108,9 +152,39 @@ def get_item(instance: Instance, holder_ref: str, item_id: str) -> WalletItem:
         return to_item(_row(session, holder_ref, item_id))
 
 
-def delete_item(instance: Instance, holder_ref: str, item_id: str) -> None:
+@dataclass(frozen=True)
+class Removed:
+    """What removing a credential changed: share links that still show others, share
+    links that showed only it (ended), and whether the public portfolio showed it."""
+
+    shares_changed: int
+    shares_ended: int
+    portfolio_changed: bool
+
+
+def delete_item(instance: Instance, holder_ref: str, item_id: str) -> Removed:
+    """Remove a credential from the wallet. Every share link that showed it no longer does,
+    and one that showed only it is revoked; the public portfolio drops it. One transaction."""
     with transaction(instance.sessions) as session:
-        session.delete(_row(session, holder_ref, item_id))
+        row = _row(session, holder_ref, item_id)
+        changed = ended = 0
+        now = instance.now()
+        for share in session.scalars(select(Share).where(Share.holder_id == row.holder_id)):
+            if item_id not in share.credential_ids:
+                continue
+            share.credential_ids = [i for i in share.credential_ids if i != item_id]
+            if share.credential_ids:
+                changed += 1
+            elif share.revoked_at is None:  # nothing left to show: the link ends now
+                share.revoked_at = now
+                ended += 1
+        portfolio = session.get(PublicPortfolio, row.holder_id)
+        in_portfolio = portfolio is not None and item_id in portfolio.credential_ids
+        if portfolio is not None and in_portfolio:
+            portfolio.credential_ids = [i for i in portfolio.credential_ids if i != item_id]
+            portfolio.updated_at = now
+        session.delete(row)
+        return Removed(changed, ended, in_portfolio)
 
 
 def reverify(
