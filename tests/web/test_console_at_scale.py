@@ -73,3 +73,41 @@ def test_the_audit_log_filters_by_clicking(site, page):
         page.get_by_role("link", name="Download as CSV").click()
     text = open(download.value.path(), encoding="utf-8").read()
     assert "Pēteris Kļava" in text and text.count("\n") == 2
+
+
+def test_the_overview_counts_by_date_of_issue(site, page):
+    from datetime import UTC, datetime, timedelta
+
+    from babel.dates import format_date
+
+    earlier = (datetime.now(UTC).replace(day=1) - timedelta(days=70)).date()
+    for n in range(3):
+        site.issue(f"Early {n}", f"early{n}@example.lv", day=earlier.isoformat())
+    _sign_in(page, site)
+    page.goto(site.url + "/console?lang=en")
+    month = format_date(earlier.replace(day=1), format="MMM yy", locale="en")
+    row = page.locator("tbody tr", has_text=month)
+    assert int(row.locator("td").nth(1).text_content() or "0") >= 3  # in the table
+
+
+def test_the_bar_chart_leaves_room_for_four_digits_and_shows_small_counts():
+    import re
+
+    from microcred.web import charts
+
+    svg = str(
+        charts.bars(
+            ["Oct 26", "Nov 26"],
+            [
+                charts.Series("Issued", charts.BLUE, [3000, 10]),
+                charts.Series("Revoked", charts.RED, [2, 0]),
+            ],
+            title="t",
+            desc="d",
+            ident="x",
+        )
+    )
+    axis = [float(x) for x in re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end"', svg)]
+    assert axis and min(axis) >= 9 * 4  # "4000" ends at x, right-aligned: its 4 digits fit
+    heights = [float(h) for h in re.findall(r'height="([\d.]+)" fill="#a3211a"', svg)]
+    assert heights[0] >= 3  # 2 revocations next to 3,000 issued: still a visible bar

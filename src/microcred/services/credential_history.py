@@ -13,14 +13,15 @@ from microcred.store.tables import IssuedCredential
 
 
 def issued_and_revoked(instance: Instance, org_id: str) -> list[tuple[datetime, datetime | None]]:
-    """(created at, revoked at or None) of every credential the organisation issued."""
+    """(date of issue, revoked at or None) of every credential the organisation issued: the
+    date the credential states (a CSV's ``issued_on``), not when it was recorded."""
     with read_transaction(instance.sessions) as session:
         rows = session.execute(
-            select(IssuedCredential.created_at, IssuedCredential.revoked_at).where(
+            select(IssuedCredential.issued_on, IssuedCredential.revoked_at).where(
                 IssuedCredential.org_id == org_id
             )
         ).all()
-    return [(created, revoked) for created, revoked in rows]
+    return [(issued, revoked) for issued, revoked in rows]
 
 
 def revocation(

@@ -48,9 +48,11 @@ def bars(
     labels: Sequence[str], series: Sequence[Series], *, title: str, desc: str, ident: str
 ) -> Markup:
     """Grouped vertical bars, one group per label (e.g. a month)."""
-    width, height, left, bottom, top = 960, 300, 40, 40, 34
-    plot_w, plot_h = width - left - 10, height - bottom - top
+    width, height, bottom, top = 960, 300, 40, 34
     peak = _nice_max(max((v for s in series for v in s.values), default=0))
+    # room for the longest axis label (about 9 units a digit at this font size): "3000" fits
+    left = max(40, 14 + 9 * len(_fmt(peak)))
+    plot_w, plot_h = width - left - 10, height - bottom - top
     body: list[str] = []
     for i in range(5):
         value = peak * i / 4
@@ -66,7 +68,8 @@ def bars(
         x0 = left + group * i + (group - bar * len(series)) / 2
         for j, s in enumerate(series):
             value = s.values[i] if i < len(s.values) else 0
-            h = plot_h * value / peak
+            # a count that is not zero stays visible next to a much larger one
+            h = max(plot_h * value / peak, 3.0) if value > 0 else 0.0
             x = x0 + bar * j
             body.append(
                 f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar - 2:.1f}" '

@@ -52,7 +52,10 @@ def overview(request: Request, member: Annotated[Member, requires()]) -> Respons
             charts.Series(p.gettext("Revoked"), charts.RED, revoked),
         ],
         title=p.gettext("Credentials issued and revoked per month"),
-        desc=p.gettext("The last twelve months; the table below has the same numbers."),
+        desc=p.gettext(
+            "The last twelve months, by the date of issue each credential states (revocations "
+            "by the day they were made); the table below has the same numbers."
+        ),
         ident="monthly",
     )
     specs = specifications.list_for(instance_of(request), member.org.id)
