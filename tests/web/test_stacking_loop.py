@@ -178,3 +178,60 @@ def test_learner_applies_officer_decides_and_the_stacked_credential_arrives(loop
     assert "You already applied (decided on" in learner.locator("main").inner_text()
     learner.close()
     officer.close()
+
+
+def test_the_officer_edits_pathways_in_a_form(loop_site, browser):
+    site = loop_site
+    officer = browser.new_page()
+    officer.goto(site.url + "/authority/login?lang=lv")
+    officer.locator("#email").fill(OFFICER)
+    officer.locator("#password").fill(PASSWORD)
+    officer.locator("form button[type=submit]").first.click()
+    officer.wait_for_url(site.url + "/authority")
+    # A published pathway opens in the form, in Latvian; a bad total is named next to its field.
+    officer.get_by_role("link", name="Labot veidlapā").first.click()
+    assert officer.locator("#f-title-lv").input_value() == "Datu analīze (15 ECTS)"
+    assert officer.locator("#f-rules-2-kind").input_value() == "total"
+    officer.fill("#f-rules-2-ects", "daudz")
+    officer.fill("#f-description-en", "Changed in the form.")
+    officer.get_by_role("button", name="Publicēt").click()
+    assert officer.locator(".error-summary").count() == 1
+    assert "daudz" in officer.locator("#f-rules-2-ects-error").inner_text()
+    assert officer.locator("#f-description-en").input_value() == "Changed in the form."  # kept
+    assert_fits(officer)
+    assert_accessible(officer)
+    shot(officer, "authority-pathway-form-errors-lv")
+    officer.fill("#f-rules-2-ects", "16")
+    officer.get_by_role("button", name="Publicēt").click()
+    assert "2" in officer.locator(".flash").inner_text()
+    pathway = recognition.get_pathway(
+        site.instance, "https://recognition.example.lv/pathways/data-analysis"
+    )[1]
+    assert pathway.rule("volume").total.ects == 16  # the rest (supervision, labels) as before
+    assert pathway.rule("core").accept.supervision and pathway.description["lv"]
+    # A new pathway from the empty form, in English.
+    officer.goto(site.url + "/authority/pathways/form?lang=en")
+    officer.get_by_role("button", name="Publish").click()
+    assert officer.locator("#f-id-error").count() == 1
+    assert officer.locator("#f-target-title-en-error").count() == 1
+    values = {
+        "#f-id": "https://recognition.example.lv/pathways/sql",
+        "#f-title-en": "SQL basics",
+        "#f-title-lv": "SQL pamati",
+        "#f-target-title-en": "SQL basics",
+        "#f-target-learning_outcomes-0-text-en": "Writes SQL queries.",
+        "#f-target-workload-ects": "3",
+        "#f-rules-0-id": "volume",
+        "#f-rules-0-ects": "3",
+    }
+    for selector, value in values.items():
+        officer.fill(selector, value)
+    officer.select_option("#f-target-eqf_level", "5")
+    officer.select_option("#f-target-assessment-type", "portfolio")
+    officer.select_option("#f-target-participation", "online")
+    officer.select_option("#f-target-quality_assurance-type", "institutional_qa")
+    officer.get_by_role("button", name="Add a rule").click()
+    assert officer.locator("#f-rules-1-id").count() == 1 and officer.locator("#f-id").input_value()
+    officer.get_by_role("button", name="Publish").click()
+    assert "Published version 1 of SQL basics" in officer.locator(".flash").inner_text()
+    officer.close()

@@ -5,6 +5,7 @@ The wallet's side: progress towards every pathway, and applying."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import yaml
@@ -16,9 +17,17 @@ from microcred.formats.reading import read_model
 from microcred.http_status import status_for
 from microcred.model.multilingual import pick
 from microcred.model.validation import SpecificationError
+from microcred.model.vocabulary import (
+    ASSESSMENT_CONCEPTS,
+    PARTICIPATION_CONCEPTS,
+    QUALITY_ASSURANCE_CONCEPTS,
+    SUPERVISION_CONCEPTS,
+    Concept,
+)
 from microcred.services import recognition, sharing, verifying
 from microcred.services.holders import HolderError
 from microcred.services.organisations import OrganisationError
+from microcred.services.recognition import pathway_form
 from microcred.verify import verify_credential
 from microcred.web.console import Member, Posted, posts, requires
 from microcred.web.core import finish, flash, instance_of, page, redirect, render, text_field
@@ -109,6 +118,97 @@ def publish_pathway(request: Request, posted: Annotated[Posted, posts("issue")])
     ctx = _desk(request, member, source=source, problems=problems)
     ctx["errors"] = errors
     return render(request, "authority/desk.html", ctx, status=422)
+
+
+# ---------------------------------------------------------------- the pathway form
+
+
+def _form_page(
+    request: Request, member: Member, form: Any, *, summary: Any = (), checked: bool = False,
+    status: int = 200,
+) -> Response:  # fmt: skip
+    p = page(request)
+    concepts: dict[str, Mapping[Any, Concept]] = {
+        "target.assessment.type": ASSESSMENT_CONCEPTS,
+        "target.participation": PARTICIPATION_CONCEPTS,
+        "target.quality_assurance.type": QUALITY_ASSURANCE_CONCEPTS,
+        "supervision": SUPERVISION_CONCEPTS,
+    }
+    choices = {
+        name: [(str(code), p.gettext(c.label_en)) for code, c in table.items()]
+        for name, table in concepts.items()
+    }
+    choices["eqf"] = [(str(n), str(n)) for n in range(1, 9)]
+    ctx = _ctx(
+        member,
+        "pathway-form",
+        form=form,
+        summary=summary,
+        checked=checked,
+        choices=choices,
+        langs=pathway_form.LANGS,
+        max_rules=pathway_form.MAX_RULES,
+        max_outcomes=pathway_form.MAX_OUTCOMES,
+    )
+    return render(request, "authority/pathway_form.html", ctx, status=status)
+
+
+@router.get("/authority/pathways/form")
+def pathway_form_page(request: Request, member: Annotated[Member, requires()]) -> Response:
+    """A new pathway, or (``?from=ID``) a published version of this authority's to change."""
+    p = page(request)
+    form = pathway_form.blank()
+    ref = request.query_params.get("from", "")[:100]
+    if ref:
+        try:
+            view, pathway = recognition.get_pathway(instance_of(request), ref)
+        except OrganisationError:
+            return _refuse(request, p.gettext("No such pathway."), 404)
+        if view.org not in (member.org.slug, member.org.id):
+            return _refuse(request, p.gettext("No such pathway."), 404)
+        try:
+            form = pathway_form.form_from_data(pathway.to_data())
+        except pathway_form.NotForForm:
+            flash(
+                request,
+                p.gettext(
+                    "This pathway uses settings the form cannot show: edit it as YAML below."
+                ),
+            )
+            return redirect(request, "/authority")
+    return _form_page(request, member, form)
+
+
+@router.post("/authority/pathways/form")
+def pathway_form_post(request: Request, posted: Annotated[Posted, posts("issue")]) -> Response:
+    member, posted_form = posted.member, posted.form
+    p = page(request)
+    fields: dict[str, str] = {}
+    for key in set(posted_form.keys()):
+        values = [v for v in posted_form.getlist(key) if isinstance(v, str)]
+        fields[key[:80]] = ",".join(v.replace("\x00", "")[:20_000] for v in values)
+    form = pathway_form.form_from_post(fields)
+    action = fields.get("action", "validate")
+    if action == "add_rule":
+        form.rules = min(form.rules + 1, pathway_form.MAX_RULES)
+        return _form_page(request, member, form)
+    if action == "add_outcome":
+        form.outcomes = min(form.outcomes + 1, pathway_form.MAX_OUTCOMES)
+        return _form_page(request, member, form)
+    data, summary = pathway_form.validate(form, p.gettext)
+    if summary:
+        return _form_page(request, member, form, summary=summary, status=422)
+    if action != "publish":
+        return _form_page(request, member, form, checked=True)
+    view = recognition.publish_pathway(
+        instance_of(request), member.org.id, data, actor=f"web:{member.token_name}"
+    )
+    if view.created:
+        message = p.gettext("Published version %(v)s of %(title)s.")
+    else:
+        message = p.gettext("Nothing changed: version %(v)s of %(title)s stays the latest.")
+    flash(request, message % {"v": view.version, "title": view.title})
+    return redirect(request, "/authority")
 
 
 def _application(request: Request, member: Member, app_id: str) -> Any:
