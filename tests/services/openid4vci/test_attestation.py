@@ -5,10 +5,12 @@ path (its metadata at /.well-known/<name>/<path>)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -17,9 +19,10 @@ from joserfc import jws
 from joserfc.jwk import ECKey
 
 from microcred.proofs.x509 import TestCA, to_pem, x5c_header
-from microcred.services.openid4vci import attestation
+from microcred.services.openid4vci import attestation, authorization
+from microcred.settings import SettingsError, load_settings
 
-from .conftest import BASE, PRE, World, offer_object
+from .conftest import BASE, PRE, World, b64u, offer_object
 
 SD = "eu_micro_credential_dc_sd_jwt"
 LENIENT = jws.JWSRegistry(strict_check_header=False)  # to sign a key_attestation header
@@ -146,7 +149,16 @@ def _world(tmp_path: Path, provider: Provider, database_url: str | None = None, 
 
 
 @pytest.fixture()
-def attested(tmp_path: Path, provider: Provider, database_url: str):
+def attested(tmp_path: Path, provider: Provider):
+    world = _world(tmp_path, provider)
+    yield Attested(world, provider)
+    world.client.close()
+    world.instance.close()
+
+
+@pytest.fixture()
+def attested_on_each_database(tmp_path: Path, provider: Provider, database_url: str):
+    """The same on SQLite and PostgreSQL (for the PoP replay refusal)."""
     world = _world(tmp_path, provider, database_url)
     yield Attested(world, provider)
     world.client.close()
@@ -182,7 +194,8 @@ def test_attested_wallet_and_key_get_the_credential(attested):
     assert len(issued.json()["credentials"]) == 2
 
 
-def test_wallet_attestation_refusals(attested, tmp_path):
+def test_wallet_attestation_refusals(attested_on_each_database):
+    attested = attested_on_each_database
     now, key = attested.now, attested.instance_key
     form = attested.pre_form()
     good = attested.provider.wallet_attestation(key, now)
@@ -338,3 +351,75 @@ def test_issuer_identifier_with_a_path(tmp_path):
     finally:
         plain.client.close()
         plain.instance.close()
+
+
+def test_authorization_code_flow_binds_the_attested_client(attested):
+    world = attested.world
+    offer = offer_object(world.offer(pre_authorized=False)["offer"])
+    verifier = secrets.token_urlsafe(48)
+    par = {
+        "response_type": "code",
+        "client_id": "wallet-1",
+        "redirect_uri": "https://wallet.example/cb",
+        "code_challenge": b64u(hashlib.sha256(verifier.encode()).digest()),
+        "code_challenge_method": "S256",
+        "issuer_state": offer["grants"]["authorization_code"]["issuer_state"],
+    }
+    pushed = world.client.post("/oid4vci/par", data=par, headers=attested.headers())
+    assert pushed.status_code == 201, pushed.text
+
+    def code() -> str:
+        request_uri = pushed.json()["request_uri"]
+        location = authorization.answer(world.instance, request_uri, "wallet-1", accept=True)
+        return parse_qs(urlsplit(location).query)["code"][0]
+
+    form = {
+        "grant_type": "authorization_code",
+        "code": code(),
+        "code_verifier": verifier,
+        "redirect_uri": "https://wallet.example/cb",
+    }
+    # another wallet's attestation (sub wallet-2) cannot redeem wallet-1's code
+    other = {
+        HEADER: attested.provider.wallet_attestation(
+            attested.instance_key, attested.now, sub="wallet-2"
+        ),
+        POP: pop(attested.instance_key, attested.now),
+    }
+    assert "client_id" in _error(attested.token(form, other), 400, "invalid_grant")
+    pushed = world.client.post("/oid4vci/par", data=par, headers=attested.headers())
+    answer = attested.token({**form, "code": code()})
+    assert answer.status_code == 200, answer.text
+
+
+def test_settings_read_the_modes_and_anchor_files(tmp_path):
+    env = {"MICROCRED_HOME": str(tmp_path), "MICROCRED_WALLET_ATTESTATION": "Required"}
+    env["MICROCRED_WALLET_PROVIDER_TRUST_ANCHORS"] = "a.pem, b.pem"
+    read = load_settings(env)
+    assert read.wallet_attestation == "required" and read.key_attestation == "off"
+    assert read.wallet_provider_trust_anchors == (Path("a.pem"), Path("b.pem"))
+    (tmp_path / "config.toml").write_text(
+        'key_attestation = "optional"\nwallet_provider_trust_anchors = ["c.pem"]\n'
+    )
+    read = load_settings({"MICROCRED_HOME": str(tmp_path)})
+    assert read.key_attestation == "optional" and read.wallet_attestation == "off"
+    assert read.wallet_provider_trust_anchors == (Path("c.pem"),)
+    assert "key_attestation" not in read.extra
+    with pytest.raises(SettingsError, match="WALLET_ATTESTATION: 'maybe' is not one of off"):
+        load_settings({**env, "MICROCRED_WALLET_ATTESTATION": "maybe"})
+
+
+def test_an_unreadable_anchor_file_is_a_server_error_naming_the_setting(tmp_path, provider):
+    world = World(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'anchors.db'}",
+        wallet_attestation="required",
+        wallet_provider_trust_anchors=(tmp_path / "missing.pem",),
+    )
+    try:
+        attested = Attested(world, provider)
+        answer = attested.token(attested.pre_form())
+        assert "wallet_provider_trust_anchors" in _error(answer, 500, "server_error")
+    finally:
+        world.client.close()
+        world.instance.close()

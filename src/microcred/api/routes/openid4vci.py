@@ -204,7 +204,10 @@ async def token(request: Request) -> Response:
         form = await _form(request)
         # DPoP first: a use_dpop_nonce retry must not find the attestation PoP spent
         key = await run_in_threadpool(_dpop, instance, request)
-        await run_in_threadpool(_wallet, instance, request, form)
+        attested = await run_in_threadpool(_wallet, instance, request, form)
+        if attested is not None and not form.get("client_id"):
+            # the attestation names the client: the code's client_id is checked against it
+            form["client_id"] = attested.client_id
         answer = await run_in_threadpool(grants.token, instance, form, key)
         return _with_nonce(instance, answer)
 

@@ -22,6 +22,7 @@ joserfc (``proofs.jose.verify_jws``) and cryptography's chain verifier
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 from collections.abc import Mapping, Sequence
@@ -136,7 +137,7 @@ def _number(payload: Mapping[str, Any], name: str, *, required: bool) -> float |
     value = payload.get(name)
     if value is None and not required:
         return None
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         raise ProofError(f"{name} must be a number (seconds since 1970)")
     return float(value)
 
