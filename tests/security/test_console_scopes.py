@@ -61,6 +61,13 @@ CONSOLE_TO_API: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("GET", "/console/requests/{request_id}"): [
         ("GET", f"{ORG_API}/presentation-requests/{{request_id}}")
     ],
+    # Same device: the wallet's redirect brings the response code back to show the answer.
+    ("GET", "/console/requests/returned"): [
+        ("GET", f"{ORG_API}/presentation-requests/{{request_id}}")
+    ],
+    ("POST", "/console/requests/returned"): [
+        ("GET", f"{ORG_API}/presentation-requests/{{request_id}}")
+    ],
     ("POST", "/console/specs"): [("POST", f"{ORG_API}/specs")],
     # The specification editor: writing and publishing is issue; versions and YAML are read.
     ("GET", "/console/specs/editor"): [("POST", f"{ORG_API}/specs")],

@@ -27,6 +27,7 @@ def mount(app: FastAPI) -> None:
         console,
         verify_pages,
         wallet_pages,
+        wallet_present,
         wallet_receive,
         wallet_sharing,
         wallet_signup,
@@ -38,6 +39,7 @@ def mount(app: FastAPI) -> None:
     for module in (
         verify_pages,
         wallet_pages,
+        wallet_present,
         wallet_receive,
         wallet_sharing,
         wallet_signup,

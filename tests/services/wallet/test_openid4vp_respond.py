@@ -52,6 +52,7 @@ class World:
     org: str
     item: str  # Anna's SD-JWT VC in her wallet
     badge: str  # and an Open Badges 3.0 credential (Data Integrity)
+    jwt: str  # and a VC-JWT of another credential (jwt_vc_json)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +94,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from microcred.services import wallet
 
     badge, _ = wallet.import_bytes(instance, "anna", issued.document.encode(), filename="b.json")
-    yield World(url, instance, org.slug, item.id, badge.id)
+    as_jwt = credentials.issue(
+        instance,
+        org.slug,
+        spec.id,
+        IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-07-01"),
+        fmt="jwt",
+    )
+    jwt, _ = wallet.import_bytes(instance, "anna", as_jwt.document.encode())
+    yield World(url, instance, org.slug, item.id, badge.id, jwt.id)
     server.should_exit = True
     thread.join(10)
     instance.close()
@@ -190,3 +199,63 @@ def test_an_sd_jwt_vc_and_an_open_badge_together(world):
     view = presentation_requests.get(world.instance, world.org, created.id)
     assert view.result is not None and view.result["valid"], view.result["problems"]
     assert {c["query"] for c in view.result["credentials"]} == {"micro", "badge"}
+
+
+JWT_QUERY: dict[str, Any] = {
+    "credentials": [
+        {
+            "id": "vc_jwt",
+            "format": "jwt_vc_json",
+            "meta": {"type_values": [["VerifiableCredential", "OpenBadgeCredential"]]},
+            "require_cryptographic_holder_binding": False,
+            "claims": [{"path": ["credentialSubject", "achievement", "name"]}],
+        }
+    ]
+}
+
+
+def test_a_vc_jwt_is_sent_as_a_vp_jwt_for_jwt_vc_json(world):
+    created = presentation_requests.create(world.instance, world.org, JWT_QUERY)
+    opened = open_request(world.instance, created.link)
+    from microcred.services.wallet.openid4vp_choices import choices
+
+    (wanted,) = choices(world.instance, "anna", opened)
+    assert [c.item_id for c in wanted.choices] == [world.jwt] and wanted.choices[0].whole
+    result = respond(world.instance, "anna", created.link, [world.jwt])
+    assert result["accepted"], result
+    view = presentation_requests.get(world.instance, world.org, created.id)
+    assert view.result is not None and view.result["valid"], view.result["problems"]
+    (entry,) = view.result["credentials"]
+    assert entry["format"] == "jwt_vc_json"
+    parse = next(c for c in entry["report"]["checks"] if c["id"] == "parse")
+    assert "vp+jwt" in parse["message"]
+    assert entry["claims"]["credentialSubject"]["achievement"]["name"]
+    proof = next(c for c in entry["report"]["checks"] if c["id"] == "proof")
+    assert created.client_id in proof["message"]  # the vp+jwt's aud is the full client id
+
+
+def test_a_data_integrity_credential_does_not_answer_jwt_vc_json(world):
+    created = presentation_requests.create(world.instance, world.org, JWT_QUERY)
+    with pytest.raises(RespondError, match="does not match"):
+        respond(world.instance, "anna", created.link, [world.badge])
+
+
+def test_the_verifier_refuses_a_json_presentation_for_jwt_vc_json(world):
+    """A jwt_vc_json answer must be a vp+jwt: a JSON-LD presentation is refused by name."""
+    from microcred.services import sharing
+
+    created = presentation_requests.create(
+        world.instance, world.org, JWT_QUERY, response_mode="direct_post"
+    )
+    opened = open_request(world.instance, created.link)
+    vp = sharing.present(
+        world.instance, "anna", [world.badge], challenge=opened.nonce, domain=opened.client_id
+    )
+    import json
+
+    form = {"vp_token": json.dumps({"vc_jwt": [vp]}), "state": opened.state or ""}
+    with pytest.raises(presentation_requests.ProtocolError):
+        presentation_requests.receive(world.instance, created.id, form)
+    view = presentation_requests.get(world.instance, world.org, created.id)
+    assert view.status == "failed" and view.result is not None
+    assert "vp+jwt" in view.result["credentials"][0]["problems"][0]

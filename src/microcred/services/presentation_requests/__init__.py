@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from microcred.proofs.keys import decrypt_private_key, encrypt_private_key
 from microcred.services import certificates, organisations
@@ -49,6 +49,7 @@ __all__ = [
     "delete_expired",
     "get",
     "receive",
+    "redeem_response_code",
     "request_object",
 ]
 
@@ -57,6 +58,8 @@ KEEP = timedelta(days=7)  # how long an answer is kept for the employer, by defa
 MAX_KEEP = timedelta(days=90)
 MAX_DCQL_BYTES = 64 * 1024
 STATUSES = ("pending", "answered", "refused", "failed", "expired")
+# what ``response_code`` becomes once the employer's page has taken the code (single use)
+RETURNED = "returned"
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class RequestView:
     answered_at: datetime | None
     delete_after: datetime
     result: dict[str, Any] | None
+    same_device: bool = False  # the wallet sends the browser back with a response code
+    returned: bool = False  # ... and the employer's page took that code
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,6 +113,7 @@ class RequestView:
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
             "delete_after": self.delete_after.isoformat(),
             "result": self.result,
+            "same_device": self.same_device,
         }
 
 
@@ -238,6 +244,8 @@ def _view(row: PresentationRequest, org: str, now: datetime) -> RequestView:
         answered_at=row.answered_at,
         delete_after=row.delete_after,
         result=dict(row.result) if row.result is not None else None,
+        same_device=row.redirect_uri is not None,
+        returned=row.response_code == RETURNED,
     )
 
 
@@ -248,6 +256,26 @@ def check_response_code(instance: Instance, request_id: str, code: str) -> bool:
         if row is None or row.response_code is None or len(code) > 100:
             return False
         return secrets.compare_digest(row.response_code, _hash(code))
+
+
+def redeem_response_code(instance: Instance, org_ref: str, code: str) -> str:
+    """The employer's page takes the same-device ``response_code`` (HAIP 1.0 §5.1 session
+    binding, OpenID4VP 1.0 §13.3): the id of ``org_ref``'s request the code belongs to; the
+    code is used up. NotFound for any other code (wrong, used, another organisation's)."""
+    if not 0 < len(code) <= 100:
+        raise NotFound("no request has this response code", "response_code")
+    with transaction(instance.sessions) as session:
+        org = organisations.find(session, org_ref)
+        row = session.scalars(
+            select(PresentationRequest).where(
+                PresentationRequest.org_id == org.id,
+                PresentationRequest.response_code == _hash(code),
+            )
+        ).first()
+        if row is None or instance.now() >= row.delete_after:
+            raise NotFound("no request has this response code", "response_code")
+        row.response_code = RETURNED
+        return row.id
 
 
 def get(instance: Instance, org_ref: str | None, request_id: str) -> RequestView:

@@ -38,7 +38,9 @@ CLAIMS = (
     "assessment_grade",
     "types_of_quality_assurance",
 )
-DEFAULT_CLAIMS = ("family_name", "given_name", "achievement_title")
+# given_name is not among them: a credential whose learner's name is not split has none, and
+# DCQL has no optional claim, so asking for it would make such credentials match nothing.
+DEFAULT_CLAIMS = ("family_name", "achievement_title")
 OPEN_BADGE_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 
 

@@ -6,8 +6,10 @@ parameters. The ``state`` must be the transaction's; ``vp_token`` is an object o
 keyed by DCQL credential query ids. Each SD-JWT VC is verified by the product's verifier
 (`verify.sd_jwt_vc`: issuer signature, disclosures, ``x5c`` chain to the trust anchors,
 Token Status List, validity) as a presentation: its Key Binding JWT must answer ``aud`` =
-the FULL client id and the transaction's ``nonce`` (``iat``, ``sd_hash``). Each W3C presentation goes through the existing presentation verifier with
-``challenge`` = nonce and ``domain`` = client id. Then DCQL completeness
+the FULL client id and the transaction's ``nonce`` (``iat``, ``sd_hash``). Each W3C
+presentation (``ldp_vc``: a JSON-LD presentation; ``jwt_vc_json``: a ``vp+jwt``) goes
+through the existing presentation verifier with ``challenge`` = nonce and ``domain`` =
+client id (a vp+jwt's ``nonce`` and ``aud``). Then DCQL completeness
 (:func:`microcred.verify.dcql.match_response`). Only the reports and the disclosed claims
 are kept, never the presentations.
 """
@@ -263,8 +265,10 @@ def _types(credential: Mapping[str, Any]) -> frozenset[str]:
 def _w3c(
     item: Any, query: dcql.CredentialQuery, ctx: VerifierContext, pending: Pending
 ) -> tuple[dict[str, Any], dcql.Presented | None]:
-    if not isinstance(item, dict | str):
-        return _failed(query.format, "a W3C presentation is a JSON object or a JWT")
+    if query.format == "jwt_vc_json" and not isinstance(item, str):
+        return _failed(query.format, "a jwt_vc_json presentation is a vp+jwt (a string)")
+    if query.format == "ldp_vc" and not isinstance(item, dict):
+        return _failed(query.format, "an ldp_vc presentation is a JSON object")
     report = verify_presentation(
         item,
         ctx,

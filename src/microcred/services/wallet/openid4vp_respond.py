@@ -16,7 +16,7 @@ verifier and the request checks against oid4vc-ts's.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -26,6 +26,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
 from microcred import errors
+from microcred.formats.vc_jwt import claimed_credential, unverified_part
 from microcred.proofs.errors import ProofError
 from microcred.proofs.jose import verify_jws
 from microcred.proofs.keys import KeyPair, P256KeyPair
@@ -41,13 +42,23 @@ from microcred.store.tables import WalletCredential
 from microcred.verify import dcql
 from microcred.verify.http_fetch import FetchError, Network, OutboundFetcher
 
-__all__ = ["OpenedRequest", "RespondError", "open_request", "respond"]
+__all__ = [
+    "WHOLE",
+    "OpenedRequest",
+    "RespondError",
+    "asked_names",
+    "matching_query",
+    "open_request",
+    "respond",
+    "w3c_presented",
+]
 
 SCHEMES = ("openid4vp", "haip-vp", "eudi-openid4vp", "https", "http")
 REQUEST_TYP = "oauth-authz-req+jwt"
 MAX_BYTES = 256 * 1024
 TIMEOUT = 10.0
 ENCS = ("A128GCM", "A256GCM")
+WHOLE = "(the whole credential: it has no selective disclosure)"
 
 
 class RespondError(errors.InvalidInput):
@@ -195,7 +206,7 @@ def open_request(instance: Instance, link: str, *, network: Network | None = Non
     )
 
 
-def _names(query: dcql.CredentialQuery) -> set[str]:
+def asked_names(query: dcql.CredentialQuery) -> set[str]:
     """The claim names a query's paths go through (first claim set when there are sets)."""
     claims = list(query.claims or ())
     if query.claim_sets:
@@ -238,11 +249,13 @@ def respond(
     credential_ids: Sequence[str],
     *,
     disclose_more: Sequence[str] = (),
+    disclose: Mapping[str, Sequence[str]] | None = None,
     refuse: bool = False,
     network: Network | None = None,
 ) -> dict[str, Any]:
     """Answer the request behind ``link`` with the learner's credentials (or refuse it);
-    what was sent (per query: the claims disclosed) and the verifier's answer."""
+    what was sent (per query: the claims disclosed) and the verifier's answer.
+    ``disclose_more``: claims to add to every SD-JWT VC; ``disclose``: per credential id."""
     request = open_request(instance, link, network=network)
     form: dict[str, str]
     sent: dict[str, Any] = {}
@@ -253,9 +266,8 @@ def respond(
             raise RespondError("choose at least one credential to present", "credential")
         vp_token: dict[str, list[Any]] = {}
         for item_id in credential_ids:
-            query_id, presentation, shown = _present(
-                instance, holder_ref, item_id, request, disclose_more
-            )
+            extra = [*disclose_more, *(disclose or {}).get(item_id, ())]
+            query_id, presentation, shown = _present(instance, holder_ref, item_id, request, extra)
             vp_token.setdefault(query_id, []).append(presentation)
             sent.setdefault(query_id, []).append({"credential": item_id, "disclosed": shown})
         payload: dict[str, Any] = {"vp_token": vp_token}
@@ -288,7 +300,9 @@ def respond(
     }
 
 
-def _matching(request: OpenedRequest, seen: dcql.Presented, item_id: str) -> dcql.CredentialQuery:
+def matching_query(
+    request: OpenedRequest, seen: dcql.Presented, item_id: str
+) -> dcql.CredentialQuery:
     """The first credential query the credential answers (all its claims counted)."""
     problems: list[str] = []
     for query in request.query.credentials:
@@ -316,14 +330,14 @@ def _present(
         sd_jwt = parse_sd_jwt(original)
         claims = disclose(unverified_payload(sd_jwt), sd_jwt.disclosures)
     except ProofError:  # not an SD-JWT VC: a W3C credential, presented whole
-        return _present_w3c(instance, holder_ref, item_id, request)
+        return _present_w3c(instance, holder_ref, item_id, request, original)
     vct = claims.get("vct") if isinstance(claims.get("vct"), str) else None
     seen = dcql.Presented(format=dcql.SD_JWT_VC, claims=claims, vct=vct)
-    query = _matching(request, seen, item_id)
+    query = matching_query(request, seen, item_id)
     key = bound_key(instance, holder_ref, item_id)
     if key is None and query.require_binding:
         raise RespondError("the verifier asks for a key-bound credential", "credential")
-    names = _names(query) | set(disclose_more)
+    names = asked_names(query) | set(disclose_more)
     presented = present(
         sd_jwt,
         lambda d: d.name in names,
@@ -340,24 +354,55 @@ def _present(
     return query.id, presented.serialize(), shown
 
 
-def _present_w3c(
-    instance: Instance, holder_ref: str, item_id: str, request: OpenedRequest
-) -> tuple[str, dict[str, Any], list[str]]:
-    """A W3C credential (Data Integrity, ``ldp_vc``): the whole credential in a presentation
-    the holder signs for the request's nonce (challenge) and client id (domain)."""
-    from microcred.services import sharing
-
-    vp = sharing.present(
-        instance, holder_ref, [item_id], challenge=request.nonce, domain=request.client_id
-    )
-    assert isinstance(vp, dict)
-    credential = (vp.get("verifiableCredential") or [{}])[0]
-    if not isinstance(credential, dict) or "proof" not in credential:
-        raise RespondError("this credential cannot be presented over OpenID4VP", "credential")
+def w3c_presented(original: str) -> dcql.Presented | None:
+    """What a verifier's DCQL sees of a W3C credential: ``ldp_vc`` for JSON (Data Integrity),
+    ``jwt_vc_json`` for a VC-JWT (its ``vc`` claim with the JWT's claims applied, or a
+    VC-JOSE payload); None for anything else."""
+    text = original.strip()
+    credential: Any
+    if text.startswith("{"):
+        try:
+            credential = json.loads(text)
+        except ValueError:
+            return None
+        fmt = "ldp_vc"
+        if not isinstance(credential, dict) or "proof" not in credential:
+            return None
+    elif text.count(".") == 2:
+        claims = unverified_part(text, 1)
+        if not isinstance(claims, dict):
+            return None
+        credential = claimed_credential(claims) if isinstance(claims.get("vc"), dict) else claims
+        fmt = "jwt_vc_json"
+        if not isinstance(credential, dict):
+            return None
+    else:
+        return None
     raw = credential.get("type")
     types = frozenset(
         [raw] if isinstance(raw, str) else [t for t in raw or () if isinstance(t, str)]
     )
-    seen = dcql.Presented(format="ldp_vc", claims=credential, types=types)
-    query = _matching(request, seen, item_id)
-    return query.id, vp, ["(the whole credential: it has no selective disclosure)"]
+    return dcql.Presented(format=fmt, claims=credential, types=types)
+
+
+def _present_w3c(
+    instance: Instance, holder_ref: str, item_id: str, request: OpenedRequest, original: str
+) -> tuple[str, dict[str, Any] | str, list[str]]:
+    """A W3C credential, presented whole: Data Integrity (``ldp_vc``) in a presentation the
+    holder signs for the request's nonce (challenge) and client id (domain); a VC-JWT
+    (``jwt_vc_json``) in a ``vp+jwt`` with the nonce as ``nonce`` and the client id as ``aud``."""
+    from microcred.services import sharing
+
+    seen = w3c_presented(original)
+    if seen is None:
+        raise RespondError("this credential cannot be presented over OpenID4VP", "credential")
+    query = matching_query(request, seen, item_id)
+    vp = sharing.present(
+        instance,
+        holder_ref,
+        [item_id],
+        challenge=request.nonce,
+        domain=request.client_id,
+        fmt="jwt" if seen.format == "jwt_vc_json" else "ldp",
+    )
+    return query.id, vp, [WHOLE]
