@@ -423,3 +423,32 @@ def test_an_unreadable_anchor_file_is_a_server_error_naming_the_setting(tmp_path
     finally:
         world.client.close()
         world.instance.close()
+
+
+def test_accepted_key_storage_levels_are_advertised_and_checked(tmp_path, provider):
+    world = _world(tmp_path, provider, extra={"key_attestation_key_storage": ["iso_18045_high"]})
+    try:
+        issuer = world.client.get("/.well-known/openid-credential-issuer").json()
+        jwt_proofs = issuer["credential_configurations_supported"][SD]["proof_types_supported"]
+        assert jwt_proofs["jwt"]["key_attestations_required"] == {"key_storage": ["iso_18045_high"]}
+        attested = Attested(world, provider)
+        token = attested.token(attested.pre_form()).json()["access_token"]
+        key = ECKey.generate_key("P-256")
+
+        def ask(storage: list[str]) -> Any:
+            made = provider.key_attestation([key], attested.now, key_storage=storage)
+            nonce = attested.wallet.c_nonce()
+            body = {
+                "credential_configuration_id": SD,
+                "proofs": {"jwt": [proof(key, nonce, attested.now, key_attestation=made)]},
+            }
+            return attested.wallet.resource("/oid4vci/credential", token, body)
+
+        refused = ask(["iso_18045_moderate"])
+        assert "key_storage must include one of iso_18045_high" in _error(
+            refused, 400, "invalid_proof"
+        )
+        assert ask(["iso_18045_high"]).status_code == 200
+    finally:
+        world.client.close()
+        world.instance.close()

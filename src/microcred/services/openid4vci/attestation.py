@@ -257,6 +257,28 @@ def _remember_pop(instance: Instance, jkt: str, jti: str, now: datetime) -> None
 # -- key attestation (proofs) -----------------------------------------------------------------
 
 
+LEVELS = ("key_storage", "user_authentication")  # appendix D.2, e.g. iso_18045_moderate
+
+
+def accepted_levels(instance: Instance) -> dict[str, list[str]]:
+    """The attack-potential levels this issuer accepts (TOML settings
+    ``key_attestation_key_storage``, ``key_attestation_user_authentication``: lists of
+    strings), as ``key_attestations_required`` advertises them; unset: any."""
+    found: dict[str, list[str]] = {}
+    for level in LEVELS:
+        value = instance.settings.extra.get(f"key_attestation_{level}")
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise OAuthError(
+                "server_error",
+                f"the key_attestation_{level} setting must be a list of strings",
+                status=500,
+            )
+        found[level] = list(value)
+    return found
+
+
 @dataclass(frozen=True)
 class AttestedKeys:
     keys: tuple[tuple[KeyPair, str], ...]  # each attested key and its RFC 7638 thumbprint
@@ -286,6 +308,10 @@ def key_attestation(instance: Instance, token: object) -> AttestedKeys:
         nonce = claims.get("nonce")
         if nonce is not None and not isinstance(nonce, str):
             raise ProofError("nonce must be a string")
+        for level, accepted in accepted_levels(instance).items():
+            stated = claims.get(level)
+            if not isinstance(stated, list) or not set(accepted) & set(stated):
+                raise ProofError(f"{level} must include one of {', '.join(accepted)}")
     except ProofError as cause:
         raise ProofError(f"key_attestation: {cause}") from None
     return AttestedKeys(keys=tuple(keys), nonce=nonce)

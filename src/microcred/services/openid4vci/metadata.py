@@ -83,8 +83,10 @@ def _claims(prefix: list[str]) -> list[dict[str, Any]]:
 def configurations(instance: Instance) -> dict[str, dict[str, Any]]:
     jwt_proofs: dict[str, Any] = {"proof_signing_alg_values_supported": PROOF_ALGORITHMS}
     if instance.settings.key_attestation == "required":
-        # an empty object: a key attestation without key_storage / user_authentication levels
-        jwt_proofs["key_attestations_required"] = {}
+        from microcred.services.openid4vci.attestation import accepted_levels
+
+        # empty when no key_storage / user_authentication levels are set: any attested key
+        jwt_proofs["key_attestations_required"] = accepted_levels(instance)
     proof_types = {"jwt": jwt_proofs}
     return {
         SD_JWT: {
