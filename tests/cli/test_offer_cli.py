@@ -64,17 +64,19 @@ def test_offers_of_a_credential_and_of_every_row_of_a_job(cli, tmp_path):
     plain = cli("offer", "--org", slug, "--job", run["job_id"], "--pre-authorized")
     assert plain.exit_code == 0 and "1 offer(s) made" in plain.stdout
     assert "line 3 (Bad Row)" in plain.stdout
-    # one credential: the names outside checks use, and the offer's id to revoke it
+    # one credential: the names outside checks use; revoked by its offer URI
     cid = first["credential_id"]
     one = _json(cli("offer", "--org", slug, "--credential", cid, "--pre-authorized", "--json"))
-    assert {"offer", "offer_uri", "tx_code", "expires_at", "offer_id"} <= set(one)
+    assert set(one) == {"offer", "offer_uri", "tx_code", "expires_at"}
     assert one["tx_code"] is None and one["offer"].startswith("openid-credential-offer://")
     listed = _json(cli("offer", "list", "--org", slug, "--credential", cid, "--json"))
     assert len(listed) == 3 and {o["state"] for o in listed} == {"open"}
-    revoked = _json(cli("offer", "revoke", one["offer_id"], "--org", slug, "--json"))
+    revoked = _json(cli("offer", "revoke", one["offer_uri"], "--org", slug, "--json"))
     assert revoked["state"] == "revoked"
+    by_id = _json(cli("offer", "revoke", listed[-1]["id"], "--org", slug, "--json"))
+    assert by_id["state"] == "revoked" and by_id["id"] == listed[-1]["id"]
     listed = cli("offer", "list", "--org", slug, "--credential", cid)
-    assert "revoked" in listed.stdout and listed.stdout.count("open") == 2
+    assert listed.stdout.count("revoked") == 2 and listed.stdout.count("open") == 1
 
 
 def test_bad_input_is_one_clear_line(cli):

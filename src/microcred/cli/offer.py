@@ -147,7 +147,7 @@ def offer(
         actor="cli",
     )
     if as_json:
-        print_json({"offer_id": view.offer_id, **view.to_json()})
+        print_json(view.to_json())
         return
     print_offer(view, qr=qr)
 
@@ -178,12 +178,15 @@ def list_offers(
 @app.command("revoke")
 @handles_errors()
 def revoke(
-    offer_id: Annotated[str, typer.Argument(help="The offer's id (offer list shows it).")],
+    offer: Annotated[
+        str,
+        typer.Argument(help="The offer's offer_uri or link, or its id (offer list shows it)."),
+    ],
     org: Annotated[str, typer.Option(help="Organisation slug or id.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Revoke an unused offer: its link, code and PIN stop working at once (audited)."""
-    found = offers.revoke(open_instance(), org, offer_id, actor="cli")
+    found = offers.revoke(open_instance(), org, offer, actor="cli")
     if as_json:
         print_json(found.to_json())
         return

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from microcred.api.deps import CanIssue, CanRead, InstanceDep
@@ -53,7 +53,16 @@ def list_offers(instance: InstanceDep, principal: CanRead, credential_id: str) -
     summary="Revoke an unused offer: its link, code and PIN stop working at once",
 )
 def revoke_offer(
-    instance: InstanceDep, principal: CanIssue, credential_id: str, offer_id: str
+    instance: InstanceDep,
+    principal: CanIssue,
+    credential_id: str,
+    offer_id: Annotated[
+        str,
+        Path(
+            max_length=100,
+            description="the offer's id (from the list) or the last part of its offer_uri",
+        ),
+    ],
 ) -> OfferRecordPublic:
     found = offers.revoke(
         instance, principal.org_id, offer_id, credential_id=credential_id, actor=principal.actor

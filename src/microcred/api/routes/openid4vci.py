@@ -339,7 +339,6 @@ class OfferCreate(BaseModel):
 
 
 class OfferPublic(BaseModel):
-    offer_id: str = Field(description="to revoke it: DELETE .../offers/{offer_id}")
     offer: str
     offer_uri: str
     tx_code: str | None
@@ -370,7 +369,7 @@ def create_offer(
         expires_in_minutes=body.expires_in_minutes,
         actor=principal.actor,
     )
-    return OfferPublic(offer_id=view.offer_id, **view.to_json())
+    return OfferPublic(**view.to_json())
 
 
 def redirect_origin(uri: str) -> str:

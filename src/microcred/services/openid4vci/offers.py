@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -345,23 +345,40 @@ def list_for(instance: Instance, org_ref: str, credential_id: str) -> list[Offer
         return [record_of(row, now) for row in rows]
 
 
+def _offer_id(session: Session, ref: str) -> str | None:
+    """The offer's id from its id, its ``offer_uri``, the last part of that URI (the
+    handle) or its by-reference link; None when it names no offer."""
+    ref = ref.strip()[:2000]
+    if "credential_offer_uri=" in ref:
+        ref = unquote(ref.split("credential_offer_uri=", 1)[1].split("&", 1)[0])
+    ref = ref.rstrip("/").rsplit("/", 1)[-1]
+    if len(ref) == 36:  # a UUID: the offer's own id
+        return ref
+    if not 20 <= len(ref) <= 100:
+        return None
+    grant = session.get(Oid4vciGrant, codes.digest(ref))
+    return grant.offer_id if grant is not None and grant.kind == "offer_uri" else None
+
+
 def revoke(
     instance: Instance,
     org_ref: str,
-    offer_id: str,
+    offer_ref: str,
     *,
     credential_id: str | None = None,
     actor: str = "cli",
 ) -> OfferRecord:
-    """Void an unused offer of the organisation: its link, its codes and its PIN stop working
-    at once (the wallet hears ``invalid_grant``, the offer URI 410). Revoking it again changes
-    nothing; a used or expired offer cannot be revoked (:class:`OfferConflict`)."""
+    """Void an unused offer of the organisation, named by its id or by its ``offer_uri``
+    (or link): its link, its codes and its PIN stop working at once (the wallet hears
+    ``invalid_grant``, the offer URI 410). Revoking it again changes nothing; a used or
+    expired offer cannot be revoked (:class:`OfferConflict`)."""
     now = instance.now()
     with transaction(instance.sessions) as session:
         org = find(session, org_ref)
+        offer_id = _offer_id(session, offer_ref)
         row = (
             session.get(Oid4vciOffer, offer_id, with_for_update=True)
-            if len(offer_id) <= 36
+            if offer_id is not None
             else None
         )
         if (
@@ -369,7 +386,7 @@ def revoke(
             or row.org_id != org.id
             or (credential_id is not None and row.credential_id != credential_id)
         ):
-            raise OfferNotFound(f"no offer '{offer_id[:40]}' of this organisation", "offer_id")
+            raise OfferNotFound(f"no offer '{offer_ref[:60]}' of this organisation", "offer_id")
         current = record_of(row, now)
         if current.state == "revoked":
             return current
