@@ -11,9 +11,10 @@ import re
 
 import pytest
 
-from microcred.services import public_portfolios, sharing
+from microcred.model.files import load_data
+from microcred.services import public_portfolios, recognition, sharing
 
-from .conftest import PASSWORD, SCREENSHOTS, assert_accessible, assert_fits
+from .conftest import PASSWORD, ROOT, SCREENSHOTS, assert_accessible, assert_fits
 
 TOUR = SCREENSHOTS / "pages"
 
@@ -50,6 +51,8 @@ CONSOLE = (
 )
 # The authority desk, reached from the console session (an organisation that recognises).
 AUTHORITY = ("/authority",)
+PATHWAY = ROOT / "src/microcred/data/examples/pathways/data-analysis.yaml"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +69,22 @@ def filled(site):
     assert public.url is not None
     own = ("/p/" + public.url.rsplit("/p/", 1)[1], f"/wallet/credentials/{items[0].id}/remove")
     return handle, "/s/" + share.url.rsplit("/s/", 1)[1], own
+
+
+@pytest.fixture(scope="module")
+def applied(site, filled):
+    """That learner's application to a pathway of the site's organisation: the wallet's and the
+    authority's application pages, a shared credential's report and the pathway form."""
+    pathway = recognition.publish_pathway(site.instance, site.org_slug, load_data(PATHWAY))
+    application = recognition.apply(site.instance, pathway.id, filled[0])
+    wallet = (f"/wallet/applications/{application.id}",)
+    desk = (
+        f"/authority/applications/{application.id}",
+        f"/authority/applications/{application.id}/components/0",
+        "/authority/pathways/form",
+        f"/authority/pathways/form?from={pathway.id}",
+    )
+    return wallet, desk
 
 
 def _wallet_sign_in(page, site, handle: str) -> None:
@@ -91,6 +110,7 @@ def _slug(path: str) -> str:
         return "public-page"
     if path.endswith("/remove"):
         return "wallet-remove"
+    path = UUID.sub("id", path)  # one picture per page, whichever record it shows
     return re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "verify"
 
 
@@ -117,6 +137,7 @@ def _write_index(paths: list[str]) -> None:
         ]
         shown = {"share": "/s/TOKEN", "public-page": "/p/TOKEN"}.get(slug, path)
         shown = "/wallet/credentials/ID/remove" if slug == "wallet-remove" else shown
+        shown = UUID.sub("ID", shown)
         rows.append(f"| `{shown}` | " + " | ".join(cells) + " |")
     (SCREENSHOTS / "pages.md").write_text(
         "# Every page, in English and Latvian, on a desktop (1280 px) and a phone (390 px)\n\n"
@@ -129,7 +150,7 @@ def _write_index(paths: list[str]) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "lv"])
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_every_page_fits_and_is_accessible(site, filled, browser, lang, device):
+def test_every_page_fits_and_is_accessible(site, filled, applied, browser, lang, device):
     viewport = (
         {"width": 1280, "height": 900} if device == "desktop" else {"width": 390, "height": 844}
     )
@@ -141,11 +162,12 @@ def test_every_page_fits_and_is_accessible(site, filled, browser, lang, device):
         for path in (*PUBLIC, share_path, public_path):
             _check(page, site.url, path, lang, device)
         _wallet_sign_in(page, site, handle)
-        for path in (*WALLET, remove_path):
+        for path in (*WALLET, remove_path, *applied[0]):
             _check(page, site.url, path, lang, device)
         _console_sign_in(page, site)
-        for path in (*CONSOLE, *AUTHORITY):
+        for path in (*CONSOLE, *AUTHORITY, *applied[1]):
             _check(page, site.url, path, lang, device)
     finally:
         context.close()
-    _write_index([*PUBLIC, share_path, public_path, *WALLET, remove_path, *CONSOLE, *AUTHORITY])
+    pages = [*PUBLIC, share_path, public_path, *WALLET, remove_path, *applied[0]]
+    _write_index([*pages, *CONSOLE, *AUTHORITY, *applied[1]])
