@@ -6,7 +6,11 @@ ES256) and `proofs.sd_jwt.verify_sd_jwt` (signature, every disclosure). @sd-jwt:
 and `verify` of the same claims (its did:jwk key), verify of microcred's SD-JWT VC. The ratio
 is microcred / @sd-jwt (above 1: microcred is faster). The last line is one JSON object.
 
-    .venv/bin/python bench/sd_jwt_vc.py [--n 2000]
+The two sides run in alternating rounds (``--rounds``, default 3) and each side's best round
+counts (as ``timeit`` takes the minimum): a busy machine slows a round of either side, and
+the ratio of the best rounds is what the code can do, not how loaded the machine was.
+
+    .venv/bin/python bench/sd_jwt_vc.py [--n 2000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ def _rate(n: int, action) -> float:  # type: ignore[no-untyped-def]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -67,13 +72,18 @@ def main() -> None:
 
     token = issue()
     parsed = parse_sd_jwt(token)
-    ours = {
-        "issue_per_s": _rate(args.n, issue),
-        "verify_per_s": _rate(
-            args.n,
-            lambda: verify_sd_jwt(parsed, resolve_key=lambda _: key, typs=("dc+sd-jwt",), now=now),
-        ),
-    }
+
+    def ours_round() -> dict[str, float]:
+        return {
+            "issue_per_s": _rate(args.n, issue),
+            "verify_per_s": _rate(
+                args.n,
+                lambda: verify_sd_jwt(
+                    parsed, resolve_key=lambda _: key, typs=("dc+sd-jwt",), now=now
+                ),
+            ),
+        }
+
     claims = claims_of(award, issuer_id=signer.iss, base_url="https://issuer.example", iat=iat)
     request = {
         "op": "bench",
@@ -86,17 +96,29 @@ def main() -> None:
     }
     node = os.environ.get("NODE", "node")
     taskset = ["taskset", "-c", "0"] if sys.platform == "linux" else []
-    done = subprocess.run(
-        [*taskset, node, str(SCRIPT)],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=SCRIPT.parent,
-    )
-    theirs = json.loads(done.stdout)
+
+    def theirs_round() -> dict[str, float]:
+        done = subprocess.run(
+            [*taskset, node, str(SCRIPT)],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=SCRIPT.parent,
+        )
+        found: dict[str, float] = json.loads(done.stdout)
+        return found
+
+    rounds = [(ours_round(), theirs_round()) for _ in range(max(1, args.rounds))]
+
+    def best(side: int, what: str) -> float:
+        return max(r[side][what] for r in rounds)
+
+    ours = {what: best(0, what) for what in ("issue_per_s", "verify_per_s")}
+    theirs = {what: best(1, what) for what in ("issue_per_s", "verify_per_s")}
     result = {
         "n": args.n,
+        "rounds": len(rounds),
         "disclosures": len(parsed.disclosures),
         "microcred": ours,
         "sd_jwt_js": theirs,

@@ -20,7 +20,7 @@ from typing import Any
 from microcred.formats.sd_jwt_vc import ALWAYS_SD, EUDI_LEARNING_VCT, vct_url
 from microcred.i18n import N_, languages, translations
 
-__all__ = ["CLAIMS", "integrity", "type_metadata", "type_metadata_bytes"]
+__all__ = ["CLAIMS", "integrity", "type_metadata", "type_metadata_bytes", "vct_integrity"]
 
 Path = tuple[str | None, ...]
 
@@ -152,6 +152,16 @@ def type_metadata_bytes(base_url: str) -> bytes:
 def _rendered(base_url: str, langs: tuple[str, ...]) -> bytes:
     # keyed by the catalogues' languages too: the same bytes for as long as they are the same
     return json.dumps(type_metadata(base_url), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def vct_integrity(base_url: str) -> str:
+    """``vct#integrity`` of the type at ``base_url`` (the hash of `type_metadata_bytes`)."""
+    return _integrity_of(base_url, languages())
+
+
+@lru_cache(maxsize=8)
+def _integrity_of(base_url: str, langs: tuple[str, ...]) -> str:
+    return integrity(_rendered(base_url, langs))
 
 
 def integrity(data: bytes) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings
+import weakref
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -99,14 +100,43 @@ def _jose_key(keypair: KeyPair, *, private: bool) -> OKPKey | ECKey | RSAKey:
     return OKPKey.import_key(jwk) if jwk["kty"] == "OKP" else ECKey.import_key(jwk)
 
 
+# json.dumps(payload, ensure_ascii=False, separators=(",", ":")), with one encoder
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+# The joserfc key of each signing key pair, made once per key pair object (importing the key
+# and joserfc's JWK dict of it cost about as much as the ECDSA signature itself). Keyed by the
+# object's identity, not its equality (a public-only key pair equals its private twin), and
+# dropped when the key pair is.
+_SIGNING_KEYS: dict[int, tuple[weakref.ref[Any], OKPKey | ECKey | RSAKey]] = {}
+
+
+def _signing_key(keypair: KeyPair) -> OKPKey | ECKey | RSAKey:
+    ident = id(keypair)
+    found = _SIGNING_KEYS.get(ident)
+    if found is not None and found[0]() is keypair:
+        return found[1]
+    key = _jose_key(keypair, private=True)
+
+    def forget(ref: weakref.ref[Any]) -> None:
+        entry = _SIGNING_KEYS.get(ident)
+        if entry is not None and entry[0] is ref:
+            del _SIGNING_KEYS[ident]
+
+    try:
+        _SIGNING_KEYS[ident] = (weakref.ref(keypair, forget), key)
+    except TypeError:  # a key pair type without weak references: not cached
+        pass
+    return key
+
+
 def sign_jws(payload: dict[str, Any], keypair: KeyPair, *, header: Mapping[str, Any]) -> str:
     """A compact JWS of the JSON ``payload``; ``alg`` follows the key, ``header`` adds the rest."""
     alg = _alg_for(keypair)
     full = {"alg": alg, **header}
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = _COMPACT_JSON.encode(payload).encode("utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # joserfc flags "EdDSA" as deprecated by RFC 9864
-        return jws.serialize_compact(full, body, _jose_key(keypair, private=True), algorithms=[alg])
+        return jws.serialize_compact(full, body, _signing_key(keypair), algorithms=[alg])
 
 
 def _sign(payload: dict[str, Any], keypair: KeyPair, *, kid: str, typ: str, cty: str) -> str:

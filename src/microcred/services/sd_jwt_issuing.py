@@ -20,7 +20,7 @@ import json
 from typing import Any, Literal
 
 from microcred.formats.ob3_read import read_ob3
-from microcred.formats.sd_jwt_type_metadata import integrity, type_metadata_bytes
+from microcred.formats.sd_jwt_type_metadata import vct_integrity
 from microcred.formats.sd_jwt_vc import SD_JWT_VC_TYP, Signer, award_to_claims, vct_url
 from microcred.model.award import Award
 from microcred.proofs.errors import KeyUsageError
@@ -81,7 +81,7 @@ def sign_sd_jwt_vc(
         award,
         signer,
         vct=vct_url(base_url),
-        vct_integrity=integrity(type_metadata_bytes(base_url)),
+        vct_integrity=vct_integrity(base_url),
         iat=iat,
         holder_jwk=check_holder_jwk(holder_jwk) if holder_jwk is not None else None,
         status=status,
