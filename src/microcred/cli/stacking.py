@@ -44,6 +44,10 @@ def render_evaluation(evaluation: Evaluation) -> None:
             missing,
         )
     console.print(table)
+    excluded = {e.component: e for rule in evaluation.rules for e in rule.excluded}
+    for e in excluded.values():  # each credential that does not count, once
+        mark = "[yellow]?[/]" if e.unchecked else "[dim]–[/]"
+        console.print(f"  {mark} {e.sentence()}", highlight=False)
 
 
 def render_stacked(report: StackedReport) -> None:
