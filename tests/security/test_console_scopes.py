@@ -80,6 +80,7 @@ CONSOLE_TO_API: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("POST", "/console/bulk"): [("POST", f"{ORG_API}/credentials")],
     ("GET", "/console/bulk/{job_id}"): [("GET", f"{ORG_API}/jobs/{{job_id}}")],
     ("GET", "/console/bulk/{job_id}/errors.csv"): [("GET", f"{ORG_API}/jobs/{{job_id}}")],
+    ("GET", "/console/bulk/{job_id}/credentials.zip"): [("GET", f"{ORG_API}/jobs/{{job_id}}")],
     # Resuming an interrupted bulk job issues its remaining rows.
     ("POST", "/console/bulk/{job_id}/resume"): [("POST", f"{ORG_API}/credentials")],
     ("GET", "/console/credentials"): [("GET", f"{ORG_API}/credentials")],

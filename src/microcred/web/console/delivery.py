@@ -4,18 +4,21 @@ not sent, sent on, claimed on."""
 
 from __future__ import annotations
 
+import shutil
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
 
 from microcred.i18n import languages
-from microcred.services import delivery
+from microcred.services import bulk_archive, bulk_jobs, delivery
 from microcred.services.credentials import IssuedView
 from microcred.services.delivery import DeliveryError
 from microcred.services.organisations import OrganisationError
-from microcred.web.console.members import Posted, actor, posts, refusal
-from microcred.web.core import Page, flash, instance_of, page, redirect, text_field
+from microcred.web.console.members import Member, Posted, actor, posts, refusal, requires
+from microcred.web.core import Page, finish, flash, instance_of, page, redirect, text_field
 
 router = APIRouter(include_in_schema=False)
 
@@ -117,3 +120,31 @@ def deliver_job(
         },
     )
     return redirect(request, f"/console/bulk/{job_id[:40]}")
+
+
+@router.get("/console/bulk/{job_id}/credentials.zip")
+async def job_files(
+    request: Request, job_id: str, member: Annotated[Member, requires("read")]
+) -> Response:
+    """Every file of a finished run in one zip (a credential per learner, summary.json,
+    errors.csv), made in a temporary directory that is removed once it is sent."""
+    p = page(request)
+    try:
+        archive = await run_in_threadpool(
+            bulk_archive.job_zip, instance_of(request), member.org.id, job_id[:40]
+        )
+    except bulk_jobs.JobNotFound:
+        return refusal(request, p.gettext("No such bulk run."), 404)
+    except bulk_archive.ArchiveNotReady:
+        return refusal(
+            request,
+            p.gettext("The run is still issuing: download its files when it has finished."),
+            409,
+        )
+    response = FileResponse(
+        archive,
+        media_type="application/zip",
+        filename=archive.name,
+        background=BackgroundTask(shutil.rmtree, archive.parent, ignore_errors=True),
+    )
+    return finish(request, response)
