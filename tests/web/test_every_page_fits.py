@@ -45,6 +45,7 @@ CONSOLE = (
     "/console/bulk",
     "/console/credentials",
     "/console/requests",
+    "/console/requests/returned",
     "/console/tokens",
     "/console/members",
     "/console/audit",

@@ -128,10 +128,15 @@ def _learner(browser: Any, world: World, lang: str = "en") -> Any:
     return page
 
 
-def _compose(page: Any, world: World) -> str:
+SKILL = "http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a"
+
+
+def _compose(page: Any, world: World, *, issuer: str = "", skill: str = "") -> str:
     """The console form: both kinds, the default claims; the request's link."""
     page.goto(world.url + "/console/requests")
     page.locator("#k-ob").check()
+    page.locator("#issuer").fill(issuer)
+    page.locator("#skill").fill(skill)
     page.locator("form button[type=submit].primary").click()
     page.wait_for_url(re.compile(r".*/console/requests/[0-9a-f-]{36}$"))
     assert page.locator("figure.qr svg").count() == 1
@@ -145,7 +150,9 @@ def test_the_employer_asks_and_sees_both_credentials_verified(browser, world, la
     employer = _employer(browser, world, lang)
     learner = _learner(browser, world, lang)
     try:
-        link = _compose(employer, world)
+        # in Latvian, also by issuer and skill (one of the specification's ESCO skills)
+        by = {"issuer": "Datu Darbnīca SIA", "skill": SKILL} if lang == "lv" else {}
+        link = _compose(employer, world, **by)
         assert employer.locator("#request-status").get_attribute("data-status") == "pending"
         assert_accessible(employer)
         learner.goto(world.url + "/wallet/present")
@@ -202,11 +209,17 @@ def test_bad_form_input_is_refused_next_to_the_field_and_nothing_is_lost(browser
         employer.locator("#k-ob").check()
         employer.locator("#c-credit_points").check()
         employer.locator("#min_ects").fill("a lot")
+        employer.locator("#skill").fill("programming")
         employer.locator("form button[type=submit].primary").click()
         error = employer.locator("#min_ects-error")
         assert "0 to 60" in error.inner_text()
         assert employer.locator("#min_ects").get_attribute("aria-invalid") == "true"
         assert employer.locator("#min_ects").input_value() == "a lot"
+        assert employer.locator("#skill").input_value() == "programming"
+        employer.locator("#min_ects").fill("")
+        employer.locator("form button[type=submit].primary").click()
+        assert "data.europa.eu/esco/skill" in employer.locator("#skill-error").inner_text()
+        employer.locator("#skill").fill("")
         assert employer.locator("#k-ob").is_checked() and employer.locator("#k-sd").is_checked()
         assert employer.locator("#c-credit_points").is_checked()
         assert employer.locator("#c-family_name").is_checked()

@@ -12,6 +12,8 @@ from typing import Any
 DEMO_MEMBERS = (
     ("lu", "admin@lu.example.lv", "administrator", "demo-password-admin", "/console/login"),
     ("lu", "issuer@lu.example.lv", "issuer", "demo-password-issuer", "/console/login"),
+    # the employer of the OpenID4VP step (cli/demo_presentation.py): its request pages
+    ("employer", "hr@darbnica.example.lv", "viewer", "demo-password-employer", "/console/login"),
     (
         "demo-recognition-authority",
         "officer@recognition.example.lv",

@@ -2,7 +2,8 @@
 (a DCQL query: an SD-JWT VC with her name and the title, and an Open Badges 3.0 credential);
 her microcred wallet checks the employer's signed request and answers with the SD-JWT VC
 (name and title disclosed, grade withheld) and the Open Badge; the employer's report shows
-both verified. Served on a free 127.0.0.1 port for the step, as in the OpenID4VCI part."""
+both verified. Served on a free 127.0.0.1 port for the step, as in the OpenID4VCI part; the
+employer's page of the answer is printed for the served instance (sign-in in demo_accounts)."""
 
 from __future__ import annotations
 
@@ -111,12 +112,21 @@ def run_demo_step(
         sent = respond(instance, holder, created.link, [sd_jwt.id, badge.id])
         for query_id, entries in sent["sent"].items():
             for entry in entries:
-                say(f"  {holder}'s wallet sends {query_id}: {', '.join(entry['disclosed'])}")
+                shown = ", ".join(entry["disclosed"])
+                if query_id == "micro_credential" and "assessment_grade" not in shown:
+                    shown += " (the title is always visible; the grade is withheld)"
+                say(f"  {holder}'s wallet sends {query_id}: {shown}")
         view = presentation_requests.get(instance, employer.slug, created.id)
         result = view.result or {}
         for entry in result.get("credentials", []):
             say(f"  the employer sees {entry['query']} ({entry['format']}): {entry['status']}")
         say(f"  the answer again: microcred request show {created.id}")
+        served = demo_settings(home).base_url.rstrip("/")
+        say(f"  the employer's page of it: {served}/console/requests/{created.id}")
+        say(
+            f"  (kept {presentation_requests.KEEP.days} days; new requests at {served}/console/requests)"
+        )
+        say(f"  {holder} answers requests in her wallet at {served}/wallet/present")
     finally:
         server.should_exit = True
         thread.join(10)
@@ -127,5 +137,6 @@ def run_demo_step(
             "link": created.link,
             "status": view.status,
             "valid": bool(result.get("valid")),
+            "page": f"/console/requests/{created.id}",
         }
     }

@@ -1,8 +1,9 @@
 """An employer's request, from the console form to a DCQL query (issue 16, point 2).
 
 The form names which micro-credentials (the project's SD-JWT VC type, which extends the EUDI
-learning-credential type, and/or Open Badges 3.0 credentials), an optional minimum ECTS or
-EQF level, and which of the SD-JWT VC's claims to ask for. DCQL (OpenID4VP 1.0 §6) has no
+learning-credential type, and/or Open Badges 3.0 credentials), optionally their issuer (by
+name) and an ESCO skill, an optional minimum ECTS or EQF level, and which of the SD-JWT VC's
+claims to ask for. DCQL (OpenID4VP 1.0 §6) has no
 "at least" operator, only ``values`` (any of these): a minimum is written as the list of the
 values that reach it (EQF levels up to 8; whole ECTS up to ``MAX_ECTS``: DCQL values are
 strings, integers or booleans, so a credential of 2.5 ECTS matches no ECTS minimum).
@@ -10,6 +11,7 @@ strings, integers or booleans, so a credential of 2.5 ECTS matches no ECTS minim
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,6 +44,9 @@ CLAIMS = (
 # DCQL has no optional claim, so asking for it would make such credentials match nothing.
 DEFAULT_CLAIMS = ("family_name", "achievement_title")
 OPEN_BADGE_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
+MAX_NAME = 200
+ESCO_PREFIX = "http://data.europa.eu/esco/skill/"
+ESCO_SKILL = re.compile(re.escape(ESCO_PREFIX) + r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,14 @@ def compose(
     *,
     min_ects: str | None = None,
     min_eqf: str | None = None,
+    issuer: str | None = None,
+    skill: str | None = None,
 ) -> Composed:
-    """The DCQL query for the form's choices; Invalid names the field to fix."""
+    """The DCQL query for the form's choices; Invalid names the field to fix. ``issuer``
+    is the issuer's name as its credentials give it; ``skill`` an ESCO skill URI."""
     chosen = [k for k in KINDS if k in kinds]
+    issuer = (issuer or "").strip() or None
+    skill = (skill or "").strip() or None
     if not chosen:
         raise Invalid("choose at least one kind of micro-credential", "kinds")
     unknown = [c for c in claims if c not in CLAIMS]
@@ -87,6 +97,10 @@ def compose(
     eqf = _minimum(min_eqf, "min_eqf", 1, 8)
     if eqf is not None and eqf != eqf.to_integral_value():
         raise Invalid("min_eqf is a whole number from 1 to 8", "min_eqf")
+    if issuer is not None and len(issuer) > MAX_NAME:
+        raise Invalid(f"issuer is at most {MAX_NAME} characters", "issuer")
+    if skill is not None and not ESCO_SKILL.fullmatch(skill):
+        raise Invalid(f"skill is an ESCO skill URI ({ESCO_PREFIX}…)", "skill")
     if (ects is not None or eqf is not None or claims) and "sd_jwt_vc" not in chosen:
         raise Invalid("claims and minimums are asked of the SD-JWT VC: choose it too", "kinds")
     queries: list[dict[str, Any]] = []
@@ -117,22 +131,44 @@ def compose(
                 }
             )
             summary.append(f"EQF level {int(eqf)} or higher")
-        queries.append(
-            {
-                "id": "micro_credential",
-                "format": "dc+sd-jwt",
-                "meta": {"vct_values": [vct_url(base_url), EUDI_LEARNING_VCT]},
-                "claims": wanted,
-            }
-        )
+        query: dict[str, Any] = {
+            "id": "micro_credential",
+            "format": "dc+sd-jwt",
+            "meta": {"vct_values": [vct_url(base_url), EUDI_LEARNING_VCT]},
+            "claims": wanted,
+        }
+        if issuer is not None:
+            wanted = [w for w in wanted if w["id"] != "issuing_authority"]
+            wanted.append(
+                {"id": "issuing_authority", "path": ["issuing_authority"], "values": [issuer]}
+            )
+            summary.append(f"issued by {issuer}")
+        if skill is not None:
+            # a skill of the specification, or the ESCO skill of a learning outcome: DCQL
+            # has no "or" between claims, only claim_sets (the first one answered is used)
+            base = [w["id"] for w in wanted]
+            wanted.append({"id": "skill", "path": ["skills", None, "esco_uri"], "values": [skill]})
+            wanted.append(
+                {"id": "outcome_skill", "path": ["learning_outcome_refs", None], "values": [skill]}
+            )
+            query["claim_sets"] = [[*base, "skill"], [*base, "outcome_skill"]]
+            summary.append(f"with the skill {skill}")
+        query["claims"] = wanted
+        queries.append(query)
     if "open_badge" in chosen:
+        badge: list[dict[str, Any]] = [{"path": ["credentialSubject", "achievement", "name"]}]
+        if issuer is not None:
+            badge.append({"path": ["issuer", "name"], "values": [issuer]})
+        if skill is not None:
+            alignment = ["credentialSubject", "achievement", "alignment", None, "targetUrl"]
+            badge.append({"path": alignment, "values": [skill]})
         queries.append(
             {
                 "id": "open_badge",
                 "format": "ldp_vc",
                 "meta": {"type_values": [OPEN_BADGE_TYPES]},
                 "require_cryptographic_holder_binding": False,
-                "claims": [{"path": ["credentialSubject", "achievement", "name"]}],
+                "claims": badge,
             }
         )
     return Composed({"credentials": queries}, summary)

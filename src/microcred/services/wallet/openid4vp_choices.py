@@ -85,7 +85,6 @@ def choices(instance: Instance, holder_ref: str, request: OpenedRequest) -> list
     items = [(item, _seen(item.original)) for item in wallet.list_items(instance, holder_ref)]
     out: list[Wanted] = []
     for query in request.query.credentials:
-        asked = asked_names(query)
         found: list[Choice] = []
         problems: list[str] = []
         for item, seen in items:
@@ -103,6 +102,7 @@ def choices(instance: Instance, holder_ref: str, request: OpenedRequest) -> list
             ):
                 problems.append("the verifier asks for a credential bound to this wallet's key")
                 continue
+            asked = asked_names(query, match.claim_set)
             shown = tuple(sorted(asked & (names | plain)))
             found.append(
                 Choice(

@@ -206,11 +206,12 @@ def open_request(instance: Instance, link: str, *, network: Network | None = Non
     )
 
 
-def asked_names(query: dcql.CredentialQuery) -> set[str]:
-    """The claim names a query's paths go through (first claim set when there are sets)."""
+def asked_names(query: dcql.CredentialQuery, claim_set: int | None = None) -> set[str]:
+    """The claim names a query's paths go through (of ``claim_set``, the one the credential
+    answers, when there are sets; else the first)."""
     claims = list(query.claims or ())
     if query.claim_sets:
-        wanted = set(query.claim_sets[0])
+        wanted = set(query.claim_sets[claim_set or 0])
         claims = [c for c in claims if c.id in wanted]
     return {p for c in claims for p in c.path if isinstance(p, str)}
 
@@ -337,7 +338,7 @@ def _present(
     key = bound_key(instance, holder_ref, item_id)
     if key is None and query.require_binding:
         raise RespondError("the verifier asks for a key-bound credential", "credential")
-    names = asked_names(query) | set(disclose_more)
+    names = asked_names(query, dcql.match_credential(query, seen).claim_set) | set(disclose_more)
     presented = present(
         sd_jwt,
         lambda d: d.name in names,

@@ -54,6 +54,8 @@ CLAIM_LABELS = {
     "learning_outcomes": _("Learning outcomes"),
     "assessment_grade": _("Grade"),
     "types_of_quality_assurance": _("Quality assurance"),
+    "skills": _("Skills"),
+    "learning_outcome_refs": _("ESCO skills of the learning outcomes"),
 }
 FIELDS = {"kinds": "kinds", "claims": "claims", "min_ects": "min_ects", "min_eqf": "min_eqf"}
 
@@ -69,6 +71,8 @@ def _form_ctx(member: Member, **extra: Any) -> dict[str, Any]:
         "claims": list(DEFAULT_CLAIMS),
         "min_ects": "",
         "min_eqf": "",
+        "issuer": "",
+        "skill": "",
         "keep_days": str(DEFAULT_KEEP_DAYS),
         "same_device": False,
     }
@@ -89,12 +93,21 @@ def create_request(request: Request, posted: Annotated[Posted, posts("read")]) -
     kinds = [k for k in form.getlist("kind") if isinstance(k, str)][:5]
     claims = [c for c in form.getlist("claim") if isinstance(c, str)][: len(CLAIMS)]
     min_ects, min_eqf = text_field(form, "min_ects", 20), text_field(form, "min_eqf", 20)
+    issuer, skill = text_field(form, "issuer", 300), text_field(form, "skill", 300)
     keep_days = text_field(form, "keep_days", 20) or str(DEFAULT_KEEP_DAYS)
     same_device = text_field(form, "same_device", 10) == "yes"
     instance = instance_of(request)
     back = instance.base_url.rstrip("/") + RETURN_PATH if same_device else None
     try:
-        composed = compose(instance.base_url, kinds, claims, min_ects=min_ects, min_eqf=min_eqf)
+        composed = compose(
+            instance.base_url,
+            kinds,
+            claims,
+            min_ects=min_ects,
+            min_eqf=min_eqf,
+            issuer=issuer,
+            skill=skill,
+        )
         if not (keep_days.isdigit() and 1 <= int(keep_days) <= MAX_KEEP_DAYS):
             raise Invalid("keep_days is a whole number of days", "keep_days")
         created = presentation_requests.create(
@@ -113,6 +126,11 @@ def create_request(request: Request, posted: Annotated[Posted, posts("read")]) -
             "claims": p.gettext("Choose claims from the list."),
             "min_ects": p.gettext("Give the minimum ECTS as a number from 0 to 60, or leave it."),
             "min_eqf": p.gettext("Give the EQF level as a whole number from 1 to 8, or leave it."),
+            "issuer": p.gettext("Give the issuer's name in at most 200 characters, or leave it."),
+            "skill": p.gettext(
+                "Give an ESCO skill as its address (http://data.europa.eu/esco/skill/…), "
+                "or leave it."
+            ),
             "keep_days": p.gettext("Give the days as a whole number from 1 to %(max)s.")
             % {"max": MAX_KEEP_DAYS},
         }
@@ -123,6 +141,8 @@ def create_request(request: Request, posted: Annotated[Posted, posts("read")]) -
             "claims": claims,
             "min_ects": min_ects,
             "min_eqf": min_eqf,
+            "issuer": issuer,
+            "skill": skill,
             "keep_days": keep_days,
             "same_device": same_device,
         }
