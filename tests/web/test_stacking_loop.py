@@ -174,6 +174,8 @@ def test_learner_applies_officer_decides_and_the_stacked_credential_arrives(loop
     shot(learner, "wallet-application-decided-lv")
     learner.get_by_role("link", name="Skatīt jauno apliecinājumu").click()
     assert "Datu analīze" in learner.locator("main").inner_text()
+    learner.goto(site.url + "/wallet/pathways")  # still in Latvian: the rules' own titles
+    assert "Obligātie kursi" in learner.locator("main").inner_text()
     learner.goto(site.url + "/wallet/pathways?lang=en")
     assert "You already applied (decided on" in learner.locator("main").inner_text()
     learner.close()

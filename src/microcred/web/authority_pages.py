@@ -375,13 +375,16 @@ def wallet_pathways(request: Request, holder: SignedIn) -> Response:
     applied = {a.pathway_key: a for a in applications}  # the latest for each pathway
     lang = page(request).lang
     titles: dict[str, str] = {}
+    rule_names: dict[str, dict[str, str]] = {}  # the rules' titles in the page's language
     for pathway_id in {v.id for v, _ in progress} | {a.pathway_id for a in applications}:
         try:
-            titles[pathway_id] = pick(
-                recognition.get_pathway(instance, pathway_id)[1].title, (lang, "en")
-            )
+            pathway = recognition.get_pathway(instance, pathway_id)[1]
         except (OrganisationError, ValueError):
             continue
+        titles[pathway_id] = pick(pathway.title, (lang, "en"))
+        rule_names[pathway_id] = {
+            r.id: pick(r.title, (lang, "en")) for r in pathway.rules if r.title
+        }
     return render(
         request,
         "wallet/pathways.html",
@@ -394,6 +397,7 @@ def wallet_pathways(request: Request, holder: SignedIn) -> Response:
             "decisions": decisions,
             "applied": applied,
             "titles": titles,
+            "rule_names": rule_names,
         },
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from microcred.model.multilingual import pick
 from microcred.services import delivery
 from microcred.services.holders import HolderNotFound
 from microcred.services.instance import Instance
@@ -76,6 +77,11 @@ class Review:
     decision: DecisionView | None
     stacked_item: str | None  # the learner's wallet item holding the stacked credential
     emailed_to: str | None  # where the claim link of the stacked credential was mailed
+    rule_titles: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+
+    def rule_titles_in(self, lang: str) -> dict[str, str]:
+        """Each rule's title in ``lang`` (else English, else its first)."""
+        return {rule: pick(text, (lang, "en")) for rule, text in self.rule_titles.items() if text}
 
 
 def _same_course(components: list[Component]) -> list[tuple[tuple[int, ...], str | None]]:
@@ -179,6 +185,7 @@ def review(instance: Instance, application_id: str) -> Review:
         decision,
         stacked_item(instance, holder_id, credential_id),
         sent.email if sent is not None else None,
+        {r.id: dict(r.title) for r in pathway.rules if r.title},
     )
 
 
