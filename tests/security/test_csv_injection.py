@@ -53,11 +53,18 @@ def hostile_csv(path: Path) -> Path:
 
 def assert_neutralised(text: str) -> None:
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["line", "row_key", "reason"], rows[:1]
+    # the CLI's columns, or the console's headings in the member's language (English here)
+    assert rows[0] in (
+        ["line", "row_key", "learner_name", "reason"],
+        ["Line", "Row key", "Learner", "What to fix"],
+    ), rows[:1]
     keys = [row[1] for row in rows[1:]]
     # Every hostile key is there, neutralised by a leading quote, and nothing else changed.
     for key in [*HOSTILE_KEYS, "@empty-name"]:
         assert "'" + key in keys, (key, keys)
+    names = [row[2] for row in rows[1:]]  # the learners' names are written too
+    for name in NAMES:
+        assert "'" + name in names, (name, names)
     for row in rows:
         for cell in row:
             assert not cell.startswith(FORMULA_START), (cell, row)

@@ -111,3 +111,35 @@ def test_the_bar_chart_leaves_room_for_four_digits_and_shows_small_counts():
     assert axis and min(axis) >= 9 * 4  # "4000" ends at x, right-aligned: its 4 digits fit
     heights = [float(h) for h in re.findall(r'height="([\d.]+)" fill="#a3211a"', svg)]
     assert heights[0] >= 3  # 2 revocations next to 3,000 issued: still a visible bar
+
+
+def test_failed_bulk_rows_are_on_the_page_in_latvian(site, page, tmp_path):
+    lines = ["learner_name,learner_id,issued_on,row_key"]
+    lines += [f"Rinda {n},rinda{n}@example.lv,2026-02-03,scale-{n}" for n in range(3)]
+    lines += [
+        "Jānis Bērziņš,janis@example.lv,2026-13-01,scale-bad-1",
+        "Zane Liepa,zane at example,2026-02-03,scale-bad-2",
+        ",nobody@example.lv,2026-02-03,scale-bad-3",
+    ]
+    path = tmp_path / "scale.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _sign_in(page, site, "lv")
+    page.goto(site.url + "/console/bulk?lang=lv")
+    page.select_option("#spec", index=1)
+    page.set_input_files("#file", str(path))
+    page.locator("form[action='/console/bulk'] button[type=submit]").click()
+    page.get_by_text("Pabeigts").wait_for(timeout=60_000)
+    rows = page.locator("#progress tr[data-line]")
+    assert rows.count() == 3
+    first = rows.nth(0).inner_text()
+    assert "Jānis Bērziņš" in first and "mēnesim jābūt no 1 līdz 12" in first
+    assert "Zane Liepa" in rows.nth(1).inner_text()
+    assert "nav e-pasta adrese" in rows.nth(1).inner_text()
+    assert "(nav vārda)" in rows.nth(2).inner_text()
+    assert_accessible(page)
+    shot(page, "console-bulk-failed-rows-desk-lv")
+    with page.expect_download() as download:
+        page.locator("a[href$='/errors.csv']").click()
+    report = open(download.value.path(), encoding="utf-8").read()
+    assert report.startswith("Rinda,Rindas atslēga,Izglītojamais,Kas jālabo")
+    assert "learner_name ir tukšs" in report

@@ -150,7 +150,11 @@ def test_bulk_upload_with_progress_and_error_report(site, page, tmp_path):
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the error report (CSV)").click()
     report = open(download.value.path(), encoding="utf-8").read()
-    assert report.startswith("line,row_key,reason")
+    assert report.startswith("Line,Row key,Learner,What to fix")
+    assert "Bad Date,issued_on '3rd of May' is not an ISO date" in report
+    # The failed rows are on the page too, with the learner's name and the fix.
+    assert page.locator("#progress tr[data-line]").count() == 2
+    assert "Bad Date" in page.locator("#progress tr[data-line='22']").inner_text()
     assert "web-bulk-bad-1" in report and "web-bulk-bad-2" in report
     # The overview's chart now has this month's issued and revoked credentials.
     for n in range(3):

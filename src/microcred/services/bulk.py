@@ -77,6 +77,10 @@ class _Row:
     award_data: dict[str, Any]
 
 
+BadRow = tuple[int, str, str, str]
+"""A row that was not issued: (line, row key, reason, learner name as the row gives it)."""
+
+
 def count_rows(path: Path) -> int:
     with path.open("rb") as handle:
         return max(0, sum(1 for _ in handle) - 1)
@@ -161,7 +165,7 @@ def _prepare_batch(
     spec: Specification,
     spec_version_id: str,
     rows: list[tuple[int, dict[str, str]]],
-    errors: list[tuple[int, str, str]],
+    errors: list[BadRow],
 ) -> list[_Row]:
     """The rows that can be issued; the others go to `errors` with their line and reason.
     A row key seen earlier in the same batch is an error (a duplicate row)."""
@@ -170,13 +174,14 @@ def _prepare_batch(
     for line, values in rows:
         result = _prepare(spec, spec_version_id, line, values)
         if isinstance(result, str):
-            errors.append((line, values.get("row_key", ""), result))
+            errors.append((line, values.get("row_key", ""), result, values.get("learner_name", "")))
         elif result.row_key in seen:
             errors.append(
                 (
                     line,
                     result.row_key,
                     "duplicate row: the same row key appears earlier in the file",
+                    result.learner_name,
                 )
             )
         else:
@@ -256,11 +261,11 @@ def _write_atomic(path: Path, text: str) -> None:
 
 @dataclass
 class ChunkOutcome:
-    """What one chunk of rows gave: counts, bad rows `(line, row_key, reason)`, good row keys."""
+    """What one chunk of rows gave: counts, bad rows (:data:`BadRow`), good row keys."""
 
     issued: int
     already_issued: int
-    errors: list[tuple[int, str, str]]
+    errors: list[BadRow]
     row_keys: list[str]
 
 
@@ -295,7 +300,7 @@ def issue_rows(
         spec_row, spec = load(session, org.id, spec_version_id)
         key, vm = signing_key(instance, session, org)
         profile = issuer_profile(org)
-    errors: list[tuple[int, str, str]] = []
+    errors: list[BadRow] = []
     prepared = _prepare_batch(spec, spec_row.id, rows, errors)
     outcome = ChunkOutcome(0, 0, errors, [r.row_key for r in prepared])
     if not prepared:
@@ -390,15 +395,17 @@ def write_files(out_dir: Path, rows: list[tuple[str, str, str]]) -> int:
     return sum(one(row) for row in rows)
 
 
-def write_report(out_dir: Path, summary: BulkSummary, errors: list[tuple[int, str, str]]) -> None:
+def write_report(out_dir: Path, summary: BulkSummary, errors: list[BadRow]) -> None:
     """errors.csv (or its removal when there are none), in file order, and summary.json."""
     error_path = out_dir / "errors.csv"
     summary.errors = len(errors)
     if errors:
         with error_path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv_output.writer(handle)
-            writer.writerow(["line", "row_key", "reason"])
-            writer.writerows(sorted(errors))
+            writer.writerow(["line", "row_key", "learner_name", "reason"])
+            writer.writerows(
+                (line, key, name, reason) for line, key, reason, name in sorted(errors)
+            )
         summary.error_report = str(error_path)
     else:
         summary.error_report = None

@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError
 from microcred import errors
 from microcred.clock import Clock
 from microcred.services.bulk import (
+    BadRow,
     BulkError,
     BulkSummary,
     file_name,
@@ -466,8 +467,8 @@ def wait_for(
 # --- results --------------------------------------------------------------------------------
 
 
-def error_rows(instance: Instance, job_id: str) -> list[tuple[int, str, str]]:
-    """The job's bad rows so far: (line, row key, reason), in file order."""
+def error_rows(instance: Instance, job_id: str) -> list[BadRow]:
+    """The job's bad rows so far: (line, row key, reason, learner name), in file order."""
     with transaction(instance.sessions) as session:
         chunks = session.scalars(
             select(BulkChunk.errors).where(BulkChunk.job_id == job_id).order_by(BulkChunk.seq)
@@ -475,9 +476,11 @@ def error_rows(instance: Instance, job_id: str) -> list[tuple[int, str, str]]:
         return [_error_row(e) for chunk in chunks for e in chunk]
 
 
-def _error_row(stored: list[object]) -> tuple[int, str, str]:
-    """A bad row as a chunk stores it (JSON): (line, row key, reason)."""
-    return int(str(stored[0])), str(stored[1]), str(stored[2])
+def _error_row(stored: list[object]) -> BadRow:
+    """A bad row as a chunk stores it (JSON): (line, row key, reason, learner name); a chunk
+    stored before the name was kept has none."""
+    name = str(stored[3]) if len(stored) > 3 else ""
+    return int(str(stored[0])), str(stored[1]), str(stored[2]), name
 
 
 def _chunk_files(instance: Instance, org_id: str, row_keys: list[str], out_dir: Path) -> int:
@@ -557,7 +560,7 @@ def write_output(instance: Instance, job_id: str, out_dir: Path) -> BulkSummary:
         out_dir=str(out_dir),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    errors: list[tuple[int, str, str]] = []
+    errors: list[BadRow] = []
     with transaction(instance.sessions) as session:
         org_id = session.scalar(select(BulkJob.org_id).where(BulkJob.id == job_id))
         chunks = list(

@@ -96,10 +96,10 @@ VALUE_WORDS = {
 
 
 @cache
-def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _patterns(templates: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """Each template as a pattern of the whole sentence, its values as named groups."""
     out = []
-    for template in TEMPLATES:
+    for template in templates:
         parts = re.split(r"%\((\w+)\)s", template)
         pattern = "".join(
             re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)" for n, part in enumerate(parts)
@@ -118,7 +118,13 @@ def _value(name: str, value: str, t: Translates) -> str:
 
 def translate(message: str, t: Translates) -> str:
     """``message`` in ``t``'s language when it is one of the verifier's sentences, else as it is."""
-    for template, pattern in _patterns():
+    return translate_with(message, TEMPLATES, t)
+
+
+def translate_with(message: str, templates: tuple[str, ...], t: Translates) -> str:
+    """``message`` in ``t``'s language when it is one of ``templates`` (message ids with
+    ``%(name)s`` values) filled in, else as it is."""
+    for template, pattern in _patterns(templates):
         found = pattern.fullmatch(message)
         if found:
             values = {k: _value(k, v, t) for k, v in found.groupdict().items()}
@@ -126,4 +132,4 @@ def translate(message: str, t: Translates) -> str:
     return message
 
 
-__all__ = ["TEMPLATES", "translate"]
+__all__ = ["TEMPLATES", "translate", "translate_with"]

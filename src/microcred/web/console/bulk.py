@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from microcred.jobs import queue as job_queue
-from microcred.services import bulk, bulk_jobs, csv_output, specifications
+from microcred.services import bulk, bulk_jobs, bulk_reasons, csv_output, specifications
 from microcred.services.organisations import OrganisationError
 from microcred.web.console.members import (
     Member,
@@ -151,7 +151,21 @@ def bulk_job(
         else "console/bulk_job.html"
     )
     ctx = member_ctx(member, "bulk", job_id=job_id, state=state, **job_offers_ctx(request))
+    if state["finished"] and state["errors"]:
+        ctx["bad_rows"] = _bad_rows(request, job_id)[:BAD_ROWS_SHOWN]
     return render(request, template, ctx)
+
+
+BAD_ROWS_SHOWN = 100  # on the page; the CSV has every one
+
+
+def _bad_rows(request: Request, job_id: str) -> list[tuple[int, str, str, str]]:
+    """(line, row key, learner name, what to fix in the reader's language), in file order."""
+    t = page(request).t
+    return [
+        (line, key, name, bulk_reasons.reason_in(reason, t))
+        for line, key, reason, name in bulk_jobs.error_rows(instance_of(request), job_id)
+    ]
 
 
 @router.post("/console/bulk/{job_id}/resume")
@@ -179,8 +193,10 @@ def bulk_errors(
         return refusal(request, page(request).gettext("No such bulk run."), 404)
     report = io.StringIO()
     writer = csv_output.writer(report)
-    writer.writerow(["line", "row_key", "reason"])
-    writer.writerows(bulk_jobs.error_rows(instance_of(request), job_id))
+    t = page(request).t  # the headings and the reasons in the member's language
+    writer.writerow([t.gettext("Line"), t.gettext("Row key"), t.gettext("Learner"),
+                     t.gettext("What to fix")])  # fmt: skip
+    writer.writerows(_bad_rows(request, job_id))
     response = Response(
         report.getvalue().encode("utf-8"),
         media_type="text/csv; charset=utf-8",
