@@ -61,6 +61,15 @@ def _desk(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
     for a in applications:
         per_pathway[(a.holder, a.pathway_key)] = per_pathway.get((a.holder, a.pathway_key), 0) + 1
     repeated = {a.id for a in applications if per_pathway[(a.holder, a.pathway_key)] > 1}
+    lang = page(request).lang
+    titles = {}
+    for pathway_id in {v.id for v in pathways} | {a.pathway_id for a in applications}:
+        try:
+            titles[pathway_id] = pick(
+                recognition.get_pathway(instance, pathway_id)[1].title, (lang, "en")
+            )
+        except (OrganisationError, ValueError):
+            continue
     return _ctx(
         member,
         "desk",
@@ -68,6 +77,7 @@ def _desk(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
         applications=list(reversed(applications)),
         decisions=decisions,
         repeated=repeated,
+        titles=titles,
         **extra,
     )
 
@@ -143,7 +153,7 @@ def _form_page(
         member,
         "pathway-form",
         form=form,
-        summary=summary,
+        summary=[(name, pathway_form.where(name, p.gettext), pr) for name, pr in summary],
         checked=checked,
         choices=choices,
         langs=pathway_form.LANGS,

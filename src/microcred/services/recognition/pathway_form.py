@@ -359,6 +359,18 @@ def field_for(path: str) -> str:
     return "(document)"
 
 
+def where(name: str, gettext: Any) -> str:
+    """The part of the form a field is in, in words (the summary's links)."""
+    rule = _RULE_PART.match(name)
+    if rule:
+        return str(gettext("Rule %(n)s") % {"n": int(rule.group(1)) + 1})
+    if name.startswith("target."):
+        return str(gettext("What the authority awards (the target)"))
+    if name.startswith("accept."):
+        return str(gettext("Which credentials may count"))
+    return str(gettext("The pathway"))
+
+
 def attach(form: PathwayForm, problems: list[Problem]) -> list[tuple[str, Problem]]:
     """Each problem next to its field; the pairs are the summary at the top."""
     placed = [(field_for(problem.path), problem) for problem in problems]
