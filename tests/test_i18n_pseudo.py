@@ -331,3 +331,56 @@ def _report_of(instance: Any, document: Any) -> Any:
     from microcred.verify import verify_credential
 
     return verify_credential(document, verifying.verifier_context(instance, now=datetime.now(UTC)))
+
+
+def test_the_console_pages_are_all_in_the_catalogue(app_client: Any):
+    """The overview, the credentials list and one credential, its revocation step, and the
+    audit log's sentences, signed in with a token."""
+    from microcred.model.files import load_data
+    from microcred.services import credentials, organisations, specifications, tokens
+    from microcred.services.credentials import IssueRequest
+
+    instance = app_client.app.state.instance
+    org = organisations.create(instance, name="Console College", country="LV")
+    root = Path(__file__).resolve().parents[1]
+    spec = specifications.publish(
+        instance, org.slug, load_data(root / "examples" / "specs" / "university-data-analysis.yaml")
+    )
+    issued = credentials.issue(
+        instance, org.slug, spec.id, IssueRequest(LEARNER, "anna@example.lv", "2026-03-02")
+    )
+    credentials.revoke(instance, issued.id, reason="pseudo reason", org_ref=org.slug)
+    secret = tokens.create(instance, org.slug, "pseudo-token", ("read", "revoke", "issue"))[1]
+    login = app_client.post(
+        "/console/login",
+        data={"csrf": _csrf(app_client, "/console/login"), "token": secret},
+        follow_redirects=False,
+    )
+    assert login.status_code == 303, login.text[:300]
+    t = i18n.translator(PSEUDO)
+    data = [
+        "Console College", LEARNER, "pseudo-token", "pseudo reason", org.slug, "LV", spec.title,
+        t.date(issued.issued_on), *LANGUAGE_NAMES,
+    ]  # fmt: skip
+    from babel import Locale
+
+    months = Locale.parse(PSEUDO).months
+    data += [str(m) for kind in months.values() for width in kind.values() for m in width.values()]
+    for path in ("/console", "/console/credentials", f"/console/credentials/{issued.id}",
+                 "/console/audit"):  # fmt: skip
+        page = app_client.get(path, params={"lang": PSEUDO})
+        assert page.status_code == 200, (path, page.text[:300])
+        times = re.findall(r"<td[^>]*>([^<]*\d{4}[^<]*)</td>", page.text)  # formatted times
+        words = _page_words(page.text, [*data, *times])
+        assert not words, (path, " ".join(words))
+    other = credentials.issue(
+        instance, org.slug, spec.id, IssueRequest(LEARNER, "anna2@example.lv", "2026-03-02")
+    )
+    token = _csrf(app_client, f"/console/credentials/{other.id}?lang={PSEUDO}")
+    confirm = app_client.post(
+        f"/console/credentials/{other.id}/status?lang={PSEUDO}",
+        data={"csrf": token, "action": "revoke", "reason": "pseudo reason"},
+    )
+    assert confirm.status_code == 200 and 'name="confirm"' in confirm.text
+    words = _page_words(confirm.text, data)
+    assert not words, " ".join(words)
