@@ -134,8 +134,7 @@ def test_offer_routes_refuse_other_organisations_and_missing_scopes(sqlite_world
     assert _listed(world)[made.offer_id]["state"] == "open"
 
 
-def test_offers_for_every_row_of_a_bulk_job(sqlite_world, tmp_path):
-    world = sqlite_world
+def test_offers_for_every_row_of_a_bulk_job(world, tmp_path):
     path = tmp_path / "learners.csv"
     path.write_text(CSV, encoding="utf-8")
     spec_id = world.credential.spec_version_id

@@ -28,7 +28,13 @@ from microcred.services.openid4vci import offers
 from microcred.services.openid4vci.offers import OfferView
 from microcred.services.organisations import find
 from microcred.store.db import read_transaction, transaction
-from microcred.store.tables import BulkChunk, BulkJob, IssuedCredential, Organisation
+from microcred.store.tables import (
+    BulkChunk,
+    BulkJob,
+    IssuedCredential,
+    Oid4vciGrant,
+    Organisation,
+)
 
 BATCH = 200  # offers made per transaction
 CSV_COLUMNS = (
@@ -184,6 +190,7 @@ def create_for_job(
                     )
                 )
             }
+            grants: list[Oid4vciGrant] = []
             for row in batch:
                 credential = issued.get(row.key) if row.key is not None else None
                 if credential is None:
@@ -197,12 +204,14 @@ def create_for_job(
                     if reason
                     else offers.insert(
                         session, instance, credential, owner, made,
-                        audit={"job": job_id, "line": row.line},
+                        audit={"job": job_id, "line": row.line}, later=grants,
                     )
                 )  # fmt: skip
                 result.append(
                     RowOffer(row.line, credential.learner_name, email, credential.id, view, reason)
                 )
+            session.flush()  # the offers first: their grants refer to them
+            session.add_all(grants)
     if not with_learners:
         result = [replace(r, learner_name="", learner_email=None) for r in result]
     with transaction(instance.sessions) as session:

@@ -239,8 +239,11 @@ def insert(
     made: Terms,
     *,
     audit: dict[str, Any] | None = None,
+    later: list[Oid4vciGrant] | None = None,
 ) -> OfferView:
-    """One offer of ``credential`` (checked offerable by the caller) and its audit entry."""
+    """One offer of ``credential`` (checked offerable by the caller) and its audit entry.
+    With ``later``, its grant row is put there for the caller to add after one flush of many
+    offers (the grant refers to the offer, and the unit of work does not order them)."""
     handle = codes.new_secret()
     pin = (
         "".join(secrets.choice("0123456789") for _ in range(TX_CODE_LENGTH))
@@ -264,17 +267,19 @@ def insert(
         expires_at=made.expires_at,
     )
     session.add(row)
-    session.flush()
-    session.add(
-        Oid4vciGrant(
-            hash=codes.digest(handle),
-            kind="offer_uri",
-            offer_id=offer_id,
-            data={},
-            created_at=made.now,
-            expires_at=made.expires_at,
-        )
+    grant = Oid4vciGrant(
+        hash=codes.digest(handle),
+        kind="offer_uri",
+        offer_id=offer_id,
+        data={},
+        created_at=made.now,
+        expires_at=made.expires_at,
     )
+    if later is None:
+        session.flush()
+        session.add(grant)
+    else:
+        later.append(grant)
     record(
         session,
         org.id,
