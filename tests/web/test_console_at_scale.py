@@ -143,3 +143,22 @@ def test_failed_bulk_rows_are_on_the_page_in_latvian(site, page, tmp_path):
     report = open(download.value.path(), encoding="utf-8").read()
     assert report.startswith("Rinda,Rindas atslēga,Izglītojamais,Kas jālabo")
     assert "learner_name ir tukšs" in report
+
+
+def test_the_wallet_lists_titles_in_the_readers_language(site, page):
+    from .conftest import PASSWORD
+
+    site.holder("titles", name="Ilze Ozola")
+    item = site.give("titles", site.issue("Ilze Ozola", "ilze.titles@example.lv"))
+    page.goto(site.url + "/wallet/login?lang=lv")
+    page.locator("#handle").fill("titles")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.goto(site.url + "/wallet?lang=lv")
+    assert "Datu analīze ar Python" in page.locator(".items").inner_text()
+    page.goto(site.url + f"/wallet/credentials/{item.id}?lang=lv")
+    assert page.locator("h1").inner_text() == "Datu analīze ar Python"
+    page.goto(site.url + "/wallet/shares?lang=lv")
+    assert "Datu analīze ar Python" in page.locator(f"label[for='c-{item.id}']").inner_text()
+    page.goto(site.url + "/wallet?lang=en")
+    assert "Data analysis with Python" in page.locator(".items").inner_text()

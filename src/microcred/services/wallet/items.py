@@ -51,6 +51,14 @@ class WalletItem:
             missing=tuple(self.missing),
         )
 
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` when the credential has it (its model's multilingual title),
+        else the title kept at import."""
+        spec = self.model.get("spec")
+        titles = spec.get("title") if isinstance(spec, dict) else None
+        found = titles.get(lang) if isinstance(titles, dict) else None
+        return found if isinstance(found, str) and found.strip() else self.title
+
     @property
     def learner_name(self) -> str | None:
         """The learner the credential names, as its model reading found it."""
