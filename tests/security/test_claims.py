@@ -99,11 +99,15 @@ def test_deliver_from_the_console_and_claim_into_a_new_wallet(app, issued, inbox
     document = learner.get(path + "/credential.json")
     assert json.loads(document.text)["id"] == view.id
     assert learner.get(path + "/certificate.pdf").content.startswith(b"%PDF")
-    # Not signed in: "add to my wallet" signs up first, and comes back to the claim page.
+    # Not signed in: "add to my wallet" signs up first, and the sign-up adds it at once.
     add = learner.post(path + "/wallet", data={"csrf": _csrf(learner, path)})
-    assert add.headers["location"] == f"/wallet/signup?next={path}"
-    _signup(learner, add.headers["location"], "anna-b")
-    kept = learner.post(path + "/wallet", data={"csrf": _csrf(learner, path)})
+    assert add.headers["location"] == f"/wallet/signup?next={path}&claim=1"
+    kept = learner.post(
+        "/wallet/signup",
+        data={"csrf": _csrf(learner, add.headers["location"]), "name": "Anna Bērziņa",
+              "handle": "anna-b", "password": PASSWORD, "confirm": PASSWORD, "next": path,
+              "claim": "1"},
+    )  # fmt: skip
     assert kept.status_code == 303 and kept.headers["location"].startswith("/wallet/credentials/")
     assert "Anna Bērziņa" in learner.get(kept.headers["location"]).text
     assert "Claimed on" in console.get(f"/console/credentials/{view.id}").text
