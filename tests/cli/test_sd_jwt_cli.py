@@ -55,6 +55,9 @@ def test_issue_verify_convert_export_revoke(cli, tmp_path):
     assert model["model"]["learner"]["name"] == "Anna Bērziņa"
     assert model["model"]["grade"] == "9"
     assert model["model"]["spec"]["title"]["lv"]
+    printed = cli("convert", out, "--to", "model")  # the name to keep: no --out, to stdout
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.stdout) == model
 
     fresh = tmp_path / "fresh.sd-jwt"
     assert cli("export", issued["id"], "--format", "sd-jwt", "--out", fresh).exit_code == 0

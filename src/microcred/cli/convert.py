@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -52,6 +53,17 @@ def export(
     err_console.print(f"Wrote {out} ({fmt.value})")
 
 
+def _emit(out: Path | None, text: str, note: str) -> None:
+    """Write `text` to `out`, or to standard output when no --out is given (the names to keep
+    of issue 15 read `convert FILE --to model` without one)."""
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    write_text(out, text)
+    err_console.print(f"Wrote {out}{note}")
+
+
 def _read_credential(file: Path) -> dict[str, Any]:
     """The credential a file carries, whatever its format (the registry recognises it)."""
     return _read(file)[1]
@@ -78,12 +90,17 @@ def _read(file: Path) -> tuple[Format, dict[str, Any]]:
 
 def convert(
     file: Annotated[
-        Path, typer.Argument(help="Any credential file: OB3, VC-JWT, ELM (also JAdES-sealed).")
+        Path,
+        typer.Argument(
+            help="Any credential file: OB3, VC-JWT, SD-JWT VC, ELM (also JAdES-sealed)."
+        ),
     ],
     to: Annotated[
         ConvertTarget, typer.Option("--to", help="elm, ob3, or model (our model as JSON).")
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")
+    ] = None,
     issuer: Annotated[
         str | None,
         typer.Option(help="Issuer id for the converted credential (default: the original's)."),
@@ -98,25 +115,20 @@ def convert(
     reading = found.read(credential)  # an SD-JWT VC's claims too (its disclosures in place)
     if to is ConvertTarget.MODEL:
         data = reading.award.to_data() if reading.award is not None else reading.data
-        write_text(
-            out,
-            json.dumps(
-                {
-                    "format": reading.kind,
-                    "model": data,
-                    "missing": reading.missing,
-                    "problems": reading.problems,
-                },
-                ensure_ascii=False,
-                indent=2,
-                default=str,
-            )
-            + "\n",
+        text = json.dumps(
+            {
+                "format": reading.kind,
+                "model": data,
+                "missing": reading.missing,
+                "problems": reading.problems,
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
         )
-        err_console.print(
-            f"Wrote {out}"
-            + (f"; missing EU elements: {', '.join(reading.missing)}" if reading.missing else "")
-        )
+        _emit(out, text + "\n", "")
+        if reading.missing:
+            err_console.print(f"missing EU elements: {', '.join(reading.missing)}")
         return
     if reading.award is None:
         gaps = ", ".join(
@@ -142,8 +154,7 @@ def convert(
         )
     else:
         result = award_to_ob3(reading.award, issuer_id=issuer_id)
-    write_text(out, _dump(result) + "\n")
-    err_console.print(f"Wrote {out} ({to.value}, unsigned)")
+    _emit(out, _dump(result) + "\n", f" ({to.value}, unsigned)")
 
 
 def validate_elm(
