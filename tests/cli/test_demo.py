@@ -30,6 +30,7 @@ def test_demo_json_summary(tmp_path):
     assert "_issued_ids" not in summary
     assert summary["wallet"]["statuses"] == ["valid", "valid", "invalid"]
     assert summary["wallet"]["share_url"].startswith("http://localhost:8000/s/")
+    assert summary["public_page"]["url"].startswith("http://localhost:8000/p/")
     received = summary["openid4vci_receive"]
     assert received["offer"].startswith("openid-credential-offer://?credential_offer_uri=")
     assert received["tx_code"] and received["received"][0]["kind"] == "sd-jwt-vc"

@@ -13,6 +13,7 @@ from microcred.cli import (
     demo_certificates,
     demo_offer,
     demo_presentation,
+    demo_public_page,
     demo_receive,
     demo_sd_jwt,
     demo_token_status,
@@ -291,6 +292,7 @@ def demo(
         "\n[bold]4. The learner's wallet:[/] importing credentials from several issuers and sharing them"
     )
     summary.update(_step_wallet(home, say))
+    summary.update(demo_public_page.run_demo_step(home, say))  # her public page, switched on
     summary.update(demo_receive.run_demo_step(home, say))  # the wallet receives over OpenID4VCI
     summary.update(demo_offer.run_demo_step(home, say))  # an offer for another wallet, with a QR
     summary.update(demo_presentation.run_demo_step(home, say))  # an employer asks, OpenID4VP
