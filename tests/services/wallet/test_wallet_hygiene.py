@@ -121,3 +121,22 @@ def test_public_page_opt_in_chosen_verified_and_switched_off_at_once(instance, o
         public_portfolios.switch_on(instance, other.handle, [hidden.id])
     with pytest.raises(HolderError, match="at least one"):
         public_portfolios.switch_on(instance, anna.handle, [])
+
+
+def test_the_public_page_is_in_the_personal_data_and_goes_with_the_account(
+    instance, org, spec, anna
+):
+    from sqlalchemy import func, select
+
+    from microcred.services import privacy
+    from microcred.store.db import transaction
+    from microcred.store.tables import PublicPortfolio
+
+    item, _ = _import(instance, anna, org, spec, "Anna Bērziņa")
+    public_portfolios.switch_on(instance, anna.handle, [item.id])
+    data = privacy.personal_data(instance, anna.handle)
+    assert data["public_portfolio"]["enabled"] is True
+    assert data["public_portfolio"]["credential_ids"] == [item.id]
+    privacy.delete_holder(instance, anna.handle)
+    with transaction(instance.sessions) as session:
+        assert session.scalar(select(func.count()).select_from(PublicPortfolio)) == 0
