@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from microcred.model.validation import Problem
+from microcred.services import validation_texts
 from microcred.services.organisations import OrgView
 
 Gettext = Callable[[str], str]
@@ -347,6 +348,8 @@ def attach(
     for problem in problems:
         if gettext is not None and problem.message.startswith("is required"):
             problem = Problem(problem.path, gettext("Required by the standard: fill this in."))
+        elif gettext is not None:  # the model's message in the form's language
+            problem = Problem(problem.path, validation_texts.message_with(problem.message, gettext))
         placed.append((field_for(problem.path, form), problem))
     for name, problem in placed:
         form.errors.setdefault(name, []).append(problem.message)
