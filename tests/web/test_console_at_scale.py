@@ -162,3 +162,14 @@ def test_the_wallet_lists_titles_in_the_readers_language(site, page):
     assert "Datu analīze ar Python" in page.locator(f"label[for='c-{item.id}']").inner_text()
     page.goto(site.url + "/wallet?lang=en")
     assert "Data analysis with Python" in page.locator(".items").inner_text()
+
+
+def test_the_issue_form_says_what_is_wrong_in_latvian(site, page):
+    _sign_in(page, site, "lv")
+    page.goto(site.url + "/console/issue?lang=lv")
+    page.select_option("#spec", index=1)
+    page.fill("#learner_name", "Kārlis Liepa")
+    page.fill("#learner_id", "karlis at example")
+    page.locator("form[action='/console/issue'] button[type=submit]").click()
+    said = page.locator("#learner_id-error").inner_text()
+    assert "'karlis at example' nav e-pasta adrese, DID vai URI" in said, said

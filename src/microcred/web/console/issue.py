@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from microcred.model.validation import SpecificationError
-from microcred.services import credentials
+from microcred.services import credentials, validation_texts
 from microcred.services.credentials import IssueRequest
 from microcred.services.organisations import OrganisationError
 from microcred.web.console.members import Member, Posted, actor, member_ctx, posts, requires
@@ -76,7 +76,7 @@ def issue_one(request: Request, posted: Annotated[Posted, posts("issue")]) -> Re
                     if "grade" in path
                     else "learner_id"
                 )
-                errors.setdefault(name, str(problem.message))
+                errors.setdefault(name, validation_texts.message_in(str(problem.message), p))
         except OrganisationError as exc:
             errors["spec" if exc.field == "spec" else "learner_id"] = str(exc)
         except (ValueError, TypeError) as exc:
