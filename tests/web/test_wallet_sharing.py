@@ -18,7 +18,7 @@ from microcred.store.db import transaction
 from microcred.store.tables import Base
 from microcred.web.core import safe_next
 
-from .conftest import PASSWORD, assert_accessible
+from .conftest import PASSWORD, assert_accessible, shot
 
 
 def _sign_in(page, site, handle: str, password: str = PASSWORD) -> None:
@@ -80,6 +80,7 @@ def test_share_sheet_public_page_pdfs_warning_and_removal(site, page, tmp_path):
     assert_accessible(page)
     page.get_by_role("button", name="Copy the link").click()
     page.get_by_text("The link is copied.").wait_for()
+    shot(page, "wallet-share-sheet")
     with page.expect_download() as png:
         page.get_by_role("link", name="Download the QR code (PNG)").click()
     assert open(png.value.path(), "rb").read() == qr_png(url, scale=8)
@@ -117,6 +118,7 @@ def test_share_sheet_public_page_pdfs_warning_and_removal(site, page, tmp_path):
     assert visitor.locator("article.report").count() == 1
     assert "Valid" in visitor.locator("article.report .verdict").inner_text()
     assert_accessible(visitor)
+    shot(visitor, "public-portfolio-page")
     visitor.close()
     page.get_by_role("button", name="Switch the page off").click()
     assert "no longer opens" in page.locator(".flash").inner_text()
@@ -127,6 +129,7 @@ def test_share_sheet_public_page_pdfs_warning_and_removal(site, page, tmp_path):
     page.get_by_role("link", name="Remove from your wallet").click()
     assert "1 share link shows only this credential" in page.locator("main").inner_text()
     assert_accessible(page)
+    shot(page, "wallet-remove-confirm")
     page.get_by_role("link", name="Keep it").click()
     assert page.url == foreign_page
     page.get_by_role("link", name="Remove from your wallet").click()
