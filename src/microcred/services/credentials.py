@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from microcred.services.organisations import (
 )
 from microcred.services.specifications import load
 from microcred.store.db import transaction
-from microcred.store.tables import IssuedCredential, Organisation, StatusList
+from microcred.store.tables import IssuedCredential, Oid4vciOffer, Organisation, StatusList
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,16 @@ def revoke(
             row.revoked_at = instance.now()
             row.revocation_reason = reason
             _touch(session, row, row.revoked_at)
+            # Its unused wallet offers end with it (services/openid4vci/offers).
+            session.execute(
+                update(Oid4vciOffer)
+                .where(
+                    Oid4vciOffer.credential_id == row.id,
+                    Oid4vciOffer.used_at.is_(None),
+                    Oid4vciOffer.state == "offered",
+                )
+                .values(state="revoked")
+            )
             record(
                 session,
                 org.id,

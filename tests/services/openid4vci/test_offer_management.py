@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from microcred.services import audit, bulk_jobs, organisations, tokens
+from microcred.services import audit, bulk_jobs, credentials, organisations, tokens
 from microcred.services.openid4vci import job_offers, offers
 
 from .conftest import BASE, PRE, offer_object
@@ -183,3 +183,16 @@ def test_offers_for_every_row_of_a_bulk_job(world, tmp_path):
     unknown = world.client.post(f"/api/v1/orgs/{world.org.slug}/jobs/nope/offers",
                                 headers=world.api)  # fmt: skip
     assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "job"
+
+
+def test_revoking_the_credential_ends_its_unused_offers(sqlite_world):
+    world = sqlite_world
+    used, used_form = _made(world)
+    assert world.wallet().token(used_form).status_code == 200
+    open_offer, form = _made(world, tx_code=True)
+    credentials.revoke(world.instance, world.credential.id, reason="t", org_ref=world.org.slug)
+    states = {i: o["state"] for i, o in _listed(world).items()}
+    assert states == {used.offer_id: "used", open_offer.offer_id: "revoked"}
+    assert "revoked" in _error(world.wallet().token(form), 400, "invalid_grant")
+    gone = world.client.get(open_offer.offer_uri.removeprefix(BASE))
+    assert gone.status_code == 410
