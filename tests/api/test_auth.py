@@ -42,6 +42,7 @@ OWN_TESTED_ORG_ROUTES = [
     ("POST", "/api/v1/orgs/{org}/jobs/{jid}/delivery", "issue", {}),
     ("POST", "/api/v1/orgs/{org}/presentation-requests", "read", {}),
     ("GET", "/api/v1/orgs/{org}/presentation-requests/{rid}", "read", None),
+    ("POST", "/api/v1/orgs/{org}/presentation-requests/response-code", "read", {}),
     ("POST", "/api/v1/orgs/{org}/credentials/{cid}/offers", "issue", {}),
     ("GET", "/api/v1/orgs/{org}/credentials/{cid}/offers", "read", None),
     ("DELETE", "/api/v1/orgs/{org}/credentials/{cid}/offers/{offer_id}", "issue", None),

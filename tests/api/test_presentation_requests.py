@@ -150,3 +150,66 @@ def test_without_a_certificate_the_request_asks_for_one(client, org, admin):
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["client_id"].startswith("redirect_uri:http://testserver/oid4vp/")
+
+
+def test_same_device_the_response_code_gives_the_answer_once(world):
+    """A redirect_uri request answered by a real presentation: the wallet gets the redirect
+    with #response_code=..., and the employer's front end redeems it once for the answer."""
+    from joserfc import jwe
+    from joserfc.jwk import ECKey
+
+    from microcred.formats.presentation import build_presentation, sign_presentation
+    from microcred.proofs.did import did_key_for
+    from microcred.proofs.keys import Ed25519KeyPair
+    from microcred.services.issuing import issue_award
+    from tests.verify.conftest import make_award
+
+    client, org, headers, instance = world
+    query = {
+        "credentials": [
+            {
+                "id": "badge",
+                "format": "ldp_vc",
+                "meta": {"type_values": [["VerifiableCredential", "OpenBadgeCredential"]]},
+            }
+        ]
+    }
+    made = client.post(
+        f"/api/v1/orgs/{org.slug}/presentation-requests",
+        json={
+            "dcql_query": query,
+            "client_id_prefix": "redirect_uri",
+            "redirect_uri": "https://employer.example/back",
+        },
+        headers=headers,
+    ).json()
+    request = _part(client.get(f"/oid4vp/requests/{made['id']}").text, 1)
+    issuer, holder = Ed25519KeyPair.generate(), Ed25519KeyPair.generate()
+    did = did_key_for(holder)
+    vp = sign_presentation(
+        build_presentation(
+            [issue_award(make_award(learner={"name": "Anna", "identifier": did}), issuer)], did
+        ),
+        holder,
+        verification_method=f"{did}#{holder.public_multibase}",
+        challenge=request["nonce"],
+        domain=request["client_id"],
+        created=instance.now().replace(microsecond=0),
+    )
+    jwk = request["client_metadata"]["jwks"]["keys"][0]
+    payload = json.dumps({"vp_token": {"badge": [vp]}, "state": request["state"]}).encode()
+    sealed = jwe.encrypt_compact(
+        {"alg": "ECDH-ES", "enc": "A128GCM", "kid": jwk["kid"]}, payload, ECKey.import_key(jwk)
+    )
+    back = client.post(f"/oid4vp/responses/{made['id']}", data={"response": sealed}).json()
+    code = back["redirect_uri"].removeprefix("https://employer.example/back#response_code=")
+    route = f"/api/v1/orgs/{org.slug}/presentation-requests/response-code"
+    view = client.post(route, json={"response_code": code}, headers=headers)
+    assert view.status_code == 200, view.text
+    body = view.json()
+    assert body["id"] == made["id"] and body["status"] == "answered" and body["same_device"]
+    assert body["result"]["valid"] is True
+    assert_error_shape(client.post(route, json={"response_code": code}, headers=headers), 404)
+    wrong = client.post(route, json={"response_code": "nope"}, headers=headers)
+    assert assert_error_shape(wrong, 404)["field"] == "response_code"
+    assert_error_shape(client.post(route, json={}, headers=headers), 422)

@@ -5,6 +5,8 @@ wallet talks to.
   ``openid4vp://`` / ``haip-vp://`` links and the ``request_uri`` out.
 * ``GET /api/v1/orgs/{org}/presentation-requests/{id}``: its state and, once answered, the
   verification report per credential and the disclosed claims.
+* ``POST /api/v1/orgs/{org}/presentation-requests/response-code``: same device, the
+  ``response_code`` the wallet's redirect carried, checked once (HAIP 1.0 §5.1).
 * ``GET|POST /oid4vp/requests/{id}`` (the ``request_uri``; POST is
   ``request_uri_method=post`` with ``wallet_nonce``): the request object,
   ``application/oauth-authz-req+jwt``.
@@ -76,6 +78,18 @@ class PresentationRequestPublic(BaseModel):
         description="once answered: valid, status, complete (DCQL), problems, and per "
         "credential its query id, format, report, key binding, summary and disclosed claims"
     )
+    same_device: bool = Field(
+        False, description="made with a redirect_uri: the wallet's redirect carries a code"
+    )
+
+
+class ResponseCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    response_code: str = Field(
+        min_length=1,
+        max_length=100,
+        description="the response_code the wallet's redirect carried (#response_code=...)",
+    )
 
 
 @router.post(
@@ -111,6 +125,25 @@ def create_request(
 def get_request(
     instance: InstanceDep, principal: CanRead, request_id: RequestId
 ) -> PresentationRequestPublic:
+    view = presentation_requests.get(instance, principal.org_id, request_id)
+    return PresentationRequestPublic(**view.to_json())
+
+
+@router.post(
+    "/api/v1/orgs/{org}/presentation-requests/response-code",
+    response_model=PresentationRequestPublic,
+    summary="Same device: the request a wallet's redirect code belongs to (HAIP 1.0 §5.1)",
+    description="The employer's front end received the browser back at its redirect_uri "
+    "with #response_code=...; this checks the code (once: it is used up) and gives the "
+    "request with its answer, so that only the browser the wallet came back to sees it.",
+    responses=ORG_ROUTE_ERRORS,
+)
+def redeem_response_code(
+    instance: InstanceDep, principal: CanRead, body: ResponseCode
+) -> PresentationRequestPublic:
+    request_id = presentation_requests.redeem_response_code(
+        instance, principal.org_id, body.response_code
+    )
     view = presentation_requests.get(instance, principal.org_id, request_id)
     return PresentationRequestPublic(**view.to_json())
 
