@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,11 @@ class SpecView:
     title: str
     created_at: datetime
     created: bool
+    titles: dict[str, str] = field(default_factory=dict, compare=False)  # every language's
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` when the specification has one (lists in the viewer's language)."""
+        return pick(self.titles, (lang, "en")) if self.titles else self.title
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +76,10 @@ def publish(instance: Instance, org_ref: str, data: Any, *, actor: str = "cli") 
                 {"spec_key": spec_key, "version": row.version},
                 at=instance.now(),
             )
-        return SpecView(row.id, org.slug, spec_key, row.version, row.title, row.created_at, created)
+        return SpecView(
+            row.id, org.slug, spec_key, row.version, row.title, row.created_at, created,
+            _titles(row),
+        )  # fmt: skip
 
 
 def load(
@@ -104,7 +112,9 @@ def list_for(instance: Instance, org_ref: str) -> list[SpecView]:
             .order_by(SpecificationVersion.spec_key, SpecificationVersion.version)
         )
         return [
-            SpecView(r.id, org.slug, r.spec_key, r.version, r.title, r.created_at, False)
+            SpecView(
+                r.id, org.slug, r.spec_key, r.version, r.title, r.created_at, False, _titles(r)
+            )
             for r in rows
         ]
 
@@ -118,8 +128,15 @@ class SpecVersion:
 
 
 def _version(row: SpecificationVersion, org_slug: str) -> SpecVersion:
-    view = SpecView(row.id, org_slug, row.spec_key, row.version, row.title, row.created_at, False)
+    view = SpecView(
+        row.id, org_slug, row.spec_key, row.version, row.title, row.created_at, False, _titles(row)
+    )
     return SpecVersion(view, dict(row.data))
+
+
+def _titles(row: SpecificationVersion) -> dict[str, str]:
+    title = (row.data or {}).get("title")
+    return {str(k): str(v) for k, v in title.items()} if isinstance(title, dict) else {}
 
 
 def get_version(instance: Instance, org_ref: str, spec_ref: str) -> SpecVersion:

@@ -122,7 +122,7 @@ def publish_pathway(request: Request, posted: Annotated[Posted, posts("issue")])
                 flash(
                     request,
                     p.gettext("Published version %(v)s of %(title)s.")
-                    % {"v": view.version, "title": view.title},
+                    % {"v": view.version, "title": _title(data, p.lang, view.title)},
                 )
                 return redirect(request, "/authority")
     ctx = _desk(request, member, source=source, problems=problems)
@@ -217,8 +217,14 @@ def pathway_form_post(request: Request, posted: Annotated[Posted, posts("issue")
         message = p.gettext("Published version %(v)s of %(title)s.")
     else:
         message = p.gettext("Nothing changed: version %(v)s of %(title)s stays the latest.")
-    flash(request, message % {"v": view.version, "title": view.title})
+    flash(request, message % {"v": view.version, "title": _title(data, p.lang, view.title)})
     return redirect(request, "/authority")
+
+
+def _title(data: Any, lang: str, fallback: str) -> str:
+    """The published pathway's title in the reader's language, when it has one."""
+    title = data.get("title") if isinstance(data, dict) else None
+    return pick(title, (lang, "en")) if isinstance(title, dict) and title else fallback
 
 
 def _application(request: Request, member: Member, app_id: str) -> Any:

@@ -83,7 +83,7 @@ def create_spec(request: Request, posted: Annotated[Posted, posts("issue")]) -> 
             flash(
                 request,
                 p.gettext("Published version %(v)s of %(title)s.")
-                % {"v": created.version, "title": created.title},
+                % {"v": created.version, "title": created.title_in(p.lang)},
             )
         else:
             flash(request, p.gettext("Nothing changed: this is the latest version already."))
