@@ -28,7 +28,7 @@ from microcred.services.instance import Instance
 from microcred.services.openid4vci import offers
 from microcred.settings import Settings
 
-from .conftest import PASSWORD, SPECS
+from .conftest import PASSWORD, SPECS, assert_accessible, assert_fits
 
 
 def _free_port() -> int:
@@ -122,6 +122,8 @@ def test_authorization_code_flow_in_the_web_wallet(browser: Any, issuer: Issuer)
     shown = page.goto(callback)
     assert shown is not None and shown.status == 400
     assert "used already" in page.content() and "Start again" in page.content()
+    assert_accessible(page)  # the error page, with the form and its new choice below
+    assert_fits(page)
     forged = page.goto(f"{issuer.url}/wallet/receive/callback?code=x&state=forged")
     assert forged is not None and forged.status == 400
     assert len(wallet_service.list_items(issuer.instance, "anna")) == 1

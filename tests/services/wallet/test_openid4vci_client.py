@@ -182,3 +182,31 @@ def test_oauth_error_answers() -> None:
     challenge = httpx.Headers({"WWW-Authenticate": 'DPoP error="use_dpop_nonce"'})
     assert oauth_error_of(Answer(401, challenge, b"")) == ("use_dpop_nonce", "HTTP 401")
     assert oauth_error_of(Answer(500, httpx.Headers(), b"<html>")) == (None, "HTTP 500")
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"transaction_id": "t", "interval": True}, "interval"),
+        ({"transaction_id": "t", "interval": 0}, "interval"),
+        ({"transaction_id": "t", "interval": 10**9}, "interval"),
+        ({"transaction_id": "t", "interval": "5"}, "interval"),
+        ({"interval": 5}, "transaction_id"),
+        ({"transaction_id": "x" * 600, "interval": 5}, "transaction_id"),
+        ({"transaction_id": 7, "interval": 5}, "transaction_id"),
+    ],
+)
+def test_a_deferred_answer_is_checked(body: dict, words: str) -> None:
+    from microcred.services.wallet.openid4vci_client import deferred_of
+
+    with pytest.raises(ReceiveError, match=words):
+        deferred_of(body, "conf", "dc+sd-jwt")
+
+
+def test_a_deferred_answer_gives_the_transaction_and_interval() -> None:
+    from microcred.services.wallet.openid4vci_client import Deferred, deferred_of
+
+    assert deferred_of({"transaction_id": "t1", "interval": 30}, "c", "dc+sd-jwt") == Deferred(
+        "c", "dc+sd-jwt", "t1", 30
+    )
+    assert deferred_of({"transaction_id": "t1"}, "c", "f").interval == 5  # the default
