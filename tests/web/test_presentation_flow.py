@@ -246,7 +246,9 @@ def test_the_learner_refuses_in_one_click_and_the_employer_sees_it(browser, worl
     try:
         link = _compose(employer, world)
         # the same device: the link's parameters on the wallet's own address
-        learner.goto(world.url + "/wallet/present?" + link.split("?", 1)[1])
+        wallet_link = employer.locator("#request-wallet-link").get_attribute("href")
+        assert wallet_link == "/wallet/present?" + link.split("?", 1)[1]
+        learner.goto(world.url + wallet_link)
         assert learner.locator("#present-verifier").get_attribute("data-verified") == "yes"
         learner.locator("#present-refuse").click()
         done = learner.locator("#present-done")

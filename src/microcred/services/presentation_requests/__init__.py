@@ -343,6 +343,7 @@ def request_object(
             iat=int(now.timestamp()),
             exp=int(row.expires_at.timestamp()),
             wallet_nonce=wallet_nonce,
+            client_name=org.name,
         )
     if client_id.startswith("redirect_uri:"):
         return wire.unsigned_request(claims)

@@ -114,10 +114,14 @@ def request_claims(
     iat: int,
     exp: int,
     wallet_nonce: str | None = None,
+    client_name: str | None = None,
 ) -> dict[str, Any]:
     """The authorization request parameters (OpenID4VP 1.0 §5), as the request object's
-    claims. The response key is offered only for ``direct_post.jwt``."""
+    claims. The response key is offered only for ``direct_post.jwt``; ``client_name`` (RFC
+    7591 client metadata) is the name a wallet may show, checked only through the certificate."""
     metadata: dict[str, Any] = {"vp_formats_supported": VP_FORMATS}
+    if client_name:
+        metadata["client_name"] = client_name
     if response_mode == "direct_post.jwt":
         metadata["jwks"] = {"keys": [public_jwk(response_key)]}
         metadata["encrypted_response_enc_values_supported"] = list(ENC_VALUES)
