@@ -421,3 +421,39 @@ def test_the_wallet_pages_are_all_in_the_catalogue(app_client: Any, credential: 
             html = re.sub(pattern, " ", html)
         words = _page_words(html, data)
         assert not words, (path, " ".join(words))
+
+
+def test_the_emails_are_all_in_the_catalogue(pseudo_catalogues: Path):
+    from microcred.services import mail
+
+    common = {"link": "https://site.example/x", "expires": "2026-12-31", "learner": LEARNER,
+              "org": "Pseudo College", "email": "anna@example.lv", "role": "Viewer"}  # fmt: skip
+    cases = [
+        (
+            "claim",
+            {"issuer": "Pseudo College", "title": "Data analysis", "verify": "https://v.example"},
+        ),
+        ("invitation", {"inviter": "boss@example.lv"}),
+        ("invitation", {"inviter": ""}),
+        ("password_reset", {}),
+        *[
+            (
+                "recognition",
+                {
+                    "authority": "Pseudo Authority",
+                    "pathway": "Data analysis",
+                    "outcome": outcome,
+                    "ects": 15,
+                    "reason": "Pseudo reasons",
+                    "wallet": "https://site.example/wallet",
+                },
+            )
+            for outcome in ("recognised", "partly", "refused")
+        ],
+    ]
+    data = [*common.values(), "Pseudo College", "Pseudo Authority", "Data analysis",
+            "Pseudo reasons", "Viewer", "15"]  # fmt: skip
+    for template, extra in cases:
+        subject, body = mail.compose(template, PSEUDO, {**common, **extra})
+        words = _unmarked(subject + "\n" + body, data)
+        assert not words, (template, " ".join(words))
