@@ -242,13 +242,18 @@ def test_bad_form_input_is_refused_next_to_the_field_and_nothing_is_lost(browser
 
 def test_the_learner_refuses_in_one_click_and_the_employer_sees_it(browser, world):
     employer = _employer(browser, world)
-    learner = _learner(browser, world)
+    learner = _context(browser).new_page()
     try:
         link = _compose(employer, world)
-        # the same device: the link's parameters on the wallet's own address
+        # the same device: the link's parameters on the wallet's own address; signing in
+        # first comes back to it
         wallet_link = employer.locator("#request-wallet-link").get_attribute("href")
         assert wallet_link == "/wallet/present?" + link.split("?", 1)[1]
         learner.goto(world.url + wallet_link)
+        learner.locator("#handle").fill("anna")
+        learner.locator("#password").fill(PASSWORD)
+        learner.locator("form button[type=submit]").first.click()
+        learner.wait_for_url(world.url + wallet_link)
         assert learner.locator("#present-verifier").get_attribute("data-verified") == "yes"
         learner.locator("#present-refuse").click()
         done = learner.locator("#present-done")

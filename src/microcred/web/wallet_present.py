@@ -25,8 +25,8 @@ from microcred.services.wallet.openid4vp_respond import (
 from microcred.services.wallet.openid4vp_respond import respond as send_answer
 from microcred.web import report as reports
 from microcred.web.console.requests import CLAIM_LABELS
-from microcred.web.core import Page, instance_of, page, render, text_field
-from microcred.web.wallet_pages import STATUSES, CheckedForm, SignedIn
+from microcred.web.core import Page, instance_of, page, redirect, render, text_field
+from microcred.web.wallet_pages import STATUSES, CheckedForm, SignedIn, current_holder
 
 router = APIRouter(include_in_schema=False)
 MAX_LINK = 4000
@@ -109,7 +109,11 @@ def _open(request: Request, holder: HolderView, link: str, **extra: Any) -> Resp
 
 
 @router.get("/wallet/present")
-def present_page(request: Request, holder: SignedIn) -> Response:
+def present_page(request: Request) -> Response:
+    holder = current_holder(request)
+    if holder is None:  # the sign-in page comes back here with the request's parameters
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(request, "/wallet/login?" + urlencode({"next": here[:500]}))
     link = _link_from_query(request)
     if not link:
         return render(request, "wallet/present.html", _context(request, holder))
