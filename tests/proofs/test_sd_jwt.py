@@ -39,7 +39,22 @@ from microcred.proofs.sd_jwt import (
 )
 
 VECTORS = Path(__file__).resolve().parents[2] / "../shared/vectors"
-RFC_CASES = ("simple", "simple_structured", "complex_ekyc", "address_only_recursive", "arf-pid")
+RFC_CASES = (
+    "simple",
+    "simple_structured",
+    "complex_ekyc",
+    "address_only_recursive",
+    "arf-pid",
+    "address_only_flat",
+    "address_only_structured",
+    "address_only_structured_one_open",
+    "complex_eidas",
+    "complex_eidas_proposal",
+    "jsonld",
+    "w3c-vc",
+    "w3c-vc_for_slide_deck",
+)
+JSON_CASES = ("json_serialization_flattened", "json_serialization_general")
 VC_CASES = ("01", "02", "03-pid")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -66,7 +81,7 @@ def _generate(folder: str, cases: tuple[str, ...], tmp: Path) -> Path:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("sdjwt")
     return {
-        "sd-jwt-rfc9901": _generate("sd-jwt-rfc9901", RFC_CASES, tmp),
+        "sd-jwt-rfc9901": _generate("sd-jwt-rfc9901", RFC_CASES + JSON_CASES, tmp),
         "sd-jwt-vc": _generate("sd-jwt-vc", VC_CASES, tmp),
     }
 
@@ -130,6 +145,32 @@ def test_reference_examples_verify_with_ours(generated, folder: str, case: str) 
         at = NOW
     verified = verify_sd_jwt(shown, resolve_key=lambda _: issuer, typs=typs, now=at, **kb_options)
     assert verified.claims == json.loads((work / "verified_contents.json").read_text())
+
+
+@pytest.mark.parametrize("case", JSON_CASES)
+def test_json_serialization_examples_as_compact(generated, case: str) -> None:
+    """RFC 9901 section 8: microcred reads and writes the compact serialization only (what
+    HAIP and SD-JWT VC use). The JSON examples' issuer-signed JWT and disclosures, written
+    compact, give the same digests and verify; their KB-JWT is not checked here, since its
+    sd_hash is over the JSON serialization."""
+    work = generated["sd-jwt-rfc9901"] / case
+    issuer = _settings_key("sd-jwt-rfc9901", "issuer_keys")
+    for name in ("sd_jwt_issuance.json", "sd_jwt_presentation.json"):
+        found = json.loads((work / name).read_text())
+        found = json.loads(found) if isinstance(found, str) else found
+        compact = f"{found['protected']}.{found['payload']}.{found['signature']}~" + "".join(
+            f"{d}~" for d in found["disclosures"]
+        )
+        parsed = parse_sd_jwt(compact)
+        assert unverified_payload(parsed) == json.loads((work / "sd_jwt_payload.json").read_text())
+        verified = verify_sd_jwt(
+            parsed, resolve_key=lambda _: issuer, typs=("example+sd-jwt",), now=NOW
+        )
+        if name == "sd_jwt_issuance.json":
+            user_claims = json.loads((work / "user_claims.json").read_text())
+            assert {k: verified.claims[k] for k in user_claims} == user_claims
+        else:
+            assert verified.claims == json.loads((work / "verified_contents.json").read_text())
 
 
 def test_rfc_simple_example_reproduces_the_rfc_digest(generated) -> None:
