@@ -283,6 +283,16 @@ def test_a_request_that_cannot_be_checked_sends_nothing(browser, world):
         assert "at least one" in learner.locator("#credential-error").inner_text()
         view = presentation_requests.get(world.instance, world.org, created.id)
         assert view.status == "pending"
+        # an unsigned request (client id redirect_uri): who asks cannot be checked, and the
+        # page says so, with the name it gives itself and where the answer would go
+        unsigned = presentation_requests.create(
+            world.instance, world.org, query, client_id_prefix="redirect_uri"
+        )
+        learner.goto(world.url + "/wallet/present?link=" + _quote(unsigned.link))
+        who = learner.locator("#present-verifier")
+        assert who.get_attribute("data-verified") == "no"
+        assert "Could not check" in who.inner_text() and "Datu Darbnīca SIA" in who.inner_text()
+        assert "127.0.0.1" in learner.locator("section[aria-labelledby=who]").inner_text()
     finally:
         learner.context.close()
 
