@@ -387,9 +387,11 @@ def test_the_console_pages_are_all_in_the_catalogue(app_client: Any):
 
 
 def test_the_wallet_pages_are_all_in_the_catalogue(app_client: Any, credential: dict):
+    from urllib.parse import urlsplit
+
     from babel import Locale
 
-    from microcred.services import holders, wallet
+    from microcred.services import holders, public_portfolios, wallet
 
     instance = app_client.app.state.instance
     holders.create(instance, name=LEARNER, handle="pseudo-wallet", password="long password 1")
@@ -412,7 +414,16 @@ def test_the_wallet_pages_are_all_in_the_catalogue(app_client: Any, credential: 
     # the charts shorten long outcomes ("… with reproducible notebook…"): data too
     shortened = [re.escape(t[:30]) + r"[^<…]*…" for t in _data_of(credential) if len(t) > 40]
     # (the pathways page joins once its evaluation texts are in the catalogues)
-    paths = ("/wallet", f"/wallet/credentials/{item.id}", "/wallet/shares", "/wallet/import")
+    paths = (
+        "/wallet",
+        f"/wallet/credentials/{item.id}",
+        f"/wallet/credentials/{item.id}/remove",
+        "/wallet/shares",
+        "/wallet/import",
+        "/wallet/public",
+        urlsplit(public_portfolios.switch_on(instance, "pseudo-wallet", [item.id]).url).path,
+        "/wallet/public",  # switched on: the share sheet of its address
+    )
     for path in paths:
         page = app_client.get(path, params={"lang": PSEUDO})
         assert page.status_code == 200, (path, page.text[:300])
