@@ -294,7 +294,12 @@ def get_credential(instance: InstanceDep, holder: HolderDep, item_id: str) -> di
     return item_json(item, full=True)
 
 
-@router.delete("/credentials/{item_id}", status_code=204, summary="Remove a credential")
+@router.delete(
+    "/credentials/{item_id}",
+    status_code=204,
+    summary="Remove a credential: share links stop showing it (one that showed only it is "
+    "revoked) and the public page drops it",
+)
 def delete_credential(instance: InstanceDep, holder: HolderDep, item_id: str) -> Response:
     wallet.delete_item(instance, holder.id, checked_id(item_id))
     return Response(status_code=204)
