@@ -241,3 +241,80 @@ def test_reference():
     ):
         with pytest.raises(TokenStatusListError):
             read_reference(bad)
+
+
+# the CBOR forms of the same examples (draft -14 §4.3, §5.2, §6.3): microcred serves and reads
+# the JWT forms; the CBOR ones must carry the same compressed list, which our decoder reads
+CBOR_TWINS = {
+    "status_list_encoding_cbor.md": "status_list_encoding_json.md",
+    "status_list_encoding2_cbor.md": "status_list_encoding2_json.md",
+    "status_list_encoding1_long_cbor.md": "status_list_encoding1_long_json.md",
+    "status_list_encoding2_long_cbor.md": "status_list_encoding2_long_json.md",
+    "status_list_encoding4_cbor.md": "status_list_encoding4_json.md",
+    "status_list_encoding8_cbor.md": "status_list_encoding8_json.md",
+}
+
+
+def _cbor(name: str) -> object:
+    """The CBOR item of an example file: its hex lines (the diagnostic twin annotates them)."""
+    import cbor2
+
+    hexed = "".join(
+        line.strip()
+        for line in (VECTORS / name).read_text().splitlines()
+        if re.fullmatch(r"[0-9a-f]+", line.strip())
+    )
+    diag = (VECTORS / name.replace(".md", "_diag.md")).with_suffix(".md")
+    if diag.exists():  # the annotated twin: the same bytes as its first column
+        annotated = "".join(
+            line.split("#", 1)[0].replace(" ", "") for line in diag.read_text().splitlines()
+        )
+        assert annotated == hexed, name
+    return cbor2.loads(bytes.fromhex(hexed))
+
+
+def _b64u(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("name", list(CBOR_TWINS))
+def test_the_cbor_examples_carry_the_same_lists(name):
+    item = _cbor(name)
+    assert isinstance(item, dict) and set(item) == {"bits", "lst"}
+    twin = _example(CBOR_TWINS[name])
+    assert item["bits"] == twin["bits"]
+    assert decompress(_b64u(item["lst"])) == decompress(twin["lst"])
+
+
+def test_the_cwt_examples_decode_to_the_drafts_statuses_and_reference():
+    import cbor2
+
+    token = _cbor("status_list_cwt.md")
+    assert isinstance(token, cbor2.CBORTag) and token.tag == 18  # COSE_Sign1
+    protected, _, payload, _ = token.value
+    assert cbor2.loads(protected)[16] == "application/statuslist+cwt"  # typ
+    claims = cbor2.loads(payload)
+    assert claims[2] == "https://example.com/statuslists/1"  # sub
+    assert (claims[65534], claims[65533]["bits"]) == (43200, 1)  # ttl, status_list
+    raw = decompress(_b64u(claims[65533]["lst"]))
+    assert statuses(raw, 1)[:16] == [1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1]
+    referenced = _cbor("referenced_token_cwt.md")
+    assert isinstance(referenced, cbor2.CBORTag) and referenced.tag == 18
+    status = cbor2.loads(referenced.value[2])[65535]  # the status claim
+    reference = read_reference(status)
+    assert reference is not None
+    assert (reference.idx, reference.uri) == (0, "https://example.com/statuslists/1")
+
+
+def test_the_jwt_example_decoded_is_the_raw_token():
+    decoded = (VECTORS / "status_list_jwt.md").read_text()
+    header, payload = (json.loads(part) for part in decoded.split("\n.\n"))
+    raw_token = "".join((VECTORS / "status_list_jwt_raw.md").read_text().split())
+    parts = [
+        json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+        for p in raw_token.split(".")[:2]
+    ]
+    assert parts[0] == header
+    # the raw token of the shared vectors (an earlier draft's) also carries iss; the rest agrees
+    assert {k: v for k, v in parts[1].items() if k != "iss"} == payload
+    assert read_token_claims(payload).sub == payload["sub"]
