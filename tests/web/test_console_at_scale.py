@@ -173,3 +173,18 @@ def test_the_issue_form_says_what_is_wrong_in_latvian(site, page):
     page.locator("form[action='/console/issue'] button[type=submit]").click()
     said = page.locator("#learner_id-error").inner_text()
     assert "'karlis at example' nav e-pasta adrese, DID vai URI" in said, said
+
+
+def test_the_wallet_says_why_an_import_failed_in_latvian(site, page):
+    from .conftest import PASSWORD
+
+    site.holder("imports", name="Ilze Ozola")
+    page.goto(site.url + "/wallet/login?lang=lv")
+    page.locator("#handle").fill("imports")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.goto(site.url + "/wallet/import?lang=lv")
+    page.fill("#text", '{"type": ["VerifiablePresentation"]}')
+    page.locator("form[action='/wallet/import'] button[type=submit]").click()
+    said = page.locator("#text-error").inner_text()
+    assert said.startswith("tā ir uzrādīšana, nevis apliecinājums"), said

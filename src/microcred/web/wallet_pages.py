@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
-from microcred.services import holders, sharing, wallet
+from microcred.services import holders, import_texts, sharing, wallet
 from microcred.services.holders import HolderError, HolderView
 from microcred.services.throttle import Throttled
 from microcred.services.wallet import WalletItem
@@ -398,7 +398,7 @@ async def import_submit(request: Request, holder: SignedIn) -> Response:
                 )
             )
         except HolderError as exc:
-            errors[field] = str(exc)
+            errors[field] = import_texts.message_in(str(exc), p)
         except Exception:  # noqa: BLE001 - whatever was uploaded, a message and never a 500
             errors[field] = p.gettext("This is not a credential this page can read.")
         else:
@@ -410,10 +410,12 @@ async def import_submit(request: Request, holder: SignedIn) -> Response:
                     % {"other": other},
                 )
             elif new:
-                flash(request, p.gettext("Imported: %(title)s") % {"title": item.title})
+                flash(request, p.gettext("Imported: %(title)s") % {"title": item.title_in(p.lang)})
             else:
                 flash(
-                    request, p.gettext("Already in your wallet: %(title)s") % {"title": item.title}
+                    request,
+                    p.gettext("Already in your wallet: %(title)s")
+                    % {"title": item.title_in(p.lang)},
                 )
             return redirect(request, f"/wallet/credentials/{item.id}")
     return render(
