@@ -292,6 +292,7 @@ def test_each_role_does_its_whole_job_by_clicking(job_site, browser, tmp_path, l
         "section.card", has=learner.get_by_role("heading", name=pathway, exact=True)
     )
     assert _t(lang, "All rules met") in card.inner_text()
+    assert _t(lang, "%(have)s of %(need)s ECTS") % {"have": 3, "need": 3} in card.inner_text()
     card.get_by_role("button", name=_t(lang, "Apply for recognition")).click()
     assert learner.locator(".flash").count() == 1
 

@@ -39,6 +39,7 @@ from starlette.datastructures import FormData
 from microcred import i18n
 from microcred.services import web_sessions
 from microcred.services.instance import Instance
+from microcred.services.recognition import texts as recognition_texts
 from microcred.services.throttle import Throttled
 
 HERE = Path(__file__).resolve().parent
@@ -367,6 +368,10 @@ class Page:
 
     def gettext(self, message: str) -> str:
         return self.t.gettext(message)
+
+    def pathway_text(self, message: str) -> str:
+        """One of the pathway evaluator's English sentences, in this page's language."""
+        return recognition_texts.text_in(message, self.t)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.t.ngettext(singular, plural, n)
