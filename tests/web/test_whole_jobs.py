@@ -293,12 +293,14 @@ def test_each_role_does_its_whole_job_by_clicking(job_site, browser, tmp_path, l
     )
     assert _t(lang, "All rules met") in card.inner_text()
     assert _t(lang, "%(have)s of %(need)s ECTS") % {"have": 3, "need": 3} in card.inner_text()
+    assert f"✓ {title}" in card.inner_text()  # the counted credential, named in this language
     card.get_by_role("button", name=_t(lang, "Apply for recognition")).click()
     assert learner.locator(".flash").count() == 1
 
     officer.goto(site.url + "/authority")
     officer.get_by_role("link", name=learner_name).click()
     assert _h1(officer) == pathway
+    assert f"✓ {title}" in officer.locator("ul.checks").inner_text()
     officer.get_by_label(_t(lang, "Recognised"), exact=True).check()
     officer.fill("#reason", "The open data course meets the 3 ECTS rule.")
     officer.get_by_role("button", name=_t(lang, "Record the decision")).click()

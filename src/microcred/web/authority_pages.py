@@ -24,7 +24,7 @@ from microcred.model.vocabulary import (
     SUPERVISION_CONCEPTS,
     Concept,
 )
-from microcred.services import recognition, sharing, verifying
+from microcred.services import recognition, sharing, verifying, wallet
 from microcred.services.holders import HolderError
 from microcred.services.organisations import OrganisationError
 from microcred.services.recognition import pathway_form
@@ -414,6 +414,9 @@ def wallet_pathways(request: Request, holder: SignedIn) -> Response:
             "applied": applied,
             "titles": titles,
             "rule_names": rule_names,
+            "component_names": {  # the credentials counted, by their titles in this language
+                i.id: i.title_in(lang) for i in wallet.list_items(instance, holder.id)
+            },
         },
     )
 

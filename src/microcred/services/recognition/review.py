@@ -83,6 +83,10 @@ class Review:
         """Each rule's title in ``lang`` (else English, else its first)."""
         return {rule: pick(text, (lang, "en")) for rule, text in self.rule_titles.items() if text}
 
+    def component_titles_in(self, lang: str) -> dict[str, str]:
+        """Each shared credential's title in ``lang`` (else English), by its id."""
+        return {c.ref: pick(c.title, (lang, "en")) for c in self.components if c.title}
+
 
 def _same_course(components: list[Component]) -> list[tuple[tuple[int, ...], str | None]]:
     """For each component, the other components for the same course, and why they are."""
