@@ -25,6 +25,7 @@ from .test_refusals import _error, _par_form
 
 VECTORS = Path(__file__).resolve().parents[3] / ".." / "shared" / "vectors" / "openid4vci-1.0"
 SD = "eu_micro_credential_dc_sd_jwt"
+ISSUER_EXAMPLE = "https://credential-issuer.example.com"
 DETAILS = sorted(p.name for p in VECTORS.glob("authorization_details*.json"))
 OURS = {
     "dc+sd-jwt": "eu_micro_credential_dc_sd_jwt",
@@ -143,3 +144,27 @@ def test_the_specifications_wallet_attestation_is_refused_with_its_reason(
     finally:
         world.client.close()
         world.instance.close()
+
+
+def test_the_signed_metadata_example_verifies_as_ours_is_checked() -> None:
+    """The specification's signed metadata: the typ we sign with, its x5c leaf's signature
+    verified by the same verify_jws as test_flows checks ours with; sub = credential_issuer."""
+    from microcred.proofs.jose import verify_jws
+    from microcred.proofs.keys import keypair_from_jwk
+    from microcred.proofs.x509 import decode_x5c
+
+    text = "".join((VECTORS / "credential_issuer_metadata_sd_jwt_jwt.txt").read_text().split())
+    head = text.split(".")[0]
+    header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    numbers = decode_x5c(header["x5c"])[0].public_key().public_numbers()  # type: ignore[union-attr]
+    jwk = {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": base64.urlsafe_b64encode(numbers.x.to_bytes(32, "big")).rstrip(b"=").decode(),
+        "y": base64.urlsafe_b64encode(numbers.y.to_bytes(32, "big")).rstrip(b"=").decode(),
+    }
+    _, payload = verify_jws(
+        text, resolve_key=lambda _h: keypair_from_jwk(jwk), typs=("openidvci-issuer-metadata+jwt",)
+    )
+    assert payload["sub"] == payload["credential_issuer"] == ISSUER_EXAMPLE
+    assert payload["credential_configurations_supported"]
