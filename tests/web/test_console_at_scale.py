@@ -128,7 +128,7 @@ def test_failed_bulk_rows_are_on_the_page_in_latvian(site, page, tmp_path):
     page.select_option("#spec", index=1)
     page.set_input_files("#file", str(path))
     page.locator("form[action='/console/bulk'] button[type=submit]").click()
-    page.get_by_text("Pabeigts").wait_for(timeout=60_000)
+    page.get_by_text("Pabeigts", exact=True).wait_for(timeout=60_000)
     rows = page.locator("#progress tr[data-line]")
     assert rows.count() == 3
     first = rows.nth(0).inner_text()
