@@ -413,8 +413,16 @@ def test_the_wallet_pages_are_all_in_the_catalogue(app_client: Any, credential: 
     ]  # fmt: skip
     # the charts shorten long outcomes ("… with reproducible notebook…"): data too
     shortened = [re.escape(t[:30]) + r"[^<…]*…" for t in _data_of(credential) if len(t) > 40]
-    # (the pathways page joins once its evaluation texts are in the catalogues)
+    from microcred.model.files import load_data
+    from microcred.services import organisations, recognition
+
+    authority = organisations.create(instance, name="Pseudo Authority", country="LV")
+    root = Path(__file__).resolve().parents[1]
+    pathway = load_data(root / "examples" / "pathways" / "data-analysis.yaml")
+    recognition.publish_pathway(instance, authority.slug, pathway)
+    data += ["Pseudo Authority", *_data_of(pathway)]
     paths = (
+        "/wallet/pathways",
         "/wallet",
         f"/wallet/credentials/{item.id}",
         f"/wallet/credentials/{item.id}/remove",
