@@ -250,7 +250,9 @@ def test_each_role_does_its_whole_job_by_clicking(job_site, browser, tmp_path, l
     assert employer.locator("h1").inner_text() == _t(lang, "Shared micro-credentials")
     verdict = employer.locator(".verdict").first.inner_text()
     assert _t(lang, "Valid: this credential is genuine and in force") in verdict
-    assert learner_name in employer.locator("main").inner_text()
+    lead = employer.locator("p.lead").inner_text()
+    assert lead == f"{_t(lang, 'Shared by')}: {learner_name}"
+    assert title in employer.locator("main").inner_text()  # the course, in the reader's language
     employer.context.close()
 
     # 5. The officer publishes a pathway in the form; the learner applies; the officer decides.
