@@ -188,3 +188,21 @@ def test_the_wallet_says_why_an_import_failed_in_latvian(site, page):
     page.locator("form[action='/wallet/import'] button[type=submit]").click()
     said = page.locator("#text-error").inner_text()
     assert said.startswith("tā ir uzrādīšana, nevis apliecinājums"), said
+
+
+def test_the_yaml_page_lists_the_problems_in_latvian(site, page):
+    import yaml
+
+    from microcred.model.files import load_data
+
+    from .conftest import SPECS
+
+    data = load_data(SPECS / "university-data-analysis.yaml")
+    data["awarding_body"] = {"name": {"lv": "Latvijas Universitāte"}, "country": "LV"}
+    data["eqf_level"] = 9
+    _sign_in(page, site, "lv")
+    page.goto(site.url + "/console/specs?lang=lv")
+    page.fill("#source", yaml.safe_dump(data, allow_unicode=True))
+    page.locator("form[action='/console/specs'] button.primary").click()
+    problems = page.locator("ul.problems").inner_text()
+    assert "9 nav EKI līmenis; lietojiet veselu skaitli no 1 līdz 8" in problems, problems

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from microcred.model.validation import Problem, SpecificationError
-from microcred.services import spec_checks, specifications
+from microcred.services import spec_checks, specifications, validation_texts
 from microcred.services.organisations import OrganisationError
 from microcred.web.console.members import Member, Posted, actor, member_ctx, posts, requires
 from microcred.web.core import flash, instance_of, page, redirect, render, text_field
@@ -66,7 +66,9 @@ def create_spec(request: Request, posted: Annotated[Posted, posts("issue")]) -> 
             # The editor's refusals too: template placeholders, another awarding body.
             refused = spec_checks.check(data, member.org, p.gettext)
         if refused:
-            problems = [(str(pr.path), str(pr.message)) for pr in refused]
+            problems = [
+                (str(pr.path), validation_texts.message_in(str(pr.message), p)) for pr in refused
+            ]
             errors["source"] = p.gettext("The specification does not meet the standard yet:")
         elif data is not None and not errors:
             try:
@@ -74,7 +76,10 @@ def create_spec(request: Request, posted: Annotated[Posted, posts("issue")]) -> 
                     instance_of(request), member.org.id, data, actor=actor(member)
                 )
             except SpecificationError as exc:
-                problems = [(str(pr.path), str(pr.message)) for pr in exc.problems]
+                problems = [
+                    (str(pr.path), validation_texts.message_in(str(pr.message), p))
+                    for pr in exc.problems
+                ]
                 errors["source"] = p.gettext("The specification does not meet the standard yet:")
             except (OrganisationError, ValueError, TypeError) as exc:
                 errors["source"] = str(exc)
