@@ -12,7 +12,7 @@
 //         "credentials": {"<dcql id>": {"sd_jwt": "<issued dc+sd-jwt>",
 //                                        "holder_jwk": {private P-256 JWK}}},
 //         "attack": null | "wrong_nonce" | "wrong_aud" | "drop_claim" | "tamper_disclosure"
-//                   | "unencrypted" | "refuse"}
+//                   | "extra_disclosure" | "unencrypted" | "refuse"}
 // OUTPUT (stdout, one JSON object): {"request": {client_id, nonce, state, response_mode,
 //         dcql_query, client_id_prefix}, "dcql_satisfied": bool, "status": HTTP status of the
 //         answer, "body": its JSON, "form": the form posted (for replays)} or {"error": "..."}
@@ -119,6 +119,24 @@ function tamper(presentation) {
   return parts.join('~')
 }
 
+// A disclosure the issuer never signed (no digest of it in the SD-JWT), with a fresh KB-JWT
+// whose sd_hash covers it: only the verifier's digest check can catch it.
+async function addUnsignedDisclosure(presentation, holderJwk, kb) {
+  const parts = presentation.split('~')
+  parts.pop() // the KB-JWT
+  const extra = Buffer.from(JSON.stringify([generateSaltSync(), 'assessment_grade', '10'])).toString('base64url')
+  const unbound = [...parts, extra, ''].join('~')
+  const sdHash = crypto.createHash('sha256').update(unbound).digest('base64url')
+  const kbJwt = await new jose.SignJWT({ ...kb, sd_hash: sdHash })
+    .setProtectedHeader({ alg: 'ES256', typ: 'kb+jwt' })
+    .sign(await jose.importJWK(holderJwk, 'ES256'))
+  return unbound + kbJwt
+}
+
+function generateSaltSync() {
+  return crypto.randomBytes(16).toString('base64url')
+}
+
 async function main() {
   const link = new URL(input.link)
   const params = Object.fromEntries(link.searchParams.entries())
@@ -153,10 +171,12 @@ async function main() {
     const presenter = new SDJwtVcInstance({ hasher: digest, saltGenerator: generateSalt, kbSigner, kbSignAlg: 'ES256' })
     const aud = attack === 'wrong_aud' ? request.client_id.split(':').slice(1).join(':') : request.client_id
     const nonce = attack === 'wrong_nonce' ? 'not-the-nonce' : request.nonce
+    const kb = { iat: Math.floor(Date.now() / 1000), aud, nonce }
     let presentation = await presenter.present(item.sd_jwt, frameFor(credentialQuery, attack), {
-      kb: { payload: { iat: Math.floor(Date.now() / 1000), aud, nonce } },
+      kb: { payload: kb },
     })
     if (attack === 'tamper_disclosure') presentation = tamper(presentation)
+    if (attack === 'extra_disclosure') presentation = await addUnsignedDisclosure(presentation, item.holder_jwk, kb)
     vpToken[id] = [presentation]
   }
   let form

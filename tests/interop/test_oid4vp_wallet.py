@@ -4,7 +4,8 @@
 checks the signed request (x5c to the test CA root, the x509_hash client id), matches the
 DCQL query with ``dcql``, presents an SD-JWT VC microcred issued with a Key Binding JWT and
 encrypts the answer to the ephemeral key. Then the refusals, each a test: wrong nonce, aud
-not the full client id, replay, missing required claim, tampered disclosure, revoked
+not the full client id, replay, missing required claim, tampered disclosure, an extra
+disclosure the issuer never signed (its KB-JWT sd_hash covering it), revoked
 credential, untrusted issuer chain, unencrypted answer where encryption was asked."""
 
 from __future__ import annotations
@@ -222,6 +223,7 @@ def test_the_haip_link_and_plain_get_work_too(verifier):
         ("wrong_aud", "audience"),
         ("drop_claim", "missing"),
         ("tamper_disclosure", "disclosure"),
+        ("extra_disclosure", "one of its disclosures was changed"),
     ],
 )
 def test_a_bad_presentation_is_refused_and_the_employer_sees_why(verifier, attack, needle):
