@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from microcred import i18n
 from microcred.cli.common import handles_errors
 from microcred.cli.instance import open_instance
-from microcred.cli.output import console, print_json
+from microcred.cli.output import console, fail_usage, print_json
 from microcred.services import credentials
 
 
@@ -61,17 +62,25 @@ def _done(result: credentials.IssuedView, what: str, as_json: bool) -> None:
 def audit(
     org: Annotated[str, typer.Option(help="Organisation slug or id.")],
     limit: Annotated[int, typer.Option(help="How many entries, newest first.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The raw entries as JSON.")] = False,
+    lang: Annotated[
+        str, typer.Option(help="Language of the sentences (any language with a catalogue).")
+    ] = i18n.DEFAULT_LANGUAGE,
 ) -> None:
-    """Show the audit log of an organisation (issuance, revocation, suspension, tokens)."""
+    """Show the audit log of an organisation in plain sentences (issuance, revocation,
+    suspension, tokens, members), newest first."""
     from microcred.services import audit as audit_service
+    from microcred.services import audit_log
 
+    if lang not in i18n.languages():
+        fail_usage(f"--lang: one of {', '.join(i18n.languages())}")
     instance = open_instance()
-    entries = audit_service.entries(instance, org, limit)
     if as_json:
-        print_json([e.to_json() for e in entries])
+        print_json([e.to_json() for e in audit_service.entries(instance, org, limit)])
         return
-    table = Table("when", "who", "action", "subject", box=None)
-    for e in entries:
-        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.subject or "")
+    t = i18n.translator(lang)
+    found = audit_log.search(instance, org, audit_log.AuditFilter(), size=max(1, limit))
+    table = Table(t.gettext("When"), t.gettext("What happened"), box=None)
+    for line in found.items:
+        table.add_row(line.at.strftime("%Y-%m-%d %H:%M:%S"), line.sentence(t))
     console.print(table)

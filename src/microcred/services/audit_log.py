@@ -20,6 +20,7 @@ from microcred.i18n import N_, Translator
 from microcred.model.multilingual import pick
 from microcred.services.instance import Instance
 from microcred.services.members import ROLE_LABELS
+from microcred.services.organisations import find
 from microcred.store.db import read_transaction
 from microcred.store.tables import (
     AuditEntry,
@@ -325,10 +326,12 @@ def merge_runs(lines: list[AuditLine]) -> list[AuditLine]:
 
 
 def search(
-    instance: Instance, org_id: str, wanted: AuditFilter, *, page: int = 1, size: int = PAGE_SIZE
+    instance: Instance, org_ref: str, wanted: AuditFilter, *, page: int = 1, size: int = PAGE_SIZE
 ) -> AuditPage:
-    """One page of the selection, newest first."""
+    """One page of the selection of the organisation's log (slug, id or did:web), newest
+    first."""
     with read_transaction(instance.sessions) as session:
+        org_id = find(session, org_ref).id
         total = session.scalar(
             select(func.count()).select_from(_select(org_id, wanted).subquery())
         ) or 0  # fmt: skip
@@ -343,9 +346,10 @@ def search(
         return AuditPage(merge_runs([_line(r) for r in rows]), total, current, pages)
 
 
-def export(instance: Instance, org_id: str, wanted: AuditFilter) -> list[AuditLine]:
+def export(instance: Instance, org_ref: str, wanted: AuditFilter) -> list[AuditLine]:
     """The whole selection (up to :data:`EXPORT_LIMIT` entries, one per entry), newest first."""
     with read_transaction(instance.sessions) as session:
+        org_id = find(session, org_ref).id
         rows = session.execute(
             _select(org_id, wanted).order_by(AuditEntry.id.desc()).limit(EXPORT_LIMIT)
         )
