@@ -169,5 +169,8 @@ def assert_fits(page: Any) -> None:
     """Nothing wider than the viewport (no sideways scrolling of the page)."""
     page.wait_for_load_state("load")  # a click may have just started a navigation
     width = page.evaluate("document.documentElement.scrollWidth")
-    inner = page.evaluate("window.innerWidth")
+    # The viewport the context was opened with, not window.innerWidth: in a mobile context
+    # (is_mobile) Chromium widens the layout viewport, and innerWidth with it, to the widest
+    # content, so a page 490 px wide would have "fitted" a 490 px innerWidth on a 390 px phone.
+    inner = page.viewport_size["width"]
     assert width <= inner + 1, f"page is {width}px wide in a {inner}px viewport"

@@ -1,0 +1,66 @@
+"""Phones, 390 px (issue 17, point 7), in a real mobile Chromium context: nothing scrolls the page
+sideways, tables become cards, Sign out is on screen in the wallet, the console and the desk.
+
+A mobile context widens ``window.innerWidth`` to the widest content, so "fits" is measured
+against the viewport the context was opened with (``assert_fits``); the first test keeps that
+measure honest."""
+
+from __future__ import annotations
+
+import pytest
+
+from microcred.services import sharing
+
+from .conftest import PASSWORD, assert_fits
+
+WIDTH = 390
+
+
+def test_assert_fits_sees_a_page_wider_than_a_phone(phone):
+    phone.set_content(
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<div style="width: 500px">wide</div>'  # and the body's 8 px margin: 508
+    )
+    with pytest.raises(AssertionError, match="508px wide in a 390px viewport"):
+        assert_fits(phone)
+
+
+def _on_screen(page, selector: str) -> None:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None and page.locator(selector).first.is_visible(), selector
+    assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH + 0.5, (selector, box)
+
+
+def test_wallet_shares_are_cards_and_sign_out_is_on_screen_in_latvian(site, phone):
+    handle = "phone-layout"
+    site.holder(handle, "Kristīne Vītoliņa-Bērziņa")
+    item = site.give(handle, site.issue("Kristīne Vītoliņa-Bērziņa", "kristine@example.lv"))
+    sharing.create_share(site.instance, handle, [item.id])
+    phone.goto(site.url + "/wallet/login?lang=lv")
+    phone.locator("#handle").fill(handle)
+    phone.locator("#password").fill(PASSWORD)
+    phone.locator("form button[type=submit]").first.click()
+    phone.wait_for_url(site.url + "/wallet")
+    _on_screen(phone, ".sub .who button")  # "Iziet"
+    phone.goto(site.url + "/wallet/shares")
+    assert_fits(phone)  # was 490 px: a hidden column heading escaped the table's scroller
+    _on_screen(phone, "tbody tr button")  # "Atsaukt" in the share's card
+    labels = phone.locator("tbody tr td[data-label]")
+    assert labels.count() == 5
+    assert phone.locator("thead").bounding_box()["height"] <= 1  # headings live in the cards
+    _on_screen(phone, ".sub .who button")
+
+
+def test_console_pages_fit_and_sign_out_is_on_screen(site, phone):
+    issued = site.issue("Jānis Ozoliņš-Kalniņš", "janis.ozolins@example.lv")
+    phone.goto(site.url + "/console/login?lang=lv")
+    phone.locator("#token").fill(site.token)
+    phone.locator("form button[type=submit]").first.click()
+    phone.wait_for_url("**/console")
+    for path in ("/console", f"/console/credentials/{issued.id}", "/console/members"):
+        phone.goto(site.url + path)
+        assert_fits(phone)
+        _on_screen(phone, ".sub .who button")
+    phone.goto(site.url + "/console/tokens")
+    assert_fits(phone)
+    _on_screen(phone, "tbody tr button")  # the token's Revoke, in its card
