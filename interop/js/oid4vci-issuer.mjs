@@ -25,8 +25,8 @@
 //                                                 nonce: the credential endpoint answers 401),
 //                                                 {"c_nonce": "number"|"huge"|null} (a c_nonce
 //                                                 no wallet should use)
-//   POST /control/release                        test control: {"transaction_id": ID} the
-//                                                 deferred credential is ready
+//   POST /control/release                        test control: {"pre_authorized_code": C} the
+//                                                 deferred credential of that offer is ready
 //   GET  /control/stats                          test control: requests per "METHOD path" and
 //                                                 answers per "path status"
 // Pre-authorized codes and c_nonces are single use; DPoP nonces are demanded on the first try
@@ -153,14 +153,17 @@ function buildMetadata() {
 // "oversized" (it answers a body larger than any wallet should take), "expired" (the code
 // is already past its expiry), "wrong_cnf" (the credential is bound to another key than
 // the one the wallet proved), "deferred" (202 with a transaction_id, the credential at the
-// deferred endpoint once /control/release names it), "always_invalid_nonce" (every proof's
+// deferred endpoint once /control/release names the offer; "interval": seconds, default 1), "always_invalid_nonce" (every proof's
 // c_nonce is refused), "json_for_sd_jwt" (a JSON object where the SD-JWT VC string goes),
 // "not_sd_jwt" (a string that is no SD-JWT).
 async function makeOffer(options) {
   const code = crypto.randomBytes(24).toString('base64url')
   const txCode = options.tx_code === false ? undefined : String(crypto.randomInt(100000, 1000000))
   const expiresAt = options.mode === 'expired' ? Date.now() - 1000 : Date.now() + 600_000
-  offers.set(code, { txCode, expiresAt, used: false, mode: options.mode ?? null, claims: options.claims ?? {} })
+  offers.set(code, {
+    txCode, expiresAt, used: false, mode: options.mode ?? null, claims: options.claims ?? {},
+    code, interval: options.interval ?? 1,
+  })
   const grant = { 'pre-authorized_code': code }
   if (txCode) grant.tx_code = { input_mode: 'numeric', length: 6, description: 'PIN sent by e-mail' }
   let credentialOfferUri
@@ -300,7 +303,7 @@ async function credential(req, res, raw) {
   if (offer.mode === 'deferred') {
     const transactionId = crypto.randomBytes(16).toString('base64url')
     transactions.set(transactionId, { offer, jwk, ready: false })
-    return send(res, 202, { transaction_id: transactionId, interval: 1 }, { 'DPoP-Nonce': dpopNonces.credential })
+    return send(res, 202, { transaction_id: transactionId, interval: offer.interval }, { 'DPoP-Nonce': dpopNonces.credential })
   }
   if (offer.mode === 'json_for_sd_jwt') {
     return send(res, 200, { credentials: [{ credential: { vct: VCT, iss: base } }] }, { 'DPoP-Nonce': dpopNonces.credential })
@@ -338,7 +341,7 @@ async function deferredCredential(req, res, raw) {
   const pending = transactions.get(body?.transaction_id)
   if (!pending) return oauthError(res, 400, 'invalid_transaction_id', 'no such transaction')
   if (!pending.ready) {
-    return send(res, 202, { transaction_id: body.transaction_id, interval: 1 }, { 'DPoP-Nonce': dpopNonces.credential })
+    return send(res, 202, { transaction_id: body.transaction_id, interval: pending.offer.interval }, { 'DPoP-Nonce': dpopNonces.credential })
   }
   transactions.delete(body.transaction_id)
   const compact = await issueSdJwt(pending.offer, pending.jwk)
@@ -402,11 +405,11 @@ async function route(req, res, raw) {
     return offer ? send(res, 200, offer) : oauthError(res, 404, 'not_found', 'no such offer')
   }
   if (req.method === 'POST' && path === '/control/release') {
-    const pending = transactions.get(JSON.parse(raw || '{}').transaction_id)
-    if (pending) pending.ready = true
-    return send(res, pending ? 200 : 404, { released: Boolean(pending) })
+    const code = JSON.parse(raw || '{}').pre_authorized_code
+    const pending = [...transactions.values()].filter((t) => t.offer.code === code)
+    for (const t of pending) t.ready = true
+    return send(res, pending.length ? 200 : 404, { released: pending.length })
   }
-  if (req.method === 'GET' && path === '/control/transactions') return send(res, 200, [...transactions.keys()])
   if (req.method === 'POST' && path === '/control/offer') return send(res, 200, await makeOffer(JSON.parse(raw || '{}')))
   if (req.method === 'POST' && path === '/token') return token(req, res, raw)
   if (req.method === 'POST' && path === '/nonce') return nonce(res)

@@ -363,24 +363,31 @@ def test_deferred_credential_pending_then_collected(
     [pending] = printed["pending"]
     assert pending["status"] == "pending" and pending["title"] == "Micro-credential"
     assert pending["credential_issuer"] == js_issuer.url
+    from microcred.services import privacy
+
+    [kept] = privacy.personal_data(sqlite_learner, "ada")["pending_receipts"]
+    assert kept["id"] == pending["id"] and "sealed" not in kept  # no secret of the flow
     listed = runner.invoke(app, ["wallet", "pending", "--holder", "ada", "--json"])
     assert [p["id"] for p in json.loads(listed.stdout)["pending"]] == [pending["id"]]
     assert pending["id"] in runner.invoke(app, ["wallet", "pending", "--holder", "ada"]).stdout
 
-    # asked again before the issuer's interval (1 s): nothing is sent
+    # asked again before the issuer's interval (60 s here): nothing is sent
+    slow = js_issuer.offer(mode="deferred", interval=60)
+    [waiting] = receive(sqlite_learner, "ada", slow["offer"], tx_code=slow["tx_code"]).pending
     before = js_issuer.stats().get("POST /deferred_credential", 0)
-    [early] = collect(sqlite_learner, "ada", pending["id"])
-    assert early.outcome == "waiting"
+    [early] = collect(sqlite_learner, "ada", waiting.id)
+    assert early.outcome == "waiting" and early.pending is not None
     assert js_issuer.stats().get("POST /deferred_credential", 0) == before
-    time.sleep(1.05)
+    time.sleep(1.05)  # past the 1 s interval of the first
     [still] = collect(sqlite_learner, "ada", pending["id"])
     assert still.outcome == "pending" and still.pending is not None
     assert js_issuer.stats().get("/deferred_credential 202", 0) >= 1
     assert len(wallet.list_items(sqlite_learner, "ada")) == count
 
-    [transaction] = httpx.get(f"{js_issuer.url}/control/transactions", timeout=10).json()
     httpx.post(
-        f"{js_issuer.url}/control/release", json={"transaction_id": transaction}, timeout=10
+        f"{js_issuer.url}/control/release",
+        json={"pre_authorized_code": offer["pre_authorized_code"]},
+        timeout=10,
     ).raise_for_status()
     collected = runner.invoke(
         app, ["wallet", "collect", "--holder", "ada", pending["id"], "--wait", "5", "--json"]
@@ -394,7 +401,7 @@ def test_deferred_credential_pending_then_collected(
     item = next(i for i in wallet.list_items(sqlite_learner, "ada") if i.id == credential["id"])
     claims = disclose(unverified_payload(parse_sd_jwt(item.original)), [])
     assert key is not None and key.to_public_jwk() == claims["cnf"]["jwk"]
-    assert list_pending(sqlite_learner, "ada") == []
+    assert [p.id for p in list_pending(sqlite_learner, "ada")] == [waiting.id]
     unknown = runner.invoke(app, ["wallet", "collect", "--holder", "ada", pending["id"]])
     assert unknown.exit_code != 0 and "no such pending credential" in unknown.output
 
@@ -472,8 +479,11 @@ def test_the_web_wallet_lists_a_deferred_credential_and_checks_again(
     [pending] = re.findall(r'action="(/wallet/receive/pending/[^"]+)"', sent.text)
     early = html.unescape(client.post(pending, data={"csrf": token}).text)
     assert "Not ready yet: Micro-credential" in early
-    [transaction] = httpx.get(f"{js_issuer.url}/control/transactions", timeout=10).json()
-    httpx.post(f"{js_issuer.url}/control/release", json={"transaction_id": transaction}, timeout=10)
+    httpx.post(
+        f"{js_issuer.url}/control/release",
+        json={"pre_authorized_code": offer["pre_authorized_code"]},
+        timeout=10,
+    )
     time.sleep(1.05)
     done = client.post(pending, data={"csrf": token}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].startswith("/wallet/credentials/")
@@ -483,3 +493,25 @@ def test_the_web_wallet_lists_a_deferred_credential_and_checks_again(
     gone = client.post(pending, data={"csrf": token})
     assert gone.status_code == 404 and "no longer awaited" in gone.text
     app.state.instance.close()
+
+
+def test_deleting_the_holder_deletes_what_the_wallet_waits_for(
+    sqlite_learner: Instance, js_issuer: JsIssuer
+) -> None:
+    from sqlalchemy import func, select
+
+    from microcred.services import privacy
+    from microcred.store.tables import WalletPendingReceipt
+
+    holders.create(sqlite_learner, name="Ada Byron", handle="ada-gone")
+    offer = js_issuer.offer(mode="deferred")
+    kept = receive(sqlite_learner, "ada-gone", offer["offer"], tx_code=offer["tx_code"])
+    assert len(kept.pending) == 1
+    privacy.delete_holder(sqlite_learner, "ada-gone")
+    with sqlite_learner.sessions() as session:
+        left = session.scalar(
+            select(func.count())
+            .select_from(WalletPendingReceipt)
+            .where(WalletPendingReceipt.id == kept.pending[0].id)
+        )
+    assert left == 0

@@ -16,6 +16,7 @@ from microcred.store.tables import (
     PublicPortfolio,
     Share,
     WalletCredential,
+    WalletPendingReceipt,
     WebSession,
 )
 
@@ -61,6 +62,21 @@ def personal_data(instance: Instance, holder_ref: str) -> dict[str, Any]:
             if page is not None
             else None
         )
+        # what the wallet waits for from issuers (OpenID4VCI); the sealed secrets are not data
+        # about the holder but keys and tokens of the flow, and stay out
+        pending = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "credential_issuer": r.credential_issuer,
+                "title": r.title,
+                "created_at": r.created_at.isoformat(),
+                "expires_at": r.expires_at.isoformat(),
+            }
+            for r in session.scalars(
+                select(WalletPendingReceipt).where(WalletPendingReceipt.holder_id == holder.id)
+            )
+        ]
         return {
             "exported_at": instance.now().isoformat(),
             "holder": view(holder).to_json(),
@@ -68,6 +84,7 @@ def personal_data(instance: Instance, holder_ref: str) -> dict[str, Any]:
             "shares": shares,
             "api_tokens": tokens,
             "public_portfolio": public_page,
+            "pending_receipts": pending,
         }
 
 
@@ -91,6 +108,9 @@ def delete_holder(instance: Instance, holder_ref: str) -> dict[str, int]:
             ),
         }
         session.execute(delete(PublicPortfolio).where(PublicPortfolio.holder_id == holder.id))
+        session.execute(
+            delete(WalletPendingReceipt).where(WalletPendingReceipt.holder_id == holder.id)
+        )
         # Every signed-in browser of the holder is signed out with the account.
         session.execute(delete(WebSession).where(WebSession.holder_id == holder.id))
         session.delete(holder)
