@@ -292,3 +292,51 @@ def test_same_device_the_browser_comes_back_with_a_response_code(instance, org):
     assert not presentation_requests.check_response_code(instance, created.id, code + "x")
     with pytest.raises(Invalid):
         presentation_requests.create(instance, org.slug, QUERY, redirect_uri="javascript:x")
+
+
+def test_answers_are_bounded_in_size_and_the_request_stays_open(instance, org):
+    from microcred.services.presentation_requests import responses
+
+    created, request = _new(instance, org)
+    huge = "a." + "b" * wire.MAX_RESPONSE_JWE + ".c.d.e"
+    with pytest.raises(ProtocolError, match="compact JWE"):
+        presentation_requests.receive(instance, created.id, {"response": huge})
+    many = {"badge": ["x"] * (responses.MAX_PRESENTATIONS + 1)}
+    answer = _encrypt(request, {"vp_token": many, "state": request["state"]})
+    with pytest.raises(ProtocolError, match=f"more than {responses.MAX_PRESENTATIONS}"):
+        presentation_requests.receive(instance, created.id, {"response": answer})
+    plain, plain_request = _new(instance, org, response_mode="direct_post")
+    big = json.dumps({"badge": ["x" * responses.MAX_VP_TOKEN_BYTES]})
+    with pytest.raises(ProtocolError, match="too large"):
+        presentation_requests.receive(
+            instance, plain.id, {"vp_token": big, "state": plain_request["state"]}
+        )
+    for each in (created.id, plain.id):
+        assert presentation_requests.get(instance, org.slug, each).status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"lifetime": timedelta(seconds=30)}, "lifetime"),
+        ({"lifetime": timedelta(hours=25)}, "lifetime"),
+        ({"keep": timedelta(days=91)}, "keep"),
+        ({"keep": timedelta(0)}, "keep"),
+    ],
+)
+def test_lifetimes_are_bounded_naming_the_field(instance, org, kw, field):
+    with pytest.raises(Invalid) as caught:
+        presentation_requests.create(instance, org.slug, QUERY, **kw)
+    assert caught.value.field == field
+
+
+def test_a_dcql_query_is_bounded_in_size(instance, org):
+    from microcred.services.presentation_requests import MAX_DCQL_BYTES
+
+    query = json.loads(json.dumps(QUERY))
+    query["credentials"][0]["claims"] = [
+        {"path": ["credentialSubject", f"c{i}" + "x" * 60]} for i in range(MAX_DCQL_BYTES // 60)
+    ]
+    with pytest.raises(Invalid, match="larger than") as caught:
+        presentation_requests.create(instance, org.slug, query)
+    assert caught.value.field == "dcql"
