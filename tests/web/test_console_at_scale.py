@@ -41,20 +41,34 @@ def test_revoke_and_suspend_ask_first_in_latvian(site, page):
     assert "Atsaukts" in page.locator("dl.facts").inner_text()
 
 
-def test_the_latvian_console_navigation_fits_at_1280(site, page):
+def _assert_nav_fits(page) -> None:
+    sign_out = page.locator(".sub .who button")
+    box = sign_out.bounding_box()
+    assert box is not None and sign_out.is_visible()
+    nav = page.locator(".sub nav").bounding_box()
+    assert nav is not None
+    assert box["x"] >= nav["x"] and box["x"] + box["width"] <= nav["x"] + nav["width"] + 0.5
+    assert box["x"] + box["width"] <= 1280
+    scroll = page.evaluate("document.querySelector('.sub nav').scrollWidth")
+    client = page.evaluate("document.querySelector('.sub nav').clientWidth")
+    assert scroll <= client + 1, f"the navigation scrolls: {scroll} > {client}"
+
+
+def test_the_latvian_console_and_wallet_navigation_fit_at_1280(site, page):
+    from .conftest import PASSWORD
+
     _sign_in(page, site, "lv")
     for path in ("/console", "/console/audit"):
         page.goto(site.url + path + "?lang=lv")
-        sign_out = page.locator(".sub .who button")
-        box = sign_out.bounding_box()
-        assert box is not None and sign_out.is_visible()
-        nav = page.locator(".sub nav").bounding_box()
-        assert nav is not None
-        assert box["x"] >= nav["x"] and box["x"] + box["width"] <= nav["x"] + nav["width"] + 0.5
-        assert box["x"] + box["width"] <= 1280
-        scroll = page.evaluate("document.querySelector('.sub nav').scrollWidth")
-        client = page.evaluate("document.querySelector('.sub nav').clientWidth")
-        assert scroll <= client + 1, f"the navigation scrolls: {scroll} > {client}"
+        _assert_nav_fits(page)
+    site.holder("navigation", name="Ilze Ozola-Bērziņa")
+    page.goto(site.url + "/wallet/login?lang=lv")
+    page.locator("#handle").fill("navigation")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    for path in ("/wallet", "/wallet/shares"):
+        page.goto(site.url + path + "?lang=lv")
+        _assert_nav_fits(page)
 
 
 def test_the_audit_log_filters_by_clicking(site, page):
