@@ -151,3 +151,9 @@ def test_the_chunks_of_one_bulk_run_read_as_one_line():
         "from a CSV file."
     )
     assert "Kiberhigiēna" in merged[0].sentence(translator("lv"))
+
+
+def test_learners_e_mail_addresses_are_shown_without_mailto(console):
+    client, _ = console
+    listing = client.get("/console/credentials", params={"lang": "en", "q": "Kalniņa"})
+    assert "liga@example.lv" in listing.text and "mailto:" not in _text(listing.text)
