@@ -106,3 +106,28 @@ def test_each_latvian_template_keeps_its_values():
         assert sorted(re.findall(r"%\(\w+\)s", said)) == sorted(
             re.findall(r"%\(\w+\)s", template)
         ), template
+
+
+def test_the_pathway_texts_a_sentence_carries_are_in_the_readers_language():
+    pathway = parse_pathway(
+        {
+            "id": "https://authority.example/pathways/labels",
+            "title": {"en": "Labels", "lv": "Nosaukumi"},
+            "languages": ["en", "lv"],
+            "target": PATHWAY.target.model_dump(mode="json", exclude_none=True),
+            "rules": [
+                {
+                    "id": "core",
+                    "title": {"en": "Core", "lv": "Pamata"},
+                    "require": [
+                        {"spec": "https://a.example/1", "label": {"en": "SQL", "lv": "SQL LV"}}
+                    ],
+                }
+            ],
+        }
+    )
+    stored = evaluate(pathway, [], now=NOW).to_json()["rules"][0]  # as kept with an application
+    assert (stored["title"], stored["missing"]) == ("Core", ["missing: SQL"])
+    shown = evaluate(pathway, [], now=NOW, lang="lv").to_json()["rules"][0]  # for a page
+    assert shown["title"] == "Pamata"
+    assert [text_in(m, translator("lv")) for m in shown["missing"]] == ["trūkst: SQL LV"]

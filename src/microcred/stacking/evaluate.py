@@ -248,11 +248,17 @@ def _num(value: Decimal) -> str:
 
 
 class _Context:
-    def __init__(self, pathway: Pathway, components: Sequence[Component], now: datetime) -> None:
+    def __init__(
+        self,
+        pathway: Pathway,
+        components: Sequence[Component],
+        now: datetime,
+        lang: str | None = None,
+    ) -> None:
         self.pathway = pathway
         self.components = components
         self.now = now
-        self.lang = tuple(pathway.languages) or ("en",)
+        self.lang = ((lang,) if lang else ()) + (tuple(pathway.languages) or ("en",))
 
     def split(self, rule: Rule) -> tuple[list[Component], dict[str, Excluded]]:
         accept = self.pathway.accept.merged(rule.accept)
@@ -417,9 +423,15 @@ def _cover_rule(ctx: _Context, rule: Rule) -> RuleResult:
     )
 
 
-def evaluate(pathway: Pathway, components: Sequence[Component], *, now: datetime) -> Evaluation:
-    """Evaluate components (credentials verified just now) against a pathway at `now`."""
-    ctx = _Context(pathway, list(components), now)
+def evaluate(
+    pathway: Pathway, components: Sequence[Component], *, now: datetime, lang: str | None = None
+) -> Evaluation:
+    """Evaluate components (credentials verified just now) against a pathway at `now`.
+
+    The sentences are English; the pathway's own texts they carry (rule titles, credential
+    labels, its title) are in `lang` when given and the pathway has it (a page's reader),
+    else in the pathway's first language (what is stored with an application)."""
+    ctx = _Context(pathway, list(components), now, lang)
     results: list[RuleResult] = []
     for rule in pathway.rules:
         if rule.require is not None:

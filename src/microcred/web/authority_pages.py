@@ -379,17 +379,17 @@ def wallet_pathways(request: Request, holder: SignedIn) -> Response:
     latest: dict[str, recognition.PathwayView] = {}
     for view in recognition.list_pathways(instance):
         latest[f"{view.org}/{view.pathway_key}"] = view
+    lang = page(request).lang
     progress = []
     for view in latest.values():
         try:
-            _, evaluation, _ = recognition.evaluate_holder(instance, view.id, holder.id)
+            _, evaluation, _ = recognition.evaluate_holder(instance, view.id, holder.id, lang=lang)
         except (OrganisationError, HolderError, ValueError):
             continue
         progress.append((view, evaluation.to_json()))
     applications = recognition.list_applications(instance, holder_ref=holder.id)
     decisions = {a.id: recognition.get_decision(instance, a.id) for a in applications}
     applied = {a.pathway_key: a for a in applications}  # the latest for each pathway
-    lang = page(request).lang
     titles: dict[str, str] = {}
     rule_names: dict[str, dict[str, str]] = {}  # the rules' titles in the page's language
     for pathway_id in {v.id for v, _ in progress} | {a.pathway_id for a in applications}:

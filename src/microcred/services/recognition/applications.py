@@ -57,13 +57,19 @@ class ApplicationView:
 
 
 def evaluate_holder(
-    instance: Instance, pathway_ref: str, holder_ref: str, *, now: datetime | None = None
+    instance: Instance,
+    pathway_ref: str,
+    holder_ref: str,
+    *,
+    now: datetime | None = None,
+    lang: str | None = None,
 ) -> tuple[PathwayView, Evaluation, list[Component]]:
-    """Evaluate a holder's whole wallet against a pathway, re-verifying every credential."""
+    """Evaluate a holder's whole wallet against a pathway, re-verifying every credential
+    (``lang``: the language of the pathway's texts in the sentences, for a page)."""
     moment = now or instance.now()
     view, pathway = get_pathway(instance, pathway_ref)
     components = wallet_components(instance, holder_ref, now=moment)
-    return view, evaluate(pathway, components, now=moment), components
+    return view, evaluate(pathway, components, now=moment, lang=lang), components
 
 
 def application_view(
