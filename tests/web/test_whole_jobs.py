@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,6 +243,11 @@ def test_each_role_does_its_whole_job_by_clicking(job_site, browser, phone, tmp_
     assert _h1(issuer) == _t(lang, "Issuing from your CSV file")
     for email in bulk:
         assert "/claim/" in _mail(inbox, email, lang, claim_subject, issuer=COLLEGE, title=title)
+    with issuer.expect_download() as got:
+        issuer.get_by_role("link", name=_t(lang, "Download every file (zip)")).click()
+    with zipfile.ZipFile(got.value.path()) as files:
+        names = files.namelist()
+    assert "summary.json" in names and len([n for n in names if n.endswith(".json")]) == 4, names
     issuer.context.close()
 
     # 3. The learner reads the mail, claims the credential into a new wallet and shares it.
