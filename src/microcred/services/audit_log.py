@@ -346,12 +346,14 @@ def search(
         return AuditPage(merge_runs([_line(r) for r in rows]), total, current, pages)
 
 
-def export(instance: Instance, org_ref: str, wanted: AuditFilter) -> list[AuditLine]:
-    """The whole selection (up to :data:`EXPORT_LIMIT` entries, one per entry), newest first."""
+def export(
+    instance: Instance, org_ref: str, wanted: AuditFilter, *, limit: int = EXPORT_LIMIT
+) -> list[AuditLine]:
+    """The whole selection (up to ``limit`` entries, one per entry), newest first."""
     with read_transaction(instance.sessions) as session:
         org_id = find(session, org_ref).id
         rows = session.execute(
-            _select(org_id, wanted).order_by(AuditEntry.id.desc()).limit(EXPORT_LIMIT)
+            _select(org_id, wanted).order_by(AuditEntry.id.desc()).limit(min(limit, EXPORT_LIMIT))
         )
         return [_line(r) for r in rows]
 
