@@ -1,11 +1,14 @@
 """Phones, 390 px (issue 17, point 7), in a real mobile Chromium context: nothing scrolls the page
-sideways, tables become cards, Sign out is on screen in the wallet, the console and the desk.
+sideways, tables become cards, Sign out is on screen in the wallet and the console, the verdict
+comes into view after Verify.
 
 A mobile context widens ``window.innerWidth`` to the widest content, so "fits" is measured
 against the viewport the context was opened with (``assert_fits``); the first test keeps that
 measure honest."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -64,3 +67,17 @@ def test_console_pages_fit_and_sign_out_is_on_screen(site, phone):
     phone.goto(site.url + "/console/tokens")
     assert_fits(phone)
     _on_screen(phone, "tbody tr button")  # the token's Revoke, in its card
+
+
+def test_the_verdict_comes_into_view_after_verify(site, phone):
+    document = site.issue("Anna Bērziņa", "anna@example.lv").credential()
+    phone.goto(site.url + "/?lang=lv")
+    phone.fill("#text", document if isinstance(document, str) else json.dumps(document))
+    phone.locator("form.verify-form button[type=submit]").click()
+    verdict = phone.locator("article.report")
+    verdict.wait_for()
+    phone.wait_for_function("document.activeElement.id === 'result'")
+    box = verdict.bounding_box()
+    assert box is not None and 0 <= box["y"] < 844 / 2, box  # its top in the upper half
+    assert "Derīgs" in verdict.inner_text()
+

@@ -19,6 +19,15 @@
       });
     }
     setupQr();
+    // After Verify the verdict replaces #result below the form, out of sight on a phone: bring
+    // it into view and give it the focus (keyboard and screen-reader users land on it too).
+    document.body.addEventListener("htmx:afterSwap", function (e) {
+      var target = e.detail && e.detail.target;
+      if (!target || target.id !== "result") { return; }
+      target.setAttribute("tabindex", "-1");
+      target.scrollIntoView({ block: "start" });
+      target.focus({ preventScroll: true });
+    });
   }
 
   // A QR code read from the camera or a photo goes to the share-link field (a URL) or the
