@@ -80,4 +80,3 @@ def test_the_verdict_comes_into_view_after_verify(site, phone):
     box = verdict.bounding_box()
     assert box is not None and 0 <= box["y"] < 844 / 2, box  # its top in the upper half
     assert "Derīgs" in verdict.inner_text()
-
