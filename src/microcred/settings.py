@@ -47,6 +47,10 @@ class Settings:
     # outbound requests may reach loopback / private / link-local addresses (allow-listed
     # host:port still required); off unless the operator says so
     outbound_allow_private: bool = False
+    # PEM files of extra certification authorities outbound TLS trusts besides the public
+    # bundle (MICROCRED_OUTBOUND_CA_FILES): an issuer on a private or test CA, as
+    # NODE_EXTRA_CA_CERTS does for Node
+    outbound_ca_files: tuple[Path, ...] = ()
     # JSON-LD contexts the operator supplies as files, "URL=FILE" each (MICROCRED_EXTRA_CONTEXTS,
     # comma or newline separated, or a TOML list): served offline, never fetched
     extra_contexts: tuple[str, ...] = ()
@@ -152,13 +156,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         trust_list=Path(trust_list) if trust_list else None,
         allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()) if hosts else (),
         outbound_allow_private=_BOOLEANS[allow_private],
+        outbound_ca_files=_paths(
+            env.get(f"{ENV_PREFIX}OUTBOUND_CA_FILES") or file_values.get("outbound_ca_files")
+        ),
         extra_contexts=extra_contexts,
         extra={
             k: v
             for k, v in file_values.items()
             if k not in {"database_url", "base_url", "extra_contexts", "mail_from"}
             and k not in ATTESTATION_SETTINGS
-            and k != "wallet_provider_trust_anchors"
+            and k not in ("wallet_provider_trust_anchors", "outbound_ca_files")
             and not k.startswith("smtp_")
         },
     )
@@ -208,7 +215,7 @@ def _paths(raw: object) -> tuple[Path, ...]:
         parts = raw.replace("\n", ",").split(",")
     else:
         raise SettingsError(
-            "trust_anchors, trusted_list_signers, wallet_provider_trust_anchors: a list of file "
-            "paths (or one comma-separated string)"
+            "trust_anchors, trusted_list_signers, wallet_provider_trust_anchors, "
+            "outbound_ca_files: a list of file paths (or one comma-separated string)"
         )
     return tuple(Path(part.strip()).expanduser() for part in parts if part.strip())

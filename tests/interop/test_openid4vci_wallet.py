@@ -204,7 +204,9 @@ def test_a_credential_revoked_after_its_offer_is_not_issued(issuer: Issuer) -> N
     made = issuer.offer(credential_id, pre_authorized=True)
     credentials.revoke(issuer.instance, credential_id, reason="test", org_ref=issuer.org)
     code, result = issuer.wallet(made.offer)
-    assert code == 1 and "credential_request_denied" in json.dumps(result), result
+    # revoking the credential ends its unused offers: the token request is refused already
+    said = json.dumps(result)
+    assert code == 1 and "invalid_grant" in said and "revoked" in said, result
 
 
 def test_cli_offer_json_is_exactly_the_named_shape(issuer: Issuer) -> None:
@@ -226,3 +228,40 @@ def test_cli_offer_json_is_exactly_the_named_shape(issuer: Issuer) -> None:
     )
     code, result = issuer.wallet(link, "--tx-code", made["tx_code"])
     assert code == 0 and result["ok"], result
+
+
+def test_microcred_wallet_receives_over_tls_trusting_an_extra_ca(
+    issuer: Issuer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`microcred wallet receive` of another instance, against this https issuer whose TLS
+    certificate is of a private CA: refused until MICROCRED_OUTBOUND_CA_FILES names it."""
+    from typer.testing import CliRunner
+
+    from microcred.cli.main import app
+
+    monkeypatch.setenv("MICROCRED_HOME", str(tmp_path / "wallet"))
+    monkeypatch.setenv("MICROCRED_DATABASE_URL", f"sqlite:///{tmp_path / 'wallet.db'}")
+    monkeypatch.setenv("MICROCRED_SECRET_KEY", "tls-wallet-secret")
+    monkeypatch.setenv("MICROCRED_ALLOWED_HOSTS", issuer.url)
+    monkeypatch.setenv("MICROCRED_OUTBOUND_ALLOW_PRIVATE", "true")  # the issuer is on loopback
+    monkeypatch.setenv("MICROCRED_TRUST_ANCHORS", str(issuer.issuer_root))
+    runner = CliRunner()
+    made = runner.invoke(app, ["holder", "create", "--name", "Anna Bērziņa", "--handle", "anna"])
+    assert made.exit_code == 0, made.output
+    offer = issuer.offer(pre_authorized=True, tx_code=True)
+    assert offer.tx_code is not None
+    receive = ["wallet", "receive", "--holder", "anna", offer.offer, "--tx-code", offer.tx_code]
+    untrusted = runner.invoke(app, [*receive, "--json"])
+    assert untrusted.exit_code == 2, untrusted.output
+    assert json.loads(untrusted.stdout)["error"]["step"] == "metadata"
+    monkeypatch.setenv("MICROCRED_OUTBOUND_CA_FILES", str(tmp_path / "missing.pem"))
+    bad = runner.invoke(app, [*receive, "--json"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert "MICROCRED_OUTBOUND_CA_FILES" in json.loads(bad.stdout)["error"]["message"]
+    monkeypatch.setenv("MICROCRED_OUTBOUND_CA_FILES", str(issuer.tls_root))
+    done = runner.invoke(app, [*receive, "--json"])
+    assert done.exit_code == 0, done.output
+    [kept] = json.loads(done.stdout)["credentials"]
+    assert kept["kind"] == "sd-jwt-vc" and kept["status"] == "valid", [
+        (c["id"], c["message"]) for c in kept["report"]["checks"] if c["status"] != "pass"
+    ]

@@ -30,11 +30,12 @@ from microcred.jsonld.contexts import parse_context_assignments, register_contex
 from microcred.services import local_documents
 from microcred.services.instance import Instance
 from microcred.services.issuing import default_canonicalizer
+from microcred.services.outbound_tls import network_for
 from microcred.settings import Settings
 from microcred.store.db import read_transaction
 from microcred.store.tables import IssuedCredential
 from microcred.verify import TrustList, VerifierContext
-from microcred.verify.http_fetch import AllowListedFetcher
+from microcred.verify.http_fetch import AllowListedFetcher, Network
 from microcred.verify.token_status import SUPPLIED_TOKEN, AllowListedTokenFetcher
 
 Source = Callable[[str], Mapping[str, Any] | None]
@@ -54,6 +55,17 @@ def chain(sources: Iterable[Source]) -> Callable[[str], dict[str, Any] | None] |
         return None
 
     return fetch
+
+
+def _network(config: Settings | None) -> Network | None:
+    """The operator's extra CA files for outbound TLS (MICROCRED_OUTBOUND_CA_FILES); a bad
+    file leaves the defaults (what cannot be fetched is then "could not check", never valid)."""
+    if config is None:
+        return None
+    try:
+        return network_for(config)
+    except ValueError:
+        return None
 
 
 def verifier_context(
@@ -94,8 +106,9 @@ def verifier_context(
     hosts = [*allow_hosts, *(config.allowed_hosts if config is not None else ())]
     if hosts:
         private = config.outbound_allow_private if config else False
-        sources.append(AllowListedFetcher(hosts, allow_private=private))
-        token_sources.append(AllowListedTokenFetcher(hosts, allow_private=private))
+        network = _network(config)
+        sources.append(AllowListedFetcher(hosts, allow_private=private, network=network))
+        token_sources.append(AllowListedTokenFetcher(hosts, allow_private=private, network=network))
     extra: dict[str, Any] = {}
     if instance is not None:
         extra["status_lists"] = instance.status_lists

@@ -18,6 +18,7 @@ from microcred.formats.reading import is_sealed, read_model
 from microcred.services import verifying
 from microcred.services.holders import HolderError, find
 from microcred.services.instance import Instance
+from microcred.services.outbound_tls import network_for
 from microcred.services.wallet.items import WalletItem, to_item
 from microcred.store.db import transaction
 from microcred.store.tables import WalletCredential
@@ -229,13 +230,25 @@ def outbound_policy(instance: Instance) -> OutboundPolicy:
     )
 
 
+def outbound_network(instance: Instance, network: Network | None = None) -> Network | None:
+    """The network given (tests), or, with MICROCRED_OUTBOUND_CA_FILES, one whose TLS also
+    trusts those CA certificates (services/outbound_tls.py); None for the defaults. A bad
+    file is an error naming the setting."""
+    if network is not None:
+        return network
+    try:
+        return network_for(instance.settings)
+    except ValueError as exc:
+        raise WalletImportError(str(exc), "outbound_ca_files") from None
+
+
 def fetch_url(instance: Instance, url: str, *, network: Network | None = None) -> bytes:
     """Download a credential through the instance's one outbound fetcher: an allow-listed
     scheme, host and port, never an internal address unless the operator allows it, size and
     time limits, one message for whatever does not answer (see verify/http_fetch.py)."""
     fetcher = OutboundFetcher(
         outbound_policy(instance),
-        network=network,
+        network=outbound_network(instance, network),
         max_bytes=MAX_DOWNLOAD_BYTES,
         timeout=10.0,
         accept=URL_ACCEPT,

@@ -31,6 +31,7 @@ from microcred.services.wallet import openid4vci_pending as pending_store
 from microcred.services.wallet.importing import (
     Extracted,
     WalletImportError,
+    outbound_network,
     outbound_policy,
     portfolio_fields,
     read_credential,
@@ -162,6 +163,10 @@ def _extract(
 
 
 def _session(instance: Instance, network: Network | None) -> Session:
+    try:
+        network = outbound_network(instance, network)
+    except WalletImportError as exc:
+        raise ReceiveError("metadata", str(exc), field="outbound_ca_files") from None
     fetcher = OutboundFetcher(
         outbound_policy(instance),
         network=network,
