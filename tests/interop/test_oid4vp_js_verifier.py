@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -38,19 +34,14 @@ from microcred.services.openid4vci import offers
 from microcred.services.wallet.openid4vci_receive import receive
 from microcred.services.wallet.openid4vp_respond import RespondError, open_request, respond
 from microcred.settings import Settings
+from tests.live_server import free_port as _free_port
+from tests.live_server import running_app
 
 from .jsref import JS_DIR, REPO_ROOT, node_binary
 
 VERIFIER = JS_DIR / "oid4vp-verifier.mjs"
 SPEC = REPO_ROOT / "examples" / "specs" / "university-data-analysis.yaml"
 EUDI = "urn:eu.europa.ec.eudi:learning:credential:1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _b64u(number: int) -> str:
@@ -97,19 +88,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30", grade="9"),
     )
     holders.create(instance, name="Anna Bērziņa", handle="anna", password="correct horse 15")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the instance did not start")
-        time.sleep(0.05)
-    offer = offers.create(instance, org.slug, issued.id, pre_authorized=True)
-    [(item, _)] = receive(instance, "anna", offer.offer)
-    yield World(url, instance, item.id, ports, employer_ca)
-    server.should_exit = True
-    thread.join(10)
+    with running_app(app, port, what="the instance"):
+        offer = offers.create(instance, org.slug, issued.id, pre_authorized=True)
+        [(item, _)] = receive(instance, "anna", offer.offer)
+        yield World(url, instance, item.id, ports, employer_ca)
     instance.close()
 
 

@@ -13,11 +13,8 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +22,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -42,18 +38,13 @@ from microcred.services.credentials import IssueRequest
 from microcred.services.instance import Instance
 from microcred.services.sd_jwt_issuing import issue_sd_jwt_vc
 from microcred.settings import Settings
+from tests.live_server import free_port as _free_port
+from tests.live_server import running_app
 
 from .jsref import JS_DIR, REPO_ROOT, node_binary
 
 WALLET = JS_DIR / "oid4vp-wallet.mjs"
 SPECS = REPO_ROOT / "examples" / "specs"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _b64u(number: int) -> str:
@@ -115,17 +106,8 @@ def verifier() -> Iterator[Verifier]:
     )
     certificates.make_test_chain(instance, org.slug)
     root = certificates.test_ca(instance).root.public_bytes(serialization.Encoding.PEM).decode()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the verifier did not start")
-        time.sleep(0.05)
-    yield Verifier(url, instance, org.slug, spec.id, root)
-    server.should_exit = True
-    thread.join(10)
+    with running_app(app, port, what="the verifier"):
+        yield Verifier(url, instance, org.slug, spec.id, root)
     shutil.rmtree(home, ignore_errors=True)
 
 

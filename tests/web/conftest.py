@@ -10,17 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from microcred.api import create_app
 from microcred.model.files import load_data
@@ -29,6 +25,7 @@ from microcred.services.credentials import IssueRequest
 from microcred.services.instance import Instance
 from microcred.settings import Settings
 from microcred.web import mount
+from tests.live_server import free_port, running_app
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,10 +49,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing: run scripts/web-test-deps.sh", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+_free_port = free_port  # other web tests import it from here
 
 
 @dataclass
@@ -88,7 +82,7 @@ class Site:
 @pytest.fixture(scope="session")
 def site() -> Iterator[Site]:
     home = Path(tempfile.mkdtemp(prefix="microcred-web-"))
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = Settings(
         home=home, database_url=f"sqlite:///{home / 'web.db'}", secret_key="web-test", base_url=url
@@ -103,19 +97,8 @@ def site() -> Iterator[Site]:
     spec = specifications.publish(
         instance, org.slug, load_data(SPECS / "university-data-analysis.yaml")
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the web server did not start")
-        time.sleep(0.05)
-    yield Site(url, instance, org.slug, secret, spec.id, home)
-    server.should_exit = True
-    thread.join(10)
+    with running_app(app, port, lifespan="on"):
+        yield Site(url, instance, org.slug, secret, spec.id, home)
     shutil.rmtree(home, ignore_errors=True)
 
 

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from microcred.api import create_app
 from microcred.model.files import load_data
@@ -24,6 +21,7 @@ from microcred.services import credentials, members, organisations, specificatio
 from microcred.services.credentials import IssueRequest
 from microcred.services.instance import Instance
 from microcred.settings import Settings, SmtpSettings
+from tests.live_server import running_app
 from tests.smtp_inbox import Inbox, smtp_server
 
 from .conftest import PASSWORD, SPECS, _free_port, assert_accessible, assert_fits
@@ -62,19 +60,8 @@ def mail_site() -> Iterator[MailSite]:
         )
         _, secret = members.invite(instance, org.slug, ADMIN, "administrator", name="Inga")
         members.accept(instance, secret, PASSWORD)
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.05)
-        yield MailSite(url, instance, org.slug, spec.id, inbox)
-        server.should_exit = True
-        thread.join(10)
+        with running_app(app, port):
+            yield MailSite(url, instance, org.slug, spec.id, inbox)
     shutil.rmtree(home, ignore_errors=True)
 
 

@@ -13,14 +13,11 @@ loopback, which the shared ``site`` does not allow."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import uvicorn
 
 from microcred.api import create_app
 from microcred.model.files import load_data
@@ -41,6 +38,7 @@ from microcred.services.presentation_requests.compose import compose
 from microcred.services.wallet.openid4vci_receive import receive
 from microcred.settings import Settings
 from microcred.web import mount
+from tests.live_server import running_app
 
 from .conftest import PASSWORD, SPECS, _free_port, assert_accessible, assert_fits
 
@@ -79,27 +77,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         instance, org.slug, load_data(SPECS / "university-data-analysis.yaml")
     )
     certificates.make_test_chain(instance, org.slug)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the instance did not start")
-        time.sleep(0.05)
-    issued = credentials.issue(
-        instance,
-        org.slug,
-        spec.id,
-        IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30", grade="9"),
-    )
-    holders.create(instance, name="Anna Bērziņa", handle="anna", password=PASSWORD)
-    offer = offers.create(instance, org.slug, issued.id, pre_authorized=True)
-    receive(instance, "anna", offer.offer)  # her SD-JWT VC, bound to a key of her wallet
-    wallet.import_bytes(instance, "anna", issued.document.encode(), filename="badge.json")
-    yield World(url, instance, org.slug, token)
-    server.should_exit = True
-    thread.join(10)
+    with running_app(app, port, what="the instance"):
+        issued = credentials.issue(
+            instance,
+            org.slug,
+            spec.id,
+            IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30", grade="9"),
+        )
+        holders.create(instance, name="Anna Bērziņa", handle="anna", password=PASSWORD)
+        offer = offers.create(instance, org.slug, issued.id, pre_authorized=True)
+        receive(instance, "anna", offer.offer)  # her SD-JWT VC, bound to a key of her wallet
+        wallet.import_bytes(instance, "anna", issued.document.encode(), filename="badge.json")
+        yield World(url, instance, org.slug, token)
     instance.close()
 
 

@@ -9,14 +9,11 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from microcred.api import create_app
 from microcred.model.files import load_data
@@ -33,6 +30,7 @@ from microcred.services.credentials import IssueRequest
 from microcred.services.instance import Instance
 from microcred.settings import Settings, SmtpSettings
 from microcred.web import mount
+from tests.live_server import running_app
 from tests.smtp_inbox import Inbox, smtp_server
 
 from .conftest import PASSWORD, ROOT, SPECS, _free_port, assert_accessible, assert_fits, shot
@@ -92,19 +90,8 @@ def loop_site() -> Iterator[LoopSite]:
         recognition.publish_pathway(
             instance, authority.slug, load_data(PATHWAYS / "data-analysis.yaml")
         )
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.05)
-        yield LoopSite(url, instance, inbox)
-        server.should_exit = True
-        thread.join(10)
+        with running_app(app, port):
+            yield LoopSite(url, instance, inbox)
     shutil.rmtree(home, ignore_errors=True)
 
 

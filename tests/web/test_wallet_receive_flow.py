@@ -9,15 +9,11 @@ answer get a clear page and nothing is stored."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import uvicorn
 
 from microcred.api import create_app
 from microcred.model.files import load_data
@@ -27,14 +23,10 @@ from microcred.services.credentials import IssueRequest
 from microcred.services.instance import Instance
 from microcred.services.openid4vci import offers
 from microcred.settings import Settings
+from tests.live_server import free_port as _free_port
+from tests.live_server import running_app
 
 from .conftest import PASSWORD, SPECS, assert_accessible, assert_fits
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -70,17 +62,8 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Issuer]:
         instance, org.slug, spec.id, IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30")
     )
     holders.create(instance, name="Anna Bērziņa", handle="anna", password=PASSWORD)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the issuer did not start")
-        time.sleep(0.05)
-    yield Issuer(url, instance, org.slug, issued.id)
-    server.should_exit = True
-    thread.join(10)
+    with running_app(app, port, what="the issuer"):
+        yield Issuer(url, instance, org.slug, issued.id)
     instance.close()
 
 

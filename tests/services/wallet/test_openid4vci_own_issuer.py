@@ -8,16 +8,12 @@ from __future__ import annotations
 import html
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -28,17 +24,12 @@ from microcred.services.credentials import IssueRequest
 from microcred.services.instance import Instance
 from microcred.services.wallet.openid4vci_receive import ReceiveError, bound_key, receive
 from microcred.settings import Settings
+from tests.live_server import free_port as _free_port
+from tests.live_server import running_app
 
 PASSWORD = "correct horse 15"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 SPEC = Path(__file__).resolve().parents[3] / "examples" / "specs" / "university-data-analysis.yaml"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -74,17 +65,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         instance, org.slug, spec.id, IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30")
     )
     holders.create(instance, name="Anna Bērziņa", handle="anna", password=PASSWORD)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the issuer did not start")
-        time.sleep(0.05)
-    yield Served(app, url, instance, org.slug, issued.id, settings)
-    server.should_exit = True
-    thread.join(10)
+    with running_app(app, port, what="the issuer"):
+        yield Served(app, url, instance, org.slug, issued.id, settings)
     instance.close()
 
 

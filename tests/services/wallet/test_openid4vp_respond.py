@@ -6,16 +6,12 @@ match the query, declining (the verifier hears access_denied), a link that is no
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from microcred.api import create_app
 from microcred.model.files import load_data
@@ -33,16 +29,11 @@ from microcred.services.openid4vci import offers
 from microcred.services.wallet.openid4vci_receive import receive
 from microcred.services.wallet.openid4vp_respond import RespondError, open_request, respond
 from microcred.settings import Settings
+from tests.live_server import free_port as _free_port
+from tests.live_server import running_app
 
 SPEC = Path(__file__).resolve().parents[3] / "examples" / "specs" / "university-data-analysis.yaml"
 EUDI = "urn:eu.europa.ec.eudi:learning:credential:1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -81,30 +72,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30", grade="9"),
     )
     holders.create(instance, name="Anna Bērziņa", handle="anna", password="correct horse 15")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the instance did not start")
-        time.sleep(0.05)
-    offer = offers.create(instance, org.slug, issued.id, pre_authorized=True)
-    [(item, _)] = receive(instance, "anna", offer.offer)
-    from microcred.services import wallet
+    with running_app(app, port, what="the instance"):
+        offer = offers.create(instance, org.slug, issued.id, pre_authorized=True)
+        [(item, _)] = receive(instance, "anna", offer.offer)
+        from microcred.services import wallet
 
-    badge, _ = wallet.import_bytes(instance, "anna", issued.document.encode(), filename="b.json")
-    as_jwt = credentials.issue(
-        instance,
-        org.slug,
-        spec.id,
-        IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-07-01"),
-        fmt="jwt",
-    )
-    jwt, _ = wallet.import_bytes(instance, "anna", as_jwt.document.encode())
-    yield World(url, instance, org.slug, item.id, badge.id, jwt.id)
-    server.should_exit = True
-    thread.join(10)
+        badge, _ = wallet.import_bytes(
+            instance, "anna", issued.document.encode(), filename="b.json"
+        )
+        as_jwt = credentials.issue(
+            instance,
+            org.slug,
+            spec.id,
+            IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-07-01"),
+            fmt="jwt",
+        )
+        jwt, _ = wallet.import_bytes(instance, "anna", as_jwt.document.encode())
+        yield World(url, instance, org.slug, item.id, badge.id, jwt.id)
     instance.close()
 
 
