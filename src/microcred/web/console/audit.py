@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -13,38 +12,24 @@ from fastapi.responses import Response
 
 from microcred.services import audit_log, csv_output
 from microcred.web.console.members import Member, member_ctx, requires
+from microcred.web.console.query import query_day, query_page, query_text
 from microcred.web.core import finish, instance_of, page, render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _param(request: Request, name: str, limit: int = 200) -> str:
-    return (request.query_params.get(name) or "").replace("\x00", "").strip()[:limit]
-
-
-def _day(request: Request, name: str, errors: dict[str, str]) -> date | None:
-    value = _param(request, name, 20)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = page(request).gettext("Enter a date as YYYY-MM-DD, for example 2026-12-01.")
-        return None
-
-
 def _filter(request: Request, errors: dict[str, str]) -> audit_log.AuditFilter:
     p = page(request)
-    action = _param(request, "action", 64)
+    action = query_text(request, "action", 64)
     if action and action not in audit_log.ACTIONS:
         errors["action"] = p.gettext("Choose an action from the list.")
         action = ""
     wanted = audit_log.AuditFilter(
         action=action,
-        actor=_param(request, "actor"),
-        since=_day(request, "from", errors),
-        until=_day(request, "to", errors),
-        text=_param(request, "q"),
+        actor=query_text(request, "actor"),
+        since=query_day(request, "from", errors),
+        until=query_day(request, "to", errors),
+        text=query_text(request, "q"),
     )
     if wanted.since and wanted.until and wanted.since > wanted.until:
         errors["to"] = p.gettext("The end date is before the start date.")
@@ -53,7 +38,9 @@ def _filter(request: Request, errors: dict[str, str]) -> audit_log.AuditFilter:
 
 def _query(request: Request) -> dict[str, str]:
     return {
-        k: _param(request, k) for k in ("action", "actor", "from", "to", "q") if _param(request, k)
+        k: query_text(request, k)
+        for k in ("action", "actor", "from", "to", "q")
+        if query_text(request, k)
     }
 
 
@@ -61,10 +48,7 @@ def _query(request: Request) -> dict[str, str]:
 def audit_page(request: Request, member: Annotated[Member, requires("read")]) -> Response:
     errors: dict[str, str] = {}
     wanted = _filter(request, errors)
-    try:
-        number = max(1, int(_param(request, "page", 9) or "1"))
-    except ValueError:
-        number = 1
+    number = query_page(request)
     instance = instance_of(request)
     found = audit_log.search(instance, member.org.id, wanted, page=number)
     ctx = member_ctx(member, "audit", log=found, wanted=wanted, query=_query(request),

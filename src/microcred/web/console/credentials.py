@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -23,37 +22,23 @@ from microcred.web.console.members import (
     requires,
 )
 from microcred.web.console.offers import offers_ctx
+from microcred.web.console.query import query_day, query_page, query_text
 from microcred.web.core import flash, instance_of, page, redirect, render, text_field
 
 router = APIRouter(include_in_schema=False)
 
 
-def _param(request: Request, name: str, limit: int = 200) -> str:
-    return (request.query_params.get(name) or "").replace("\x00", "").strip()[:limit]
-
-
-def _date_param(request: Request, name: str, errors: dict[str, str]) -> date | None:
-    value = _param(request, name, 20)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = page(request).gettext("Enter a date as YYYY-MM-DD, for example 2026-12-01.")
-        return None
-
-
 def _filter(request: Request, errors: dict[str, str]) -> credential_listing.CredentialFilter:
-    status = _param(request, "status", 20)
+    status = query_text(request, "status", 20)
     if status not in ("", "active", "revoked", "suspended"):
         errors["status"] = page(request).gettext("Choose a status from the list.")
         status = ""
     wanted = credential_listing.CredentialFilter(
-        search=_param(request, "q"),
+        search=query_text(request, "q"),
         status=status,  # type: ignore[arg-type]  # checked just above
-        course=_param(request, "course", 500),
-        issued_from=_date_param(request, "from", errors),
-        issued_to=_date_param(request, "to", errors),
+        course=query_text(request, "course", 500),
+        issued_from=query_day(request, "from", errors),
+        issued_to=query_day(request, "to", errors),
     )
     if wanted.issued_from and wanted.issued_to and wanted.issued_from > wanted.issued_to:
         errors["to"] = page(request).gettext("The end date is before the start date.")
@@ -66,10 +51,7 @@ def credentials_page(request: Request, member: Annotated[Member, requires("read"
     counts of the selection by status (the console at scale)."""
     errors: dict[str, str] = {}
     wanted = _filter(request, errors)
-    try:
-        number = max(1, int(_param(request, "page", 9) or "1"))
-    except ValueError:
-        number = 1
+    number = query_page(request)
     found = credential_listing.list_page(instance_of(request), member.org.id, wanted, page=number)
     query = {
         key: value
