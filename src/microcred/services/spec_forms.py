@@ -18,6 +18,7 @@ from typing import Any
 
 from microcred.model.validation import Problem
 from microcred.services import validation_texts
+from microcred.services.form_fields import FormFields, set_path, typed_number
 from microcred.services.organisations import OrgView
 
 Gettext = Callable[[str], str]
@@ -118,7 +119,7 @@ LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 @dataclass
-class SpecForm:
+class SpecForm(FormFields):
     """What the form shows: values by field name, the languages, the rows, the errors."""
 
     values: dict[str, str] = field(default_factory=dict)
@@ -126,12 +127,6 @@ class SpecForm:
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROWS, 1))
     extra: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def value(self, name: str) -> str:
-        return self.values.get(name, "")
-
-    def error(self, name: str) -> list[str]:
-        return self.errors.get(name, [])
 
 
 class TooLargeForForm(ValueError):
@@ -145,14 +140,6 @@ def _get(data: Mapping[str, Any], path: str) -> Any:
             return None
         current = current.get(part)
     return current
-
-
-def _set(data: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.split(".")
-    current = data
-    for part in parts[:-1]:
-        current = current.setdefault(part, {})
-    current[parts[-1]] = value
 
 
 def _text(value: Any) -> str:
@@ -215,18 +202,6 @@ def form_from_data(data: Mapping[str, Any]) -> SpecForm:
     return form
 
 
-def _number(value: str) -> Any:
-    """A number typed in the form as the YAML would give it; anything else stays text, so the
-    model's own rule reports it."""
-    try:
-        return int(value)
-    except ValueError:
-        try:
-            return float(value.replace(",", "."))
-        except ValueError:
-            return value
-
-
 def form_from_post(fields: Mapping[str, str]) -> SpecForm:
     """The form as posted (nothing typed is dropped), with its languages and row counts."""
     form = SpecForm()
@@ -271,19 +246,19 @@ def data_from_form(form: SpecForm) -> dict[str, Any]:
         text = {t: form.value(f"{path}.{t}").strip() for t in form.langs}
         text = {t: v for t, v in text.items() if v}
         if text:
-            _set(data, path, text)
+            set_path(data, path, text)
     for path in TEXT_FIELDS:
         value = form.value(path).strip()
         if not value:
             continue
         if path == "languages":
-            _set(data, path, [v.strip() for v in value.split(",") if v.strip()])
+            set_path(data, path, [v.strip() for v in value.split(",") if v.strip()])
         elif path in _NUMBERS:
-            _set(data, path, _number(value))
+            set_path(data, path, typed_number(value))
         elif path in _BOOLEANS:
-            _set(data, path, _BOOLEANS[path].get(value, value))
+            set_path(data, path, _BOOLEANS[path].get(value, value))
         else:
-            _set(data, path, value)
+            set_path(data, path, value)
     for name, (text_part, uri_part) in ROWS.items():
         items = []
         for i in range(form.rows.get(name, 1)):
@@ -296,7 +271,7 @@ def data_from_form(form: SpecForm) -> dict[str, Any]:
                     item[uri_part] = uri
                 items.append(item)
         if items:
-            _set(data, name, items)
+            set_path(data, name, items)
     if form.extra.strip():
         try:
             carried = json.loads(form.extra)

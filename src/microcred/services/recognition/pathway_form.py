@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from microcred.model.validation import Problem
+from microcred.services.form_fields import FormFields, set_path, typed_number
 from microcred.stacking import PathwayError, parse_pathway
 
 LANGS = ("en", "lv")
@@ -64,18 +65,12 @@ class NotForForm(ValueError):
 
 
 @dataclass
-class PathwayForm:
+class PathwayForm(FormFields):
     values: dict[str, str] = field(default_factory=dict)
     rules: int = 1
     outcomes: int = 1
     extra: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def value(self, name: str) -> str:
-        return self.values.get(name, "")
-
-    def error(self, name: str) -> list[str]:
-        return self.errors.get(name, [])
 
 
 def _take(data: dict[str, Any], path: str) -> Any:
@@ -92,13 +87,6 @@ def _take(data: dict[str, Any], path: str) -> Any:
         if node.get(key) == {}:
             node.pop(key)
     return value
-
-
-def _set(data: dict[str, Any], path: str, value: Any) -> None:
-    *parents, last = path.split(".")
-    for key in parents:
-        data = data.setdefault(key, {})
-    data[last] = value
 
 
 def _merge(into: dict[str, Any], carried: Mapping[str, Any]) -> None:
@@ -219,17 +207,6 @@ def form_from_post(fields: Mapping[str, str]) -> PathwayForm:
     return form
 
 
-def _number(value: str) -> Any:
-    """A number as the YAML would give it; anything else stays text for the model to name."""
-    try:
-        return int(value)
-    except ValueError:
-        try:
-            return float(value.replace(",", "."))
-        except ValueError:
-            return value
-
-
 def _rule_from_form(form: PathwayForm, i: int) -> dict[str, Any] | None:
     name = f"rules[{i}]"
     kind = form.value(f"{name}.kind").strip()
@@ -244,12 +221,12 @@ def _rule_from_form(form: PathwayForm, i: int) -> dict[str, Any] | None:
         rule["require"] = matchers
     elif kind == "choose":
         rule["choose"] = {
-            "at_least": _number(form.value(f"{name}.at_least").strip()),
+            "at_least": typed_number(form.value(f"{name}.at_least").strip()),
             "of": matchers,
         }
     elif kind == "total":
         total = {
-            unit: _number(form.value(f"{name}.{unit}").strip())
+            unit: typed_number(form.value(f"{name}.{unit}").strip())
             for unit in ("ects", "hours")
             if form.value(f"{name}.{unit}").strip()
         }
@@ -272,13 +249,13 @@ def data_from_form(form: PathwayForm) -> dict[str, Any]:
     for path in LANG_FIELDS:
         text = {t: form.value(f"{path}.{t}").strip() for t in LANGS}
         if any(text.values()):
-            _set(data, path, {t: v for t, v in text.items() if v})
+            set_path(data, path, {t: v for t, v in text.items() if v})
     for path in TEXT_FIELDS:
         value = form.value(path).strip()
         if value:
-            _set(data, path, _number(value) if path in _NUMBERS else value)
+            set_path(data, path, typed_number(value) if path in _NUMBERS else value)
     if form.value("accept.trusted_issuers") == "yes":
-        _set(data, "accept.trusted_issuers", True)
+        set_path(data, "accept.trusted_issuers", True)
     outcomes = []
     for i in range(form.outcomes):
         text = {t: form.value(f"target.learning_outcomes[{i}].text.{t}").strip() for t in LANGS}
@@ -289,7 +266,7 @@ def data_from_form(form: PathwayForm) -> dict[str, Any]:
                 outcome["esco_skill"] = skill
             outcomes.append(outcome)
     if outcomes:
-        _set(data, "target.learning_outcomes", outcomes)
+        set_path(data, "target.learning_outcomes", outcomes)
     try:
         carried = json.loads(form.extra) if form.extra.strip() else {}
     except ValueError:
@@ -394,7 +371,7 @@ def validate(form: PathwayForm, gettext: Any) -> tuple[dict[str, Any], list[tupl
     own = [
         Problem(name, gettext("“%(value)s” is not a number.") % {"value": form.value(name)})
         for name in _numbers(form)
-        if form.value(name).strip() and isinstance(_number(form.value(name).strip()), str)
+        if form.value(name).strip() and isinstance(typed_number(form.value(name).strip()), str)
     ]
     try:
         parse_pathway(data)
