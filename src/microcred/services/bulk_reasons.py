@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from microcred.i18n import N_
-from microcred.verify.details import Translates, translate_with
+from microcred.verify.details import Translates, translate_parts
 
 REASONS: tuple[str, ...] = (
     N_("learner_name is empty"),
@@ -38,10 +38,7 @@ _PROBLEMS = re.compile(r"; (?=[a-z_]+: )")
 
 def reason_in(reason: str, t: Translates) -> str:
     """``reason`` in ``t``'s language (as it is where no template matches)."""
-    whole = translate_with(reason, REASONS, t)
-    if whole != reason:
-        return whole
-    return "; ".join(translate_with(part, REASONS, t) for part in _PROBLEMS.split(reason))
+    return translate_parts(reason, REASONS, _PROBLEMS, t)
 
 
 __all__ = ["REASONS", "reason_in"]

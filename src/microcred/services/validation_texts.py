@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 
 from microcred.i18n import N_
-from microcred.verify.details import Translates, translate_with
+from microcred.verify.details import Translates, translate_parts
 
 MESSAGES: tuple[str, ...] = (
     N_("'%(value)s' is not an absolute URI; write it as https://..., did:... or urn:..."),
@@ -60,10 +60,7 @@ _PROBLEMS = re.compile(r"; (?=['\d]|the '|needs |must |give |type )")
 
 def message_in(message: str, t: Translates) -> str:
     """``message`` in ``t``'s language (as it is where no template matches)."""
-    whole = translate_with(message, MESSAGES, t)
-    if whole != message:
-        return whole
-    return "; ".join(translate_with(part, MESSAGES, t) for part in _PROBLEMS.split(message))
+    return translate_parts(message, MESSAGES, _PROBLEMS, t)
 
 
 class _Gettext:

@@ -132,4 +132,15 @@ def translate_with(message: str, templates: tuple[str, ...], t: Translates) -> s
     return message
 
 
-__all__ = ["TEMPLATES", "translate", "translate_with"]
+def translate_parts(
+    message: str, templates: tuple[str, ...], parts: re.Pattern[str], t: Translates
+) -> str:
+    """``message`` translated whole, or else each of its problems (split by ``parts``) on its
+    own, joined again with "; "."""
+    whole = translate_with(message, templates, t)
+    if whole != message:
+        return whole
+    return "; ".join(translate_with(part, templates, t) for part in parts.split(message))
+
+
+__all__ = ["TEMPLATES", "translate", "translate_parts", "translate_with"]
