@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from microcred.api import create_app
 from microcred.services import holders, organisations, tokens
 from microcred.settings import Settings
+from tests.console_client import token_sign_in
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 PATHWAY = (
@@ -42,13 +43,7 @@ def _member(app, scopes: tuple[str, ...]) -> TestClient:
     )
     _, secret = tokens.create(instance, org.slug, "+".join(scopes), scopes)
     client = TestClient(app)
-    login = client.get("/console/login")
-    answer = client.post(
-        "/console/login",
-        data={"csrf": CSRF.search(login.text).group(1), "token": secret},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
+    token_sign_in(client, secret)
     return client
 
 

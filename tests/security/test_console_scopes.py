@@ -28,6 +28,7 @@ from microcred.services import bulk_jobs as jobs_bulk
 from microcred.services import credentials, organisations, specifications, tokens
 from microcred.services.credentials import IssueRequest
 from microcred.settings import Settings
+from tests.console_client import token_sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples" / "specs" / "university-data-analysis.yaml"
@@ -210,13 +211,7 @@ def fill(path: str, values: dict[str, str]) -> str:
 
 def sign_in(app: Any, secret: str) -> TestClient:
     client = TestClient(app)
-    login = client.get("/console/login")
-    answer = client.post(
-        "/console/login",
-        data={"csrf": CSRF.search(login.text).group(1), "token": secret},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
+    token_sign_in(client, secret)
     return client
 
 

@@ -27,6 +27,7 @@ from microcred.model.files import load_data
 from microcred.services import organisations, specifications, tokens
 from microcred.services.instance import Instance
 from microcred.settings import Settings, load_settings
+from tests.console_client import token_sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "microcred"
@@ -99,13 +100,7 @@ def test_console_error_report_is_neutralised(tmp_path: Path) -> None:
     slug, spec_id = _org_and_spec(instance)
     _, secret = tokens.create(instance, slug, "console", ["issue", "read"])
     with TestClient(app) as client:
-        login = client.get("/console/login")
-        answer = client.post(
-            "/console/login",
-            data={"csrf": CSRF.search(login.text).group(1), "token": secret},
-            follow_redirects=False,
-        )
-        assert answer.status_code == 303, answer.text
+        token_sign_in(client, secret)
         upload = client.get("/console/bulk")
         started = client.post(
             "/console/bulk",

@@ -24,6 +24,7 @@ from microcred.services import (
 )
 from microcred.services.credentials import IssueRequest
 from microcred.settings import Settings
+from tests.console_client import token_sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -63,12 +64,7 @@ def world(tmp_path: Path):
 def _member(app, org: str) -> TestClient:
     _, secret = tokens.create(app.state.instance, org, "desk", ["issue", "read"])
     client = TestClient(app)
-    login = client.get("/console/login")
-    client.post(
-        "/console/login",
-        data={"csrf": CSRF.search(login.text).group(1), "token": secret},
-        follow_redirects=False,
-    )
+    token_sign_in(client, secret)
     return client
 
 

@@ -14,10 +14,10 @@ from microcred.model.files import load_data
 from microcred.services import credentials, organisations, specifications, tokens
 from microcred.services.credentials import IssueRequest
 from microcred.settings import Settings
+from tests.console_client import token_sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples" / "specs" / "university-data-analysis.yaml"
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +46,7 @@ def console(tmp_path_factory: pytest.TempPathFactory):
     credentials.revoke(instance, issued[0].id, reason="wrong learner", org_ref=org.slug)
     secret = tokens.create(instance, org.slug, "reader", ("read",))[1]
     client = TestClient(app)
-    login = client.get("/console/login")
-    answer = client.post(
-        "/console/login",
-        data={"csrf": CSRF.search(login.text).group(1), "token": secret},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
+    token_sign_in(client, secret)
     yield client, spec
     instance.close()
 
