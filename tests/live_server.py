@@ -9,9 +9,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
+
+from microcred.settings import Settings
 
 
 def free_port() -> int:
@@ -19,6 +22,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def own_wallet_settings(home: Path, port: int, secret_key: str, **more: Any) -> Settings:
+    """An instance at http://127.0.0.1:``port`` (SQLite in ``home``) whose own wallet may reach
+    it on loopback and trust the test CA's chains; ``more`` adds or replaces settings."""
+    url = f"http://127.0.0.1:{port}"
+    values: dict[str, Any] = {
+        "home": home / "home",
+        "database_url": f"sqlite:///{home / 'db.sqlite3'}",
+        "secret_key": secret_key,
+        "base_url": url,
+        "allowed_hosts": (url,),
+        "outbound_allow_private": True,  # the wallet reaches its own instance on loopback
+        "trust_test_ca": True,
+    }
+    return Settings(**{**values, **more})
 
 
 @contextmanager

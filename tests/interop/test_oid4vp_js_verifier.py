@@ -25,17 +25,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from microcred.api import create_app
 from microcred.formats.sd_jwt_vc import vct_url
-from microcred.model.files import load_data
 from microcred.proofs.x509 import TestCA, to_pem
-from microcred.services import certificates, credentials, holders, organisations, specifications
-from microcred.services.credentials import IssueRequest
+from microcred.services import certificates
 from microcred.services.instance import Instance
 from microcred.services.openid4vci import offers
 from microcred.services.wallet.openid4vci_receive import receive
 from microcred.services.wallet.openid4vp_respond import RespondError, open_request, respond
-from microcred.settings import Settings
 from tests.live_server import free_port as _free_port
-from tests.live_server import running_app
+from tests.live_server import own_wallet_settings, running_app
+from tests.wallet_college import college_issues_to_anna
 
 from .jsref import JS_DIR, REPO_ROOT, node_binary
 
@@ -66,30 +64,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     employer_ca = TestCA.create("Node Employer")
     anchors = home / "employer-root.pem"
     anchors.write_bytes(to_pem([employer_ca.root]))
-    settings = Settings(
-        home=home / "home",
-        database_url=f"sqlite:///{home / 'db.sqlite3'}",
-        secret_key="oid4vp-js-verifier-test",
-        base_url=url,
+    settings = own_wallet_settings(
+        home,
+        port,
+        "oid4vp-js-verifier-test",
         allowed_hosts=(url, *(f"http://{h}:{p}" for h, p in ports.items())),
-        outbound_allow_private=True,  # the wallet reaches the verifiers on loopback
-        trust_test_ca=True,
         trust_anchors=(anchors,),
     )
     app = create_app(settings)
     instance: Instance = app.state.instance
-    org = organisations.create(instance, name="Rīgas Tehniskā koledža", country="LV")
-    spec = specifications.publish(instance, org.slug, load_data(SPEC))
-    certificates.make_test_chain(instance, org.slug)
-    issued = credentials.issue(
-        instance,
-        org.slug,
-        spec.id,
-        IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30", grade="9"),
-    )
-    holders.create(instance, name="Anna Bērziņa", handle="anna", password="correct horse 15")
+    college = college_issues_to_anna(instance, SPEC, "correct horse 15", grade="9")
     with running_app(app, port, what="the instance"):
-        offer = offers.create(instance, org.slug, issued.id, pre_authorized=True)
+        offer = offers.create(instance, college.org, college.issued.id, pre_authorized=True)
         [(item, _)] = receive(instance, "anna", offer.offer)
         yield World(url, instance, item.id, ports, employer_ca)
     instance.close()

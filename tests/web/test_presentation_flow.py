@@ -36,9 +36,8 @@ from microcred.services.instance import Instance
 from microcred.services.openid4vci import offers
 from microcred.services.presentation_requests.compose import compose
 from microcred.services.wallet.openid4vci_receive import receive
-from microcred.settings import Settings
 from microcred.web import mount
-from tests.live_server import running_app
+from tests.live_server import own_wallet_settings, running_app
 
 from .conftest import PASSWORD, SPECS, _free_port, assert_accessible, assert_fits
 
@@ -58,15 +57,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     home = tmp_path_factory.mktemp("oid4vp-web")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        home=home / "home",
-        database_url=f"sqlite:///{home / 'db.sqlite3'}",
-        secret_key="oid4vp-web-test",
-        base_url=url,
-        allowed_hosts=(url,),
-        outbound_allow_private=True,  # the wallet reaches its own instance on loopback
-        trust_test_ca=True,
-    )
+    settings = own_wallet_settings(home, port, "oid4vp-web-test")
     app = create_app(settings)
     if not any(getattr(route, "path", "") == "/wallet" for route in app.routes):
         mount(app)

@@ -16,15 +16,12 @@ from typing import Any
 import pytest
 
 from microcred.api import create_app
-from microcred.model.files import load_data
-from microcred.services import certificates, credentials, holders, organisations, specifications
 from microcred.services import wallet as wallet_service
-from microcred.services.credentials import IssueRequest
 from microcred.services.instance import Instance
 from microcred.services.openid4vci import offers
-from microcred.settings import Settings
 from tests.live_server import free_port as _free_port
-from tests.live_server import running_app
+from tests.live_server import own_wallet_settings, running_app
+from tests.wallet_college import college_issues_to_anna
 
 from .conftest import PASSWORD, SPECS, assert_accessible, assert_fits
 
@@ -42,28 +39,12 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Issuer]:
     home = tmp_path_factory.mktemp("receive-flow")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        home=home / "home",
-        database_url=f"sqlite:///{home / 'db.sqlite3'}",
-        secret_key="receive-flow-test",
-        base_url=url,
-        allowed_hosts=(url,),
-        outbound_allow_private=True,  # the wallet reaches the issuer on loopback
-        trust_test_ca=True,
-    )
+    settings = own_wallet_settings(home, port, "receive-flow-test")
     app = create_app(settings)
     instance: Instance = app.state.instance
-    org = organisations.create(instance, name="Rīgas Tehniskā koledža", country="LV")
-    spec = specifications.publish(
-        instance, org.slug, load_data(SPECS / "university-data-analysis.yaml")
-    )
-    certificates.make_test_chain(instance, org.slug)
-    issued = credentials.issue(
-        instance, org.slug, spec.id, IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30")
-    )
-    holders.create(instance, name="Anna Bērziņa", handle="anna", password=PASSWORD)
+    college = college_issues_to_anna(instance, SPECS / "university-data-analysis.yaml", PASSWORD)
     with running_app(app, port, what="the issuer"):
-        yield Issuer(url, instance, org.slug, issued.id)
+        yield Issuer(url, instance, college.org, college.issued.id)
     instance.close()
 
 

@@ -18,14 +18,13 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from microcred.api import create_app
-from microcred.model.files import load_data
-from microcred.services import certificates, credentials, holders, organisations, specifications
-from microcred.services.credentials import IssueRequest
+from microcred.services import holders
 from microcred.services.instance import Instance
 from microcred.services.wallet.openid4vci_receive import ReceiveError, bound_key, receive
 from microcred.settings import Settings
 from tests.live_server import free_port as _free_port
-from tests.live_server import running_app
+from tests.live_server import own_wallet_settings, running_app
+from tests.wallet_college import college_issues_to_anna
 
 PASSWORD = "correct horse 15"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -47,26 +46,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     home = tmp_path_factory.mktemp("own-issuer")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        home=home / "home",
-        database_url=f"sqlite:///{home / 'db.sqlite3'}",
-        secret_key="own-issuer-test",
-        base_url=url,
-        allowed_hosts=(url,),
-        outbound_allow_private=True,  # the wallet reaches its own instance on loopback
-        trust_test_ca=True,
-    )
+    settings = own_wallet_settings(home, port, "own-issuer-test")
     app = create_app(settings)
     instance: Instance = app.state.instance
-    org = organisations.create(instance, name="Rīgas Tehniskā koledža", country="LV")
-    spec = specifications.publish(instance, org.slug, load_data(SPEC))
-    certificates.make_test_chain(instance, org.slug)
-    issued = credentials.issue(
-        instance, org.slug, spec.id, IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30")
-    )
-    holders.create(instance, name="Anna Bērziņa", handle="anna", password=PASSWORD)
+    college = college_issues_to_anna(instance, SPEC, PASSWORD)
     with running_app(app, port, what="the issuer"):
-        yield Served(app, url, instance, org.slug, issued.id, settings)
+        yield Served(app, url, instance, college.org, college.issued.id, settings)
     instance.close()
 
 

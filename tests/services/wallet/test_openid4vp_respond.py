@@ -14,23 +14,19 @@ from typing import Any
 import pytest
 
 from microcred.api import create_app
-from microcred.model.files import load_data
 from microcred.services import (
     certificates,
     credentials,
-    holders,
-    organisations,
     presentation_requests,
-    specifications,
 )
 from microcred.services.credentials import IssueRequest
 from microcred.services.instance import Instance
 from microcred.services.openid4vci import offers
 from microcred.services.wallet.openid4vci_receive import receive
 from microcred.services.wallet.openid4vp_respond import RespondError, open_request, respond
-from microcred.settings import Settings
 from tests.live_server import free_port as _free_port
-from tests.live_server import running_app
+from tests.live_server import own_wallet_settings, running_app
+from tests.wallet_college import college_issues_to_anna
 
 SPEC = Path(__file__).resolve().parents[3] / "examples" / "specs" / "university-data-analysis.yaml"
 EUDI = "urn:eu.europa.ec.eudi:learning:credential:1"
@@ -51,44 +47,27 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     home = tmp_path_factory.mktemp("oid4vp-wallet")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        home=home / "home",
-        database_url=f"sqlite:///{home / 'db.sqlite3'}",
-        secret_key="oid4vp-wallet-test",
-        base_url=url,
-        allowed_hosts=(url,),
-        outbound_allow_private=True,  # the wallet reaches its own instance on loopback
-        trust_test_ca=True,
-    )
+    settings = own_wallet_settings(home, port, "oid4vp-wallet-test")
     app = create_app(settings)
     instance: Instance = app.state.instance
-    org = organisations.create(instance, name="Rīgas Tehniskā koledža", country="LV")
-    spec = specifications.publish(instance, org.slug, load_data(SPEC))
-    certificates.make_test_chain(instance, org.slug)
-    issued = credentials.issue(
-        instance,
-        org.slug,
-        spec.id,
-        IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-06-30", grade="9"),
-    )
-    holders.create(instance, name="Anna Bērziņa", handle="anna", password="correct horse 15")
+    college = college_issues_to_anna(instance, SPEC, "correct horse 15", grade="9")
     with running_app(app, port, what="the instance"):
-        offer = offers.create(instance, org.slug, issued.id, pre_authorized=True)
+        offer = offers.create(instance, college.org, college.issued.id, pre_authorized=True)
         [(item, _)] = receive(instance, "anna", offer.offer)
         from microcred.services import wallet
 
         badge, _ = wallet.import_bytes(
-            instance, "anna", issued.document.encode(), filename="b.json"
+            instance, "anna", college.issued.document.encode(), filename="b.json"
         )
         as_jwt = credentials.issue(
             instance,
-            org.slug,
-            spec.id,
+            college.org,
+            college.spec_id,
             IssueRequest("Anna Bērziņa", "anna@example.lv", "2026-07-01"),
             fmt="jwt",
         )
         jwt, _ = wallet.import_bytes(instance, "anna", as_jwt.document.encode())
-        yield World(url, instance, org.slug, item.id, badge.id, jwt.id)
+        yield World(url, instance, college.org, item.id, badge.id, jwt.id)
     instance.close()
 
 
