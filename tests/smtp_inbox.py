@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,9 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from microcred.settings import SmtpSettings
+from tests.live_server import free_port
 
 
 @dataclass
@@ -28,6 +30,11 @@ class Inbox:
         with self.lock:
             self.messages.append(found)  # type: ignore[arg-type]
         return "250 OK"
+
+    @property
+    def smtp(self) -> SmtpSettings:
+        """The settings that send mail to this inbox (plain SMTP on loopback)."""
+        return SmtpSettings(host=self.host, port=self.port, security="none")
 
     def to(self, address: str, timeout: float = 10.0) -> EmailMessage:
         """The last message to ``address`` (waiting up to ``timeout`` seconds for one)."""
@@ -49,15 +56,9 @@ class Inbox:
         return found.group(0)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def smtp_server() -> Iterator[Inbox]:
-    inbox = Inbox(port=_free_port())
+    inbox = Inbox(port=free_port())
     controller = Controller(inbox, hostname=inbox.host, port=inbox.port)
     controller.start()
     try:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from microcred.api import create_app
 from microcred.services import members, organisations
-from microcred.settings import Settings, SmtpSettings
+from microcred.settings import Settings
 from tests.smtp_inbox import Inbox, smtp_server
 
 PASSWORD = "correct horse battery"
@@ -34,7 +34,7 @@ def app(tmp_path: Path, inbox: Inbox):
         database_url=f"sqlite:///{tmp_path / 'accounts.db'}",
         secret_key="accounts",
         base_url="http://testserver",
-        smtp=SmtpSettings(host=inbox.host, port=inbox.port, security="none"),
+        smtp=inbox.smtp,
         mail_from="console@issuer.example",
     )
     app = create_app(settings)

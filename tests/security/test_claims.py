@@ -19,7 +19,7 @@ from microcred.clock import FixedClock
 from microcred.model.files import load_data
 from microcred.services import credentials, delivery, organisations, specifications, tokens
 from microcred.services.credentials import IssueRequest
-from microcred.settings import Settings, SmtpSettings
+from microcred.settings import Settings
 from tests.smtp_inbox import smtp_server
 
 SPEC = Path(__file__).resolve().parents[2] / "examples" / "specs" / "university-data-analysis.yaml"
@@ -40,7 +40,7 @@ def app(tmp_path: Path, inbox):
         database_url=f"sqlite:///{tmp_path / 'claims.db'}",
         secret_key="claims",
         base_url="http://testserver",
-        smtp=SmtpSettings(host=inbox.host, port=inbox.port, security="none"),
+        smtp=inbox.smtp,
     )
     app = create_app(settings)
     yield app

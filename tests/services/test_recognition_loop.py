@@ -29,7 +29,7 @@ from microcred.services.holders import HolderNotFound
 from microcred.services.instance import Instance
 from microcred.services.issuing import issue_award
 from microcred.services.recognition import RecognitionInvalid
-from microcred.settings import Settings, SmtpSettings
+from microcred.settings import Settings
 from tests.services.conftest import EXAMPLES, ROOT
 from tests.smtp_inbox import smtp_server
 from tests.verify.conftest import make_award
@@ -51,9 +51,7 @@ def _instance(tmp_path: Path, database_url: str, inbox=None) -> Instance:
             database_url=database_url,
             secret_key="loop-secret",
             base_url="https://issuer.example",
-            smtp=None
-            if inbox is None
-            else SmtpSettings(host=inbox.host, port=inbox.port, security="none"),
+            smtp=None if inbox is None else inbox.smtp,
         )
     )
 

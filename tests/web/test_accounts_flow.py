@@ -20,7 +20,7 @@ from microcred.model.files import load_data
 from microcred.services import credentials, members, organisations, specifications
 from microcred.services.credentials import IssueRequest
 from microcred.services.instance import Instance
-from microcred.settings import Settings, SmtpSettings
+from microcred.settings import Settings
 from tests.live_server import running_app
 from tests.smtp_inbox import Inbox, smtp_server
 
@@ -49,7 +49,7 @@ def mail_site() -> Iterator[MailSite]:
             database_url=f"sqlite:///{home / 'web.db'}",
             secret_key="accounts-web",
             base_url=url,
-            smtp=SmtpSettings(host=inbox.host, port=inbox.port, security="none"),
+            smtp=inbox.smtp,
             mail_from="console@koledza.example.lv",
         )
         app = create_app(settings)

@@ -28,7 +28,7 @@ from microcred.services import (
 )
 from microcred.services.credentials import IssueRequest
 from microcred.services.instance import Instance
-from microcred.settings import Settings, SmtpSettings
+from microcred.settings import Settings
 from microcred.web import mount
 from tests.live_server import running_app
 from tests.smtp_inbox import Inbox, smtp_server
@@ -58,7 +58,7 @@ def loop_site() -> Iterator[LoopSite]:
             database_url=f"sqlite:///{home / 'web.db'}",
             secret_key="loop-web",
             base_url=url,
-            smtp=SmtpSettings(host=inbox.host, port=inbox.port, security="none"),
+            smtp=inbox.smtp,
             mail_from="padome@padome.example.lv",
         )
         app = create_app(settings)
