@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,17 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from microcred.api import create_app
 from microcred.i18n import translations
 from microcred.services import members, organisations
 from microcred.services.instance import Instance
-from microcred.settings import Settings, SmtpSettings
+from microcred.settings import Settings
 from microcred.web import mount
+from tests.live_server import free_port, running_app
 from tests.smtp_inbox import Inbox, smtp_server
 
-from .conftest import PASSWORD, _free_port, assert_accessible, assert_fits
+from .conftest import PASSWORD, assert_accessible, assert_fits
 
 ADMIN = "admin@rtk.example.lv"
 OFFICER = "officer@aic.example.lv"
@@ -59,7 +57,7 @@ class JobSite:
 @pytest.fixture(scope="module")
 def job_site() -> Iterator[JobSite]:
     home = Path(tempfile.mkdtemp(prefix="microcred-jobs-"))
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with smtp_server() as inbox:
         settings = Settings(
@@ -67,7 +65,7 @@ def job_site() -> Iterator[JobSite]:
             database_url=f"sqlite:///{home / 'web.db'}",
             secret_key="whole-jobs",
             base_url=url,
-            smtp=SmtpSettings(host=inbox.host, port=inbox.port, security="none"),
+            smtp=inbox.smtp,
             mail_from="noreply@rtk.example.lv",
         )
         app = create_app(settings)
@@ -81,19 +79,8 @@ def job_site() -> Iterator[JobSite]:
         ):
             _, secret = members.invite(instance, slug, email, role, name=name)
             members.accept(instance, secret, PASSWORD)
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.05)
-        yield JobSite(url, instance, inbox)
-        server.should_exit = True
-        thread.join(10)
+        with running_app(app, port):
+            yield JobSite(url, instance, inbox)
     shutil.rmtree(home, ignore_errors=True)
 
 
