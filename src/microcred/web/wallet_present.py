@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from microcred.services.holders import HolderError, HolderView
-from microcred.services.wallet import openid4vp_choices
+from microcred.services.wallet import openid4vp_choices, openid4vp_texts
 from microcred.services.wallet.openid4vp_respond import (
     WHOLE,
     OpenedRequest,
@@ -73,6 +73,10 @@ def _label(name: str, p: Page) -> str:
     return p.gettext(label) if label else name
 
 
+def _said(exc: Exception, p: Page) -> str:
+    return openid4vp_texts.message_in(str(exc), p)
+
+
 def _review(
     request: Request, holder: HolderView, link: str, opened: OpenedRequest, **extra: Any
 ) -> dict[str, Any]:
@@ -89,6 +93,7 @@ def _review(
         wanted=wanted,
         formats={k: p.gettext(v) for k, v in FORMAT_LABELS.items()},
         label=lambda n: _label(n, p),
+        said=lambda m: openid4vp_texts.message_in(m, p),
         chosen=extra.pop("chosen", None),
         disclosed=extra.pop("disclosed", set()),
         **extra,
@@ -101,7 +106,9 @@ def _open(request: Request, holder: HolderView, link: str, **extra: Any) -> Resp
         opened = open_request(instance_of(request), link)
     except RespondError as exc:
         message = p.gettext("This request could not be checked, so nothing can be sent: %(why)s")
-        ctx = _context(request, holder, link=link, errors={"link": message % {"why": str(exc)}})
+        ctx = _context(
+            request, holder, link=link, errors={"link": message % {"why": _said(exc, p)}}
+        )
         return render(request, "wallet/present.html", ctx, status=422)
     status = 422 if extra.get("errors") else 200
     ctx = _review(request, holder, link, opened, **extra)
@@ -151,7 +158,7 @@ def present_submit(request: Request, holder: SignedIn, form: CheckedForm) -> Res
         )
     except (RespondError, HolderError) as exc:
         field = "credential" if getattr(exc, "field", "") == "credential" else "link"
-        message = p.gettext("Nothing was sent: %(why)s") % {"why": str(exc)}
+        message = p.gettext("Nothing was sent: %(why)s") % {"why": _said(exc, p)}
         if field == "link":
             ctx = _context(request, holder, link=link, errors={"link": message})
             return render(request, "wallet/present.html", ctx, status=422)
