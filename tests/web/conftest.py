@@ -127,6 +127,23 @@ def phone(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def wallet_sign_in(page: Any, url: str, handle: str, password: str = PASSWORD) -> None:
+    """Sign ``page`` in to the wallet at ``url`` as ``handle`` (the form's ids: any language)."""
+    page.goto(url + "/wallet/login")
+    page.locator("#handle").fill(handle)
+    page.locator("#password").fill(password)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(url + "/wallet**")
+
+
+def console_sign_in(page: Any, site: Site, lang: str = "en") -> None:
+    """Sign ``page`` in to the console of ``site`` with its API token, the pages in ``lang``."""
+    page.goto(site.url + f"/console/login?lang={lang}")
+    page.locator("#token").fill(site.token)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(site.url + "/console**")
+
+
 def shot(page: Any, name: str, *, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

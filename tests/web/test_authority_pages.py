@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import PASSWORD, assert_accessible, assert_fits, shot
+from .conftest import assert_accessible, assert_fits, shot, wallet_sign_in
 
 PATHWAYS = Path(__file__).resolve().parents[2] / "src/microcred/data/examples/pathways"
 
@@ -27,10 +27,7 @@ def test_pathway_progress_application_and_decision(site, page, browser):
     site.give("pathway-learner", site.issue("Inese Kalna", "inese@example.lv"))
     learner = browser.new_context(viewport={"width": 390, "height": 844})
     wallet = learner.new_page()
-    wallet.goto(site.url + "/wallet/login")
-    wallet.get_by_label("User name").fill("pathway-learner")
-    wallet.get_by_label("Password").fill(PASSWORD)
-    wallet.get_by_role("button", name="Sign in").click()
+    wallet_sign_in(wallet, site.url, "pathway-learner")
     wallet.get_by_role("link", name="Pathways").click()
     text = wallet.locator("main").inner_text()
     assert "Data analysis (15 ECTS)" in text and "Rules not met" in text

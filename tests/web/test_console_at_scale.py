@@ -4,19 +4,12 @@ ask first, naming the learner and the course; the Latvian console's navigation f
 
 from __future__ import annotations
 
-from .conftest import assert_accessible, shot
-
-
-def _sign_in(page, site, lang: str = "en") -> None:
-    page.goto(site.url + f"/console/login?lang={lang}")
-    page.locator("#token").fill(site.token)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url("**/console")
+from .conftest import assert_accessible, console_sign_in, shot
 
 
 def test_revoke_and_suspend_ask_first_in_latvian(site, page):
     issued = site.issue("Ilze Ozola", "ilze.ozola@example.lv")
-    _sign_in(page, site, "lv")
+    console_sign_in(page, site, "lv")
     page.goto(site.url + f"/console/credentials/{issued.id}?lang=lv")
     page.locator("#a-suspend").check()
     page.fill("#reason", "pārbaude")
@@ -57,7 +50,7 @@ def _assert_nav_fits(page) -> None:
 def test_the_latvian_console_and_wallet_navigation_fit_at_1280(site, page):
     from .conftest import PASSWORD
 
-    _sign_in(page, site, "lv")
+    console_sign_in(page, site, "lv")
     for path in ("/console", "/console/audit"):
         page.goto(site.url + path + "?lang=lv")
         _assert_nav_fits(page)
@@ -73,7 +66,7 @@ def test_the_latvian_console_and_wallet_navigation_fit_at_1280(site, page):
 
 def test_the_audit_log_filters_by_clicking(site, page):
     site.issue("Pēteris Kļava", "peteris@example.lv")
-    _sign_in(page, site)
+    console_sign_in(page, site)
     page.goto(site.url + "/console/audit?lang=en")
     page.select_option("#action", "credential.issue")
     page.fill("#q", "Kļava")
@@ -97,7 +90,7 @@ def test_the_overview_counts_by_date_of_issue(site, page):
     earlier = (datetime.now(UTC).replace(day=1) - timedelta(days=70)).date()
     for n in range(3):
         site.issue(f"Early {n}", f"early{n}@example.lv", day=earlier.isoformat())
-    _sign_in(page, site)
+    console_sign_in(page, site)
     page.goto(site.url + "/console?lang=en")
     month = format_date(earlier.replace(day=1), format="MMM yy", locale="en")
     row = page.locator("tbody tr", has_text=month)
@@ -137,7 +130,7 @@ def test_failed_bulk_rows_are_on_the_page_in_latvian(site, page, tmp_path):
     ]
     path = tmp_path / "scale.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _sign_in(page, site, "lv")
+    console_sign_in(page, site, "lv")
     page.goto(site.url + "/console/bulk?lang=lv")
     page.select_option("#spec", index=1)
     page.set_input_files("#file", str(path))
@@ -179,7 +172,7 @@ def test_the_wallet_lists_titles_in_the_readers_language(site, page):
 
 
 def test_the_issue_form_says_what_is_wrong_in_latvian(site, page):
-    _sign_in(page, site, "lv")
+    console_sign_in(page, site, "lv")
     page.goto(site.url + "/console/issue?lang=lv")
     page.select_option("#spec", index=1)
     page.fill("#learner_name", "Kārlis Liepa")
@@ -214,7 +207,7 @@ def test_the_yaml_page_lists_the_problems_in_latvian(site, page):
     data = load_data(SPECS / "university-data-analysis.yaml")
     data["awarding_body"] = {"name": {"lv": "Latvijas Universitāte"}, "country": "LV"}
     data["eqf_level"] = 9
-    _sign_in(page, site, "lv")
+    console_sign_in(page, site, "lv")
     page.goto(site.url + "/console/specs?lang=lv")
     page.fill("#source", yaml.safe_dump(data, allow_unicode=True))
     page.locator("form[action='/console/specs'] button.primary").click()

@@ -14,14 +14,7 @@ import httpx
 
 from microcred.services import audit, bulk_jobs
 
-from .conftest import assert_accessible, assert_fits
-
-
-def _sign_in(page, site) -> None:
-    page.goto(site.url + "/console/login?lang=en")
-    page.locator("#token").fill(site.token)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(site.url + "/console**")
+from .conftest import assert_accessible, assert_fits, console_sign_in
 
 
 def _offer_uri(link: str) -> str:
@@ -33,7 +26,7 @@ def test_offer_a_credential_on_its_page_then_revoke_it(site, browser, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url)
     page = context.new_page()
-    _sign_in(page, site)
+    console_sign_in(page, site)
     page.goto(f"{site.url}/console/credentials/{issued.id}")
     section = page.locator("#offers")
     assert "Offer to a wallet" in section.inner_text()
@@ -86,7 +79,7 @@ def test_offers_for_a_bulk_run_as_csv_and_the_section_in_latvian_on_a_phone(
     )
     started = bulk_jobs.start(site.instance, site.org_slug, site.spec_id, rows, enqueue=None)
     bulk_jobs.run_in_process(site.instance, started.job_id, workers=1)
-    _sign_in(page, site)
+    console_sign_in(page, site)
     page.goto(f"{site.url}/console/bulk/{started.job_id}")
     page.get_by_label("Protect each offer with a PIN").check()
     with page.expect_download() as waiting:
@@ -105,7 +98,7 @@ def test_offers_for_a_bulk_run_as_csv_and_the_section_in_latvian_on_a_phone(
     assert bad["learner_name"] == "Bez Datuma" and not bad["offer"]
     assert bad["problem"].startswith("not issued: issued_on")
     # the credential page's offer section in Latvian, 390 px wide
-    _sign_in(phone, site)
+    console_sign_in(phone, site)
     issued = site.issue("Līga Ērgle", "liga.ergle@example.lv")
     phone.goto(f"{site.url}/console/credentials/{issued.id}?lang=lv")
     phone.locator("#offers button[type=submit]").click()

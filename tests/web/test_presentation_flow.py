@@ -39,7 +39,7 @@ from microcred.services.wallet.openid4vci_receive import receive
 from microcred.web import mount
 from tests.live_server import own_wallet_settings, running_app
 
-from .conftest import PASSWORD, SPECS, _free_port, assert_accessible, assert_fits
+from .conftest import PASSWORD, SPECS, _free_port, assert_accessible, assert_fits, wallet_sign_in
 
 WAIT = 15_000  # ms: the console polls every 3 s
 
@@ -100,11 +100,7 @@ def _employer(browser: Any, world: World, lang: str = "en") -> Any:
 def _learner(browser: Any, world: World, lang: str = "en") -> Any:
     page = _context(browser).new_page()
     page.goto(f"{world.url}/?lang={lang}")
-    page.goto(world.url + "/wallet/login")
-    page.locator("#handle").fill("anna")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(world.url + "/wallet")
+    wallet_sign_in(page, world.url, "anna")
     return page
 
 

@@ -11,18 +11,11 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import assert_accessible, assert_fits
+from .conftest import assert_accessible, assert_fits, console_sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "src" / "microcred" / "data" / "spec-template.yaml"
 ESCO = "http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a"
-
-
-def _sign_in(page, site) -> None:
-    page.goto(site.url + "/console/login")
-    page.get_by_label("API token").fill(site.token)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(site.url + "/console")
 
 
 def _action(page, value: str):
@@ -30,7 +23,7 @@ def _action(page, value: str):
 
 
 def test_write_preview_publish_diff_yaml_and_issue(site, page, tmp_path):
-    _sign_in(page, site)
+    console_sign_in(page, site)
     page.get_by_role("link", name="Specifications").click()
     page.get_by_role("link", name="New specification").click()
     assert page.locator("h1").inner_text() == "Specification editor"
@@ -124,7 +117,7 @@ def test_write_preview_publish_diff_yaml_and_issue(site, page, tmp_path):
 
 
 def test_the_template_and_another_awarding_body_are_refused(site, page):
-    _sign_in(page, site)
+    console_sign_in(page, site)
     page.goto(site.url + "/console/specs/editor?lang=lv")
     page.set_input_files("#f-file", str(TEMPLATE))
     page.get_by_role("button", name="Atvērt veidlapā").click()

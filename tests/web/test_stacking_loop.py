@@ -33,7 +33,16 @@ from microcred.web import mount
 from tests.live_server import running_app
 from tests.smtp_inbox import Inbox, smtp_server
 
-from .conftest import PASSWORD, ROOT, SPECS, _free_port, assert_accessible, assert_fits, shot
+from .conftest import (
+    PASSWORD,
+    ROOT,
+    SPECS,
+    _free_port,
+    assert_accessible,
+    assert_fits,
+    shot,
+    wallet_sign_in,
+)
 
 PATHWAYS = ROOT / "src/microcred/data/examples/pathways"
 OFFICER = "officer@padome.example.lv"
@@ -98,10 +107,7 @@ def loop_site() -> Iterator[LoopSite]:
 def test_learner_applies_officer_decides_and_the_stacked_credential_arrives(loop_site, browser):
     site = loop_site
     learner = browser.new_page()
-    learner.goto(site.url + "/wallet/login")
-    learner.get_by_label("User name").fill("anna-loop")
-    learner.get_by_label("Password").fill(PASSWORD)
-    learner.get_by_role("button", name="Sign in").click()
+    wallet_sign_in(learner, site.url, "anna-loop")
     learner.get_by_role("link", name="Pathways").click()
     learner.get_by_role("button", name="Apply for recognition").click()
     assert "sent to the authority" in learner.locator(".flash").inner_text()

@@ -23,7 +23,7 @@ from tests.live_server import free_port as _free_port
 from tests.live_server import own_wallet_settings, running_app
 from tests.wallet_college import college_issues_to_anna
 
-from .conftest import PASSWORD, SPECS, assert_accessible, assert_fits
+from .conftest import PASSWORD, SPECS, assert_accessible, assert_fits, wallet_sign_in
 
 
 @dataclass
@@ -48,14 +48,6 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Issuer]:
     instance.close()
 
 
-def _sign_in(page: Any, url: str) -> None:
-    page.goto(f"{url}/wallet/login")
-    page.fill("#handle", "anna")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/wallet**")
-
-
 def _paste(page: Any, issuer: Issuer) -> None:
     view = offers.create(issuer.instance, issuer.org, issuer.credential_id)
     page.goto(f"{issuer.url}/wallet/receive")
@@ -69,7 +61,7 @@ def test_authorization_code_flow_in_the_web_wallet(browser: Any, issuer: Issuer)
     page = context.new_page()
     seen: list[str] = []
     page.on("request", lambda r: seen.append(r.url) if "/receive/callback" in r.url else None)
-    _sign_in(page, issuer.url)
+    wallet_sign_in(page, issuer.url, "anna")
     _paste(page, issuer)
     # the issuer's own page: what is asked, by which wallet (client_id), accept or cancel
     assert "request_uri=" in page.url and "Anna Bērziņa" in page.content()
@@ -109,7 +101,7 @@ def test_authorization_code_flow_in_the_web_wallet(browser: Any, issuer: Issuer)
     assert captured and captured[0].startswith(f"{issuer.url}/wallet/receive/callback?")
     other_context = browser.new_context(locale="en-GB")
     other = other_context.new_page()
-    _sign_in(other, issuer.url)
+    wallet_sign_in(other, issuer.url, "anna")
     refused = other.goto(captured[0])
     assert refused is not None and refused.status == 400
     assert "another wallet session" in other.content()
