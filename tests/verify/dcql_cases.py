@@ -44,20 +44,27 @@ MICRO_QUERY: dict[str, Any] = {
             "meta": {"vct_values": [MC, EUDI]},
             "claims": [
                 {"path": ["achievement_title"]},
-                {"path": ["credit_points", "value"], "values": [10, 15]},
+                # "at least 10": DCQL matches values exactly, so every whole ECTS from 10 on
+                {"path": ["credit_points", "value"], "values": list(range(10, 61))},
             ],
         },
         {
             "id": "small_a",
             "format": "dc+sd-jwt",
             "meta": {"vct_values": [MC, EUDI]},
-            "claims": [{"path": ["achievement_title"]}, {"path": ["credit_points", "value"]}],
+            "claims": [
+                {"path": ["achievement_title"]},
+                {"path": ["credit_points", "value"], "values": list(range(5, 61))},
+            ],
         },
         {
             "id": "small_b",
             "format": "dc+sd-jwt",
             "meta": {"vct_values": [MC, EUDI]},
-            "claims": [{"path": ["achievement_title"]}, {"path": ["credit_points", "value"]}],
+            "claims": [
+                {"path": ["achievement_title"]},
+                {"path": ["credit_points", "value"], "values": list(range(5, 61))},
+            ],
         },
         {
             "id": "badge",
@@ -188,6 +195,12 @@ CASES: list[tuple[str, dict[str, Any], dict[str, list[dict[str, Any]]], bool]] =
     ),
     ("micro: one of 10", MICRO_QUERY, {"big": [_mc("Data analysis", 10)]}, True),
     ("micro: one of 5 is not 10", MICRO_QUERY, {"big": [_mc("Data analysis", 5)]}, False),
+    (
+        "micro: two of 4 are not two of 5",
+        MICRO_QUERY,
+        {"small_a": [_mc("Data analysis", 4)], "small_b": [_mc("Statistics", 5)]},
+        False,
+    ),
     (
         "micro: two of 5 by the EUDI type",
         MICRO_QUERY,
