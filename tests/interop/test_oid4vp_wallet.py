@@ -198,6 +198,16 @@ def test_the_haip_link_and_plain_get_work_too(verifier):
     assert answer["status"] == 200, answer
 
 
+def test_an_x509_san_dns_request_is_answered(verifier):
+    sd_jwt, jwk, _ = verifier.credential()
+    created = ask(verifier, client_id_prefix="x509_san_dns")
+    assert created.client_id == "x509_san_dns:127.0.0.1"
+    answer = wallet(verifier, created.link, {"micro": {"sd_jwt": sd_jwt, "holder_jwk": jwk}})
+    assert answer["request"]["client_id_prefix"] == "x509_san_dns", answer
+    assert answer["status"] == 200, answer
+    assert show(verifier, created.id).status == "answered"
+
+
 @pytest.mark.parametrize(
     ("attack", "needle"),
     [
