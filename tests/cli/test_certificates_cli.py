@@ -6,25 +6,17 @@ import json
 
 import pytest
 from cryptography import x509
-from typer.testing import CliRunner
 
-from microcred.cli.main import app
 from microcred.proofs import x509 as px
 from microcred.proofs.keys import P256KeyPair
+from tests.cli.runner import cli_in
 
 
 @pytest.fixture()
 def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("MICROCRED_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("MICROCRED_BASE_URL", "https://issuer.example")
-    monkeypatch.delenv("MICROCRED_SECRET_KEY", raising=False)
-    monkeypatch.delenv("MICROCRED_TRUST_TEST_CA", raising=False)
-    runner = CliRunner()
-
-    def run(*args: object):
-        return runner.invoke(app, [str(a) for a in args])
-
-    return run
+    return cli_in(
+        monkeypatch, tmp_path / "home", BASE_URL="https://issuer.example", TRUST_TEST_CA=None
+    )
 
 
 def test_certificate_commands(cli, tmp_path):

@@ -4,9 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from microcred.cli.main import app
+from tests.cli.runner import cli_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples" / "specs" / "university-data-analysis.yaml"
@@ -15,14 +14,7 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture()
 def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("MICROCRED_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MICROCRED_SECRET_KEY", raising=False)
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(app, [str(a) for a in args])
-
-    return run
+    return cli_in(monkeypatch, tmp_path / "home")
 
 
 def test_keys_issue_verify_round_trip(cli, tmp_path):

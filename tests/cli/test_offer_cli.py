@@ -8,9 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from microcred.cli.main import app
+from tests.cli.runner import cli_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples" / "specs" / "university-data-analysis.yaml"
@@ -18,15 +17,7 @@ SPEC = ROOT / "examples" / "specs" / "university-data-analysis.yaml"
 
 @pytest.fixture()
 def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("MICROCRED_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("MICROCRED_BASE_URL", "https://issuer.example")
-    monkeypatch.delenv("MICROCRED_SECRET_KEY", raising=False)
-    runner = CliRunner()
-
-    def run(*args: object):
-        return runner.invoke(app, [str(a) for a in args])
-
-    return run
+    return cli_in(monkeypatch, tmp_path / "home", BASE_URL="https://issuer.example")
 
 
 def _json(result):

@@ -6,24 +6,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from microcred.cli.main import app
+from tests.cli.runner import cli_in
 from tests.verify.dcql_cases import QUERY_LANG
 
 
 @pytest.fixture()
 def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("MICROCRED_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("MICROCRED_TRUST_TEST_CA", "true")
-    monkeypatch.setenv("MICROCRED_BASE_URL", "https://employer.example")
-    monkeypatch.delenv("MICROCRED_SECRET_KEY", raising=False)
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(app, [str(a) for a in args])
-
-    return run
+    return cli_in(
+        monkeypatch, tmp_path / "home", TRUST_TEST_CA="true", BASE_URL="https://employer.example"
+    )
 
 
 def test_request_create_and_show(cli):
