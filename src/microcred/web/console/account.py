@@ -112,11 +112,17 @@ async def forgot(request: Request) -> Response:
     except CsrfError as exc:
         return refusal(request, str(exc))
     email = text_field(form, "email", 320)
+    errors: dict[str, str] = {}
     if not email:
         errors = {"email": p.gettext("Enter your e-mail address.")}
-        return render(
-            request, "console/forgot.html", {"active": "console", "errors": errors}, status=422
-        )
+    else:
+        try:
+            members.normalise_email(email)
+        except MemberInvalid:  # a typo is said next to the field; it tells nothing of accounts
+            errors = {"email": p.gettext("This is not an e-mail address (name@example.org).")}
+    if errors:
+        ctx = {"active": "console", "errors": errors, "email": email}
+        return render(request, "console/forgot.html", ctx, status=422)
     try:
         await run_in_threadpool(member_mail.send_reset, instance_of(request), email)
     except MailError as exc:
