@@ -24,8 +24,8 @@ from microcred.model.vocabulary import (
 from microcred.services import spec_checks, spec_forms, spec_preview, specifications
 from microcred.services.organisations import NotFound, OrganisationError
 from microcred.web.console.members import Member, Posted, actor, member_ctx, posts, requires
-from microcred.web.console.specs import specs_ctx
-from microcred.web.core import Page, flash, instance_of, page, redirect, render, text_field
+from microcred.web.console.specs import flash_published, specs_ctx
+from microcred.web.core import Page, instance_of, page, redirect, render, text_field
 from microcred.web.verify_pages import verify_raw
 
 router = APIRouter(include_in_schema=False)
@@ -247,14 +247,7 @@ def editor_post(request: Request, posted: Annotated[Posted, posts("issue")]) -> 
         problems = getattr(exc, "problems", None) or [Problem("(document)", str(exc))]
         summary = spec_forms.attach(form, problems, p.gettext)
         return _editor(request, member, form, status=422, summary=summary)
-    if created.created:
-        flash(
-            request,
-            p.gettext("Published version %(v)s of %(title)s.")
-            % {"v": created.version, "title": created.title_in(p.lang)},
-        )
-    else:
-        flash(request, p.gettext("Nothing changed: this is the latest version already."))
+    flash_published(request, created)
     return redirect(request, f"/console/specs/versions?key={quote(created.spec_key, safe='')}")
 
 

@@ -30,6 +30,19 @@ def specs_page(request: Request, member: Annotated[Member, requires("read", "iss
     return render(request, "console/specs.html", specs_ctx(request, member))
 
 
+def flash_published(request: Request, created: specifications.SpecView) -> None:
+    """Says what publishing did: a new version, or nothing (the same as the latest)."""
+    p = page(request)
+    if created.created:
+        flash(
+            request,
+            p.gettext("Published version %(v)s of %(title)s.")
+            % {"v": created.version, "title": created.title_in(p.lang)},
+        )
+    else:
+        flash(request, p.gettext("Nothing changed: this is the latest version already."))
+
+
 def specs_ctx(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
     grouped: dict[str, list[specifications.SpecView]] = {}
     # The list needs read (GET .../specs); the form, issue (POST .../specs).
@@ -84,14 +97,7 @@ def create_spec(request: Request, posted: Annotated[Posted, posts("issue")]) -> 
             except (OrganisationError, ValueError, TypeError) as exc:
                 errors["source"] = str(exc)
     if created is not None:
-        if created.created:
-            flash(
-                request,
-                p.gettext("Published version %(v)s of %(title)s.")
-                % {"v": created.version, "title": created.title_in(p.lang)},
-            )
-        else:
-            flash(request, p.gettext("Nothing changed: this is the latest version already."))
+        flash_published(request, created)
         return redirect(request, "/console/specs")
     ctx = specs_ctx(request, member, errors=errors, problems=problems, source=source)
     return render(request, "console/specs.html", ctx, status=422)
