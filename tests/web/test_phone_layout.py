@@ -14,7 +14,7 @@ import pytest
 
 from microcred.services import sharing
 
-from .conftest import PASSWORD, assert_fits
+from .conftest import PASSWORD, assert_accessible, assert_fits
 
 WIDTH = 390
 
@@ -80,3 +80,36 @@ def test_the_verdict_comes_into_view_after_verify(site, phone):
     box = verdict.bounding_box()
     assert box is not None and 0 <= box["y"] < 844 / 2, box  # its top in the upper half
     assert "Derīgs" in verdict.inner_text()
+
+
+@pytest.mark.parametrize("lang", ["en", "lv"])
+@pytest.mark.parametrize("width", [1280, WIDTH])
+def test_a_credential_s_page_fits_in_the_wallet_and_the_console(site, browser, lang, width):
+    """Two pages test_every_page_fits does not open: the wallet's and the console's page of one
+    credential (they were 466 px wide on a phone), in both languages, with axe-core."""
+    handle = f"credential-page-{lang}-{width}"
+    site.holder(handle, "Kristīne Vītoliņa-Bērziņa")
+    issued = site.issue("Kristīne Vītoliņa-Bērziņa", f"{handle}@example.lv")
+    item = site.give(handle, issued)
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, is_mobile=width == WIDTH, locale="en-GB"
+    )
+    page = context.new_page()
+    try:
+        page.goto(site.url + f"/wallet/login?lang={lang}")
+        page.locator("#handle").fill(handle)
+        page.locator("#password").fill(PASSWORD)
+        page.locator("form button[type=submit]").first.click()
+        page.wait_for_url(site.url + "/wallet")
+        page.goto(site.url + f"/wallet/credentials/{item.id}")
+        assert_fits(page)
+        assert_accessible(page)
+        page.goto(site.url + "/console/login")
+        page.locator("#token").fill(site.token)
+        page.locator("form button[type=submit]").first.click()
+        page.wait_for_url("**/console")
+        page.goto(site.url + f"/console/credentials/{issued.id}")
+        assert_fits(page)
+        assert_accessible(page)
+    finally:
+        context.close()
