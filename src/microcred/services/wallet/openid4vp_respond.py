@@ -35,7 +35,11 @@ from microcred.proofs.x509 import CertificateError, san_dns_names, verify_chain,
 from microcred.services import certificates
 from microcred.services.holders import find
 from microcred.services.instance import Instance
-from microcred.services.wallet.importing import outbound_policy
+from microcred.services.wallet.importing import (
+    WalletImportError,
+    outbound_network,
+    outbound_policy,
+)
 from microcred.services.wallet.openid4vci_receive import bound_key
 from microcred.store.db import read_transaction
 from microcred.store.tables import WalletCredential
@@ -89,6 +93,11 @@ class OpenedRequest:
 
 
 def _fetcher(instance: Instance, network: Network | None) -> OutboundFetcher:
+    # A verifier on a private CA is reached as an issuer is: MICROCRED_OUTBOUND_CA_FILES.
+    try:
+        network = outbound_network(instance, network)
+    except WalletImportError as exc:
+        raise RespondError(str(exc), "outbound_ca_files") from None
     return OutboundFetcher(
         outbound_policy(instance), network=network, max_bytes=MAX_BYTES, timeout=TIMEOUT
     )
