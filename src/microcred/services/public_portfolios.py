@@ -17,10 +17,10 @@ from sqlalchemy import select, update
 from microcred import errors
 from microcred.services.holders import HolderError, HolderInvalid, find
 from microcred.services.instance import Instance
-from microcred.services.sharing import SharedCredential, verified_items
+from microcred.services.sharing import SharedCredential, holder_rows, owned_ids, verified_items
 from microcred.services.wallet import to_item
 from microcred.store.db import transaction
-from microcred.store.tables import Holder, PublicPortfolio, WalletCredential
+from microcred.store.tables import Holder, PublicPortfolio
 
 
 class PortfolioNotFound(HolderError, errors.NotFound):
@@ -67,13 +67,7 @@ def switch_on(instance: Instance, holder_ref: str, item_ids: list[str]) -> Portf
         raise HolderInvalid("choose at least one credential for the page", "credential")
     with transaction(instance.sessions) as session:
         holder = find(session, holder_ref)
-        owned = set(
-            session.scalars(
-                select(WalletCredential.id).where(
-                    WalletCredential.holder_id == holder.id, WalletCredential.id.in_(item_ids)
-                )
-            )
-        )
+        owned = owned_ids(session, holder.id, item_ids)
         if not set(item_ids) <= owned:
             raise HolderInvalid("a chosen credential is not in this wallet", "credential")
         now = instance.now()
@@ -126,14 +120,7 @@ def open_page(
             )
         holder = session.get(Holder, row.holder_id)
         ids = list(row.credential_ids)
-        items = [
-            to_item(r)
-            for r in session.scalars(
-                select(WalletCredential).where(
-                    WalletCredential.holder_id == row.holder_id, WalletCredential.id.in_(ids)
-                )
-            )
-        ]
+        items = [to_item(r) for r in holder_rows(session, row.holder_id, ids)]
         name = holder.name if holder else ""
         did = holder.did if holder else None
     ordered = sorted(items, key=lambda i: ids.index(i.id))

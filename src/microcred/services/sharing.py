@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from microcred.services.holders import HolderInvalid, HolderNotFound, find, signing_key
 from microcred.services.instance import Instance
@@ -25,6 +26,28 @@ DEFAULT_SHARE_DAYS = 30
 
 class ShareNotFound(HolderNotFound):
     """Unknown, expired or revoked: the public page says 404 and nothing more."""
+
+
+def holder_rows(session: Session, holder_id: str, item_ids: list[str]) -> list[WalletCredential]:
+    """Those of ``item_ids`` that are in the wallet of ``holder_id`` (any others are left out)."""
+    return list(
+        session.scalars(
+            select(WalletCredential).where(
+                WalletCredential.holder_id == holder_id, WalletCredential.id.in_(item_ids)
+            )
+        )
+    )
+
+
+def owned_ids(session: Session, holder_id: str, item_ids: list[str]) -> set[str]:
+    """The ids of ``item_ids`` that are in the wallet of ``holder_id``."""
+    return set(
+        session.scalars(
+            select(WalletCredential.id).where(
+                WalletCredential.holder_id == holder_id, WalletCredential.id.in_(item_ids)
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -75,13 +98,7 @@ def create_share(
     token = secrets.token_urlsafe(32)
     with transaction(instance.sessions) as session:
         holder = find(session, holder_ref)
-        owned = set(
-            session.scalars(
-                select(WalletCredential.id).where(
-                    WalletCredential.holder_id == holder.id, WalletCredential.id.in_(item_ids)
-                )
-            )
-        )
+        owned = owned_ids(session, holder.id, item_ids)
         unknown = [i for i in item_ids if i not in owned]
         if unknown:
             raise HolderInvalid(f"not in this wallet: {', '.join(unknown)}", "credential_ids")
@@ -260,14 +277,7 @@ def present(
         raise HolderInvalid("a presentation needs the verifier's challenge and domain", "challenge")
     with transaction(instance.sessions) as session:
         holder = find(session, holder_ref)
-        rows = {
-            r.id: to_item(r)
-            for r in session.scalars(
-                select(WalletCredential).where(
-                    WalletCredential.holder_id == holder.id, WalletCredential.id.in_(item_ids)
-                )
-            )
-        }
+        rows = {r.id: to_item(r) for r in holder_rows(session, holder.id, item_ids)}
         missing = [i for i in item_ids if i not in rows]
         if missing:
             raise HolderInvalid(f"not in this wallet: {', '.join(missing)}", "credential_ids")
