@@ -29,3 +29,18 @@ def test_wallet_import_of_a_bad_address_is_answered_by_the_page(site, page):
     page.locator("#url-error").wait_for()  # a server's answer: the form has novalidate
     assert page.locator("#url-error").inner_text().strip()
     assert page.locator("#url").input_value() == "nav adrese"
+
+
+def test_wallet_sign_up_names_every_mistake_at_once_and_keeps_what_was_typed(site, page):
+    page.goto(site.url + "/wallet/signup?lang=lv")
+    page.fill("#name", "Zane Kļaviņa")
+    page.fill("#handle", "zane kļaviņa")
+    page.fill("#email", "zane.example.lv")
+    page.fill("#password", "īsa")
+    page.locator("form button[type=submit]").first.click()
+    page.locator("#password-error").wait_for()
+    assert page.locator("#handle-error").inner_text().startswith("Lietotājvārdā")
+    assert page.locator("#email-error").inner_text() == "Šī nav e-pasta adrese (vards@piemers.lv)."
+    assert page.locator("#name").input_value() == "Zane Kļaviņa"
+    assert page.locator("#handle").input_value() == "zane kļaviņa"
+    assert page.locator("#email").input_value() == "zane.example.lv"

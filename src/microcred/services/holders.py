@@ -78,6 +78,22 @@ def find(session: Session, ref: str) -> Holder:
     return holder
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_HANDLE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def invalid_fields(*, handle: str | None, email: str | None) -> set[str]:
+    """The fields ``create`` would refuse for their form, all at once (a sign-up form names
+    every mistake next to its field, not one per attempt)."""
+    bad = set()
+    if email is not None and not _EMAIL.fullmatch(email):
+        bad.add("email")
+    if handle and (not _HANDLE.fullmatch(handle) or _UUID.fullmatch(handle)):
+        bad.add("handle")
+    return bad
+
+
 def create(
     instance: Instance,
     *,
@@ -93,12 +109,12 @@ def create(
         raise HolderInvalid(
             f"the password needs at least {MIN_PASSWORD_LENGTH} characters", "password"
         )
-    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+    if email is not None and not _EMAIL.fullmatch(email):
         raise HolderInvalid(f"'{email}' is not an e-mail address", "email")
     handle = handle or f"{slugify(name)[:40]}-{secrets.token_hex(3)}"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", handle):
+    if not _HANDLE.fullmatch(handle):
         raise HolderInvalid("the handle may use a-z, 0-9 and '-' (at most 64 characters)", "handle")
-    if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", handle):
+    if _UUID.fullmatch(handle):
         # Holders are looked up by handle or id: a handle shaped like an id would be ambiguous.
         raise HolderInvalid("the handle may not look like an id (a UUID); choose another", "handle")
     key = Ed25519KeyPair.generate()

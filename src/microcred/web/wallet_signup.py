@@ -66,6 +66,11 @@ async def signup(request: Request) -> Response:
         }
     elif password != str(form.get("confirm") or ""):
         errors["confirm"] = p.gettext("The two passwords are not the same.")
+    for field in holders.invalid_fields(handle=values["handle"], email=values["email"] or None):
+        errors[field] = {
+            "email": p.gettext("This is not an e-mail address (name@example.org)."),
+            "handle": p.gettext("A user name may use a-z, 0-9 and - (at most 64)."),
+        }[field]
     claiming = form.get("claim") == "1" and bool(CLAIM_PATH.match(nxt))
     ctx: dict[str, object] = {"active": "wallet", "next": nxt, "claiming": claiming, **values}
     if not errors:
