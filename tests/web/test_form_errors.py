@@ -44,3 +44,16 @@ def test_wallet_sign_up_names_every_mistake_at_once_and_keeps_what_was_typed(sit
     assert page.locator("#name").input_value() == "Zane Kļaviņa"
     assert page.locator("#handle").input_value() == "zane kļaviņa"
     assert page.locator("#email").input_value() == "zane.example.lv"
+
+
+def test_an_invitation_names_the_address_and_the_role_at_once(site, page):
+    page.goto(site.url + "/console/login?lang=lv")
+    page.locator("#token").fill(site.token)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url("**/console")
+    page.goto(site.url + "/console/members")
+    page.fill("#email", "janis-at-example.lv")
+    page.locator("form:has(#email) button[type=submit]").click()
+    page.locator("#role-error").wait_for()
+    assert page.locator("#email-error").inner_text() == "Šī nav e-pasta adrese (vards@piemers.lv)."
+    assert page.locator("#email").input_value() == "janis-at-example.lv"

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from microcred.i18n import languages
 from microcred.services import member_mail, members
-from microcred.services.members import MemberError
+from microcred.services.members import MemberError, MemberInvalid
 from microcred.services.organisations import OrganisationError
 from microcred.web.console.members import (
     Member,
@@ -54,6 +54,11 @@ def invite(request: Request, posted: Annotated[Posted, posts("admin")]) -> Respo
     errors: dict[str, str] = {}
     if not email:
         errors["email"] = p.gettext("Enter the e-mail address of the person to invite.")
+    else:
+        try:  # said with the role's mistake, not after it is put right
+            members.normalise_email(email)
+        except MemberInvalid as exc:
+            errors["email"] = _message(p, exc)
     if role not in members.ROLES:
         errors["role"] = p.gettext("Choose a role.")
     if not errors:
