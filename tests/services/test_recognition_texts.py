@@ -66,6 +66,7 @@ def test_every_sentence_of_an_evaluation_reads_in_latvian():
         _component(4, trusted=False),
         _component(5, eqf_level=None),
         _component(6, status="unchecked"),
+        _component(7, stacked_for=PATHWAY.id),  # the stacked credential this pathway awards
     ]
     evaluation = evaluate(PATHWAY, components, now=NOW).to_json()
     sentences: list[str] = []

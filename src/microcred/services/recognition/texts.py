@@ -54,6 +54,7 @@ TEMPLATES: tuple[str, ...] = (
     N_("its verification status is %(status)s"),
     N_("it expired on %(date)s"),
     N_("it has no date of issue, so its recency cannot be checked"),
+    N_("it is the credential this pathway awards"),
     N_("it was issued on %(date)s, more than %(years)s years ago"),
     N_("it states no EQF level (EQF %(level)s or higher needed)"),
     N_("it is at EQF level %(level)s; level %(needed)s or higher is needed"),

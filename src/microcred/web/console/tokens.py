@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from microcred.services import tokens
+from microcred.services.audit_log import SCOPES as SCOPE_LABELS
 from microcred.services.organisations import OrganisationError
 from microcred.web.console.members import (
     Member,
@@ -30,7 +31,14 @@ def tokens_page(request: Request, member: Annotated[Member, requires("admin")]) 
 
 def _tokens_ctx(request: Request, member: Member, **extra: Any) -> dict[str, Any]:
     listed = tokens.list_for(instance_of(request), member.org.id) if member.can("admin") else []
-    return member_ctx(member, "tokens", tokens=listed, all_scopes=tokens.SCOPES, **extra)
+    return member_ctx(
+        member,
+        "tokens",
+        tokens=listed,
+        all_scopes=tokens.SCOPES,
+        scope_labels=SCOPE_LABELS,  # the scope's word in the reader's language
+        **extra,
+    )
 
 
 @router.post("/console/tokens")
