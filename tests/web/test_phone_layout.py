@@ -113,3 +113,28 @@ def test_a_credential_s_page_fits_in_the_wallet_and_the_console(site, browser, l
         assert_accessible(page)
     finally:
         context.close()
+
+
+def test_charts_stay_readable_on_a_phone(site, phone):
+    """A chart's labels are at least 9 px high at 390 px (they were 5 px: the SVG shrank to the
+    screen); the chart scrolls inside its own focusable region, the page does not."""
+    from .conftest import console_sign_in, wallet_sign_in
+
+    handle = "phone-charts"
+    site.holder(handle, "Rūta Kalniņa")
+    site.give(handle, site.issue("Rūta Kalniņa", "ruta@example.lv"))
+    console_sign_in(phone, site, "lv")
+    phone.goto(site.url + "/console")
+    _readable_charts(phone)
+    wallet_sign_in(phone, site.url, handle)  # the wallet's portfolio has two charts
+    _readable_charts(phone)
+
+
+def _readable_charts(page) -> None:
+    labels = page.locator(".chart svg text")
+    assert labels.count() > 3
+    heights = [labels.nth(i).bounding_box()["height"] for i in range(labels.count())]
+    assert min(heights) >= 9, heights
+    assert page.locator(".chart-scroll[tabindex='0'][role=region]").count() >= 1
+    assert_fits(page)
+    assert_accessible(page)

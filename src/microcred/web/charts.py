@@ -36,11 +36,17 @@ def _frame(
     title: str, desc: str, width: int, height: int, body: list[str], ident: str, font: int = 14
 ) -> Markup:
     # Every text in `body` went through escape(); numbers are formatted by this module.
+    # The SVG scales with its box: on a phone a 960-unit chart would shrink its labels to 5 px,
+    # so on narrow screens the chart keeps a minimum width (app.css .chart-scroll) and scrolls
+    # inside its own focusable region, never the page; the table below it says the same.
+    wide = " wide" if width > 700 else ""
     return Markup(  # noqa: S704
+        f'<div class="chart-scroll{wide}" tabindex="0" role="region" '
+        f'aria-label="{escape(title)}">'
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{ident}-t {ident}-d" font-family="system-ui, DejaVu Sans, sans-serif" '
         f'font-size="{font}"><title id="{ident}-t">{escape(title)}</title>'
-        f'<desc id="{ident}-d">{escape(desc)}</desc>' + "".join(body) + "</svg>"
+        f'<desc id="{ident}-d">{escape(desc)}</desc>' + "".join(body) + "</svg></div>"
     )
 
 
