@@ -132,3 +132,10 @@ def test_the_pathway_texts_a_sentence_carries_are_in_the_readers_language():
     shown = evaluate(pathway, [], now=NOW, lang="lv").to_json()["rules"][0]  # for a page
     assert shown["title"] == "Pamata"
     assert [text_in(m, translator("lv")) for m in shown["missing"]] == ["trūkst: SQL LV"]
+
+
+def test_a_decimal_reads_as_the_reader_writes_it():
+    lv, en = translator("lv"), translator("en")
+    assert text_in("2.5 of 12 ECTS", lv) == text_in("2.5 of 12 ECTS", lv).replace(".", ",")
+    assert "2,5" in text_in("2.5 of 12 ECTS", lv), text_in("2.5 of 12 ECTS", lv)
+    assert text_in("2.5 of 12 ECTS", en) == "2.5 of 12 ECTS"

@@ -12,6 +12,7 @@ sentences that carry others (what is missing, and why) have those translated too
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import cache
 
 from microcred.i18n import N_
@@ -84,13 +85,24 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(out)
 
 
+def _number_in(value: str, t: Translates) -> str:
+    """A number of the English sentence ("2.5") as the reader writes it ("2,5" in Latvian),
+    when the translator knows numbers (``i18n.Translator.number``)."""
+    number = getattr(t, "number", None)
+    return str(number(Decimal(value))) if number is not None and "." in value else value
+
+
 def text_in(message: str, t: Translates) -> str:
     """``message`` (one of the evaluator's sentences) in ``t``'s language, else as it is."""
     for template, pattern in _patterns():
         found = pattern.fullmatch(message)
         if found:
             values = {
-                k: "; ".join(text_in(part, t) for part in v.split("; ")) if k in _CARRIED else v
+                k: "; ".join(text_in(part, t) for part in v.split("; "))
+                if k in _CARRIED
+                else _number_in(v, t)
+                if k in _NUMBERS
+                else v
                 for k, v in found.groupdict().items()
             }
             return t.gettext(template) % values
