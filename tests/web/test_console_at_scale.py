@@ -182,6 +182,30 @@ def test_the_issue_form_says_what_is_wrong_in_latvian(site, page):
     assert "'karlis at example' nav e-pasta adrese, DID vai URI" in said, said
 
 
+def test_the_issue_form_takes_given_and_family_names(site, page):
+    from microcred.formats.ob3_read import read_ob3
+    from microcred.services import credentials
+
+    console_sign_in(page, site, "lv")
+    page.goto(site.url + "/console/issue?lang=lv")
+    page.select_option("#spec", index=1)
+    page.fill("#learner_name", "Līga Kalniņa")
+    page.fill("#given_name", "Līga")
+    page.fill("#family_name", "K" * 201)
+    page.fill("#learner_id", "liga.kalnina@example.lv")
+    page.locator("form[action='/console/issue'] button[type=submit]").click()
+    assert (
+        page.locator("#family_name-error").inner_text() == "Rakstiet ne vairāk kā 200 rakstzīmes."
+    )
+    assert page.locator("#given_name").input_value() == "Līga"  # what was typed stays
+    page.fill("#family_name", "Kalniņa")
+    page.locator("form[action='/console/issue'] button[type=submit]").click()
+    page.wait_for_url("**/console/credentials/**")
+    [issued] = credentials.list_for(site.instance, site.org_slug, search="liga.kalnina")
+    learner = read_ob3(issued.credential()).data["learner"]  # type: ignore[arg-type]
+    assert (learner["given_name"], learner["family_name"]) == ("Līga", "Kalniņa")
+
+
 def test_the_wallet_says_why_an_import_failed_in_latvian(site, page):
     from .conftest import PASSWORD
 

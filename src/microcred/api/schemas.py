@@ -128,6 +128,16 @@ class CredentialCreate(Strict):
     issued_on: IsoDate | None = Field(
         None, description="date of issue, YYYY-MM-DD (default: today)"
     )
+    given_name: str | None = Field(
+        None, max_length=200, pattern=r"\S", description="the learner's given name (optional)"
+    )
+    family_name: str | None = Field(
+        None,
+        max_length=200,
+        pattern=r"\S",
+        description="the learner's family name (optional; SD-JWT VC family_name, else the "
+        "full name stands in)",
+    )
     grade: str | None = Field(None, max_length=200)
     narrative: str | None = Field(None, max_length=10_000)
     evidence_url: str | None = Field(None, max_length=2000, pattern=r"^https?://[^\s]+$")

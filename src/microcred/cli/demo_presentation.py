@@ -34,7 +34,11 @@ def demo_query(vct_values: list[str]) -> dict[str, Any]:
                 "id": "micro_credential",
                 "format": "dc+sd-jwt",
                 "meta": {"vct_values": [*vct_values, EUDI_LEARNING]},
-                "claims": [{"path": ["family_name"]}, {"path": ["achievement_title"]}],
+                "claims": [
+                    {"path": ["given_name"]},
+                    {"path": ["family_name"]},
+                    {"path": ["achievement_title"]},
+                ],
             },
             {
                 "id": "open_badge",
@@ -96,7 +100,14 @@ def run_demo_step(
             instance,
             org,
             str(earlier.spec_version_id),
-            IssueRequest(earlier.learner_name, earlier.learner_id, date.today(), grade="9"),
+            IssueRequest(
+                earlier.learner_name,
+                earlier.learner_id,
+                date.today(),
+                grade="9",
+                given_name="Anna",  # the name split, so the SD-JWT VC's family_name is her
+                family_name="Bērziņa",  # surname and the employer sees both disclosed
+            ),
             actor="demo",
         )
         badge, _ = wallet.import_bytes(

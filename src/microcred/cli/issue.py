@@ -32,6 +32,13 @@ def issue(
     learner_id: Annotated[
         str, typer.Option(help="The learner's DID, e-mail (mailto:) or other URI.")
     ],
+    learner_given_name: Annotated[
+        str | None, typer.Option(help="The learner's given name (optional; SD-JWT VC given_name).")
+    ] = None,
+    learner_family_name: Annotated[
+        str | None,
+        typer.Option(help="The learner's family name (optional; SD-JWT VC family_name)."),
+    ] = None,
     org: Annotated[
         str | None,
         typer.Option(
@@ -78,12 +85,16 @@ def issue(
     files alone (--spec FILE --key KEYFILE --out FILE).
     """
     holder = _holder_jwk(holder_jwk, fmt)
+    from microcred.services.credentials import name_parts
+
+    names = name_parts(learner_given_name, learner_family_name)
     if org is not None:
         _issue_as_org(
             org,
             spec,
             learner_name,
             learner_id,
+            names,
             grade,
             narrative,
             evidence_url,
@@ -115,7 +126,7 @@ def issue(
     award = parse_award(
         {
             "spec": spec_data,
-            "learner": {"name": learner_name, "identifier": learner_id},
+            "learner": {"name": learner_name, "identifier": learner_id, **names},
             "issued_on": issued_on or datetime.now(UTC).replace(microsecond=0),
             **({"grade": grade} if grade else {}),
             **({"narrative": narrative} if narrative else {}),
@@ -162,6 +173,7 @@ def _issue_as_org(
     spec: str,
     learner_name: str,
     learner_id: str,
+    names: dict[str, str],
     grade: str | None,
     narrative: str | None,
     evidence_url: str | None,
@@ -183,6 +195,8 @@ def _issue_as_org(
         narrative=narrative,
         evidence_url=evidence_url,
         row_key=row_key,
+        given_name=names.get("given_name"),
+        family_name=names.get("family_name"),
     )
     instance = open_instance()
     try:

@@ -230,7 +230,10 @@ def award_to_claims(
     if expires is not None:
         claims["date_of_expiry"] = _day(expires)
     claims["learner_name"] = learner.name
-    claims["family_name"] = learner.family_name or learner.name  # the EUDI type requires it
+    # The EUDI type requires family_name (the surname). Issued without the name split (the
+    # given / family names are optional where issuing), the full name stands in for it;
+    # sd_jwt_vc_read drops it again when it equals learner_name.
+    claims["family_name"] = learner.family_name or learner.name
     if learner.given_name:
         claims["given_name"] = learner.given_name
     claims["learner_identification"] = learner.identifier

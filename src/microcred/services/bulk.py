@@ -38,7 +38,14 @@ from microcred.store.db import transaction
 from microcred.store.tables import IssuedCredential
 
 REQUIRED_COLUMNS = ("learner_name", "learner_id", "issued_on")
-OPTIONAL_COLUMNS = ("grade", "narrative", "evidence_url", "row_key")
+OPTIONAL_COLUMNS = (
+    "grade",
+    "narrative",
+    "evidence_url",
+    "row_key",
+    "given_name",
+    "family_name",
+)
 MAX_FIELD_BYTES = 64 * 1024
 
 
@@ -146,6 +153,8 @@ def _prepare(
         narrative=values.get("narrative") or None,
         evidence_url=values.get("evidence_url") or None,
         row_key=values.get("row_key") or None,
+        given_name=values.get("given_name") or None,
+        family_name=values.get("family_name") or None,
     )
     try:
         award = build_award(spec, request)

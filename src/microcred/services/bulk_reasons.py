@@ -31,6 +31,8 @@ REASONS: tuple[str, ...] = (
     N_("issued_on: month must be in 1..12"),
     N_("issued_on: day is out of range for month"),
     N_("evidence_url: '%(value)s' is not a web address; write it as https://example.org/..."),
+    N_("given_name: at most 200 characters (this has %(value)s)"),
+    N_("family_name: at most 200 characters (this has %(value)s)"),
 )
 # the problems of one row are joined with "; ", each starting with its column
 _PROBLEMS = re.compile(r"; (?=[a-z_]+: )")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from microcred.formats.registry import ISSUABLE, FormatName
 from microcred.model.award import Award
 from microcred.model.spec import Specification
-from microcred.model.validation import parse_award
+from microcred.model.validation import Problem, SpecificationError, parse_award
 from microcred.services import status_lists
 from microcred.services.audit import record
 from microcred.services.instance import Instance
@@ -42,6 +42,34 @@ class IssueRequest:
     narrative: str | None = None
     evidence_url: str | None = None
     row_key: str | None = None
+    # the learner's name split, when known (the SD-JWT VC's given_name / family_name, ELM's
+    # givenName / familyName); without them the full name stands alone
+    given_name: str | None = None
+    family_name: str | None = None
+
+
+NAME_PART_MAX = 200
+"""The longest given or family name accepted (characters)."""
+
+
+def name_parts(given_name: str | None, family_name: str | None) -> dict[str, str]:
+    """The learner's given / family names as the model's learner takes them (absent ones left
+    out); a blank or too long one is a `SpecificationError` naming its field."""
+    problems, parts = [], {}
+    for key, value in (("given_name", given_name), ("family_name", family_name)):
+        if value is None:
+            continue
+        if not value.strip():
+            problems.append(Problem(key, "blank; give the name or leave it out"))
+        elif len(value.strip()) > NAME_PART_MAX:
+            problems.append(
+                Problem(key, f"at most {NAME_PART_MAX} characters (this has {len(value.strip())})")
+            )
+        else:
+            parts[key] = value.strip()
+    if problems:
+        raise SpecificationError(problems)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -87,11 +115,12 @@ def default_row_key(learner_id: str, spec_version_id: str, issued_on: datetime) 
 
 
 def build_award(spec: Specification, request: IssueRequest) -> Award:
-    data: dict[str, Any] = {
-        "spec": spec,
-        "learner": {"name": request.learner_name, "identifier": request.learner_id},
-        "issued_on": request.issued_on,
+    learner: dict[str, Any] = {
+        "name": request.learner_name,
+        "identifier": request.learner_id,
+        **name_parts(request.given_name, request.family_name),
     }
+    data: dict[str, Any] = {"spec": spec, "learner": learner, "issued_on": request.issued_on}
     for key in ("grade", "narrative", "evidence_url"):
         value = getattr(request, key)
         if value not in (None, ""):

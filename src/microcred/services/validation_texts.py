@@ -46,6 +46,28 @@ MESSAGES: tuple[str, ...] = (
     N_("needs at least one learning outcome: `- text: {en: ...}`"),
     N_("'%(value)s' is not an element of the standard; did you mean '%(close)s'?"),
     N_("'%(value)s' is not an element of the standard; remove it or check the spelling"),
+    # a missing element: what to add (model/validation.py MISSING_HINTS), itself translated
+    N_("is required: add %(sentence)s"),
+    N_("is required: one of: %(codes)s"),
+    N_("this element"),
+    N_("the title (Annex I element 2), e.g. `title: {en: Data analysis, lv: Datu analīze}`"),
+    N_("the awarding body (element 4) with `name` and `country`"),
+    N_("the organisation's name, e.g. `name: {en: Riga Technical College}`"),
+    N_("the country of the awarding body (element 3), e.g. `country: LV`"),
+    N_("the learning outcomes (element 6): a list of `- text: {en: ...}`"),
+    N_("the notional workload (element 7), e.g. `workload: {ects: 5}` or `{hours: 40}`"),
+    N_("the type of assessment (element 9), e.g. `assessment: {type: written_examination}`"),
+    N_("the form of participation (element 10): one of %(codes)s"),
+    N_(
+        "the type of quality assurance (element 11), e.g. `quality_assurance: {type: institutional_qa}`"
+    ),
+    N_("the learner (element 1) with `name` and `identifier`"),
+    N_("the learner's full name"),
+    N_("a DID, mailto:e-mail or other URI identifying the learner"),
+    N_("the date of issue (element 5), e.g. `issued_on: 2026-06-30`"),
+    N_("the specification the award is issued from"),
+    N_("a specification must be a mapping of elements (YAML keys)"),
+    N_("an award must be a mapping of elements"),
     N_("is required: %(hint)s"),
     N_("'%(value)s' is not a valid e-mail address; write it as mailto:name@example.org"),
     N_(

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Protocol
 
 from microcred.i18n import N_
+from microcred.verify.details_rare import RARE_TEMPLATES
 
 
 class Translates(Protocol):
@@ -86,6 +87,7 @@ TEMPLATES: tuple[str, ...] = (
     N_("not checked: the credential does not follow the data model"),
     N_("not checked: the credential is not valid JSON-LD"),
     N_("not checked: the credential does not follow the schema it names"),
+    *RARE_TEMPLATES,
 )
 # The words a value may hold that are words, not data: the status purposes.
 VALUE_WORDS = {
@@ -108,17 +110,29 @@ def _patterns(templates: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], 
     return tuple(out)
 
 
-def _value(name: str, value: str, t: Translates) -> str:
-    if name != "purposes":
+def _value(name: str, value: str, templates: tuple[str, ...], t: Translates) -> str:
+    if name == "sentence":  # one of the sentences itself (a proof of a set, a status detail)
+        return translate_with(value, templates, t)
+    if name == "sentences":  # several, joined with "; "
+        return "; ".join(translate_with(v, templates, t) for v in value.split("; "))
+    if name not in ("purposes", "purpose", "shown"):
         return value
     return ", ".join(
         t.gettext(VALUE_WORDS[w]) if w in VALUE_WORDS else w for w in value.split(", ")
     )
 
 
+# the findings of one check joined with "; " (a schema check's warnings, an Open Badges 2.0
+# assertion's findings of one kind)
+_PARTS = re.compile(
+    r"; (?=credentialSchema |validFrom |Open Badges |badge class |issued (?:by|on) |valid until "
+    r"|expired on |the (?:assertion|issuer|RSA|signing key|embedded|recipient|badge) )"
+)
+
+
 def translate(message: str, t: Translates) -> str:
     """``message`` in ``t``'s language when it is one of the verifier's sentences, else as it is."""
-    return translate_with(message, TEMPLATES, t)
+    return translate_parts(message, TEMPLATES, _PARTS, t)
 
 
 def translate_with(message: str, templates: tuple[str, ...], t: Translates) -> str:
@@ -127,7 +141,7 @@ def translate_with(message: str, templates: tuple[str, ...], t: Translates) -> s
     for template, pattern in _patterns(templates):
         found = pattern.fullmatch(message)
         if found:
-            values = {k: _value(k, v, t) for k, v in found.groupdict().items()}
+            values = {k: _value(k, v, templates, t) for k, v in found.groupdict().items()}
             return t.gettext(template) % values
     return message
 

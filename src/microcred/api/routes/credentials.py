@@ -46,6 +46,8 @@ def issue_credential(
         narrative=body.narrative,
         evidence_url=body.evidence_url,
         row_key=body.row_key,
+        given_name=body.given_name,
+        family_name=body.family_name,
     )
     view = credentials.issue(
         instance, principal.org_id, body.spec_id, request, fmt=body.format, actor=principal.actor

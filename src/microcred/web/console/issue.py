@@ -39,7 +39,15 @@ def issue_one(request: Request, posted: Annotated[Posted, posts("issue")]) -> Re
     p = page(request)
     values = {
         k: text_field(form, k, 2000)
-        for k in ("spec", "learner_name", "learner_id", "issued_on", "grade")
+        for k in (
+            "spec",
+            "learner_name",
+            "given_name",
+            "family_name",
+            "learner_id",
+            "issued_on",
+            "grade",
+        )
     }
     errors: dict[str, str] = {}
     if not values["spec"]:
@@ -50,6 +58,11 @@ def issue_one(request: Request, posted: Annotated[Posted, posts("issue")]) -> Re
         errors["learner_id"] = p.gettext("Enter the learner's e-mail address, DID or URI.")
     if not values["issued_on"]:
         errors["issued_on"] = p.gettext("Enter the date of issue.")
+    for k in ("given_name", "family_name"):
+        if len(values[k]) > credentials.NAME_PART_MAX:
+            errors[k] = p.gettext("Write at most %(n)s characters.") % {
+                "n": credentials.NAME_PART_MAX
+            }
     issued = None
     if not errors:
         request_ = IssueRequest(
@@ -57,6 +70,8 @@ def issue_one(request: Request, posted: Annotated[Posted, posts("issue")]) -> Re
             learner_id=values["learner_id"],
             issued_on=values["issued_on"],
             grade=values["grade"] or None,
+            given_name=values["given_name"] or None,
+            family_name=values["family_name"] or None,
         )
         try:
             issued = credentials.issue(
@@ -66,7 +81,9 @@ def issue_one(request: Request, posted: Annotated[Posted, posts("issue")]) -> Re
             for problem in exc.problems:
                 path = str(problem.path)
                 name = (
-                    "learner_name"
+                    path
+                    if path in ("given_name", "family_name")
+                    else "learner_name"
                     if "learner.name" in path
                     else "learner_id"
                     if "learner" in path
