@@ -51,3 +51,22 @@ def test_given_and_family_name_options(cli, tmp_path):
         "--learner-given-name", " ", "--learner-id", "janis@example.lv",
     )  # fmt: skip
     assert blank.exit_code != 0 and "given_name: blank" in blank.output, blank.output
+
+
+def test_file_based_issuing_keeps_the_names(cli, tmp_path):
+    key = tmp_path / "issuer.key.json"
+    assert cli("keys", "new", "--out", key).exit_code == 0
+    out = tmp_path / "anna.json"
+    result = cli(
+        "issue", "--spec", SPEC, "--key", key, "--learner-name", "Anna Bērziņa",
+        "--learner-given-name", "Anna", "--learner-family-name", "Bērziņa",
+        "--learner-id", "anna@example.lv", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    subject = json.loads(out.read_text())["credentialSubject"]
+    assert (subject["learnerGivenName"], subject["learnerFamilyName"]) == ("Anna", "Bērziņa")
+    long = cli(
+        "issue", "--spec", SPEC, "--key", key, "--learner-name", "Anna Bērziņa",
+        "--learner-family-name", "B" * 201, "--learner-id", "anna@example.lv", "--out", out,
+    )  # fmt: skip
+    assert long.exit_code != 0 and "family_name: at most 200 characters" in long.output
