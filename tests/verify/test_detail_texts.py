@@ -21,7 +21,7 @@ import pytest
 
 from microcred.formats.status_list import MIN_LIST_BITS, message_entry
 from microcred.i18n import translations, translator
-from microcred.model.validation import SpecificationError, parse_specification
+from microcred.model.validation import SpecificationError, parse_award, parse_specification
 from microcred.proofs.cose import parse_cose_sign1, sign_cose, sign_vc_cose
 from microcred.proofs.did import did_key_for
 from microcred.proofs.jose import sign_vc_jwt
@@ -151,6 +151,15 @@ BROKEN_SPECS: list[dict[str, Any]] = [
     {"title": {"en": "T"}, "awarding_body": {"name": {"en": "X"}}, "participation": "by post"},
     {"title": {"en": "T"}, "eqf_level": 11, "assesment": {"type": "oral"}},
     {"title": {"en": "T"}, "learning_outcomes": [], "workload": {}, "quality_assurance": {}},
+    {  # every value of the wrong type: pydantic's errors, in the model's words
+        "title": 5,
+        "learning_outcomes": "x",
+        "awarding_body": "Uni",
+        "skills": ["x"],
+        "eqf_level": "six",
+        "workload": {"ects": "a", "hours": True},
+    },
+    {"title": {"en": "T"}, "issued_on": "yesterday", "languages": "lv", "eqf_level": 2.5},
 ]
 
 
@@ -160,7 +169,12 @@ def test_every_problem_of_a_broken_specification_reads_in_latvian() -> None:
         with pytest.raises(SpecificationError) as raised:
             parse_specification(spec)
         problems |= {p.message for p in raised.value.problems}
-    assert len(problems) >= 8, problems
+    for award in ({"learner": {"name": 5}, "issued_on": "yesterday"}, []):
+        with pytest.raises(SpecificationError) as raised:
+            parse_award(award)
+        problems |= {p.message for p in raised.value.problems}
+    assert len(problems) >= 12, problems
+    assert not [p for p in problems if p.startswith("Input should")], problems
     _assert_latvian(problems, message_in)
     said = {message_in(p, LV) for p in problems}
     assert any(

@@ -116,6 +116,38 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
+# Pydantic's type errors in the words of a specification's author (pydantic's own sentences,
+# "Input should be a valid dictionary or instance of Skill", name classes, and the console
+# translates ours: services/validation_texts.py)
+_TYPE_MESSAGES: dict[str, str] = {
+    **dict.fromkeys(
+        ("dict_type", "model_type", "model_attributes_type", "mapping_type"),
+        "must be a mapping (`key: value` entries)",
+    ),
+    **dict.fromkeys(("list_type", "tuple_type", "set_type"), "must be a list (`- ...` entries)"),
+    "string_type": "must be text",
+    **dict.fromkeys(
+        ("int_parsing", "int_type", "int_from_float"), "'{value}' is not a whole number"
+    ),
+    **dict.fromkeys(
+        ("float_parsing", "float_type", "decimal_parsing"), "'{value}' is not a number"
+    ),
+    **dict.fromkeys(("bool_parsing", "bool_type"), "must be true or false"),
+    **dict.fromkeys(
+        (
+            "date_parsing",
+            "date_type",
+            "date_from_datetime_parsing",
+            "date_from_datetime_inexact",
+            "datetime_parsing",
+            "datetime_type",
+            "datetime_from_date_parsing",
+        ),
+        "'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-06-30",
+    ),
+}
+
+
 def problems_from(error: ValidationError, model: type[BaseModel]) -> list[Problem]:
     problems: list[Problem] = []
     for item in error.errors(include_url=False):
@@ -146,6 +178,8 @@ def problems_from(error: ValidationError, model: type[BaseModel]) -> list[Proble
             message = f"'{item.get('input')}' is not an EQF level; use a whole number from 1 to 8"
         elif kind == "too_short" and generic == "learning_outcomes":
             message = "needs at least one learning outcome: `- text: {en: ...}`"
+        elif kind in _TYPE_MESSAGES:
+            message = _TYPE_MESSAGES[kind].replace("{value}", str(item.get("input")))
         else:
             message = str(item["msg"])
             for prefix in ("Value error, ", "Assertion failed, "):

@@ -68,6 +68,13 @@ MESSAGES: tuple[str, ...] = (
     N_("the specification the award is issued from"),
     N_("a specification must be a mapping of elements (YAML keys)"),
     N_("an award must be a mapping of elements"),
+    # pydantic's type errors, as model/validation.py words them
+    N_("must be a mapping (`key: value` entries)"),
+    N_("must be a list (`- ...` entries)"),
+    N_("must be text"),
+    N_("'%(value)s' is not a whole number"),
+    N_("must be true or false"),
+    N_("'%(value)s' is not a date; write it as YYYY-MM-DD, e.g. 2026-06-30"),
     N_("is required: %(hint)s"),
     N_("'%(value)s' is not a valid e-mail address; write it as mailto:name@example.org"),
     N_(
